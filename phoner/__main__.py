@@ -1,0 +1,5 @@
+"""Allow ``python -m phoner``."""
+
+from phoner.cli import main
+
+main()

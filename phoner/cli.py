@@ -1,0 +1,116 @@
+"""The composition root: the ``phoner`` command line.
+
+Command groups live in :mod:`phoner.commands`; the TUI and the feed server are imported
+lazily inside the commands that need them, so ``phoner --help`` stays fast and headless.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from phoner import __version__
+from phoner.commands import campaign
+from phoner.commands.common import AppState, PhonerGroup, state
+from phoner.config import load_settings
+
+app = typer.Typer(
+    name="phoner",
+    cls=PhonerGroup,
+    help="phoner: udgående telefonkampagner for jobcentre. Uden kommando åbnes telefonskærmen.",
+    invoke_without_command=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(campaign.app, name="campaign")
+# (command groups of later features are added here)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"phoner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="PHONER_DB",
+            help="Database: en SQLAlchemy-adresse (fx postgresql+psycopg://bruger@vært/phoner) "
+            "eller en sti til en SQLite-fil. Standard: phoner.db i den aktuelle mappe.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Vis versionen."),
+    ] = False,
+) -> None:
+    ctx.obj = AppState(settings=load_settings(db=db))
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        _open_tui(ctx)
+
+
+def _open_tui(ctx: typer.Context, campaign_name: str | None = None) -> None:
+    st = state(ctx)
+    db = st.db()
+    from phoner.tui.app import run_app  # lazy: keeps the CLI headless and fast
+
+    run_app(db=db, settings=st.settings, campaign=campaign_name)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Opret databasen, eller opgradér den til denne version. Kan køres igen uden skade."""
+    st = state(ctx)
+    db = st.db(check=False)
+    before, after = db.upgrade()
+    for folder in (st.settings.lists_dir, st.settings.scripts_dir, st.settings.calendars_dir):
+        if st.settings.db_url.startswith("sqlite") or folder.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+    if before is None:
+        typer.echo(f"Databasen er oprettet: {db.url}")
+    elif before == after:
+        typer.echo(f"Databasen er allerede opdateret ({db.url}).")
+    else:
+        typer.echo(f"Databasen er opgraderet fra version {before} til {after}: {db.url}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    no_tui: Annotated[
+        bool, typer.Option("--no-tui", help="Byg kun demo-arbejdsområdet; åbn ikke skærmen.")
+    ] = False,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Mappe til demo-arbejdsområdet (standard: aktuel mappe).")
+    ] = None,
+) -> None:
+    """Byg (eller genopfrisk) en demokampagne med syntetiske virksomheder og åbn skærmen."""
+    from phoner.core import demo as demo_mod
+
+    st = state(ctx)
+    if workspace is not None:
+        st.close()
+        st.settings = load_settings(db=None, workspace=workspace)
+    db = st.db(check=False)
+    db.upgrade()
+    summary = demo_mod.build_demo(db=db, workspace=st.settings.workspace)
+    typer.echo(
+        f"Demokampagnen {summary.campaign!r} er klar: {summary.companies} virksomheder, "
+        f"{summary.consultants} konsulenter, {summary.jobcenters} jobcentre ({db.url})."
+    )
+    if not no_tui:
+        _open_tui(ctx, campaign_name=summary.campaign)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

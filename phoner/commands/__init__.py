@@ -1,0 +1,1 @@
+"""Typer command groups; :mod:`phoner.cli` composes them into one app."""

@@ -1,0 +1,99 @@
+"""What every command needs: the open database, output helpers, and error handling."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+from typer.exceptions import Abort, Exit, TyperException
+
+from phoner.config import Settings, load_settings
+from phoner.core.db import Database, open_database
+from phoner.core.errors import PhonerError
+
+
+@dataclass
+class AppState:
+    """Per-invocation state built by the root callback from --db and the environment."""
+
+    settings: Settings
+    _db: Database | None = field(default=None, repr=False)
+
+    def db(self, *, check: bool = True) -> Database:
+        if self._db is None:
+            self._db = open_database(self.settings.db_url, check=check)
+        elif check:
+            self._db.check_current()
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState(settings=load_settings())
+        root.call_on_close(root.obj.close)
+    return root.obj
+
+
+def echo_json(payload: Any) -> None:
+    """Exactly one JSON object on stdout (machine-readable output)."""
+    typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def _print_error(exc: PhonerError) -> None:
+    typer.secho(f"Fejl: {exc.message}", fg="red", err=True)
+    if exc.hint:
+        typer.echo(exc.hint, err=True)
+
+
+def _log_crash() -> Path:
+    """Write the traceback of an unexpected failure to a file the user can send us."""
+    fd, name = tempfile.mkstemp(prefix="phoner-fejl-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(traceback.format_exc())
+    return Path(name)
+
+
+class PhonerGroup(TyperGroup):
+    """Root command group: turns every failure into a Danish message and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PhonerError as exc:
+            _print_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("Afbrudt.", err=True)
+            raise typer.Exit(130) from None
+        except (Exit, Abort, TyperException):
+            raise
+        except Exception:
+            if os.environ.get("PHONER_DEBUG"):
+                raise
+            log = _log_crash()
+            typer.secho(
+                "Fejl: phoner stødte på en uventet fejl og stoppede. Intet halvt gemt er "
+                "skrevet til databasen.",
+                fg="red",
+                err=True,
+            )
+            typer.echo(f"Detaljer til udviklerne er gemt i {log}.", err=True)
+            raise typer.Exit(70) from None
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

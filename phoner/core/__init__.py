@@ -1,0 +1,1 @@
+"""The headless domain of phoner: models, services and rules. Never imports the TUI."""

@@ -1,0 +1,345 @@
+"""The demo workspace: a synthetic but realistic Danish campaign to try phoner on.
+
+``phoner demo`` (and so ``make run``) builds it: three jobcenters on Sjælland, their
+consultants, a call list of synthetic companies written to ``lists/`` as a Danish Excel
+export would look (semicolons, UTF-8 with BOM, phone numbers in every format), and a
+campaign with two rounds using ``scripts/fleksjob.toml``. Running it again is harmless:
+an existing demo campaign is kept as it is (with any calls made in it).
+
+All names, CVR numbers, addresses and phone numbers are generated; the CVR numbers pass
+the modulus-11 check, the phone numbers are valid Danish numbers but made up.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from phoner.core import campaigns, geography
+from phoner.core.db import Database
+from phoner.core.errors import InvalidInput
+from phoner.core.models import (
+    Campaign,
+    CampaignJobcenter,
+    Company,
+    Consultant,
+    Jobcenter,
+    Round,
+    RoundState,
+    utcnow,
+)
+from phoner.core.phones import cvr_check_digit, normalize_cvr, parse_phones
+
+DEMO_CAMPAIGN = "Demo: Fleksjob efterår 2026"
+DEMO_LIST = Path("lists") / "demo-virksomheder.csv"
+DEMO_SCRIPT = Path("scripts") / "fleksjob.toml"
+DEMO_SEED = 2026
+
+HEADERS = [
+    "Firmanavn",
+    "CVR-nr.",
+    "Telefon",
+    "Kontaktperson",
+    "Adresse",
+    "Postnr.",
+    "By",
+    "Kommune",
+    "Branche",
+    "Antal ansatte",
+    "E-mail",
+]
+
+_TOWNS = {
+    "Ringsted": [("4100", "Ringsted"), ("4174", "Jystrup Midtsj")],
+    "Køge": [("4600", "Køge"), ("4681", "Herfølge"), ("4683", "Rønnede")],
+    "Roskilde": [("4000", "Roskilde"), ("4030", "Tune"), ("4040", "Jyllinge")],
+}
+_INDUSTRIES = [
+    ("812100", "Rengøring", ["Rengøring", "Service", "Facility"]),
+    ("561010", "Restauranter", ["Køkken", "Café", "Spisehus"]),
+    ("471120", "Supermarkeder", ["Købmand", "Dagligvarer", "SuperBrugs"]),
+    ("432200", "VVS-installation", ["VVS", "Blik & Rør", "Varme"]),
+    ("494100", "Vognmænd", ["Transport", "Vognmand", "Logistik"]),
+    ("251100", "Metalkonstruktioner", ["Smedie", "Stål", "Metal"]),
+    ("620100", "Programmering", ["IT", "Data", "Software"]),
+    ("881000", "Hjemmehjælp", ["Omsorg", "Hjemmepleje", "Plejeservice"]),
+    ("813000", "Anlægsgartnere", ["Anlæg", "Have & Park", "Grønt"]),
+    ("452000", "Autoværksteder", ["Auto", "Bilværksted", "Motor"]),
+    ("107120", "Bagerier", ["Bageri", "Brød", "Konditori"]),
+    ("692000", "Revision og bogføring", ["Revision", "Regnskab", "Bogholderi"]),
+]
+_SURNAMES = [
+    "Hansen",
+    "Jensen",
+    "Nielsen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Møller",
+    "Poulsen",
+    "Johansen",
+    "Knudsen",
+    "Mortensen",
+    "Østergaard",
+    "Bæk",
+    "Dahl",
+    "Holm",
+    "Lund",
+    "Frederiksen",
+    "Kjær",
+    "Ærenlund",
+]
+_FIRSTNAMES = [
+    "Anne",
+    "Mette",
+    "Hanne",
+    "Lene",
+    "Susanne",
+    "Camilla",
+    "Louise",
+    "Maja",
+    "Søren",
+    "Lars",
+    "Jens",
+    "Peter",
+    "Michael",
+    "Henrik",
+    "Thomas",
+    "Rasmus",
+    "Bjørn",
+    "Åse",
+]
+_STREETS = [
+    "Nørregade",
+    "Søndergade",
+    "Østergade",
+    "Vestergade",
+    "Industrivej",
+    "Håndværkervej",
+    "Erhvervsvej",
+    "Stationsvej",
+    "Møllevej",
+    "Skovvej",
+    "Ringstedvej",
+    "Københavnsvej",
+]
+_FORMS = ["ApS", "A/S", "I/S", "", "v/ {first} {sur}"]
+
+
+def _cvr(rng: random.Random, used: set[str]) -> str:
+    while True:
+        first7 = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(6))
+        digit = cvr_check_digit(first7)
+        if digit is not None and (cvr := f"{first7}{digit}") not in used:
+            used.add(cvr)
+            return cvr
+
+
+def _phone(rng: random.Random) -> str:
+    """A valid Danish number written the way real exports write them."""
+    lead = rng.choice(["33", "43", "46", "56", "57", "20", "22", "30", "40", "50", "60"])
+    d = lead + "".join(str(rng.randint(0, 9)) for _ in range(6))
+    style = rng.randrange(6)
+    return [
+        f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:]}",
+        f"+45 {d[:2]} {d[2:4]} {d[4:6]} {d[6:]}",
+        f"0045 {d}",
+        f"(+45) {d[:4]}-{d[4:]}",
+        f"{d[:2]}.{d[2:4]}.{d[4:6]}.{d[6:]}",
+        d,
+    ][style]
+
+
+def demo_rows(n: int = 240, seed: int = DEMO_SEED) -> list[dict[str, str]]:
+    """Deterministic synthetic companies, as the rows of a Danish list export."""
+    rng = random.Random(seed)
+    used: set[str] = set()
+    rows: list[dict[str, str]] = []
+    for i in range(n):
+        municipality = list(_TOWNS)[i % len(_TOWNS)]
+        postcode, town = rng.choice(_TOWNS[municipality])
+        code, industry, words = rng.choice(_INDUSTRIES)
+        sur, first = rng.choice(_SURNAMES), rng.choice(_FIRSTNAMES)
+        form = rng.choice(_FORMS).format(first=first, sur=sur)
+        name = rng.choice(
+            [f"{sur} {rng.choice(words)}", f"{town} {rng.choice(words)}", f"{sur} & Søn"]
+        )
+        phones = _phone(rng)
+        if rng.random() < 0.12:
+            phones += rng.choice([" / ", "; ", " eller "]) + _phone(rng)
+        employees = rng.choice([2, 3, 4, 5, 7, 9, 12, 15, 18, 24, 35, 48, 60, 85, 120])
+        contact = f"{rng.choice(_FIRSTNAMES)} {rng.choice(_SURNAMES)}"
+        domain = "".join(ch for ch in sur.lower() if ch.isascii() and ch.isalpha()) or "firma"
+        rows.append(
+            {
+                "Firmanavn": f"{name} {form}".strip(),
+                "CVR-nr.": _cvr(rng, used),
+                "Telefon": phones,
+                "Kontaktperson": contact if rng.random() < 0.7 else "",
+                "Adresse": f"{rng.choice(_STREETS)} {rng.randint(1, 140)}",
+                "Postnr.": postcode,
+                "By": town,
+                "Kommune": municipality,
+                "Branche": f"{code} {industry}",
+                "Antal ansatte": str(employees),
+                "E-mail": f"kontakt@{domain}{i}.dk" if rng.random() < 0.6 else "",
+            }
+        )
+    return rows
+
+
+def write_demo_list(path: Path, rows: list[dict[str, str]] | None = None) -> Path:
+    """Write the demo list like a Danish Excel CSV export: ``;`` and UTF-8 with BOM."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=HEADERS, delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows if rows is not None else demo_rows())
+    return path
+
+
+DEMO_CONSULTANTS = [
+    ("Karen Mikkelsen", "karen.mikkelsen@ringsted.demo.dk", "Ringsted"),
+    ("Ole Brandt", "ole.brandt@ringsted.demo.dk", "Ringsted"),
+    ("Fatima Yilmaz", "fatima.yilmaz@koege.demo.dk", "Køge"),
+    ("Jesper Lind", "jesper.lind@koege.demo.dk", "Køge"),
+    ("Sanne Vestergaard", "sanne.vestergaard@roskilde.demo.dk", "Roskilde"),
+    ("Mikkel Holm", "mikkel.holm@roskilde.demo.dk", "Roskilde"),
+]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    campaign: str
+    companies: int
+    consultants: int
+    jobcenters: int
+
+
+def _jobcenter(session: Session, municipality: str) -> Jobcenter:
+    name = f"Jobcenter {municipality}"
+    jc = session.exec(select(Jobcenter).where(Jobcenter.name == name)).first()
+    if jc is None:
+        jc = Jobcenter(
+            name=name,
+            municipality=municipality,
+            municipality_code=geography.municipality_code(municipality),
+            rar_area=geography.rar_area(municipality),
+        )
+        session.add(jc)
+        session.flush()
+    return jc
+
+
+def _load_list(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter=";"))
+
+
+def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
+    """Create the demo campaign in ``db`` (idempotent) and return what it holds."""
+    script = workspace / DEMO_SCRIPT
+    if not script.is_file():
+        raise InvalidInput(
+            f"Demo-manuskriptet {script} findes ikke.",
+            hint="Kør phoner demo fra projektmappen (den med scripts/ og lists/).",
+        )
+    list_path = workspace / DEMO_LIST
+    if not list_path.is_file():
+        write_demo_list(list_path)
+    today = dt.datetime.now(dt.UTC).date()
+    with db.session(write=True) as session:
+        jobcenters = {m: _jobcenter(session, m) for m in _TOWNS}
+        jc_ids = {m: jc.id for m, jc in jobcenters.items() if jc.id is not None}
+        for name, email, municipality in DEMO_CONSULTANTS:
+            if session.exec(select(Consultant).where(Consultant.email == email)).first() is None:
+                session.add(
+                    Consultant(
+                        name=name,
+                        email=email,
+                        jobcenter_id=jc_ids[municipality],
+                        feed_token=secrets.token_urlsafe(24),
+                    )
+                )
+        campaign = session.exec(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)).first()
+        if campaign is None:
+            campaign = campaigns.create_campaign(
+                session=session, name=DEMO_CAMPAIGN, script=script, actor="demo", min_employees=2
+            )
+            assert campaign.id is not None
+            rounds = [
+                Round(
+                    campaign_id=campaign.id,
+                    number=1,
+                    planned_date=today,
+                    state=RoundState.ACTIVE,
+                ),
+                Round(
+                    campaign_id=campaign.id,
+                    number=2,
+                    planned_date=today + dt.timedelta(days=14),
+                    state=RoundState.PLANNED,
+                ),
+            ]
+            session.add_all(rounds)
+            session.flush()
+            now = utcnow()
+            for jc_id in jc_ids.values():
+                session.add(
+                    CampaignJobcenter(
+                        campaign_id=campaign.id,
+                        jobcenter_id=jc_id,
+                        signed_off_at=now,
+                        signed_off_by="demo",
+                        list_version=1,
+                    )
+                )
+            for i, row in enumerate(_load_list(list_path)):
+                phones = parse_phones(row["Telefon"])
+                jc = jobcenters[row["Kommune"]]
+                session.add(
+                    Company(
+                        campaign_id=campaign.id,
+                        jobcenter_id=jc.id,
+                        round_id=rounds[i % 2].id,
+                        cvr=normalize_cvr(row["CVR-nr."]),
+                        name=row["Firmanavn"],
+                        phones=phones.valid,
+                        contact_person=row["Kontaktperson"] or None,
+                        email=row["E-mail"] or None,
+                        address=row["Adresse"],
+                        postcode=row["Postnr."],
+                        city=row["By"],
+                        municipality=row["Kommune"],
+                        industry_code=row["Branche"].split(" ", 1)[0],
+                        industry=row["Branche"].split(" ", 1)[-1],
+                        employees=int(row["Antal ansatte"]),
+                    )
+                )
+        session.flush()
+        assert campaign.id is not None
+        n_companies = len(
+            session.exec(select(Company.id).where(Company.campaign_id == campaign.id)).all()
+        )
+        n_consultants = len(session.exec(select(Consultant.id)).all())
+    return DemoSummary(
+        campaign=DEMO_CAMPAIGN,
+        companies=n_companies,
+        consultants=n_consultants,
+        jobcenters=len(_TOWNS),
+    )

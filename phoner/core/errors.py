@@ -1,0 +1,53 @@
+"""User-facing failures.
+
+Every failure a user can cause or fix is a :class:`PhonerError` carrying a Danish message
+that says what went wrong, where (file, row, column) and what to do. The CLI prints the
+message and exits non-zero; the TUI shows it as a notification. Anything else escaping to
+the user is a bug.
+"""
+
+from __future__ import annotations
+
+
+class PhonerError(Exception):
+    """A failure with a message a jobcenter worker can act on."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class NotFound(PhonerError):
+    """A named campaign, jobcenter, consultant or company does not exist."""
+
+
+class AlreadyExists(PhonerError):
+    """Creating something that already exists under that name."""
+
+
+class InvalidInput(PhonerError):
+    """Bad input from a file or a command line option."""
+
+
+class DatabaseError(PhonerError):
+    """The database cannot be opened, is read-only, full or out of date."""
+
+    exit_code = 3
+
+
+class SchemaOutOfDate(DatabaseError):
+    """The database was made by another version of phoner: run ``phoner init``."""
+
+
+class Conflict(PhonerError):
+    """Someone else got there first (a company claimed, a slot booked)."""
+
+
+class RuleViolation(PhonerError):
+    """A request breaks a campaign rule (booking horizon, working hours, ...)."""

@@ -1,0 +1,1 @@
+"""File formats at the edge: CSV/XLSX readers and writers, iCalendar."""

@@ -1,0 +1,148 @@
+"""Shared fixtures: a migrated database on SQLite always, on PostgreSQL when configured.
+
+``PHONER_TEST_POSTGRES_URL`` (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/phoner_test)
+turns the PostgreSQL side on; each pytest-xdist worker gets its own database. Without it,
+PostgreSQL tests are skipped and the run says so. With ``PHONER_TEST_POSTGRES_REQUIRED=1``
+(as .ci/run sets) an unreachable server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from phoner.core.db import Database, make_engine
+
+REPO = Path(__file__).resolve().parent.parent
+PG_URL_ENV = "PHONER_TEST_POSTGRES_URL"
+PG_REQUIRED_ENV = "PHONER_TEST_POSTGRES_REQUIRED"
+
+_pg_skip_reason: str | None = None
+
+
+def _worker_suffix() -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"_{worker}" if worker else ""
+
+
+def postgres_url() -> str | None:
+    """The URL of this worker's PostgreSQL test database (created if missing), or None."""
+    global _pg_skip_reason
+    base = os.environ.get(PG_URL_ENV)
+    if not base:
+        _pg_skip_reason = f"{PG_URL_ENV} er ikke sat"
+        return None
+    url = sa.make_url(base)
+    url = url.set(database=f"{url.database or 'phoner_test'}{_worker_suffix()}")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
+            ).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    except sa.exc.OperationalError as exc:
+        if os.environ.get(PG_REQUIRED_ENV):
+            raise RuntimeError(f"PostgreSQL is required but unreachable at {base}") from exc
+        _pg_skip_reason = f"PostgreSQL kan ikke nås ({base})"
+        return None
+    finally:
+        admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+_PG_URL: str | None = None
+_PG_CHECKED = False
+
+
+def pg_url_or_skip() -> str:
+    global _PG_URL, _PG_CHECKED
+    if not _PG_CHECKED:
+        _PG_URL = postgres_url()
+        _PG_CHECKED = True
+    if _PG_URL is None:
+        pytest.skip(f"PostgreSQL-test sprunget over: {_pg_skip_reason}")
+    return _PG_URL
+
+
+def reset_postgres(url: str) -> Database:
+    """An empty, freshly migrated PostgreSQL database."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    db = Database(engine)
+    db.upgrade()
+    return db
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    db.upgrade()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    path = tmp_path / "phoner.db"
+    shutil.copy(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url: str) -> Iterator[Database]:
+    db = Database(make_engine(sqlite_url))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def pg_db() -> Iterator[Database]:
+    db = reset_postgres(pg_url_or_skip())
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> Database:
+    """The same test on SQLite and on PostgreSQL (skipped without a server)."""
+    fixture = "sqlite_db" if request.param == "sqlite" else "pg_db"
+    return request.getfixturevalue(fixture)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def db_url(db: Database) -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty workspace folder with the repository's call scripts, as the cwd."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    shutil.copytree(REPO / "scripts", ws / "scripts")
+    monkeypatch.chdir(ws)
+    monkeypatch.delenv("PHONER_DB", raising=False)
+    return ws
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not os.environ.get(PG_URL_ENV, "").strip():
+        terminalreporter.write_line(
+            f"BEMÆRK: PostgreSQL-testene blev sprunget over ({PG_URL_ENV} er ikke sat). "
+            f"Sæt {PG_URL_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/phoner_test "
+            "for at køre dem (.ci/run gør det).",
+            yellow=True,
+        )
