@@ -26,7 +26,25 @@ def main(message: str) -> None:
         db.dispose()
 
 
+def reset_initial() -> None:
+    """Regenerate 0001 from the models. Only while no database exists outside development:
+    phoner has not been released, so the initial schema may still change in place."""
+    versions = Path(__file__).with_name("versions")
+    for old in versions.glob("0001_*.py"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'autogen.db'}")
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
+        engine.dispose()
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or not sys.argv[1].strip():
+    if sys.argv[1:] == ["--reset-initial"]:
+        reset_initial()
+    elif len(sys.argv) != 2 or not sys.argv[1].strip():
         sys.exit('usage: make migration MSG="what changed"')
-    main(sys.argv[1])
+    else:
+        main(sys.argv[1])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:13:53.685348
+Create Date: 2026-11-23 17:17:31.285613
 """
 
 from collections.abc import Sequence
