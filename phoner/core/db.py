@@ -258,7 +258,19 @@ def known_revisions() -> set[str]:
 
 
 def open_database(url: str, *, check: bool = True, **engine_kwargs: Any) -> Database:
-    """Open the database at ``url``; with ``check`` it must be at the current schema."""
+    """Open the database at ``url``; with ``check`` it must be at the current schema.
+
+    With ``check``, a SQLite file that does not exist is not created (a typo in --db
+    must not leave empty database files around): the user is told to run init.
+    """
+    if check:
+        parsed = sa.make_url(url) if "://" in url else None
+        path = _sqlite_file(parsed) if parsed and parsed.get_backend_name() == "sqlite" else None
+        if path is not None and not path.exists():
+            raise SchemaOutOfDate(
+                f"Der findes ingen database i {path}.",
+                hint="Kør: phoner init (eller angiv den rigtige database med --db).",
+            )
     db = Database(make_engine(url, **engine_kwargs))
     if check:
         try:

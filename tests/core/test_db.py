@@ -40,9 +40,19 @@ def test_migrations_match_models(db: Database) -> None:
     assert diff == []
 
 
+def test_missing_database_file_asks_for_init_and_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with pytest.raises(SchemaOutOfDate, match="ingen database") as info:
+        open_database(f"sqlite:///{path}")
+    assert "phoner init" in str(info.value)
+    assert not path.exists()
+
+
 def test_empty_database_asks_for_init(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    make_engine(f"sqlite:///{path}").connect().close()
     with pytest.raises(SchemaOutOfDate, match="ikke oprettet") as info:
-        open_database(f"sqlite:///{tmp_path / 'new.db'}")
+        open_database(f"sqlite:///{path}")
     assert "phoner init" in str(info.value)
 
 

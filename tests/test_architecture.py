@@ -1,0 +1,47 @@
+"""The dependency direction of ARCHITECTURE.md holds at run time, not only on paper."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import phoner.core
+import phoner.formats
+
+
+def _modules(pkg: object) -> list[str]:
+    path = pkg.__path__  # type: ignore[attr-defined]
+    prefix = pkg.__name__ + "."  # type: ignore[attr-defined]
+    return [m.name for m in pkgutil.walk_packages(path, prefix)]
+
+
+def test_headless_modules_do_not_import_textual() -> None:
+    modules = _modules(phoner.core) + _modules(phoner.formats)
+    assert "phoner.core.models" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'typer'}"
+        " or m.startswith('phoner.tui'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
+
+
+def test_cli_help_does_not_import_the_tui() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from phoner.cli import app\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print('textual' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"

@@ -1,0 +1,165 @@
+"""The command line: help, init, campaigns, errors in Danish and never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from phoner.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_help_is_danish() -> None:
+    code, out = invoke("--help")
+    assert code == 0
+    assert "telefonkampagner" in out
+    for command in ("init", "demo", "campaign"):
+        assert command in out
+
+
+def test_version() -> None:
+    code, out = invoke("--version")
+    assert code == 0
+    assert out.startswith("phoner ")
+
+
+def test_init_creates_then_reports_up_to_date(workspace: Path) -> None:
+    code, out = invoke("init")
+    assert code == 0, out
+    assert "oprettet" in out
+    assert (workspace / "phoner.db").exists()
+    for folder in ("lists", "scripts", "calendars"):
+        assert (workspace / folder).is_dir()
+    code, out = invoke("init")
+    assert code == 0, out
+    assert "allerede opdateret" in out
+
+
+def test_commands_before_init_say_run_init(workspace: Path) -> None:
+    code, out = invoke("campaign", "list")
+    assert code != 0
+    assert "phoner init" in out
+    assert "ingen database" in out
+    assert not (workspace / "phoner.db").exists()
+
+
+def test_campaign_create_and_list(db_url: str, workspace: Path) -> None:
+    code, out = invoke(
+        "--db",
+        db_url,
+        "campaign",
+        "create",
+        "Fleksjob 2027",
+        "--script",
+        "scripts/fleksjob.toml",
+        "--horizon-days",
+        "30",
+    )
+    assert code == 0, out
+    assert "Fleksjob 2027" in out
+    code, out = invoke("--db", db_url, "campaign", "list", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert [c["name"] for c in data["campaigns"]] == ["Fleksjob 2027"]
+    assert data["campaigns"][0]["horizon_days"] == 30
+    assert data["campaigns"][0]["min_notice_days"] == 2
+    code, out = invoke("--db", db_url, "campaign", "list")
+    assert code == 0
+    assert "Fleksjob 2027" in out
+
+
+def test_campaign_create_twice_is_a_clear_error(db_url: str, workspace: Path) -> None:
+    args = ("--db", db_url, "campaign", "create", "A", "--script", "scripts/fleksjob.toml")
+    assert invoke(*args)[0] == 0
+    code, out = invoke(*args)
+    assert code == 1
+    assert "findes allerede" in out
+
+
+def test_campaign_create_with_missing_script(db_url: str, workspace: Path) -> None:
+    code, out = invoke("--db", db_url, "campaign", "create", "A", "--script", "nope.toml")
+    assert code == 1
+    assert "findes ikke" in out and "nope.toml" in out
+
+
+def test_campaign_create_rejects_bad_numbers(db_url: str, workspace: Path) -> None:
+    code, out = invoke(
+        "--db",
+        db_url,
+        "campaign",
+        "create",
+        "A",
+        "--script",
+        "scripts/fleksjob.toml",
+        "--horizon-days",
+        "0",
+    )
+    assert code == 2
+    assert "horizon-days" in out
+
+
+def test_db_env_variable_is_used(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "andet.db"
+    monkeypatch.setenv("PHONER_DB", str(other))
+    assert invoke("init")[0] == 0
+    assert other.exists()
+    assert not (workspace / "phoner.db").exists()
+
+
+def test_unreachable_postgres_is_a_danish_error(workspace: Path) -> None:
+    code, out = invoke(
+        "--db", "postgresql+psycopg://postgres@127.0.0.1:1/phoner", "campaign", "list"
+    )
+    assert code == 3
+    assert "Kan ikke forbinde" in out
+
+
+def test_not_a_database_file(workspace: Path) -> None:
+    bad = workspace / "tekst.db"
+    bad.write_text("dette er ikke en database" * 100)
+    code, out = invoke("--db", str(bad), "campaign", "list")
+    assert code == 3
+    assert "ikke en phoner-database" in out
+
+
+def test_real_console_script_has_no_traceback(workspace: Path) -> None:
+    """The installed entry point, as a user runs it, prints Danish errors only."""
+    exe = Path(sys.executable).with_name("phoner")
+    env = {**os.environ, "PHONER_DB": str(workspace / "x.db")}
+    proc = subprocess.run(
+        [str(exe), "campaign", "create", "A", "--script", "mangler.toml"],
+        capture_output=True,
+        text=True,
+        cwd=workspace,
+        env=env,
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "phoner init" in proc.stderr
+
+
+def test_demo_without_tui_builds_campaign_idempotently(workspace: Path) -> None:
+    code, out = invoke("demo", "--no-tui")
+    assert code == 0, out
+    assert "240 virksomheder" in out
+    assert (workspace / "lists" / "demo-virksomheder.csv").exists()
+    code, out = invoke("demo", "--no-tui")
+    assert code == 0, out
+    assert "240 virksomheder" in out
+    code, out = invoke("campaign", "list", "--json")
+    assert len(json.loads(out)["campaigns"]) == 1
