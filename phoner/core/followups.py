@@ -1,0 +1,394 @@
+"""Follow-ups: the promises made to a company, with an owner and a due date.
+
+Two kinds are created automatically or on purpose:
+
+- a *call* follow-up for every ``vil_kontaktes`` without a booked visit: a consultant of
+  the company's own jobcenter should call the company within the campaign's
+  ``followup_due_days`` working days (weekends and Danish public holidays skipped);
+- an *agreement* follow-up for something promised at a visit, with owner and due date.
+
+Overdue follow-ups (not done, due date before today in Copenhagen) come first in every
+list: the evaluations found forgotten promises were what upset companies most.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from phoner.core import audit
+from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.models import (
+    Agreement,
+    Booking,
+    BookingStatus,
+    CallAttempt,
+    Campaign,
+    Company,
+    Consultant,
+    FollowUp,
+    FollowUpKind,
+    Jobcenter,
+    Outcome,
+    utcnow,
+)
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+
+# --------------------------------------------------------------------------- working days
+
+
+@lru_cache(maxsize=32)
+def _danish_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("DK", years=year).keys())
+
+
+def _is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _danish_holidays(day.year)
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days after ``start`` (weekends and DK holidays skipped).
+
+    ``days == 0`` gives ``start`` itself if it is a working day, else the next one.
+    """
+    day = start
+    if days <= 0:
+        while not _is_working_day(day):
+            day += dt.timedelta(days=1)
+        return day
+    remaining = days
+    while remaining > 0:
+        day += dt.timedelta(days=1)
+        if _is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The calendar date of ``moment`` in Denmark."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+# --------------------------------------------------------------------------- create
+
+
+def _pick_consultant(session: Session, jobcenter_id: int | None) -> Consultant | None:
+    """The active consultant of the jobcenter with the fewest open follow-ups."""
+    if jobcenter_id is None:
+        return None
+    open_counts = (
+        select(FollowUp.consultant_id, func.count(col(FollowUp.id)).label("n"))
+        .where(col(FollowUp.done_at).is_(None))
+        .group_by(col(FollowUp.consultant_id))
+        .subquery()
+    )
+    row = session.exec(
+        select(Consultant)
+        .outerjoin(open_counts, open_counts.c.consultant_id == Consultant.id)
+        .where(Consultant.jobcenter_id == jobcenter_id, col(Consultant.active).is_(True))
+        .order_by(func.coalesce(open_counts.c.n, 0), col(Consultant.id))
+    ).first()
+    return row
+
+
+def _has_booked_visit(session: Session, company_id: int) -> bool:
+    return (
+        session.exec(
+            select(Booking.id).where(
+                Booking.company_id == company_id, Booking.status == BookingStatus.BOOKED
+            )
+        ).first()
+        is not None
+    )
+
+
+def create_call_followup(
+    *,
+    session: Session,
+    company: Company,
+    attempt: CallAttempt,
+    campaign: Campaign,
+    now: dt.datetime | None = None,
+    actor: str | None = None,
+) -> FollowUp | None:
+    """Create the consultant's call-back task after a ``vil_kontaktes`` without a visit.
+
+    Returns None when no task is needed (another outcome, or a visit is booked). If the
+    company already has an open call follow-up, that one is returned (no duplicate).
+    The owner is the active consultant of the company's jobcenter with the fewest open
+    follow-ups; None if the jobcenter has no consultant (the coordinator assigns one).
+    """
+    if attempt.outcome != Outcome.VIL_KONTAKTES:
+        return None
+    assert company.id is not None and campaign.id is not None
+    session.flush()  # the attempt/booking being recorded must be visible to the queries
+    if _has_booked_visit(session, company.id):
+        return None
+    existing = session.exec(
+        select(FollowUp).where(
+            FollowUp.company_id == company.id,
+            FollowUp.kind == FollowUpKind.CALL_COMPANY,
+            col(FollowUp.done_at).is_(None),
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    consultant = _pick_consultant(session, company.jobcenter_id)
+    called = attempt.ended_at or now
+    due = add_working_days(local_date(called), campaign.followup_due_days)
+    description = "Ring til virksomheden: den vil kontaktes af en konsulent"
+    if company.contact_person:
+        description += f" (kontaktperson: {company.contact_person})"
+    followup = FollowUp(
+        campaign_id=campaign.id,
+        company_id=company.id,
+        consultant_id=consultant.id if consultant else None,
+        kind=FollowUpKind.CALL_COMPANY,
+        attempt_id=attempt.id,
+        description=description[:500],
+        due_date=due,
+        created_at=now,
+    )
+    session.add(followup)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor or attempt.phoner,
+        action="create",
+        entity="followup",
+        entity_id=followup.id,
+        campaign_id=campaign.id,
+        new={
+            "kind": followup.kind.value,
+            "company_id": company.id,
+            "consultant_id": followup.consultant_id,
+            "due_date": due.isoformat(),
+        },
+    )
+    return followup
+
+
+def create_followup(
+    *,
+    session: Session,
+    company: Company,
+    due_date: dt.date,
+    description: str,
+    consultant_id: int | None,
+    actor: str,
+    kind: FollowUpKind = FollowUpKind.OTHER,
+    agreement: Agreement | None = None,
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    """Create a follow-up with an owner and a due date (e.g. promised at a visit)."""
+    assert company.id is not None
+    description = description.strip()
+    if not description:
+        raise InvalidInput(
+            "En opfølgning skal have en beskrivelse.",
+            hint="Skriv hvad der er lovet virksomheden, fx 'Send CV på 2 kandidater'.",
+        )
+    if consultant_id is not None and session.get(Consultant, consultant_id) is None:
+        raise NotFound(f"Konsulent nr. {consultant_id} findes ikke.")
+    if agreement is not None:
+        kind = FollowUpKind.AGREEMENT
+    followup = FollowUp(
+        campaign_id=company.campaign_id,
+        company_id=company.id,
+        consultant_id=consultant_id,
+        kind=kind,
+        agreement_id=agreement.id if agreement else None,
+        description=description[:500],
+        due_date=due_date,
+        created_at=now or utcnow(),
+    )
+    session.add(followup)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="followup",
+        entity_id=followup.id,
+        campaign_id=company.campaign_id,
+        new={
+            "kind": followup.kind.value,
+            "company_id": company.id,
+            "consultant_id": consultant_id,
+            "agreement_id": followup.agreement_id,
+            "due_date": due_date.isoformat(),
+            "description": followup.description,
+        },
+    )
+    return followup
+
+
+def create_agreement_followup(
+    *,
+    session: Session,
+    agreement: Agreement,
+    company: Company,
+    consultant_id: int | None,
+    due_date: dt.date,
+    description: str,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    """A follow-up for an agreement made at a visit (owner + due date)."""
+    return create_followup(
+        session=session,
+        company=company,
+        due_date=due_date,
+        description=description,
+        consultant_id=consultant_id,
+        actor=actor,
+        kind=FollowUpKind.AGREEMENT,
+        agreement=agreement,
+        now=now,
+    )
+
+
+# --------------------------------------------------------------------------- done
+
+
+def mark_done(
+    *,
+    session: Session,
+    followup_id: int,
+    actor: str,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    """Mark a follow-up done (by the consultant or their coordinator)."""
+    followup = session.get(FollowUp, followup_id)
+    if followup is None:
+        raise NotFound(
+            f"Opfølgning nr. {followup_id} findes ikke.",
+            hint="Se opfølgningerne med: phoner followups list --campaign NAVN",
+        )
+    if followup.done_at is not None:
+        raise Conflict(
+            f"Opfølgning nr. {followup_id} er allerede markeret som udført "
+            f"({followup.done_at.astimezone(LOCAL_TZ):%d-%m-%Y %H:%M} af {followup.done_by}).",
+        )
+    followup.done_at = now or utcnow()
+    followup.done_by = actor
+    if note:
+        followup.note = note
+    session.add(followup)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="done",
+        entity="followup",
+        entity_id=followup.id,
+        campaign_id=followup.campaign_id,
+        old={"done_at": None},
+        new={"done_at": followup.done_at.isoformat(), "note": note},
+    )
+    return followup
+
+
+def reassign(
+    *, session: Session, followup_id: int, consultant_id: int | None, actor: str
+) -> FollowUp:
+    """Give a follow-up to another consultant (or none)."""
+    followup = session.get(FollowUp, followup_id)
+    if followup is None:
+        raise NotFound(f"Opfølgning nr. {followup_id} findes ikke.")
+    if consultant_id is not None and session.get(Consultant, consultant_id) is None:
+        raise NotFound(f"Konsulent nr. {consultant_id} findes ikke.")
+    old = followup.consultant_id
+    followup.consultant_id = consultant_id
+    session.add(followup)
+    audit.record(
+        session,
+        actor=actor,
+        action="reassign",
+        entity="followup",
+        entity_id=followup.id,
+        campaign_id=followup.campaign_id,
+        old={"consultant_id": old},
+        new={"consultant_id": consultant_id},
+    )
+    return followup
+
+
+# --------------------------------------------------------------------------- list
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """A follow-up with what a list shows about it."""
+
+    followup: FollowUp
+    company_name: str
+    company_cvr: str | None
+    company_phone: str | None
+    consultant_name: str | None
+    jobcenter_name: str | None
+    overdue: bool
+
+    @property
+    def done(self) -> bool:
+        return self.followup.done_at is not None
+
+
+def list_followups(
+    *,
+    session: Session,
+    campaign_id: int,
+    consultant_id: int | None = None,
+    jobcenter_id: int | None = None,
+    include_done: bool = False,
+    only_overdue: bool = False,
+    today: dt.date | None = None,
+) -> list[FollowUpRow]:
+    """Follow-ups of a campaign: overdue first, then by due date (open before done)."""
+    today = today or local_date(utcnow())
+    is_open = col(FollowUp.done_at).is_(None)
+    overdue = and_(is_open, col(FollowUp.due_date) < today)
+    query = (
+        select(FollowUp, Company, Consultant, Jobcenter)
+        .join(Company, col(Company.id) == FollowUp.company_id)
+        .outerjoin(Consultant, col(Consultant.id) == FollowUp.consultant_id)
+        .outerjoin(Jobcenter, col(Jobcenter.id) == Company.jobcenter_id)
+        .where(FollowUp.campaign_id == campaign_id)
+    )
+    if consultant_id is not None:
+        query = query.where(FollowUp.consultant_id == consultant_id)
+    if jobcenter_id is not None:
+        query = query.where(Company.jobcenter_id == jobcenter_id)
+    if only_overdue:
+        query = query.where(overdue)
+    elif not include_done:
+        query = query.where(is_open)
+    query = query.order_by(
+        case((overdue, 0), (is_open, 1), else_=2),
+        col(FollowUp.due_date),
+        col(FollowUp.id),
+    )
+    rows: list[FollowUpRow] = []
+    for fu, company, consultant, jobcenter in session.exec(query).all():
+        rows.append(
+            FollowUpRow(
+                followup=fu,
+                company_name=company.name,
+                company_cvr=company.cvr,
+                company_phone=company.phones[0] if company.phones else None,
+                consultant_name=consultant.name if consultant else None,
+                jobcenter_name=jobcenter.name if jobcenter else None,
+                overdue=fu.done_at is None and fu.due_date < today,
+            )
+        )
+    return rows
