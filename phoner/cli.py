@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from phoner import __version__
-from phoner.commands import campaign
+from phoner.commands import campaign, maintenance
 from phoner.commands.common import AppState, PhonerGroup, state
 from phoner.config import load_settings
 
@@ -26,6 +26,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(campaign.app, name="campaign")
+app.command()(maintenance.backup)
+app.command()(maintenance.restore)
 # (command groups of later features are added here)
 
 

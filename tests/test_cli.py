@@ -163,3 +163,16 @@ def test_demo_without_tui_builds_campaign_idempotently(workspace: Path) -> None:
     assert "240 virksomheder" in out
     code, out = invoke("campaign", "list", "--json")
     assert len(json.loads(out)["campaigns"]) == 1
+
+
+def test_backup_and_restore_commands(workspace: Path) -> None:
+    assert invoke("demo", "--no-tui")[0] == 0
+    code, out = invoke("backup", "kopi.db")
+    assert code == 0, out
+    assert "Backup gemt i kopi.db" in out
+    code, out = invoke("backup", "kopi.db")
+    assert code == 1 and "findes allerede" in out
+    code, out = invoke("restore", "kopi.db", "--ja")
+    assert code == 0, out
+    code, out = invoke("campaign", "list", "--json")
+    assert json.loads(out)["campaigns"][0]["companies"] == 240

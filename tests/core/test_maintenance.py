@@ -1,0 +1,100 @@
+"""Backup of a live SQLite database while phoners write, and restore."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from phoner.core import maintenance
+from phoner.core.db import Database, make_engine, open_database
+from phoner.core.errors import DatabaseError, InvalidInput
+from phoner.core.models import AuditLog, Jobcenter
+
+
+def _writer(url: str, seconds: float, started: mp.synchronize.Event) -> None:
+    """Commit pairs of rows: a consistent snapshot always holds an even number."""
+    db = Database(make_engine(url))
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        with db.session(write=True) as s:
+            s.add(AuditLog(actor="w", action="a", entity="x"))
+            s.add(AuditLog(actor="w", action="b", entity="x"))
+        started.set()
+    db.dispose()
+
+
+def _count(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return int(conn.execute("SELECT count(*) FROM auditlog").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_backup_while_writing_is_consistent(sqlite_url: str, tmp_path: Path) -> None:
+    ctx = mp.get_context("spawn")
+    started = ctx.Event()
+    writers = [ctx.Process(target=_writer, args=(sqlite_url, 3.0, started)) for _ in range(2)]
+    for w in writers:
+        w.start()
+    assert started.wait(20)
+    db = open_database(sqlite_url)
+    counts = []
+    for i in range(3):
+        result = maintenance.backup(db=db, target=tmp_path / f"b{i}.db")
+        counts.append(_count(result.path))
+        assert result.revision is not None
+    for w in writers:
+        w.join(30)
+        assert w.exitcode == 0
+    assert all(c % 2 == 0 for c in counts), counts
+    assert counts[-1] > 0
+    db.dispose()
+
+
+def test_restore_puts_the_backup_back(sqlite_url: str, tmp_path: Path) -> None:
+    db = open_database(sqlite_url)
+    with db.session(write=True) as s:
+        s.add(Jobcenter(name="Jobcenter Ringsted", municipality="Ringsted"))
+    backup = maintenance.backup(db=db, target=tmp_path / "b.db").path
+    with db.session(write=True) as s:
+        s.add(Jobcenter(name="Jobcenter Køge", municipality="Køge"))
+    maintenance.restore(db=db, source=backup)
+    with db.session() as s:
+        assert [j.name for j in s.exec(select(Jobcenter))] == ["Jobcenter Ringsted"]
+        assert s.exec(select(func.count()).select_from(AuditLog)).one() == 0
+    assert maintenance.integrity_ok(db)
+    assert not maintenance.needs_upgrade(db)
+    db.dispose()
+
+
+def test_backup_refuses_to_overwrite(sqlite_db: Database, tmp_path: Path) -> None:
+    target = tmp_path / "b.db"
+    target.write_text("vigtig fil")
+    with pytest.raises(InvalidInput, match="findes allerede"):
+        maintenance.backup(db=sqlite_db, target=target)
+    assert target.read_text() == "vigtig fil"
+
+
+def test_restore_refuses_garbage(sqlite_db: Database, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"ikke en database" * 200)
+    with pytest.raises(InvalidInput, match="ikke en SQLite-database"):
+        maintenance.restore(db=sqlite_db, source=bad)
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(InvalidInput, match="ikke en phoner-database"):
+        maintenance.restore(db=sqlite_db, source=other)
+
+
+def test_postgres_points_to_pg_dump(pg_db: Database, tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="pg_dump"):
+        maintenance.backup(db=pg_db, target=tmp_path / "x.db")
