@@ -34,7 +34,7 @@ from phoner.core.models import (
     RoundState,
     utcnow,
 )
-from phoner.core.phones import cvr_check_digit, normalize_cvr, parse_phones
+from phoner.core.phones import cvr_check_digit, normalize_cvr, parse_phone, parse_phones
 
 DEMO_CAMPAIGN = "Demo: Fleksjob efterår 2026"
 DEMO_LIST = Path("lists") / "demo-virksomheder.csv"
@@ -152,8 +152,11 @@ def _cvr(rng: random.Random, used: set[str]) -> str:
 
 def _phone(rng: random.Random) -> str:
     """A valid Danish number written the way real exports write them."""
-    lead = rng.choice(["33", "43", "46", "56", "57", "20", "22", "30", "40", "50", "60"])
-    d = lead + "".join(str(rng.randint(0, 9)) for _ in range(6))
+    while True:  # only numbers in ranges the numbering plan allocates
+        lead = rng.choice(["33", "43", "46", "56", "57", "20", "22", "30", "40", "50", "60"])
+        d = lead + "".join(str(rng.randint(0, 9)) for _ in range(6))
+        if parse_phone(d) is not None:
+            break
     style = rng.randrange(6)
     return [
         f"{d[:2]} {d[2:4]} {d[4:6]} {d[6:]}",
