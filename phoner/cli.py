@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from phoner import __version__
-from phoner.commands import campaign, maintenance
+from phoner.commands import campaign, gdpr, lists, maintenance, rounds, script
 from phoner.commands.common import AppState, PhonerGroup, state
 from phoner.config import load_settings
 
@@ -26,8 +26,12 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(campaign.app, name="campaign")
+app.add_typer(lists.app, name="list")
+app.add_typer(rounds.app, name="rounds")
+app.add_typer(script.app, name="script")
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
+app.add_typer(gdpr.app, name="gdpr")
 # (command groups of later features are added here)
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from phoner.core import audit
+from phoner.core.call_scripts import load_script
 from phoner.core.errors import AlreadyExists, InvalidInput, NotFound
 from phoner.core.models import Campaign, Company
 
@@ -25,13 +25,8 @@ def _check_script_file(path: Path) -> None:
             f"Opkaldsmanuskriptet findes ikke: {path}.",
             hint="Angiv en TOML-fil, fx --script scripts/fleksjob.toml.",
         )
-    try:
-        tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"{path}: filen er ikke gyldig TOML ({exc}).",
-            hint="Ret filen og prøv igen (phoner script check viser alle fejl).",
-        ) from exc
+    # The full schema check (raises ScriptError listing every problem with its location).
+    load_script(path)
 
 
 def create_campaign(

@@ -1,0 +1,69 @@
+"""``phoner script check``: every problem with its location, in Danish, no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from phoner.cli import app
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_shipped_script_is_valid() -> None:
+    code, out = invoke("script", "check", str(REPO / "scripts" / "fleksjob.toml"))
+    assert code == 0, out
+    assert "er gyldigt" in out
+    assert "Vil kontaktes" in out and "besøgsbooking" in out
+
+
+def test_problems_are_listed_with_locations(tmp_path: Path) -> None:
+    text = (REPO / "scripts" / "fleksjob.toml").read_text(encoding="utf-8")
+    text = text.replace('next = "besoeg"', 'next = "besog"', 1)
+    text = text.replace('outcome = "har_kontakt"', 'outcome = "kontakt_ok"')
+    path = tmp_path / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    code, out = invoke("script", "check", str(path))
+    assert code == 1
+    assert "2 fejl" in out
+    assert "spørgsmål 'opgaver', svar 1: 'next' peger på spørgsmålet 'besog'" in out
+    assert "spørgsmål 'kontakt', svar 2: ukendt udfald 'kontakt_ok'" in out
+
+
+def test_json_output(tmp_path: Path) -> None:
+    code, out = invoke("script", "check", "--json", str(REPO / "scripts" / "fleksjob.toml"))
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["valid"] is True and payload["problems"] == []
+    assert "vil_kontaktes" in payload["outcomes"] and len(payload["hash"]) == 64
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[script\n", encoding="utf-8")
+    code, out = invoke("script", "check", "--json", str(bad))
+    assert code == 1
+    payload = json.loads(out)
+    assert payload["valid"] is False
+    assert payload["problems"][0]["location"].startswith("linje 1")
+
+
+def test_missing_file_is_a_danish_error(tmp_path: Path) -> None:
+    code, out = invoke("script", "check", str(tmp_path / "nope.toml"))
+    assert code == 1
+    assert "findes ikke" in out
+
+
+def test_campaign_create_refuses_an_invalid_script(workspace: Path) -> None:
+    assert invoke("init")[0] == 0
+    bad = workspace / "scripts" / "bad.toml"
+    bad.write_text('[script]\nname = "x"\n', encoding="utf-8")
+    code, out = invoke("campaign", "create", "Efterår", "--script", str(bad))
+    assert code == 1
+    assert "'opening' mangler" in out and "phoner script check" in out
