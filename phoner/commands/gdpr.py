@@ -1,0 +1,65 @@
+"""``phoner gdpr``: purge personal data after the retention period, export what is held."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from phoner.commands.common import state
+from phoner.core import campaigns, gdpr
+from phoner.core.phones import cvr_is_valid, normalize_cvr
+
+app = typer.Typer(
+    help="Persondata (GDPR): slet efter udløb, vis hvad der er gemt.", no_args_is_help=True
+)
+
+
+@app.command("purge")
+def purge(
+    ctx: typer.Context,
+    campaign: Annotated[str, typer.Option("--campaign", help="Kampagnens navn.")],
+    older_than: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than",
+            min=0,
+            help="Anonymisér virksomheder uden aktivitet i så mange dage "
+            "(standard: kampagnens opbevaringsperiode).",
+        ),
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Hvem sletter (til revisionssporet).")] = "gdpr",
+) -> None:
+    """Anonymisér kontaktpersoner, telefonnumre, e-mails og noter; tallene i rapporterne bevares."""
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        c = campaigns.get_campaign(session=session, name=campaign)
+        days = older_than if older_than is not None else c.retention_days
+        if days is None:
+            raise typer.BadParameter(
+                "angiv --older-than DAGE (kampagnen har ingen opbevaringsperiode sat)",
+                param_hint="--older-than",
+            )
+        result = gdpr.purge(session=session, campaign=c, older_than_days=days, actor=by)
+    typer.echo(
+        f"Persondata er anonymiseret for {result.companies} virksomheder uden aktivitet i "
+        f"{days} dage ({result.attempts} opkald, {result.bookings} bookinger, "
+        f"{result.visit_results} besøgsresultater). Rapporternes tal er uændrede."
+    )
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    cvr: Annotated[str, typer.Option("--cvr", help="Virksomhedens CVR-nummer.")],
+) -> None:
+    """Vis alt, phoner har gemt om en virksomheds personer (som JSON)."""
+    number = normalize_cvr(cvr) or ""
+    if not cvr_is_valid(number):
+        raise typer.BadParameter(f"{cvr!r} er ikke et gyldigt CVR-nummer", param_hint="--cvr")
+    db = state(ctx).db()
+    with db.session() as session:
+        record = gdpr.export(session=session, cvr=number)
+    typer.echo(json.dumps(asdict(record), ensure_ascii=False, indent=2, default=str))
