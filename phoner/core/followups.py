@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, workdays
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.models import (
     Agreement,
@@ -39,42 +36,14 @@ from phoner.core.models import (
     utcnow,
 )
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+LOCAL_TZ = workdays.TZ
 
 
 # --------------------------------------------------------------------------- working days
 
-
-@lru_cache(maxsize=32)
-def _danish_holidays(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.country_holidays("DK", years=year).keys())
-
-
-def _is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _danish_holidays(day.year)
-
-
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """The date ``days`` working days after ``start`` (weekends and DK holidays skipped).
-
-    ``days == 0`` gives ``start`` itself if it is a working day, else the next one.
-    """
-    day = start
-    if days <= 0:
-        while not _is_working_day(day):
-            day += dt.timedelta(days=1)
-        return day
-    remaining = days
-    while remaining > 0:
-        day += dt.timedelta(days=1)
-        if _is_working_day(day):
-            remaining -= 1
-    return day
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The calendar date of ``moment`` in Denmark."""
-    return moment.astimezone(LOCAL_TZ).date()
+#: Re-exported so callers of this module have the working-day rules at hand.
+add_working_days = workdays.add_working_days
+local_date = workdays.local_date
 
 
 # --------------------------------------------------------------------------- create
