@@ -1,0 +1,456 @@
+"""``phoner list``: import, target, clear and sign off a campaign's call list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from phoner.commands.common import echo_json, state
+from phoner.core import call_lists, campaigns
+from phoner.core.call_lists import DECISION_WORDS, FLAG_LABELS, LIST_STATES
+from phoner.core.phones import format_phone
+
+app = typer.Typer(
+    help="Ringelisten: importér, målret, clear og godkend virksomhedslisten.",
+    no_args_is_help=True,
+)
+
+CampaignOpt = Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")]
+ByOpt = Annotated[str, typer.Option("--by", help="Hvem (navn), til revisionssporet.")]
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Listen: CSV eller Excel (.xlsx).")],
+    campaign: CampaignOpt,
+    jobcenter: Annotated[
+        str | None,
+        typer.Option(
+            "--jobcenter",
+            "-j",
+            help="Alle virksomheder hører til dette jobcenter (ellers bruges kolonnen Kommune).",
+        ),
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Fil til afviste rækker (standard: NAVN.afviste.csv)."),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Kolonne=felt, når en overskrift ikke genkendes, fx --map 'Tlf arbejde=phone'. "
+            "Felter: " + ", ".join(call_lists.FIELD_ALIASES) + "; - springer kolonnen over.",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Arket i Excel-filen (standard: det første).")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Hvem importerer (revisionsspor).")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Importér en virksomhedsliste til en kampagne (dubletter flettes, fejl afvises)."""
+    overrides = call_lists.parse_overrides(mapping or [])
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        s = call_lists.import_list(
+            session=session,
+            campaign=camp,
+            path=file,
+            jobcenter=jobcenter,
+            overrides=overrides,
+            sheet=sheet,
+            rejects_path=rejects,
+            actor=by,
+        )
+    if as_json:
+        echo_json(s.to_json())
+        return
+    typer.echo(
+        f"{file.name}: {s.read} rækker læst, {s.imported} virksomheder importeret, "
+        f"{s.merged_duplicates} dubletter flettet, {s.rejected} afvist, {s.flagged} markeret."
+    )
+    if s.jobcenters:
+        typer.echo("Jobcentre: " + ", ".join(s.jobcenters) + ".")
+    if s.out_of_target or s.proposed_removal:
+        typer.echo(
+            f"{s.out_of_target} uden for målgruppen, {s.proposed_removal} foreslået fjernet "
+            "(se phoner list show --state foreslaaet_fjernet)."
+        )
+    if s.unknown_columns:
+        typer.echo(
+            "Ukendte kolonner gemt som ekstra oplysninger: " + ", ".join(s.unknown_columns) + "."
+        )
+    if s.rejects_file is not None:
+        typer.secho(
+            f"De afviste rækker står i {s.rejects_file} med linjenummer og årsag. Ret dem og "
+            "importér filen igen.",
+            fg="yellow",
+        )
+
+
+@app.command("target")
+def target(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    min_employees: Annotated[
+        int | None, typer.Option("--min-employees", min=0, help="Mindst så mange ansatte.")
+    ] = None,
+    max_employees: Annotated[
+        int | None, typer.Option("--max-employees", min=0, help="Højst så mange ansatte.")
+    ] = None,
+    municipality: Annotated[
+        list[str] | None,
+        typer.Option("--municipality", help="Kun denne kommune (kan gentages)."),
+    ] = None,
+    industry: Annotated[
+        list[str] | None,
+        typer.Option("--industry", help="Kun branchekoder, der starter med (kan gentages)."),
+    ] = None,
+    recent_days: Annotated[
+        int | None,
+        typer.Option("--recent-days", min=0, help="Foreslå fjernet, hvis kontaktet for nylig."),
+    ] = None,
+    clear_size: Annotated[
+        bool, typer.Option("--clear-size", help="Fjern grænserne for antal ansatte.")
+    ] = False,
+    clear_municipalities: Annotated[
+        bool, typer.Option("--clear-municipalities", help="Alle kommuner igen.")
+    ] = False,
+    clear_industries: Annotated[
+        bool, typer.Option("--clear-industries", help="Alle brancher igen.")
+    ] = False,
+    by: Annotated[str, typer.Option("--by", help="Hvem (revisionsspor).")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Sæt kampagnens målgruppe og genberegn listen (intet slettes; se uden_for_maalgruppe)."""
+    kwargs: dict[str, object] = {}
+    if clear_size:
+        kwargs["min_employees"] = None
+        kwargs["max_employees"] = None
+    if min_employees is not None:
+        kwargs["min_employees"] = min_employees
+    if max_employees is not None:
+        kwargs["max_employees"] = max_employees
+    if clear_municipalities:
+        kwargs["municipalities"] = []
+    if municipality:
+        kwargs["municipalities"] = municipality
+    if clear_industries:
+        kwargs["industries"] = []
+    if industry:
+        kwargs["industries"] = industry
+    if recent_days is not None:
+        kwargs["recent_contact_days"] = recent_days
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        settings = call_lists.set_targeting(session=session, campaign=camp, actor=by, **kwargs)  # type: ignore[arg-type]
+        result = call_lists.refresh_list(session=session, campaign=camp)
+    if as_json:
+        echo_json(
+            {
+                "settings": settings,
+                "out_of_target": result.out_of_target,
+                "changed_target": result.changed_target,
+                "proposed_removal": result.proposed_removal,
+            }
+        )
+        return
+    band = (
+        f"{settings['min_employees'] if settings['min_employees'] is not None else 'ingen'}"
+        f"-{settings['max_employees'] if settings['max_employees'] is not None else 'ingen'}"
+    )
+    typer.echo(
+        f"Målgruppe for {campaign!r}: ansatte {band} (min-maks), kommuner: "
+        f"{', '.join(settings['municipalities']) or 'alle'}, brancher: "
+        f"{', '.join(settings['industries']) or 'alle'}, kontaktet for nylig: "
+        f"{settings['recent_contact_days']} dage."
+    )
+    typer.echo(
+        f"{result.out_of_target} virksomheder er uden for målgruppen "
+        f"({result.changed_target} ændret nu); {result.proposed_removal} er foreslået fjernet."
+    )
+
+
+@app.command("known")
+def known(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Jobcentrets liste over kendte virksomheder (CVR).")],
+    jobcenter: Annotated[str, typer.Option("--jobcenter", "-j", help="Jobcentret.")],
+    by: Annotated[str, typer.Option("--by", help="Hvem (revisionsspor).")] = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Indlæs virksomheder, jobcentret allerede samarbejder med: de foreslås fjernet."""
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        r = call_lists.import_known(session=session, path=file, jobcenter=jobcenter, actor=by)
+    if as_json:
+        echo_json(
+            {
+                "read": r.read,
+                "added": r.added,
+                "proposed": r.proposed,
+                "rejected": len(r.rejects),
+                "rejects_file": None if r.rejects_file is None else str(r.rejects_file),
+            }
+        )
+        return
+    typer.echo(
+        f"{r.read} rækker læst, {r.added} nye kendte virksomheder, {r.proposed} virksomheder "
+        "foreslået fjernet (kendt virksomhed)."
+    )
+    if r.rejects_file is not None:
+        typer.secho(f"{len(r.rejects)} rækker afvist; se {r.rejects_file}.", fg="yellow")
+
+
+@app.command("clearing-export")
+def clearing_export(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    jobcenter: Annotated[str, typer.Option("--jobcenter", "-j", help="Jobcentret.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Excel-filen, der skrives (.xlsx).")],
+) -> None:
+    """Skriv jobcentrets clearing-ark (.xlsx) med Beslutning (Behold/Fjern) og Begrundelse."""
+    if out.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("filen skal ende på .xlsx", param_hint="--out")
+    db = state(ctx).db()
+    with db.session() as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        jc = call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
+        n = call_lists.clearing_export(session=session, campaign=camp, jobcenter=jc, out=out)
+    typer.echo(
+        f"{out}: {n} virksomheder for {jc.name}. Udfyld Beslutning (Behold/Fjern) og "
+        "Begrundelse, og indlæs arket med phoner list clearing-import."
+    )
+
+
+@app.command("clearing-import")
+def clearing_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Det udfyldte clearing-ark (.xlsx).")],
+    campaign: CampaignOpt,
+    by: ByOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Indlæs jobcentrets beslutninger fra clearing-arket (fejlrækker springes over)."""
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        r = call_lists.clearing_import(session=session, campaign=camp, path=file, by=by)
+    if as_json:
+        echo_json(
+            {
+                "read": r.read,
+                "changed": r.changed,
+                "unchanged": r.unchanged,
+                "errors": [{"line": e.line, "reason": e.reason} for e in r.errors],
+            }
+        )
+        if r.errors:
+            raise typer.Exit(1)
+        return
+    typer.echo(f"{r.read} rækker læst: {r.changed} beslutninger ændret, {r.unchanged} uændret.")
+    if r.errors:
+        typer.secho(f"{len(r.errors)} rækker blev sprunget over:", fg="yellow", err=True)
+        for e in r.errors:
+            typer.echo(f"  linje {e.line}: {e.reason}", err=True)
+        typer.echo("Ret rækkerne i arket og indlæs det igen (resten er gemt).", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("decide")
+def decide(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    cvr: Annotated[str, typer.Option("--cvr", help="Virksomhedens CVR-nr.")],
+    decision: Annotated[str, typer.Option("--decision", "-d", help="Behold eller Fjern.")],
+    by: ByOpt,
+    reason: Annotated[str | None, typer.Option("--reason", help="Begrundelse.")] = None,
+) -> None:
+    """Behold eller fjern én virksomhed (som i clearing-arket)."""
+    from sqlmodel import select
+
+    from phoner.core.errors import NotFound
+    from phoner.core.models import Company
+    from phoner.core.phones import normalize_cvr
+
+    choice = DECISION_WORDS.get(decision.strip().lower())
+    if choice is None:
+        raise typer.BadParameter("skriv Behold eller Fjern", param_hint="--decision")
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        company = session.exec(
+            select(Company).where(Company.campaign_id == camp.id, Company.cvr == normalize_cvr(cvr))
+        ).first()
+        if company is None:
+            raise NotFound(f"CVR-nr. {cvr} er ikke på listen i kampagnen {campaign!r}.")
+        changed = call_lists.set_decision(
+            session=session, company=company, decision=choice, by=by, reason=reason
+        )
+    label = call_lists.DECISION_LABELS[choice]
+    typer.echo(f"{company.name}: {label}" + ("" if changed else " (uændret)") + ".")
+
+
+@app.command("sign-off")
+def sign_off(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    jobcenter: Annotated[str, typer.Option("--jobcenter", "-j", help="Jobcentret.")],
+    by: ByOpt,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Godkend, selvom forslag ikke er gennemgået (logges som tvunget)."
+        ),
+    ] = False,
+) -> None:
+    """Godkend jobcentrets liste: den fryses, og først nu ringes virksomhederne op."""
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        jc = call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
+        r = call_lists.sign_off(session=session, campaign=camp, jobcenter=jc, by=by, force=force)
+    if force:
+        typer.secho(
+            f"ADVARSEL: {r.jobcenter}s liste er godkendt med --force af {by}, uden at jobcentret "
+            f"har taget stilling til alt ({r.unreviewed_proposals} forslag blev til 'Fjern'). "
+            "Det er skrevet i revisionssporet.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    typer.echo(
+        f"{r.jobcenter}s liste er godkendt (version {r.list_version}): {r.kept} beholdes, "
+        f"{r.removed} fjernes."
+    )
+
+
+@app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    jobcenter: Annotated[str, typer.Option("--jobcenter", "-j", help="Jobcentret.")],
+    by: ByOpt,
+    reason: Annotated[str | None, typer.Option("--reason", help="Hvorfor.")] = None,
+) -> None:
+    """Genåbn en godkendt liste (der ringes ikke til jobcentrets virksomheder imens)."""
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        jc = call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
+        call_lists.reopen(session=session, campaign=camp, jobcenter=jc, by=by, reason=reason)
+    typer.echo(
+        f"{jc.name}s liste er genåbnet. Der ringes ikke til jobcentrets virksomheder, før "
+        "listen er godkendt igen (phoner list sign-off)."
+    )
+
+
+@app.command("status")
+def status(ctx: typer.Context, campaign: CampaignOpt, as_json: JsonOpt = False) -> None:
+    """Clearing og godkendelse pr. jobcenter."""
+    db = state(ctx).db()
+    with db.session() as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        rows = call_lists.jobcenter_status(session=session, campaign=camp)
+    if as_json:
+        echo_json(
+            {
+                "jobcenters": [
+                    {
+                        "jobcenter": r.jobcenter,
+                        "companies": r.companies,
+                        "kept": r.kept,
+                        "removed": r.removed,
+                        "pending": r.pending,
+                        "proposed": r.proposed,
+                        "out_of_target": r.out_of_target,
+                        "signed_off_at": r.signed_off_at.isoformat() if r.signed_off_at else None,
+                        "signed_off_by": r.signed_off_by,
+                        "forced": r.forced,
+                        "list_version": r.list_version,
+                    }
+                    for r in rows
+                ]
+            }
+        )
+        return
+    if not rows:
+        typer.echo("Ingen jobcentre har virksomheder i kampagnen endnu (phoner list import).")
+        return
+    for r in rows:
+        signed = (
+            f"godkendt {call_lists._local(r.signed_off_at)} af {r.signed_off_by}"
+            + (" (TVUNGET)" if r.forced else "")
+            if r.signed_off_at
+            else "IKKE godkendt"
+        )
+        typer.echo(
+            f"{r.jobcenter}: {r.companies} virksomheder, {r.kept} beholdes, {r.removed} fjernes, "
+            f"{r.pending} afventer ({r.proposed} foreslået fjernet), {r.out_of_target} uden for "
+            f"målgruppen; {signed}."
+        )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    jobcenter: Annotated[str | None, typer.Option("--jobcenter", "-j", help="Kun dette.")] = None,
+    state_: Annotated[
+        list[str] | None,
+        typer.Option("--state", help="Kun virksomheder i tilstanden: " + ", ".join(LIST_STATES)),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Vis listens virksomheder med deres clearing-tilstand."""
+    db = state(ctx).db()
+    with db.session() as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        jc = (
+            call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
+            if jobcenter
+            else None
+        )
+        rows = call_lists.list_companies(
+            session=session, campaign=camp, jobcenter=jc, states=state_ or ()
+        )
+    if as_json:
+        echo_json({"companies": rows})
+        return
+    if not rows:
+        typer.echo("Ingen virksomheder matcher.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        "CVR",
+        "Firmanavn",
+        "Telefon",
+        "Jobcenter",
+        "Tilstand",
+        "Runde",
+        "Bemærkning",
+        title=f"Ringeliste: {campaign} ({len(rows)} virksomheder)",
+    )
+    for r in rows:
+        note = (
+            r["out_of_target"] or r["note"] or ", ".join(FLAG_LABELS.get(f, f) for f in r["flags"])
+        )
+        table.add_row(
+            r["cvr"] or "-",
+            r["name"],
+            ", ".join(format_phone(p) for p in r["phones"]),
+            r["jobcenter"] or "-",
+            r["state"],
+            "-" if r["round"] is None else str(r["round"]),
+            note or "",
+        )
+    Console().print(table)
