@@ -328,7 +328,8 @@ def sign_off(
         )
     typer.echo(
         f"{r.jobcenter}s liste er godkendt (version {r.list_version}): {r.kept} beholdes, "
-        f"{r.removed} fjernes."
+        f"{r.removed} fjernes"
+        + (f", {r.out_of_target} er uden for målgruppen." if r.out_of_target else ".")
     )
 
 

@@ -1495,6 +1495,7 @@ class SignOffResult:
     removed: int
     forced: bool
     unreviewed_proposals: int
+    out_of_target: int = 0  # not counted in kept/removed: never called anyway
 
 
 def sign_off(
@@ -1541,7 +1542,7 @@ def sign_off(
             "godkend alligevel med --force (forslagene bliver så til 'Fjern').",
         )
     now = utcnow()
-    kept = removed = 0
+    kept = removed = out_of_target = 0
     for c in companies:
         if c.clearing_state == ClearingState.PENDING:
             c.clearing_state = (
@@ -1549,7 +1550,9 @@ def sign_off(
             )
             c.updated_at = now
             session.add(c)
-        if c.clearing_state == ClearingState.KEEP:
+        if c.out_of_target is not None:
+            out_of_target += 1
+        elif c.clearing_state == ClearingState.KEEP:
             kept += 1
         else:
             removed += 1
@@ -1572,11 +1575,14 @@ def sign_off(
             "removed": removed,
             "forced": force,
             "unreviewed_proposals": len(unreviewed),
+            "out_of_target": out_of_target,
         },
         reason=reason or ("godkendt med --force" if force else None),
     )
     session.flush()
-    return SignOffResult(jobcenter.name, cj.list_version, kept, removed, force, len(unreviewed))
+    return SignOffResult(
+        jobcenter.name, cj.list_version, kept, removed, force, len(unreviewed), out_of_target
+    )
 
 
 def reopen(
