@@ -300,6 +300,12 @@ def find_jobcenter(*, session: Session, text: str, create: bool = True) -> Jobce
             session.flush()
             return jc
     known = session.exec(select(Jobcenter.name).order_by(Jobcenter.name)).all()
+    if official is not None:
+        raise NotFound(
+            f"Jobcenter {official} har ingen virksomheder endnu.",
+            hint="Importér listen først (phoner list import)"
+            + (f"; kendte jobcentre: {', '.join(known)}." if known else "."),
+        )
     raise NotFound(
         f"Jobcentret {text!r} findes ikke, og {text!r} er ikke en dansk kommune.",
         hint="Skriv kommunens navn (fx Køge) eller jobcentrets navn"

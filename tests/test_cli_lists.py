@@ -1,0 +1,160 @@
+"""``phoner list`` and ``phoner rounds`` end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+from click.testing import Result
+from typer.testing import CliRunner
+
+from phoner.cli import app
+from tests.core.test_call_lists import A, B, C, D, write_messy_csv
+
+runner = CliRunner()
+
+
+def run(db_url: str, *args: str) -> Result:
+    result = runner.invoke(app, ["--db", db_url, *args])
+    assert "Traceback" not in result.output
+    return result
+
+
+def _setup(db_url: str) -> None:
+    assert run(db_url, "init").exit_code == 0
+    r = run(db_url, "campaign", "create", "Efterår", "--script", "scripts/fleksjob.toml")
+    assert r.exit_code == 0, r.output
+
+
+def test_import_json_summary_and_rejects_file(db_url: str, workspace: Path) -> None:
+    _setup(db_url)
+    path = write_messy_csv(workspace / "liste.csv")
+    r = run(db_url, "list", "import", str(path), "--campaign", "Efterår", "--json")
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.stdout)
+    assert payload == {
+        "read": 12,
+        "imported": 7,
+        "merged_duplicates": 1,
+        "rejected": 4,
+        "flagged": 4,
+        "rejects_file": str(workspace / "liste.afviste.csv"),
+    }
+    assert (workspace / "liste.afviste.csv").is_file()
+    r = run(db_url, "list", "import", str(path), "--campaign", "Efterår")
+    assert r.exit_code == 0
+    assert "12 rækker læst, 0 virksomheder importeret, 8 dubletter flettet, 4 afvist" in r.stdout
+    assert "liste.afviste.csv" in r.stdout
+
+
+def test_import_errors_are_danish(db_url: str, workspace: Path) -> None:
+    _setup(db_url)
+    r = run(db_url, "list", "import", "mangler.csv", "--campaign", "Efterår")
+    assert r.exit_code == 1
+    assert "Filen findes ikke: mangler.csv" in r.output
+    (workspace / "x.csv").write_text("Navn;Noget\nA;B\n", encoding="utf-8")
+    r = run(db_url, "list", "import", "x.csv", "--campaign", "Efterår")
+    assert r.exit_code == 1
+    assert "ingen kolonne for Telefon" in r.output and "--map" in r.output
+    r = run(db_url, "list", "import", "x.csv", "--campaign", "Efterår", "--map", "Noget")
+    assert r.exit_code == 1 and "kolonne=felt" in r.output
+    r = run(db_url, "list", "import", "x.csv", "--campaign", "Findes ikke")
+    assert r.exit_code == 1 and "Kampagnen 'Findes ikke' findes ikke" in r.output
+
+
+def test_clearing_sign_off_rounds_flow(db_url: str, workspace: Path) -> None:
+    _setup(db_url)
+    path = write_messy_csv(workspace / "liste.csv")
+    assert run(db_url, "list", "import", str(path), "-c", "Efterår").exit_code == 0
+    r = run(db_url, "list", "target", "-c", "Efterår", "--min-employees", "5", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["out_of_target"] == 1
+
+    out = workspace / "koege.xlsx"
+    r = run(db_url, "list", "clearing-export", "-c", "Efterår", "-j", "Køge", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(out)
+    ws = wb.active
+    assert ws is not None
+    header = [c.value for c in ws[1]]
+    cvr_col, dec_col = header.index("CVR-nr.") + 1, header.index("Beslutning") + 1
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, cvr_col).value == D:
+            ws.cell(row, dec_col).value = "Fjern"
+        if ws.cell(row, cvr_col).value == A:
+            ws.cell(row, dec_col).value = "Nej tak"
+            bad_line = row
+    wb.save(out)
+    r = run(db_url, "list", "clearing-import", str(out), "-c", "Efterår", "--by", "Karen")
+    assert r.exit_code == 1
+    assert "1 beslutninger ændret" in r.stdout
+    assert f"linje {bad_line}: Ukendt beslutning 'Nej tak'" in r.stderr
+
+    r = run(db_url, "list", "show", "-c", "Efterår", "-j", "Køge", "--json")
+    assert r.exit_code == 0
+    companies = {c["cvr"]: c for c in json.loads(r.stdout)["companies"]}
+    assert set(companies) == {A, C, D}
+    assert companies[D]["state"] == "fjern"
+    assert companies[C]["state"] == "uden_for_maalgruppe"
+    assert companies[A]["phones"] == ["+4533123456", "+4520304050"]
+    assert companies[A]["jobcenter"] == "Jobcenter Køge"
+    assert companies[A]["round"] is None
+    r = run(db_url, "list", "show", "-c", "Efterår", "--state", "fjern", "--json")
+    assert [c["cvr"] for c in json.loads(r.stdout)["companies"]] == [D]
+
+    r = run(db_url, "list", "sign-off", "-c", "Efterår", "-j", "Køge", "--by", "Karen")
+    assert r.exit_code == 0, r.output
+    assert "godkendt (version 1): 1 beholdes, 1 fjernes, 1 er uden for målgruppen" in r.stdout
+    r = run(db_url, "list", "sign-off", "-c", "Efterår", "-j", "Roskilde", "--by", "Ole", "--force")
+    assert r.exit_code == 0, r.output
+    assert "ADVARSEL" in r.stderr and "--force" in r.stderr
+
+    r = run(
+        db_url,
+        "rounds",
+        "plan",
+        "-c",
+        "Efterår",
+        "--rounds",
+        "2",
+        "--first",
+        "2026-09-01",
+        "--gap-days",
+        "7",
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    assert [x["companies"] for x in json.loads(r.stdout)["rounds"]] == [2, 3]
+    assert run(db_url, "rounds", "activate", "-c", "Efterår", "--round", "1").exit_code == 0
+    r = run(db_url, "rounds", "show", "-c", "Efterår", "--json")
+    assert json.loads(r.stdout) == {
+        "rounds": [
+            {"round": 1, "date": "2026-09-01", "state": "active", "companies": 2, "done": 0},
+            {"round": 2, "date": "2026-09-08", "state": "planned", "companies": 3, "done": 0},
+        ]
+    }
+    r = run(db_url, "rounds", "close", "-c", "Efterår", "--round", "2")
+    assert r.exit_code == 1 and "kun en aktiv runde" in r.output
+    r = run(db_url, "list", "status", "-c", "Efterår", "--json")
+    status = {j["jobcenter"]: j for j in json.loads(r.stdout)["jobcenters"]}
+    assert status["Jobcenter Roskilde"]["forced"] is True
+    assert B  # B is on Roskilde's list
+
+
+def test_known_list(db_url: str, workspace: Path) -> None:
+    _setup(db_url)
+    path = write_messy_csv(workspace / "liste.csv")
+    assert run(db_url, "list", "import", str(path), "-c", "Efterår").exit_code == 0
+    (workspace / "kendte.csv").write_text(f"CVR\n{A}\n{C}\n", encoding="utf-8")
+    r = run(db_url, "list", "known", "kendte.csv", "-j", "Køge", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {
+        "read": 2,
+        "added": 2,
+        "proposed": 2,
+        "rejected": 0,
+        "rejects_file": None,
+    }
+    r = run(db_url, "list", "show", "-c", "Efterår", "--state", "foreslaaet_fjernet", "--json")
+    assert sorted(c["cvr"] for c in json.loads(r.stdout)["companies"]) == [A, C]
