@@ -34,7 +34,7 @@ from sqlmodel import Session, col, func, select
 
 from phoner.core import geography
 from phoner.core.call_lists import kept_clause
-from phoner.core.followups import LOCAL_TZ, local_date
+from phoner.core.followups import local_date
 from phoner.core.models import (
     AAPOR_CLASS,
     AGREEMENT_LABELS,
@@ -943,48 +943,73 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
 # --------------------------------------------------------------------------- phoners
 
 
-def _hour_bucket(session: Session, column: Any) -> ColumnElement[str]:
-    """SQL: the UTC hour of a timestamp as text 'YYYY-MM-DD HH' (portable grouping key)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m-%d %H", column)
-    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+def _last_sunday(year: int, month: int) -> dt.date:
+    day = dt.date(year, month, 31)
+    return day - dt.timedelta(days=(day.weekday() + 1) % 7)
 
 
-def _local_hour(bucket: str) -> dt.datetime:
-    return dt.datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=dt.UTC).astimezone(LOCAL_TZ)
+def _local_day_hour(
+    session: Session, column: Any, years: range
+) -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """SQL: (local date 'YYYY-MM-DD', local hour 'HH') of a UTC timestamp in Copenhagen.
+
+    PostgreSQL converts with its time zone database. SQLite has none, so the EU summer
+    time rule (last Sunday of March to last Sunday of October, 01:00 UTC) is written out
+    as a CASE over the ``years`` the data spans.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        local = func.timezone("Europe/Copenhagen", column)
+        return func.to_char(local, "YYYY-MM-DD"), func.to_char(local, "HH24")
+    whens = []
+    for year in years:
+        start = dt.datetime.combine(_last_sunday(year, 3), dt.time(1), tzinfo=dt.UTC)
+        end = dt.datetime.combine(_last_sunday(year, 10), dt.time(1), tzinfo=dt.UTC)
+        whens.append((sa.and_(column >= start, column < end), "+2 hours"))
+    shift = sa.case(*whens, else_="+1 hours") if whens else sa.literal("+1 hours")
+    local_ts = func.datetime(column, shift)
+    return func.substr(local_ts, 1, 10), func.substr(local_ts, 12, 2)
+
+
+def _years(session: Session, column: Any, campaign_column: Any, campaign_id: int) -> range:
+    low, high = session.execute(
+        sa.select(func.min(column), func.max(column)).where(campaign_column == campaign_id)
+    ).one()
+    lo, hi = _aware(low), _aware(high)
+    if lo is None or hi is None:
+        return range(0)
+    return range(lo.year, hi.year + 1)
+
+
+_OUTCOME_CODES: tuple[str, ...] = tuple(o.value for o in Outcome)
+_ANSWER_CODES: tuple[str, ...] = tuple(o.value for o in ANSWER_OUTCOMES)
+_OTHER_CODES: tuple[str, ...] = tuple(o.value for o in Outcome if o not in SUBSTANTIVE_OUTCOMES)
 
 
 @dataclass
 class _PhonerDay:
     calls: int = 0
-    hours: set[tuple[str, dt.date, int]] | None = None  # phoner-hours with a call
-    outcomes: dict[str, int] | None = None
+    hours: int = 0  # clock hours (per phoner and day) with at least one call
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_OUTCOME_CODES, 0))
     bookings: int = 0
 
-    def __post_init__(self) -> None:
-        self.hours = set()
-        self.outcomes = {o.value: 0 for o in Outcome}
-
     def merge(self, other: _PhonerDay) -> None:
-        assert self.hours is not None and other.hours is not None
-        assert self.outcomes is not None and other.outcomes is not None
         self.calls += other.calls
-        self.hours |= other.hours
+        self.hours += other.hours
         self.bookings += other.bookings
         for k, v in other.outcomes.items():
             self.outcomes[k] += v
 
     @property
     def active_hours(self) -> int:
-        return len(self.hours or ())
+        return self.hours
 
     def payload(self) -> dict[str, Any]:
         return {
             "calls": self.calls,
             "active_hours": self.active_hours,
             "calls_per_hour": _frac(self.calls, self.active_hours),
-            "outcomes": dict(self.outcomes or {}),
-            "answered": sum((self.outcomes or {})[o.value] for o in ANSWER_OUTCOMES),
+            "outcomes": dict(self.outcomes),
+            "answered": sum(self.outcomes[o] for o in _ANSWER_CODES),
             "bookings": self.bookings,
         }
 
@@ -992,32 +1017,39 @@ class _PhonerDay:
 def phoners_report(*, session: Session, campaign: Campaign) -> Report:
     """Per phoner and day (Copenhagen): calls, active hours, calls per hour, outcomes, bookings."""
     assert campaign.id is not None
-    bucket = _hour_bucket(session, col(CallAttempt.ended_at))
-    rows = session.execute(
-        sa.select(col(CallAttempt.phoner), bucket, col(CallAttempt.outcome), func.count())
-        .where(col(CallAttempt.campaign_id) == campaign.id)
-        .group_by(col(CallAttempt.phoner), bucket, col(CallAttempt.outcome))
-    ).all()
+    ended = col(CallAttempt.ended_at)
+    years = _years(session, ended, col(CallAttempt.campaign_id), campaign.id)
+    day, hour = _local_day_hour(session, ended, years)
+    in_campaign = col(CallAttempt.campaign_id) == campaign.id
     days: dict[tuple[str, dt.date], _PhonerDay] = defaultdict(_PhonerDay)
-    for phoner, hour, outcome, n in rows:
-        local = _local_hour(str(hour))
-        d = days[(phoner, local.date())]
-        assert d.hours is not None and d.outcomes is not None
-        d.calls += int(n)
-        d.hours.add((phoner, local.date(), local.hour))
-        d.outcomes[_as_outcome(outcome).value if outcome is not None else ""] += int(n)  # type: ignore[union-attr]
-    b_bucket = _hour_bucket(session, col(Booking.created_at))
-    for phoner, hour, n in session.execute(
-        sa.select(col(Booking.booked_by), b_bucket, func.count())
-        .where(col(Booking.campaign_id) == campaign.id, _counted_booking())
-        .group_by(col(Booking.booked_by), b_bucket)
+    for phoner, day_text, outcome, n in session.execute(
+        sa.select(col(CallAttempt.phoner), day, col(CallAttempt.outcome), func.count())
+        .where(in_campaign)
+        .group_by(col(CallAttempt.phoner), day, col(CallAttempt.outcome))
     ).all():
-        days[(phoner, _local_hour(str(hour)).date())].bookings += int(n)
+        d = days[(phoner, dt.date.fromisoformat(str(day_text)))]
+        d.calls += int(n)
+        d.outcomes[str(getattr(outcome, "value", outcome))] += int(n)
+    for phoner, day_text, n_hours in session.execute(
+        sa.select(col(CallAttempt.phoner), day, func.count(sa.distinct(hour)))
+        .where(in_campaign)
+        .group_by(col(CallAttempt.phoner), day)
+    ).all():
+        days[(phoner, dt.date.fromisoformat(str(day_text)))].hours = int(n_hours)
+    created = col(Booking.created_at)
+    b_years = _years(session, created, col(Booking.campaign_id), campaign.id)
+    b_day, _ = _local_day_hour(session, created, b_years)
+    for phoner, day_text, n in session.execute(
+        sa.select(col(Booking.booked_by), b_day, func.count())
+        .where(col(Booking.campaign_id) == campaign.id, _counted_booking())
+        .group_by(col(Booking.booked_by), b_day)
+    ).all():
+        days[(phoner, dt.date.fromisoformat(str(day_text)))].bookings += int(n)
     per_phoner: dict[str, _PhonerDay] = defaultdict(_PhonerDay)
     per_phoner_days: dict[str, list[tuple[dt.date, _PhonerDay]]] = defaultdict(list)
-    for (phoner, day), d in sorted(days.items()):
+    for (phoner, local_day), d in sorted(days.items()):
         per_phoner[phoner].merge(d)
-        per_phoner_days[phoner].append((day, d))
+        per_phoner_days[phoner].append((local_day, d))
     total = _PhonerDay()
     for d in per_phoner.values():
         total.merge(d)
@@ -1033,17 +1065,15 @@ def phoners_report(*, session: Session, campaign: Campaign) -> Report:
         ],
         "total": total.payload(),
     }
-    other = [o for o in Outcome if o not in SUBSTANTIVE_OUTCOMES]
 
     def row(first: list[str], d: _PhonerDay) -> list[Any]:
-        assert d.outcomes is not None
         return [
             *first,
             d.calls,
             d.active_hours,
             Num(_frac(d.calls, d.active_hours)),
-            *(d.outcomes[o.value] for o in ANSWER_OUTCOMES),
-            sum(d.outcomes[o.value] for o in other),
+            *(d.outcomes[o] for o in _ANSWER_CODES),
+            sum(d.outcomes[o] for o in _OTHER_CODES),
             d.bookings,
         ]
 
@@ -1251,3 +1281,199 @@ def build_report(name: str, *, session: Session, campaign: Campaign) -> Report:
     if name == "followups":
         return followups_report(session=session, campaign=campaign)
     return REPORTS[name](session=session, campaign=campaign)
+
+
+# --------------------------------------------------------------------------- leads export
+
+
+def _needs_labels(campaign: Campaign) -> dict[str, str]:
+    """Needs field key -> Danish label from the campaign's call script (keys if unreadable)."""
+    from pathlib import Path
+
+    from phoner.core import call_scripts
+    from phoner.core.errors import PhonerError
+
+    try:
+        script = call_scripts.load_script(Path(campaign.script_path))
+    except (PhonerError, OSError, ValueError):
+        return {}
+    return {f.key: f.label for f in script.needs_fields}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _visit_status_text(status: MeetingStatus | None) -> str:
+    return "Booket, uden resultat endnu" if status is None else MEETING_STATUS_LABELS[status]
+
+
+def leads_report(*, session: Session, campaign: Campaign) -> Report:
+    """Every ``vil_kontaktes`` with what the phoner captured: one sheet per jobcenter.
+
+    The hand-over to consultants (the 2006 campaign's Excel sheet, done well): company,
+    contact, the call (when, who, answers, needs, note), the booked visit if any, and the
+    follow-up's owner and due date.
+    """
+    from phoner.core.phones import format_phone
+    from phoner.core.workdays import format_local
+
+    assert campaign.id is not None
+    vk_attempt = (
+        sa.select(
+            col(CallAttempt.company_id).label("company_id"),
+            func.max(col(CallAttempt.id)).label("attempt_id"),
+        )
+        .where(
+            col(CallAttempt.campaign_id) == campaign.id,
+            col(CallAttempt.outcome) == Outcome.VIL_KONTAKTES,
+        )
+        .group_by(col(CallAttempt.company_id))
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(Company, CallAttempt, col(Jobcenter.name), col(Round.number))
+        .outerjoin(vk_attempt, vk_attempt.c.company_id == col(Company.id))
+        .outerjoin(CallAttempt, col(CallAttempt.id) == vk_attempt.c.attempt_id)
+        .outerjoin(Jobcenter, col(Jobcenter.id) == col(Company.jobcenter_id))
+        .outerjoin(Round, col(Round.id) == col(Company.round_id))
+        .where(col(Company.campaign_id) == campaign.id, final_outcome() == Outcome.VIL_KONTAKTES)
+        .order_by(col(Jobcenter.name), col(Company.name))
+    ).all()
+    company_ids = [c.id for c, *_ in rows]
+    bookings: dict[int, tuple[Booking, str, MeetingStatus | None]] = {}
+    follow: dict[int, tuple[FollowUp, str | None]] = {}
+    if company_ids:
+        for bk, kname, vstatus in session.execute(
+            sa.select(Booking, col(Consultant.name), col(VisitResult.status))
+            .join(Consultant, col(Consultant.id) == col(Booking.consultant_id))
+            .outerjoin(VisitResult, col(VisitResult.booking_id) == col(Booking.id))
+            .where(
+                col(Booking.company_id).in_(company_ids),
+                col(Booking.status) == BookingStatus.BOOKED,
+            )
+            .order_by(col(Booking.start))
+        ).all():
+            bookings[bk.company_id] = (bk, kname, vstatus)  # the latest visit wins
+        for f, kname in session.execute(
+            sa.select(FollowUp, col(Consultant.name))
+            .outerjoin(Consultant, col(Consultant.id) == col(FollowUp.consultant_id))
+            .where(col(FollowUp.company_id).in_(company_ids))
+            .order_by(col(FollowUp.done_at).is_not(None), col(FollowUp.due_date))
+        ).all():
+            follow.setdefault(f.company_id, (f, kname))
+    labels = _needs_labels(campaign)
+    keys: list[str] = list(labels)
+    for _, attempt, _, _ in rows:
+        if attempt is not None:
+            keys.extend(k for k in attempt.needs if k not in keys)
+    columns = [
+        "Firmanavn",
+        "CVR-nr.",
+        "Telefon",
+        "Kontaktperson",
+        "E-mail",
+        "Adresse",
+        "Postnr.",
+        "By",
+        "Kommune",
+        "Branche",
+        "Antal ansatte",
+        "Omgang",
+        "Ringet",
+        "Telefonist",
+        *(labels.get(k, k) for k in keys),
+        "Svar i samtalen",
+        "Note fra opkaldet",
+        "Besøg booket",
+        "Konsulent (besøg)",
+        "Besøgsstatus",
+        "Opfølgning: ansvarlig",
+        "Opfølgning: frist",
+        "Opfølgning: status",
+    ]
+    per_jc: dict[str, list[list[Cell]]] = defaultdict(list)
+    overview: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for company, attempt, jc_name, round_no in rows:
+        jname = jc_name or NO_JOBCENTER
+        booking = bookings.get(company.id) if company.id is not None else None
+        fu = follow.get(company.id) if company.id is not None else None
+        answers = attempt.answers if attempt is not None else {}
+        needs = attempt.needs if attempt is not None else {}
+        if fu is None:
+            fu_status = ""
+        elif fu[0].done_at is not None:
+            fu_status = f"Udført {format_local(fu[0].done_at, weekday=False)}"
+        else:
+            fu_status = "Åben"
+        per_jc[jname].append(
+            [
+                company.name,
+                company.cvr or "",
+                ", ".join(format_phone(p) for p in company.phones),
+                company.contact_person or "",
+                company.email or "",
+                company.address or "",
+                company.postcode or "",
+                company.city or "",
+                company.municipality or "",
+                company.industry or "",
+                company.employees,
+                round_no,
+                format_local(attempt.ended_at) if attempt is not None else "",
+                attempt.phoner if attempt is not None else "",
+                *(_text(needs.get(k)) for k in keys),
+                "; ".join(f"{q}: {_text(a)}" for q, a in answers.items()),
+                (attempt.note or "") if attempt is not None else "",
+                format_local(booking[0].start) if booking else "",
+                booking[1] if booking else "",
+                _visit_status_text(booking[2]) if booking else "",
+                (fu[1] or "ingen") if fu else "",
+                fu[0].due_date.strftime("%d-%m-%Y") if fu else "",
+                fu_status,
+            ]
+        )
+        o = overview[jname]
+        o[0] += 1
+        o[1] += 1 if booking and (booking[2] is None or booking[2] in CONTACT_STATUSES) else 0
+        o[2] += 1 if fu and fu[0].done_at is None else 0
+        o[3] += 1 if fu and fu[0].done_at is None and fu[1] is None else 0
+    total = [sum(v[i] for v in overview.values()) for i in range(4)]
+    overview_rows: list[list[Cell]] = [[j, *v] for j, v in sorted(overview.items())]
+    overview_rows.append([TOTAL, *total])
+    tables = [
+        ReportTable(
+            title="Oversigt",
+            sheet="Oversigt",
+            columns=[
+                "Jobcenter",
+                "Vil kontaktes",
+                "Med besøg (booket/afholdt)",
+                "Med åben opfølgning",
+                "Åben opfølgning uden ansvarlig",
+            ],
+            rows=overview_rows,
+            total_rows=1,
+        )
+    ]
+    for jname in sorted(per_jc):
+        tables.append(ReportTable(title=jname, sheet=jname, columns=columns, rows=per_jc[jname]))
+    return Report(
+        name="leads",
+        title="Virksomheder, der vil kontaktes",
+        campaign=campaign.name,
+        data={
+            "campaign": campaign.name,
+            "jobcenters": {j: v[0] for j, v in sorted(overview.items())},
+            "total": total[0],
+        },
+        tables=tables,
+        notes=[
+            f"Udtrukket {format_local(utcnow())} (dansk tid). Én fane pr. jobcenter.",
+            "Ringet, besøg og frister er dansk tid.",
+        ],
+    )

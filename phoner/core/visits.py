@@ -395,7 +395,7 @@ def import_visit_results(
     Columns: ``Booking-id`` or ``CVR``, ``Status``, optionally ``Aflysningsårsag`` (the company's
     reason when it cancelled) and ``Note``, and one column per agreement category (the
     number of places). Rejected rows are written to ``rejects_path`` (default: next to the
-    file, ``<name>-afviste.csv``) with line and reason so they can be fixed and re-imported.
+    file, ``<name>.afviste.csv``) with line and reason so they can be fixed and re-imported.
     """
     table = tabular.read_table(path)
     hmap = tabular.map_headers(table.headers, IMPORT_ALIASES, ignore=tabular.REJECT_META_HEADERS)
@@ -417,7 +417,7 @@ def import_visit_results(
         if reason is not None:
             out.rejects.append(tabular.Reject(row.line, reason, row.cells))
     if out.rejects:
-        target = rejects_path or path.with_name(f"{path.stem}-afviste.csv")
+        target = rejects_path or path.with_name(f"{path.stem}.afviste.csv")
         tabular.write_rejects_csv(target, table.headers, out.rejects)
         out.rejects_path = target
     return out

@@ -1,0 +1,125 @@
+"""``phoner followups``: the promises made to companies — list them and mark them done."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from phoner.commands.common import echo_json, state
+from phoner.core import campaigns, consultants
+from phoner.core import followups as fu
+from phoner.core.errors import NotFound
+from phoner.core.models import FollowUpKind, Jobcenter
+from phoner.core.phones import format_phone
+
+app = typer.Typer(help="Opfølgninger: hvem ringer til hvem, og hvornår.", no_args_is_help=True)
+
+CampaignOpt = Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")]
+
+KIND_LABELS = {
+    FollowUpKind.CALL_COMPANY: "Ring op",
+    FollowUpKind.AGREEMENT: "Aftale",
+    FollowUpKind.OTHER: "Andet",
+}
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    consultant: Annotated[
+        str | None,
+        typer.Option("--consultant", "-k", help="Kun denne konsulents (e-mail eller navn)."),
+    ] = None,
+    jobcenter: Annotated[
+        str | None, typer.Option("--jobcenter", "-j", help="Kun dette jobcenters.")
+    ] = None,
+    include_done: Annotated[bool, typer.Option("--all", help="Vis også de udførte.")] = False,
+    only_overdue: Annotated[
+        bool, typer.Option("--overdue", help="Kun dem, hvis frist er overskredet.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Vis opfølgninger; dem med overskredet frist står øverst."""
+    db = state(ctx).db()
+    with db.session() as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        assert camp.id is not None
+        k_id = None
+        if consultant:
+            k_id = consultants.get_consultant(session=session, key=consultant).id
+        jc_id = None
+        if jobcenter:
+            jc = session.exec(
+                select(Jobcenter).where(
+                    or_(col(Jobcenter.name) == jobcenter, col(Jobcenter.municipality) == jobcenter)
+                )
+            ).first()
+            if jc is None:
+                raise NotFound(
+                    f"Jobcentret {jobcenter!r} findes ikke.",
+                    hint="Skriv jobcentrets navn eller kommune, fx 'Jobcenter Køge' eller 'Køge'.",
+                )
+            jc_id = jc.id
+        rows = fu.list_followups(
+            session=session,
+            campaign_id=camp.id,
+            consultant_id=k_id,
+            jobcenter_id=jc_id,
+            include_done=include_done,
+            only_overdue=only_overdue,
+        )
+    if as_json:
+        echo_json(
+            {
+                "campaign": campaign,
+                "followups": [
+                    {
+                        "id": r.followup.id,
+                        "kind": r.followup.kind.value,
+                        "company": r.company_name,
+                        "cvr": r.company_cvr,
+                        "phone": r.company_phone,
+                        "jobcenter": r.jobcenter_name,
+                        "consultant": r.consultant_name,
+                        "due_date": r.followup.due_date.isoformat(),
+                        "overdue": r.overdue,
+                        "done_at": r.followup.done_at.isoformat() if r.followup.done_at else None,
+                        "description": r.followup.description,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    if not rows:
+        typer.echo("Ingen opfølgninger at vise.")
+        return
+    overdue = sum(1 for r in rows if r.overdue)
+    for r in rows:
+        f = r.followup
+        mark = "OVERSKREDET " if r.overdue else ("udført " if r.done else "")
+        phone = format_phone(r.company_phone) if r.company_phone else "–"
+        typer.echo(
+            f"#{f.id} {mark}frist {f.due_date:%d-%m-%Y}  {KIND_LABELS[f.kind]}: {r.company_name} "
+            f"({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – {f.description}"
+        )
+    typer.echo(f"{len(rows)} opfølgninger, heraf {overdue} med overskredet frist.")
+
+
+@app.command("done")
+def done(
+    ctx: typer.Context,
+    followup_id: Annotated[int, typer.Argument(help="Opfølgningens nummer (fra followups list).")],
+    by: Annotated[str, typer.Option("--by", help="Hvem har udført den (revisionsspor).")] = "cli",
+    note: Annotated[str | None, typer.Option("--note", help="Hvad kom der ud af det.")] = None,
+) -> None:
+    """Markér en opfølgning som udført."""
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        f = fu.mark_done(session=session, followup_id=followup_id, actor=by, note=note)
+    typer.echo(f"Opfølgning #{f.id} er markeret som udført.")

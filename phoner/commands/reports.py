@@ -1,0 +1,133 @@
+"""``phoner report``: the campaign's tables for jobcenters, committees and evaluators."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from phoner.commands.common import state
+from phoner.core import campaigns, reports
+from phoner.core.errors import InvalidInput
+from phoner.formats import report_output
+
+app = typer.Typer(
+    help="Rapporter: omgange, AAPOR-rater, opfølgninger, besøg og telefonister.",
+    no_args_is_help=True,
+)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    XLSX = "xlsx"
+    MD = "md"
+
+
+CampaignOpt = Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (terminal), csv, json, xlsx (kræver --out) eller md (Markdown).",
+    ),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Skriv til denne fil i stedet for skærmen."),
+]
+
+
+def emit(report: report_output.Report, fmt: Format, out: Path | None) -> None:
+    """Print or write a report in the chosen format."""
+    try:
+        if fmt == Format.XLSX:
+            if out is None:
+                raise InvalidInput(
+                    "Et Excel-ark kan ikke skrives på skærmen.",
+                    hint="Angiv en fil med --out, fx --out rapport.xlsx.",
+                )
+            report_output.write_xlsx(report, out)
+            typer.echo(f"Rapporten er gemt i {out}.")
+            return
+        if out is not None:
+            if fmt == Format.CSV:
+                report_output.write_csv(report, out)
+            else:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(report_output.render(report, fmt.value), encoding="utf-8")
+            typer.echo(f"Rapporten er gemt i {out}.")
+            return
+    except OSError as exc:
+        raise InvalidInput(
+            f"Kan ikke skrive {out} ({exc.strerror}).",
+            hint="Tjek mappen og rettighederne, og luk filen i Excel, hvis den er åben.",
+        ) from exc
+    typer.echo(report_output.render(report, fmt.value), nl=False)
+
+
+def _run(ctx: typer.Context, name: str, campaign: str, fmt: Format, out: Path | None) -> None:
+    db = state(ctx).db()
+    with db.session() as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        report = reports.build_report(name, session=session, campaign=camp)
+    emit(report, fmt, out)
+
+
+@app.command("rounds")
+def rounds(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    fmt: FormatOpt = Format.TABLE,
+    out: OutOpt = None,
+) -> None:
+    """Pr. omgang og i alt: virksomheder, udfald, besvaret og besvarelsesprocent."""
+    _run(ctx, "rounds", campaign, fmt, out)
+
+
+@app.command("rates")
+def rates(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    fmt: FormatOpt = Format.TABLE,
+    out: OutOpt = None,
+) -> None:
+    """AAPOR-rater (RR1-6, COOP1-4, REF1-3, CON1-3) pr. omgang og pr. telefonist."""
+    _run(ctx, "rates", campaign, fmt, out)
+
+
+@app.command("followups")
+def followups(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    fmt: FormatOpt = Format.TABLE,
+    out: OutOpt = None,
+) -> None:
+    """Opfølgninger pr. jobcenter og konsulent, og tiden fra opkald til kontakt."""
+    _run(ctx, "followups", campaign, fmt, out)
+
+
+@app.command("visits")
+def visits(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    fmt: FormatOpt = Format.TABLE,
+    out: OutOpt = None,
+) -> None:
+    """Besøg, aflysninger og aftaler pr. RAR-område og jobcenter, med landstal."""
+    _run(ctx, "visits", campaign, fmt, out)
+
+
+@app.command("phoners")
+def phoners(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    fmt: FormatOpt = Format.TABLE,
+    out: OutOpt = None,
+) -> None:
+    """Pr. telefonist og dag: opkald, opkald pr. time, udfald og bookede besøg."""
+    _run(ctx, "phoners", campaign, fmt, out)

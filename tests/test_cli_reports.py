@@ -1,0 +1,163 @@
+"""``phoner report|followups|visits|export``: the numbers reach the user in every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from phoner.cli import app
+from phoner.core.db import Database
+from phoner.core.models import Booking, Company, FollowUp, VisitResult
+from tests.core.test_reports import build
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def url(db: Database, db_url: str, workspace: Path) -> str:
+    with db.session(write=True) as s:
+        build(s)
+    return db_url
+
+
+def test_report_rounds_all_formats(url: str, tmp_path: Path) -> None:
+    code, out = invoke("--db", url, "report", "rounds", "--campaign", "Efterår")
+    assert code == 0, out
+    assert "Antal virksomheder pr. omgang" in out
+    assert "63 %" in out and "46 %" in out
+    assert "Nævner: alle virksomheder i omgangen" in out
+    code, out = invoke("--db", url, "report", "rounds", "-c", "Efterår", "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["total"]["companies"] == 13
+    assert data["rounds"][0]["response_rate"] == 0.625
+    code, out = invoke("--db", url, "report", "rounds", "-c", "Efterår", "-f", "csv")
+    assert code == 0, out
+    rows = list(csv.reader(io.StringIO(out), delimiter=";"))
+    assert rows[0] == ["Antal virksomheder pr. omgang"]
+    assert rows[2][:2] == ["1", "8"] and rows[2][-1] == "63"
+    code, out = invoke("--db", url, "report", "rounds", "-c", "Efterår", "-f", "md")
+    assert code == 0 and "| **I alt** | **13** |" in out
+    xlsx = tmp_path / "omgange.xlsx"
+    code, out = invoke(
+        "--db", url, "report", "rounds", "-c", "Efterår", "-f", "xlsx", "-o", str(xlsx)
+    )
+    assert code == 0, out
+    wb = load_workbook(xlsx)
+    sheet = list(wb["Antal"].iter_rows(values_only=True))
+    assert sheet[1] == ("1", 8, 2, 1, 1, 1, 5, 3, 0.625)
+    assert sheet[-1][:8] == ("I alt", 13, 3, 1, 1, 1, 6, 7)
+    assert sheet[-1][8] == pytest.approx(6 / 13, abs=1e-15)
+    pct = list(wb["Pct af virksomheder"].iter_rows(values_only=True))
+    assert pct[1] == ("1", 8, 0.25, 0.125, 0.125, 0.125)
+    assert pct[3][2:] == (None, None, None, None)  # empty round: no denominator
+
+
+def test_xlsx_needs_out(url: str) -> None:
+    code, out = invoke("--db", url, "report", "visits", "-c", "Efterår", "-f", "xlsx")
+    assert code == 1
+    assert "--out" in out
+
+
+def test_other_reports_and_unknown_campaign(url: str) -> None:
+    for name in ("rates", "followups", "visits", "phoners"):
+        code, out = invoke("--db", url, "report", name, "--campaign", "Efterår", "-f", "json")
+        assert code == 0, out
+        assert json.loads(out)["campaign"] == "Efterår"
+    code, out = invoke("--db", url, "report", "visits", "--campaign", "Efterår")
+    assert code == 0 and "Hele landet" in out and "Ikke fordelt" in out
+    code, out = invoke("--db", url, "report", "rounds", "--campaign", "Findes ikke")
+    assert code == 1 and "findes ikke" in out
+
+
+def test_followups_list_and_done(url: str, db: Database) -> None:
+    code, out = invoke("--db", url, "followups", "list", "--campaign", "Efterår")
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert "OVERSKREDET" in lines[0]
+    assert lines[-1].startswith("3 opfølgninger")
+    code, out = invoke(
+        "--db", url, "followups", "list", "-c", "Efterår", "--consultant", "Ole", "--json"
+    )
+    data = json.loads(out)
+    assert [f["company"] for f in data["followups"]] == ["C"]
+    fid = data["followups"][0]["id"]
+    code, out = invoke("--db", url, "followups", "done", str(fid), "--by", "ole", "--note", "ok")
+    assert code == 0 and f"#{fid}" in out
+    code, out = invoke("--db", url, "followups", "done", str(fid), "--by", "ole")
+    assert code == 1 and "allerede" in out
+    with db.session() as s:
+        f = s.get(FollowUp, fid)
+        assert f is not None and f.done_by == "ole" and f.note == "ok"
+
+
+def test_visits_result_list_and_import(url: str, db: Database, tmp_path: Path) -> None:
+    with db.session() as s:
+        n = s.exec(select(Company).where(Company.name == "N")).one()
+        booking = s.exec(select(Booking).where(Booking.company_id == n.id)).one()
+        bid = booking.id
+    code, out = invoke(
+        "--db", url, "visits", "result", str(bid), "--status", "afholdt",
+        "-a", "fleksjob=1", "-a", "Jobrotation=2", "--by", "pia",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "3 aftalte pladser" in out
+    code, out = invoke("--db", url, "visits", "result", str(bid), "--status", "måske")
+    assert code == 1 and "Ukendt status" in out
+    code, out = invoke("--db", url, "visits", "result", str(bid), "-s", "afholdt", "-a", "x")
+    assert code == 1 and "KATEGORI=ANTAL" in out
+    code, out = invoke("--db", url, "visits", "list", "--campaign", "Efterår", "--json")
+    visits = {v["company"]: v for v in json.loads(out)["visits"]}
+    assert visits["N"]["agreements"] == {"fleksjob": 1, "jobrotation": 2}
+    f = tmp_path / "res.csv"
+    f.write_text(
+        f"Booking-id;Status;Fleksjob\n{bid};Afkortet/telefonisk;4\n999;Afholdt;\n", "utf-8"
+    )
+    code, out = invoke("--db", url, "visits", "import", str(f), "--campaign", "Efterår")
+    assert code == 0, out
+    assert "0 besøg registreret, 1 rettet, 1 rækker afvist" in out
+    assert (tmp_path / "res.afviste.csv").exists()
+    with db.session() as s:
+        r = s.exec(select(VisitResult).where(VisitResult.booking_id == bid)).one()
+        assert r.status.value == "afkortet_telefonisk"
+
+
+def test_export_leads(url: str, tmp_path: Path) -> None:
+    out_file = tmp_path / "leads.xlsx"
+    code, out = invoke(
+        "--db", url, "export", "leads", "--campaign", "Efterår", "--out", str(out_file)
+    )
+    assert code == 0, out
+    assert "3 virksomheder" in out
+    wb = load_workbook(out_file)
+    assert wb.sheetnames == ["Oversigt", "Jobcenter Aalborg", "Jobcenter Ringsted", "Noter"]
+    overview = list(wb["Oversigt"].iter_rows(values_only=True))
+    assert overview[1:] == [
+        ("Jobcenter Aalborg", 1, 0, 0, 0),
+        ("Jobcenter Ringsted", 2, 1, 1, 0),
+        ("I alt", 3, 1, 1, 0),
+    ]
+    ringsted = list(wb["Jobcenter Ringsted"].iter_rows(values_only=True))
+    header = ringsted[0]
+    assert header[0] == "Firmanavn" and "Jobtype/funktion" in header
+    assert [r[0] for r in ringsted[1:]] == ["A", "B"]
+    called = header.index("Ringet")
+    assert ringsted[1][called] == "man 2026-10-05 kl. 11:00"
+    status = header.index("Opfølgning: status")
+    assert ringsted[2][status].startswith("Udført")
+    aalborg = list(wb["Jobcenter Aalborg"].iter_rows(values_only=True))
+    assert aalborg[1][header.index("Besøgsstatus")] == "Aflyst af virksomheden"
+    assert ringsted[1][header.index("Besøgsstatus")] == "Afholdt"
