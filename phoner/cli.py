@@ -13,6 +13,10 @@ import typer
 
 from phoner import __version__
 from phoner.commands import campaign, gdpr, lists, maintenance, rounds, script
+from phoner.commands import export as export_cmd
+from phoner.commands import followups as followups_cmd
+from phoner.commands import reports as reports_cmd
+from phoner.commands import visits as visits_cmd
 from phoner.commands.common import AppState, PhonerGroup, state
 from phoner.config import load_settings
 
@@ -32,6 +36,10 @@ app.add_typer(script.app, name="script")
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
 app.add_typer(gdpr.app, name="gdpr")
+app.add_typer(reports_cmd.app, name="report")
+app.add_typer(followups_cmd.app, name="followups")
+app.add_typer(visits_cmd.app, name="visits")
+app.add_typer(export_cmd.app, name="export")
 # (command groups of later features are added here)
 
 
