@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from phoner import __version__
-from phoner.commands import campaign, gdpr, lists, maintenance, rounds, script
+from phoner.commands import campaign, gdpr, lists, maintenance, outcomes, rounds, script
 from phoner.commands import export as export_cmd
 from phoner.commands import followups as followups_cmd
 from phoner.commands import reports as reports_cmd
@@ -33,6 +33,7 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(lists.app, name="list")
 app.add_typer(rounds.app, name="rounds")
 app.add_typer(script.app, name="script")
+app.add_typer(outcomes.app, name="outcomes")
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
 app.add_typer(gdpr.app, name="gdpr")

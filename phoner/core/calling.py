@@ -445,7 +445,7 @@ def record_outcome(
     elif callback_at is not None:
         callback_at = None  # only ring_tilbage books a callback
     with db.session(write=True) as session:
-        stmt = select(Company).where(Company.id == company_id)
+        stmt = select(Company).where(col(Company.id) == company_id)
         if not db.is_sqlite:
             stmt = stmt.with_for_update()
         company = session.exec(stmt).first()
@@ -454,70 +454,116 @@ def record_outcome(
         if company.lease_token != lease_token:
             raise _lost_lease(company.name)
         campaign = _get_campaign(session, company.campaign_id)
-        before = _queue_snapshot(company)
-        wrong = 0
-        if outcome == Outcome.FORKERT_NUMMER:
-            wrong = 1 + _count_outcome(session, company_id, Outcome.FORKERT_NUMMER)
-        attempt = CallAttempt(
-            company_id=company_id,
-            campaign_id=company.campaign_id,
-            round_id=company.round_id,
+        attempt = apply_outcome(
+            session=session,
+            company=company,
+            campaign=campaign,
             phoner=phoner,
+            outcome=outcome,
+            answers=answers,
+            needs=needs,
+            note=note,
+            callback_at=callback_at,
             started_at=started_at,
             ended_at=moment,
-            outcome=outcome,
-            answers=dict(answers),
-            needs={k: v for k, v in needs.items() if v not in (None, "")},
-            note=note,
-            callback_at=callback_at.astimezone(dt.UTC) if callback_at else None,
-            script_hash=campaign.script_hash,
             source=source,
-        )
-        session.add(attempt)
-        _next_state(company, campaign, outcome, callback_at, phoner, wrong, moment)
-        company.lease_holder = None
-        company.lease_token = None
-        company.lease_expires_at = None
-        company.updated_at = moment
-        session.add(company)
-        session.flush()
-        assert attempt.id is not None
-        history_id: int | None = None
-        if outcome.substantive and company.cvr:
-            history = ContactHistory(
-                cvr=company.cvr,
-                jobcenter_id=company.jobcenter_id,
-                campaign_name=campaign.name,
-                contact_date=moment.astimezone(TZ).date(),
-                kind=ContactKind.CALL,
-                outcome=outcome.value,
-            )
-            session.add(history)
-            session.flush()
-            history_id = history.id
-        followup_id: int | None = None
-        if outcome == Outcome.VIL_KONTAKTES:
-            fu = followups.create_call_followup(
-                session=session, company=company, attempt=attempt, campaign=campaign, now=moment
-            )
-            followup_id = fu.id if fu is not None else None
-        audit.record(
-            session,
-            actor=phoner,
-            action="record_outcome",
-            entity="callattempt",
-            entity_id=attempt.id,
-            campaign_id=company.campaign_id,
-            old=before,
-            new={
-                **_queue_snapshot(company),
-                "company_id": company_id,
-                "contact_history_id": history_id,
-                "followup_id": followup_id,
-            },
         )
         if _before_commit is not None:
             _before_commit(session)
+    return attempt
+
+
+def apply_outcome(
+    *,
+    session: Session,
+    company: Company,
+    campaign: Campaign,
+    phoner: str,
+    outcome: Outcome,
+    answers: dict[str, Any],
+    needs: dict[str, Any],
+    note: str | None,
+    callback_at: dt.datetime | None,
+    started_at: dt.datetime | None,
+    ended_at: dt.datetime,
+    source: str,
+    import_key: str | None = None,
+    update_state: bool = True,
+) -> CallAttempt:
+    """Write one call inside the caller's transaction (record_outcome and the importer).
+
+    Adds the attempt, moves the company to its next queue state (unless
+    ``update_state`` is False: an old call imported after newer ones only counts),
+    releases the lease, writes contact history for substantive outcomes, creates the
+    consultant's follow-up for ``vil_kontaktes`` and an audit entry that undo can use.
+    """
+    assert company.id is not None
+    before = _queue_snapshot(company)
+    wrong = 0
+    if outcome == Outcome.FORKERT_NUMMER:
+        wrong = 1 + _count_outcome(session, company.id, Outcome.FORKERT_NUMMER)
+    attempt = CallAttempt(
+        company_id=company.id,
+        campaign_id=company.campaign_id,
+        round_id=company.round_id,
+        phoner=phoner,
+        started_at=started_at,
+        ended_at=ended_at,
+        outcome=outcome,
+        answers=dict(answers),
+        needs={k: v for k, v in needs.items() if v not in (None, "")},
+        note=note,
+        callback_at=callback_at.astimezone(dt.UTC) if callback_at else None,
+        script_hash=campaign.script_hash,
+        source=source,
+        import_key=import_key,
+    )
+    session.add(attempt)
+    if update_state:
+        _next_state(company, campaign, outcome, callback_at, phoner, wrong, ended_at)
+        company.lease_holder = None
+        company.lease_token = None
+        company.lease_expires_at = None
+    else:
+        company.attempts += 1
+    company.updated_at = max(ended_at, company.updated_at)
+    session.add(company)
+    session.flush()
+    assert attempt.id is not None
+    history_id: int | None = None
+    if outcome.substantive and company.cvr:
+        history = ContactHistory(
+            cvr=company.cvr,
+            jobcenter_id=company.jobcenter_id,
+            campaign_name=campaign.name,
+            contact_date=ended_at.astimezone(TZ).date(),
+            kind=ContactKind.CALL,
+            outcome=outcome.value,
+        )
+        session.add(history)
+        session.flush()
+        history_id = history.id
+    followup_id: int | None = None
+    if outcome == Outcome.VIL_KONTAKTES and update_state:
+        fu = followups.create_call_followup(
+            session=session, company=company, attempt=attempt, campaign=campaign, now=ended_at
+        )
+        followup_id = fu.id if fu is not None else None
+    audit.record(
+        session,
+        actor=phoner,
+        action="record_outcome" if source != "import" else "import_outcome",
+        entity="callattempt",
+        entity_id=attempt.id,
+        campaign_id=company.campaign_id,
+        old=before,
+        new={
+            **_queue_snapshot(company),
+            "company_id": company.id,
+            "contact_history_id": history_id,
+            "followup_id": followup_id,
+        },
+    )
     return attempt
 
 
