@@ -12,7 +12,10 @@ from typing import Annotated
 import typer
 
 from phoner import __version__
+from phoner.commands import booking as booking_cmd
+from phoner.commands import calendars as calendars_cmd
 from phoner.commands import campaign, gdpr, lists, maintenance, outcomes, rounds, script
+from phoner.commands import consultants as consultants_cmd
 from phoner.commands import export as export_cmd
 from phoner.commands import followups as followups_cmd
 from phoner.commands import reports as reports_cmd
@@ -37,6 +40,12 @@ app.add_typer(outcomes.app, name="outcomes")
 app.command()(maintenance.backup)
 app.command()(maintenance.restore)
 app.add_typer(gdpr.app, name="gdpr")
+app.command("book")(booking_cmd.book)
+app.add_typer(booking_cmd.app, name="booking")
+app.add_typer(consultants_cmd.app, name="consultants")
+app.add_typer(calendars_cmd.app, name="calendars")
+app.command("serve")(calendars_cmd.serve)
+app.command("reminders")(calendars_cmd.reminders)
 app.add_typer(reports_cmd.app, name="report")
 app.add_typer(followups_cmd.app, name="followups")
 app.add_typer(visits_cmd.app, name="visits")

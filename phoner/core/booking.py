@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -122,11 +123,11 @@ class BookingRefused(RuleViolation):
         parts = [violation.message]
         if first is None:
             parts.append("Der er ingen ledige tider inden for bookinghorisonten.")
-        elif nearest is not None and nearest != first:
+        elif nearest is not None and nearest.start != first.start:
             parts.append(f"Nærmeste ledige tid: {nearest.label()}.")
             parts.append(f"Første ledige tid: {first.label()}.")
         else:
-            parts.append(f"Første ledige tid: {first.label()}.")
+            parts.append(f"Første ledige tid: {(nearest or first).label()}.")
         super().__init__(" ".join(parts), hint=None)
         self.rule = violation.rule
         self.violation = violation
@@ -1034,3 +1035,84 @@ def consultant_feed(*, session: Session, consultant: Consultant) -> Feed:
         .limit(1)
     ).first()
     return Feed(body=body, last_modified=last, events=len(events))
+
+
+# --------------------------------------------------------------------------- seen or not
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """Whether a consultant has seen their calendar: last fetch and unseen visits."""
+
+    consultant: Consultant
+    jobcenter: str
+    last_fetch: dt.datetime | None
+    upcoming: int
+    unseen: int
+    next_unseen: dt.datetime | None
+
+    @property
+    def needs_chasing(self) -> bool:
+        return self.last_fetch is None or self.unseen > 0
+
+
+def feed_status(*, session: Session, now: dt.datetime | None = None) -> list[FeedStatus]:
+    """Every active consultant with the upcoming visits booked or changed after their last
+    feed fetch (those they cannot have seen yet). Never fetched: every visit is unseen."""
+    now = now or utcnow()
+    consultants = session.exec(
+        select(Consultant, Jobcenter.name)
+        .join(Jobcenter, col(Jobcenter.id) == col(Consultant.jobcenter_id))
+        .where(col(Consultant.active).is_(True))
+        .order_by(col(Jobcenter.name), col(Consultant.name))
+    ).all()
+    upcoming: dict[int, list[Booking]] = defaultdict(list)
+    for b in session.exec(
+        select(Booking)
+        .where(Booking.status == BookingStatus.BOOKED, col(Booking.end) > now)
+        .order_by(col(Booking.start))
+    ).all():
+        upcoming[b.consultant_id].append(b)
+    out: list[FeedStatus] = []
+    for c, jobcenter in consultants:
+        assert c.id is not None
+        visits = upcoming.get(c.id, [])
+        last = c.last_feed_fetch_at
+        unseen = [b for b in visits if last is None or b.modified_at > last]
+        out.append(
+            FeedStatus(
+                consultant=c,
+                jobcenter=jobcenter,
+                last_fetch=last,
+                upcoming=len(visits),
+                unseen=len(unseen),
+                next_unseen=unseen[0].start if unseen else None,
+            )
+        )
+    return out
+
+
+def write_feeds(*, session: Session, out_dir: Path) -> list[tuple[Consultant, Path, bool]]:
+    """Write one .ics per active consultant into ``out_dir``; unchanged files are left as
+    they are. Returns (consultant, path, changed)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Consultant, Path, bool]] = []
+    for c in session.exec(
+        select(Consultant).where(col(Consultant.active).is_(True)).order_by(col(Consultant.id))
+    ).all():
+        feed = consultant_feed(session=session, consultant=c)
+        path = out_dir / feed_filename(c)
+        changed = not path.is_file() or path.read_bytes() != feed.body
+        if changed:
+            tmp = path.with_suffix(".ics.tmp")
+            tmp.write_bytes(feed.body)
+            tmp.replace(path)
+        written.append((c, path, changed))
+    return written
+
+
+def feed_filename(c: Consultant) -> str:
+    """A readable, filesystem-safe file name (never the token: files get shared)."""
+    base = c.email.split("@")[0].lower()
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in base)
+    return f"{safe.strip('-.') or 'konsulent'}-{c.id}.ics"

@@ -228,3 +228,294 @@ def load_absences(
         except AbsenceUnavailable as exc:
             broken[c.id] = str(exc)
     return busy, broken
+
+
+# --------------------------------------------------------------------------- import
+
+CONSULTANT_ALIASES: dict[str, list[str]] = {
+    "name": ["Navn", "Konsulent", "Konsulentnavn", "Fulde navn", "Name", "Full name"],
+    "email": ["E-mail", "Email", "Mail", "E-mailadresse", "E-post", "Email address"],
+    "jobcenter": ["Jobcenter", "Kommune", "Municipality", "Job centre", "Job center"],
+    "working_days": ["Arbejdsdage", "Dage", "Ugedage", "Working days", "Workdays", "Days"],
+    "hours": ["Arbejdstid", "Tid", "Working hours", "Hours"],
+    "work_start": ["Arbejdstid start", "Start", "Mødetid", "Fra", "Work start", "From"],
+    "work_end": ["Arbejdstid slut", "Slut", "Fri", "Til", "Work end", "To"],
+    "max_visits_per_day": [
+        "Maks besøg pr. dag",
+        "Max besøg pr dag",
+        "Besøg pr. dag",
+        "Maks besøg",
+        "Max visits per day",
+        "Max visits",
+    ],
+    "travel_buffer_minutes": [
+        "Transporttid",
+        "Transporttid (min)",
+        "Transporttid minutter",
+        "Buffer",
+        "Travel buffer",
+        "Travel buffer minutes",
+    ],
+    "visit_minutes": [
+        "Besøgslængde",
+        "Besøgslængde (min)",
+        "Varighed",
+        "Varighed (min)",
+        "Visit length",
+        "Visit minutes",
+    ],
+    "absence_source": [
+        "Fraværskalender",
+        "Fravær",
+        "Fraværs-kalender",
+        "Absence",
+        "Absence calendar",
+        "Absence feed",
+    ],
+    "active": ["Aktiv", "Active"],
+}
+REQUIRED = ("name", "email", "jobcenter")
+_DAY_NAMES = {
+    "man": 0, "mandag": 0, "mon": 0, "monday": 0,
+    "tir": 1, "tirsdag": 1, "tue": 1, "tuesday": 1,
+    "ons": 2, "onsdag": 2, "wed": 2, "wednesday": 2,
+    "tor": 3, "torsdag": 3, "thu": 3, "thursday": 3,
+    "fre": 4, "fredag": 4, "fri": 4, "friday": 4,
+    "lør": 5, "lørdag": 5, "sat": 5, "saturday": 5,
+    "søn": 6, "søndag": 6, "sun": 6, "sunday": 6,
+}  # fmt: skip
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
+
+
+def parse_days(text: str) -> list[int]:
+    """``"man-fre"``, ``"man, tir, tor"``, ``"Mon-Thu"`` or ``"1-5"`` -> [0, 1, ...]."""
+    days: set[int] = set()
+    for part in re.split(r"[,;/ ]+(?:og\s+)?", text.strip().lower()):
+        if not part or part == "og":
+            continue
+        ends = [p.strip().rstrip(".") for p in re.split(r"\s*[-–]\s*", part)]
+        if len(ends) > 2:
+            raise ValueError(text)
+        nums = []
+        for e in ends:
+            if e.isdigit() and 1 <= int(e) <= 7:
+                nums.append(int(e) - 1)
+            elif e in _DAY_NAMES:
+                nums.append(_DAY_NAMES[e])
+            else:
+                raise ValueError(text)
+        lo, hi = nums[0], nums[-1]
+        if hi < lo:
+            raise ValueError(text)
+        days.update(range(lo, hi + 1))
+    if not days:
+        raise ValueError(text)
+    return sorted(days)
+
+
+def parse_time(text: str) -> dt.time:
+    m = _TIME.match(text.strip().replace(" ", ""))
+    if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
+        raise ValueError(text)
+    return dt.time(int(m.group(1)), int(m.group(2) or 0))
+
+
+def _parse_bool(text: str) -> bool:
+    key = text.strip().lower()
+    if key in {"ja", "j", "yes", "y", "1", "true", "x", "aktiv"}:
+        return True
+    if key in {"nej", "n", "no", "0", "false", "inaktiv", "stoppet"}:
+        return False
+    raise ValueError(text)
+
+
+@dataclass
+class ConsultantImport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejects: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    jobcenters_created: list[str] = field(default_factory=list)
+
+
+def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
+    """Parse one row into Consultant fields; ValueError with a Danish reason if bad."""
+
+    def cell(name: str) -> str:
+        return str(row.get(hm.index(name))).strip()
+
+    def column(name: str) -> str:
+        return hm.header_of(name) or name
+
+    values: dict[str, Any] = {}
+    name = cell("name")
+    email = cell("email").lower()
+    jobcenter = cell("jobcenter")
+    if not name:
+        raise ValueError(f"{where}: kolonnen {column('name')!r} er tom; skriv konsulentens navn.")
+    if not email_is_valid(email):
+        raise ValueError(
+            f"{where}: kolonnen {column('email')!r}: {email or '(tom)'} er ikke en e-mailadresse."
+        )
+    if not jobcenter:
+        raise ValueError(f"{where}: kolonnen {column('jobcenter')!r} er tom; skriv kommunen.")
+    values.update(name=name, email=email, jobcenter=jobcenter)
+    if hm.has("working_days") and cell("working_days"):
+        try:
+            values["working_days"] = parse_days(cell("working_days"))
+        except ValueError:
+            raise ValueError(
+                f"{where}: kolonnen {column('working_days')!r}: {cell('working_days')!r} "
+                "forstås ikke; skriv fx man-fre eller man, tir, tor."
+            ) from None
+    start_text = cell("work_start") if hm.has("work_start") else ""
+    end_text = cell("work_end") if hm.has("work_end") else ""
+    if hm.has("hours") and cell("hours"):
+        parts = re.split(r"\s*[-–]\s*", cell("hours"))
+        if len(parts) != 2:
+            raise ValueError(
+                f"{where}: kolonnen {column('hours')!r}: {cell('hours')!r} forstås ikke; "
+                "skriv fx 08:30-15:30."
+            )
+        start_text, end_text = parts
+    for key, text in (("work_start", start_text), ("work_end", end_text)):
+        if text:
+            try:
+                values[key] = parse_time(text)
+            except ValueError:
+                raise ValueError(
+                    f"{where}: {text!r} er ikke et klokkeslæt; skriv fx 08:30."
+                ) from None
+    for key, lo, hi in (
+        ("max_visits_per_day", 1, 20),
+        ("travel_buffer_minutes", 0, 240),
+        ("visit_minutes", 15, 480),
+    ):
+        text = cell(key) if hm.has(key) else ""
+        if not text:
+            continue
+        digits = re.sub(r"\s*(min\.?|minutter|minutes)$", "", text.lower())
+        if not digits.isdigit() or not lo <= int(digits) <= hi:
+            raise ValueError(
+                f"{where}: kolonnen {column(key)!r}: {text!r} skal være et helt tal "
+                f"fra {lo} til {hi}."
+            )
+        values[key] = int(digits)
+    if hm.has("absence_source"):
+        values["absence_source"] = cell("absence_source") or None
+    if hm.has("active") and cell("active"):
+        try:
+            values["active"] = _parse_bool(cell("active"))
+        except ValueError:
+            raise ValueError(
+                f"{where}: kolonnen {column('active')!r}: {cell('active')!r}; skriv ja eller nej."
+            ) from None
+    start = values.get("work_start", dt.time(8, 30))
+    end = values.get("work_end", dt.time(15, 30))
+    if end <= start:
+        raise ValueError(f"{where}: arbejdstiden slutter ({end:%H:%M}) før den starter.")
+    return values
+
+
+def import_consultants(
+    *,
+    session: Session,
+    path: Path,
+    actor: str = "cli",
+    overrides: dict[str, str] | None = None,
+) -> ConsultantImport:
+    """Create or update consultants from a CSV/XLSX file (e-mail is the key).
+
+    Columns the file does not have keep their current value (or the default for new
+    consultants); bad rows are rejected with line and reason, the rest go in.
+    """
+    from phoner.formats import tabular
+
+    table = tabular.read_table(path)
+    hm = tabular.map_headers(
+        table.headers, CONSULTANT_ALIASES, overrides, ignore=tabular.REJECT_META_HEADERS
+    )
+    missing = hm.missing(REQUIRED)
+    if missing:
+        names = {"name": "Navn", "email": "E-mail", "jobcenter": "Jobcenter"}
+        raise InvalidInput(
+            f"{path}: mangler kolonnen/kolonnerne "
+            + ", ".join(repr(names[m]) for m in missing)
+            + ".",
+            hint="Filen skal mindst have kolonnerne Navn, E-mail og Jobcenter (linje 1). "
+            "Kolonnerne i filen er: " + ", ".join(repr(h) for h in table.headers) + ".",
+        )
+    result = ConsultantImport(
+        headers=list(table.headers), unknown_columns=[table.headers[i] for i in hm.unknown]
+    )
+    seen: dict[str, int] = {}
+    for row in table.rows:
+        where = f"{path.name} linje {row.line}"
+        try:
+            values = _row_values(row, hm, where)
+        except ValueError as exc:
+            result.rejects.append((row.line, str(exc).split(": ", 1)[-1], list(row.cells)))
+            continue
+        if values["email"] in seen:
+            result.rejects.append(
+                (
+                    row.line,
+                    f"e-mailen {values['email']} står også på linje {seen[values['email']]}.",
+                    list(row.cells),
+                )
+            )
+            continue
+        seen[values["email"]] = row.line
+        try:
+            before = {jc.id for jc in session.exec(select(Jobcenter)).all()}
+            jc = ensure_jobcenter(session=session, name_or_municipality=values.pop("jobcenter"))
+        except InvalidInput as exc:
+            result.rejects.append((row.line, exc.message, list(row.cells)))
+            continue
+        if jc.id not in before:
+            result.jobcenters_created.append(jc.name)
+        values["jobcenter_id"] = jc.id
+        existing = session.exec(
+            select(Consultant).where(Consultant.email == values["email"])
+        ).first()
+        if existing is None:
+            consultant = Consultant(feed_token=new_feed_token(), **values)
+            session.add(consultant)
+            session.flush()
+            result.created += 1
+            audit.record(
+                session,
+                actor=actor,
+                action="import",
+                entity="consultant",
+                entity_id=consultant.id,
+                new={k: _jsonable(v) for k, v in values.items()},
+            )
+            continue
+        old = {k: _jsonable(getattr(existing, k)) for k in values}
+        new = {k: _jsonable(v) for k, v in values.items()}
+        if old == new:
+            result.unchanged += 1
+            continue
+        for key, value in values.items():
+            setattr(existing, key, value)
+        session.add(existing)
+        result.updated += 1
+        audit.record(
+            session,
+            actor=actor,
+            action="update",
+            entity="consultant",
+            entity_id=existing.id,
+            old={k: v for k, v in old.items() if new[k] != v},
+            new={k: v for k, v in new.items() if old[k] != v},
+        )
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return value

@@ -1,0 +1,251 @@
+"""``phoner book`` and ``phoner booking move|cancel|list``: visits from the command line,
+under the same rules as in the phoner's screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from phoner.commands.common import echo_json, state
+from phoner.core import booking as bk
+from phoner.core import campaigns
+from phoner.core.consultants import get_consultant
+from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.models import Booking, BookingStatus, Company
+from phoner.core.phones import format_phone, normalize_cvr
+from phoner.core.workdays import format_local, parse_local, to_local
+
+app = typer.Typer(help="Flyt, aflys og vis bookede besøg.", no_args_is_help=True)
+
+ByOpt = Annotated[str, typer.Option("--by", help="Hvem (navn), til revisionssporet.")]
+
+
+def _parse_at(text: str) -> dt.datetime:
+    try:
+        return parse_local(text)
+    except ValueError:
+        raise InvalidInput(
+            f"--at {text!r} er ikke et tidspunkt.",
+            hint='Skriv dansk tid som "ÅÅÅÅ-MM-DD TT:MM", fx --at "2027-03-30 09:00".',
+        ) from None
+
+
+def _company(session: Session, campaign_name: str, cvr: str) -> Company:
+    camp = campaigns.get_campaign(session=session, name=campaign_name)
+    number = normalize_cvr(cvr)
+    company = session.exec(
+        select(Company)
+        .where(Company.campaign_id == camp.id, Company.cvr == number)
+        .order_by(col(Company.id))
+    ).first()
+    if company is None:
+        raise NotFound(
+            f"Ingen virksomhed med CVR {cvr} i kampagnen {campaign_name!r}.",
+            hint="Tjek CVR-nummeret, eller importér listen med: phoner list import",
+        )
+    return company
+
+
+def _slot_lines(slots: list[bk.Slot]) -> list[str]:
+    return [f"  {i}. {s.label()}" for i, s in enumerate(slots, 1)]
+
+
+def book(
+    ctx: typer.Context,
+    campaign: Annotated[str, typer.Option("--campaign", help="Kampagnens navn.")],
+    cvr: Annotated[str, typer.Option("--cvr", help="Virksomhedens CVR-nummer.")],
+    consultant: Annotated[
+        str | None, typer.Option("--consultant", help="Konsulentens navn eller e-mail.")
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help='Dansk tid "ÅÅÅÅ-MM-DD TT:MM". Uden --at vises de første ledige.'
+        ),
+    ] = None,
+    contact: Annotated[str | None, typer.Option("--contact", help="Kontaktperson.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Kontaktens e-mail.")] = None,
+    mobile: Annotated[str | None, typer.Option("--mobile", help="Kontaktens mobil.")] = None,
+    by: ByOpt = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
+) -> None:
+    """Book et virksomhedsbesøg efter kampagnens regler (uden --at: vis ledige tider)."""
+    db = state(ctx).db()
+    with db.session() as session:
+        company = _company(session, campaign, cvr)
+        assert company.id is not None
+        cons = get_consultant(session=session, key=consultant) if consultant else None
+        if at is None:
+            slots = bk.find_slots(
+                session=session,
+                company_id=company.id,
+                consultant_id=cons.id if cons else None,
+                limit=10,
+            )
+            if as_json:
+                echo_json(
+                    {
+                        "company": company.name,
+                        "slots": [
+                            {
+                                "consultant": s.consultant_name,
+                                "consultant_id": s.consultant_id,
+                                "start": to_local(s.start).isoformat(),
+                                "end": to_local(s.end).isoformat(),
+                            }
+                            for s in slots
+                        ],
+                    }
+                )
+                return
+            if not slots:
+                typer.echo(f"Ingen ledige tider for {company.name} inden for bookinghorisonten.")
+                raise typer.Exit(1)
+            typer.echo(f"Første ledige tider for {company.name}:")
+            typer.echo("\n".join(_slot_lines(slots)))
+            return
+    if cons is None or cons.id is None:
+        raise InvalidInput("Angiv konsulenten med --consultant NAVN, når du booker med --at.")
+    assert company.id is not None
+    b = bk.book_visit(
+        db=db,
+        company_id=company.id,
+        consultant_id=cons.id,
+        start=_parse_at(at),
+        booked_by=by,
+        contact_person=contact,
+        contact_email=email,
+        contact_mobile=mobile,
+    )
+    if as_json:
+        echo_json(_booking_json(b, company.name, cons.name))
+        return
+    typer.echo(
+        f"Besøg nr. {b.id} er booket: {company.name} {format_local(b.start)}–"
+        f"{to_local(b.end):%H:%M} hos {cons.name}."
+    )
+
+
+def _booking_json(b: Booking, company: str, consultant: str) -> dict[str, object]:
+    return {
+        "id": b.id,
+        "uid": b.uid,
+        "company": company,
+        "consultant": consultant,
+        "start": to_local(b.start).isoformat(),
+        "end": to_local(b.end).isoformat(),
+        "status": b.status.value,
+        "cancel_reason": b.cancel_reason.value if b.cancel_reason else None,
+        "sequence": b.sequence,
+        "booked_by": b.booked_by,
+        "contact_person": b.contact_person,
+        "contact_email": b.contact_email,
+        "contact_mobile": b.contact_mobile,
+    }
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    booking_id: Annotated[int, typer.Argument(help="Besøgets nummer (se phoner booking list).")],
+    at: Annotated[str, typer.Option("--at", help='Ny dansk tid "ÅÅÅÅ-MM-DD TT:MM".')],
+    consultant: Annotated[
+        str | None, typer.Option("--consultant", help="Flyt til en anden konsulent.")
+    ] = None,
+    by: ByOpt = "cli",
+) -> None:
+    """Flyt et besøg til en ny tid (og evt. en anden konsulent) efter reglerne."""
+    db = state(ctx).db()
+    cid = None
+    if consultant:
+        with db.session() as session:
+            cid = get_consultant(session=session, key=consultant).id
+    b = bk.move_booking(
+        db=db, booking_id=booking_id, start=_parse_at(at), actor=by, consultant_id=cid
+    )
+    extra = f" (nyt nummer {b.id})" if b.id != booking_id else ""
+    typer.echo(f"Besøg nr. {booking_id} er flyttet til {format_local(b.start)}{extra}.")
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    booking_id: Annotated[int, typer.Argument(help="Besøgets nummer.")],
+    reason: Annotated[
+        str,
+        typer.Option("--reason", help="virksomhed, konsulent eller flyttet."),
+    ],
+    note: Annotated[str | None, typer.Option("--note", help="Fri tekst.")] = None,
+    by: ByOpt = "cli",
+) -> None:
+    """Aflys et besøg. Det forsvinder fra konsulentens kalender, og konsulenten får besked."""
+    db = state(ctx).db()
+    b = bk.cancel_booking(
+        db=db, booking_id=booking_id, reason=bk.parse_cancel_reason(reason), actor=by, note=note
+    )
+    assert b.cancel_reason is not None
+    typer.echo(
+        f"Besøg nr. {booking_id} ({format_local(b.start)}) er aflyst: "
+        f"{bk.CANCEL_LABELS[b.cancel_reason]}."
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Kun denne kampagne.")] = None,
+    consultant: Annotated[
+        str | None, typer.Option("--consultant", help="Kun denne konsulent.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Også aflyste og afholdte besøg.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
+) -> None:
+    """Vis bookede besøg (kommende, medmindre --all)."""
+    db = state(ctx).db()
+    with db.session() as session:
+        camp_id = campaigns.get_campaign(session=session, name=campaign).id if campaign else None
+        cons_id = get_consultant(session=session, key=consultant).id if consultant else None
+        rows = bk.list_bookings(
+            session=session,
+            campaign_id=camp_id,
+            consultant_id=cons_id,
+            include_cancelled=all_,
+            since=None if all_ else dt.datetime.now(dt.UTC),
+        )
+    if as_json:
+        echo_json(
+            {
+                "bookings": [
+                    _booking_json(r.booking, r.company.name, r.consultant.name) for r in rows
+                ]
+            }
+        )
+        return
+    if not rows:
+        typer.echo("Ingen bookede besøg.")
+        return
+    table = Table("Nr.", "Tid", "Virksomhed", "Konsulent", "Kontakt", "Status", title="Besøg")
+    for r in rows:
+        b = r.booking
+        status = (
+            "booket"
+            if b.status == BookingStatus.BOOKED
+            else f"aflyst ({bk.CANCEL_LABELS[b.cancel_reason] if b.cancel_reason else ''})"
+        )
+        contact = ", ".join(
+            p
+            for p in (
+                b.contact_person,
+                format_phone(b.contact_mobile) if b.contact_mobile else None,
+            )
+            if p
+        )
+        table.add_row(
+            str(b.id), format_local(b.start), r.company.name, r.consultant.name, contact, status
+        )
+    Console().print(table)

@@ -1,0 +1,279 @@
+"""``phoner calendars build|urls|status|rotate``, ``phoner serve`` and ``phoner reminders``:
+the consultants' calendar feeds, who has seen them, and reminders by e-mail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session, col, select
+
+from phoner.commands.common import echo_json, state
+from phoner.core import booking as bk
+from phoner.core.consultants import get_consultant, rotate_token
+from phoner.core.errors import InvalidInput
+from phoner.core.models import Consultant, Setting
+from phoner.core.workdays import format_local, to_local
+
+app = typer.Typer(help="Konsulenternes kalenderabonnementer.", no_args_is_help=True)
+
+BASE_URL_KEY = "feed_base_url"
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+ByOpt = Annotated[str, typer.Option("--by", help="Hvem (navn), til revisionssporet.")]
+
+
+def base_url(session: Session, override: str | None = None) -> str:
+    if override:
+        url = override.strip().rstrip("/")
+    else:
+        setting = session.get(Setting, BASE_URL_KEY)
+        url = setting.value if setting else DEFAULT_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(
+            f"Adressen {url!r} skal begynde med https:// eller http://.",
+            hint="Fx --base-url https://kalender.jobcenter.dk",
+        )
+    return url.rstrip("/")
+
+
+def feed_urls(base: str, token: str) -> tuple[str, str]:
+    """(http(s) URL, webcal URL) of a consultant's feed."""
+    http = f"{base}/kalender/{token}.ics"
+    return http, "webcal://" + http.split("://", 1)[1]
+
+
+@app.command("build")
+def build(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Mappe til .ics-filerne (standard: calendars/).")
+    ] = None,
+) -> None:
+    """Skriv én .ics-fil pr. konsulent (til deling som fil; phoner serve udgiver dem live)."""
+    st = state(ctx)
+    folder = out or st.settings.calendars_dir
+    with st.db().session() as session:
+        written = bk.write_feeds(session=session, out_dir=folder)
+    changed = sum(1 for *_x, c in written if c)
+    typer.echo(
+        f"{len(written)} kalendere i {folder} ({changed} ændret, {len(written) - changed} uændret)."
+    )
+
+
+@app.command("urls")
+def urls(
+    ctx: typer.Context,
+    base: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Serverens offentlige adresse, fx https://kalender.dk."),
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Gem --base-url som standard for arbejdsområdet.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
+) -> None:
+    """Vis hver konsulents abonnementsadresse (https/http og webcal)."""
+    db = state(ctx).db()
+    with db.session(write=save) as session:
+        url = base_url(session, base)
+        if save:
+            if not base:
+                raise InvalidInput("--save kræver --base-url.")
+            setting = session.get(Setting, BASE_URL_KEY) or Setting(key=BASE_URL_KEY, value=url)
+            setting.value = url
+            session.add(setting)
+        consultants = session.exec(
+            select(Consultant)
+            .where(col(Consultant.active).is_(True))
+            .order_by(col(Consultant.name))
+        ).all()
+    rows = [(c, *feed_urls(url, c.feed_token)) for c in consultants]
+    if as_json:
+        echo_json(
+            {
+                "base_url": url,
+                "consultants": [
+                    {"name": c.name, "email": c.email, "url": http, "webcal": webcal}
+                    for c, http, webcal in rows
+                ],
+            }
+        )
+        return
+    if not rows:
+        typer.echo("Ingen konsulenter endnu. Importér dem med: phoner consultants import FIL")
+        return
+    for c, http, webcal in rows:
+        typer.echo(f"{c.name} <{c.email}>")
+        typer.echo(f"  {http}")
+        typer.echo(f"  {webcal}")
+    if url.startswith("http://") and not url.startswith(("http://127.", "http://localhost")):
+        typer.echo("Bemærk: adressen bruger http uden kryptering; brug https udadtil.", err=True)
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Vis alle konsulenter.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
+) -> None:
+    """Hvem har ikke set deres kalender? (aldrig hentet, eller besøg booket siden)."""
+    db = state(ctx).db()
+    with db.session() as session:
+        rows = bk.feed_status(session=session)
+    shown = [r for r in rows if all_ or r.needs_chasing]
+    if as_json:
+        echo_json(
+            {
+                "consultants": [
+                    {
+                        "name": r.consultant.name,
+                        "email": r.consultant.email,
+                        "jobcenter": r.jobcenter,
+                        "last_fetch": r.last_fetch.isoformat() if r.last_fetch else None,
+                        "upcoming": r.upcoming,
+                        "unseen": r.unseen,
+                        "next_unseen": r.next_unseen.isoformat() if r.next_unseen else None,
+                        "needs_chasing": r.needs_chasing,
+                    }
+                    for r in shown
+                ]
+            }
+        )
+        return
+    if not shown:
+        typer.echo("Alle konsulenter har hentet deres kalender efter de seneste bookinger.")
+        return
+    table = Table(
+        "Konsulent",
+        "Jobcenter",
+        "Sidst hentet",
+        "Kommende",
+        "Ikke set",
+        "Første ikke sete",
+        title="Kalenderstatus",
+    )
+    for r in shown:
+        table.add_row(
+            f"{r.consultant.name} <{r.consultant.email}>",
+            r.jobcenter,
+            f"{to_local(r.last_fetch):%Y-%m-%d %H:%M}" if r.last_fetch else "aldrig",
+            str(r.upcoming),
+            str(r.unseen),
+            format_local(r.next_unseen) if r.next_unseen else "–",
+        )
+    Console().print(table)
+    chase = sum(1 for r in shown if r.needs_chasing)
+    if chase:
+        typer.echo(
+            f"{chase} konsulent(er) skal kontaktes, før besøgene finder sted "
+            "(abonnér på adressen fra: phoner calendars urls)."
+        )
+
+
+@app.command("rotate")
+def rotate(
+    ctx: typer.Context,
+    consultant: Annotated[str, typer.Argument(help="Konsulentens navn eller e-mail.")],
+    base: Annotated[str | None, typer.Option("--base-url", help="Serverens adresse.")] = None,
+    by: ByOpt = "cli",
+) -> None:
+    """Giv en konsulent en ny, hemmelig kalenderadresse; den gamle holder op med at virke."""
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        c = get_consultant(session=session, key=consultant)
+        token = rotate_token(session=session, consultant=c, actor=by)
+        url = base_url(session, base)
+    http, webcal = feed_urls(url, token)
+    typer.echo(f"Ny kalenderadresse for {c.name} (den gamle virker ikke længere):")
+    typer.echo(f"  {http}\n  {webcal}")
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option("--host", help="Adresse at lytte på (standard kun lokalt).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8080,
+) -> None:
+    """Udgiv konsulenternes kalendere live på /kalender/<hemmelig-nøgle>.ics."""
+    from phoner.feed.server import serve as run_server  # lazy: keeps the CLI fast
+
+    db = state(ctx).db()
+    typer.echo(
+        f"Kalenderserveren kører på http://{host}:{port}/kalender/ "
+        "(adresserne: phoner calendars urls). Stop med Ctrl+C.",
+    )
+    run_server(db, host=host, port=port)
+
+
+def reminders(
+    ctx: typer.Context,
+    due: Annotated[
+        bool, typer.Option("--due", help="Send de påmindelser og beskeder, der er forfaldne nu.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Mappe til .eml-filer, når SMTP ikke er sat op (udbakke/)."),
+    ] = None,
+    smtp_host: Annotated[
+        str | None,
+        typer.Option("--smtp-host", envvar="PHONER_SMTP_HOST", help="SMTP-server."),
+    ] = None,
+    smtp_port: Annotated[
+        int, typer.Option("--smtp-port", envvar="PHONER_SMTP_PORT", help="SMTP-port.")
+    ] = 25,
+    sender: Annotated[
+        str | None,
+        typer.Option("--from", envvar="PHONER_SMTP_FROM", help="Afsenderadresse."),
+    ] = None,
+) -> None:
+    """Påmindelser til virksomheder før besøget og besked til konsulenter om ændringer.
+
+    Uden --due vises kun, hvad der er forfaldent. Med SMTP (--smtp-host eller
+    PHONER_SMTP_HOST, evt. PHONER_SMTP_USER/_PASSWORD/_STARTTLS) sendes e-mails; ellers
+    skrives .eml-filer til mappen. Hver besked sendes kun én gang.
+    """
+    import dataclasses
+
+    from phoner.core import reminders as rem
+
+    st = state(ctx)
+    db = st.db()
+    smtp = rem.SmtpConfig.from_env()
+    if smtp_host:
+        smtp = (
+            dataclasses.replace(smtp, host=smtp_host, port=smtp_port)
+            if smtp
+            else (rem.SmtpConfig(host=smtp_host, port=smtp_port))
+        )
+    folder = out or st.settings.workspace / "udbakke"
+    if not due:
+        with db.session() as session:
+            messages, skipped = rem.due_messages(session=session)
+        if not messages and not skipped:
+            typer.echo("Intet er forfaldent lige nu.")
+            return
+        for m in messages:
+            kind = "Påmindelse" if m.kind == "reminder" else "Besked til konsulent"
+            typer.echo(f"{kind} til {m.to}: {m.subject}")
+        for _bid, reason in skipped:
+            typer.secho(f"Springes over: {reason}", fg="yellow")
+        typer.echo("Send dem med: phoner reminders --due")
+        return
+    result = rem.send_due(db=db, out_dir=folder, smtp=smtp, sender=sender)
+    reminders_n = sum(1 for m in result.sent if m.kind == "reminder")
+    notices_n = len(result.sent) - reminders_n
+    where = (
+        f"via {smtp.host}:{smtp.port}"
+        if smtp
+        else f"som .eml-filer i {folder} (SMTP er ikke sat op)"
+    )
+    typer.echo(
+        f"{reminders_n} påmindelser til virksomheder og {notices_n} beskeder til konsulenter "
+        f"sendt {where}."
+    )
+    for _bid, reason in result.skipped:
+        typer.secho(f"Ikke sendt: {reason}", fg="yellow", err=True)

@@ -1,0 +1,163 @@
+"""``phoner consultants import|list``: the virksomhedskonsulenter who hold the visits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from phoner.commands.common import echo_json, state
+from phoner.core import consultants as cons_mod
+from phoner.core.errors import InvalidInput
+from phoner.core.workdays import WEEKDAYS_SHORT_DA, to_local
+
+app = typer.Typer(help="Importér og vis virksomhedskonsulenter.", no_args_is_help=True)
+
+
+def _days(days: list[int]) -> str:
+    ordered = sorted(days)
+    if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+        return f"{WEEKDAYS_SHORT_DA[ordered[0]]}-{WEEKDAYS_SHORT_DA[ordered[-1]]}"
+    return ", ".join(WEEKDAYS_SHORT_DA[d] for d in ordered)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV- eller Excel-fil med Navn, E-mail, Jobcenter.")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Kolonne=felt, fx --map 'Kommune'=jobcenter."),
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Fil til afviste rækker (standard: NAVN.afviste.csv)."),
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Hvem importerer (revisionsspor).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
+) -> None:
+    """Opret eller opdatér konsulenter (e-mail er nøglen; en ny import opdaterer)."""
+    overrides: dict[str, str] = {}
+    for item in mapping or []:
+        if "=" not in item:
+            raise InvalidInput(f"--map {item!r}: skriv Kolonne=felt.")
+        column, field_name = item.split("=", 1)
+        overrides[column.strip()] = field_name.strip()
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        result = cons_mod.import_consultants(
+            session=session, path=file, actor=by, overrides=overrides
+        )
+    rejects_file = None
+    if result.rejects:
+        from phoner.formats.tabular import write_rejects_csv
+
+        rejects_file = rejects or file.with_name(f"{file.stem}.afviste.csv")
+        write_rejects_csv(rejects_file, result.headers, result.rejects)
+    if as_json:
+        echo_json(
+            {
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": len(result.rejects),
+                "rejects_file": str(rejects_file) if rejects_file else None,
+                "jobcenters_created": result.jobcenters_created,
+            }
+        )
+        return
+    typer.echo(
+        f"{file}: {result.created} konsulenter oprettet, {result.updated} opdateret, "
+        f"{result.unchanged} uændrede, {len(result.rejects)} afvist."
+    )
+    if result.jobcenters_created:
+        typer.echo("Nye jobcentre: " + ", ".join(result.jobcenters_created) + ".")
+    if result.unknown_columns:
+        typer.echo(
+            "Kolonner, der ikke blev brugt: " + ", ".join(result.unknown_columns) + ".", err=True
+        )
+    for line, reason, _cells in result.rejects[:10]:
+        typer.secho(f"  linje {line}: {reason}", fg="yellow", err=True)
+    if rejects_file is not None:
+        typer.echo(
+            f"De afviste rækker står i {rejects_file} med linjenummer og årsag. Ret dem og "
+            f"importér filen igen.",
+            err=True,
+        )
+    if result.created:
+        typer.echo("Send konsulenterne deres kalenderadresse: phoner calendars urls")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Skriv JSON i stedet for en tabel.")
+    ] = False,
+) -> None:
+    """Vis konsulenterne med arbejdstid og bookingregler."""
+    db = state(ctx).db()
+    with db.session() as session:
+        rows = cons_mod.list_consultants(session=session)
+    if as_json:
+        echo_json(
+            {
+                "consultants": [
+                    {
+                        "id": r.consultant.id,
+                        "name": r.consultant.name,
+                        "email": r.consultant.email,
+                        "jobcenter": r.jobcenter,
+                        "working_days": r.consultant.working_days,
+                        "work_start": f"{r.consultant.work_start:%H:%M}",
+                        "work_end": f"{r.consultant.work_end:%H:%M}",
+                        "max_visits_per_day": r.consultant.max_visits_per_day,
+                        "travel_buffer_minutes": r.consultant.travel_buffer_minutes,
+                        "visit_minutes": r.consultant.visit_minutes,
+                        "absence_source": r.consultant.absence_source,
+                        "active": r.consultant.active,
+                        "last_feed_fetch_at": (
+                            r.consultant.last_feed_fetch_at.isoformat()
+                            if r.consultant.last_feed_fetch_at
+                            else None
+                        ),
+                    }
+                    for r in rows
+                ]
+            }
+        )
+        return
+    if not rows:
+        typer.echo("Ingen konsulenter endnu. Importér dem med: phoner consultants import FIL")
+        return
+    table = Table(
+        "Konsulent",
+        "E-mail",
+        "Jobcenter",
+        "Dage",
+        "Tid",
+        "Besøg/dag",
+        "Transport",
+        "Varighed",
+        "Kalender hentet",
+        title="Konsulenter",
+    )
+    for r in rows:
+        c = r.consultant
+        table.add_row(
+            c.name + ("" if c.active else " (inaktiv)"),
+            c.email,
+            r.jobcenter,
+            _days(c.working_days),
+            f"{c.work_start:%H:%M}–{c.work_end:%H:%M}",
+            str(c.max_visits_per_day),
+            f"{c.travel_buffer_minutes} min.",
+            f"{c.visit_minutes} min.",
+            f"{to_local(c.last_feed_fetch_at):%Y-%m-%d %H:%M}"
+            if c.last_feed_fetch_at
+            else "aldrig",
+        )
+    Console().print(table)

@@ -1,0 +1,192 @@
+"""The feed server: in-process (Starlette TestClient) and the real ``phoner serve``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import httpx
+import icalendar
+import pytest
+from sqlmodel import select
+
+from phoner.core import booking as bk
+from phoner.core.consultants import rotate_token
+from phoner.core.db import Database
+from phoner.core.models import CancelReason, Consultant, FeedFetch
+from phoner.feed.server import create_app
+from tests.booking_helpers import NOW, at, make_world
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's note about httpx vs httpx2
+    from starlette.testclient import TestClient
+
+
+def _token(db: Database, cid: int) -> str:
+    with db.session() as s:
+        c = s.get(Consultant, cid)
+        assert c is not None
+        return c.feed_token
+
+
+def test_feed_headers_etag_304_and_fetch_log(db: Database) -> None:
+    w = make_world(db)
+    cid = w.consultant_ids[0]
+    b = bk.book_visit(
+        db=db,
+        company_id=w.company_id,
+        consultant_id=cid,
+        start=at("2027-03-30", "09:00"),
+        booked_by="t1",
+        now=NOW,
+    )
+    client = TestClient(create_app(db))
+    token = _token(db, cid)
+    r = client.get(f"/kalender/{token}.ics", headers={"User-Agent": "Microsoft Outlook 16"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert "content-encoding" not in r.headers
+    etag = r.headers["etag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    assert parsedate_to_datetime(r.headers["last-modified"]) == NOW.replace(microsecond=0)
+    cal = icalendar.Calendar.from_ical(r.content)
+    assert [str(e["UID"]) for e in cal.walk("VEVENT")] == [b.uid]
+    # conditional request: unchanged -> 304 without a body
+    r2 = client.get(
+        f"/kalender/{token}.ics",
+        headers={"If-None-Match": etag, "Accept-Encoding": "gzip"},
+    )
+    assert r2.status_code == 304 and r2.content == b"" and r2.headers["etag"] == etag
+    # a change (cancellation) -> new ETag, Last-Modified moves forward, visit gone
+    bk.cancel_booking(
+        db=db,
+        booking_id=b.id or 0,
+        reason=CancelReason.CONSULTANT_CANCELLED,
+        actor="t",
+        now=NOW + dt.timedelta(hours=2),
+    )
+    r3 = client.get(f"/kalender/{token}.ics", headers={"If-None-Match": etag})
+    assert r3.status_code == 200 and r3.headers["etag"] != etag
+    assert b.uid.encode() not in r3.content
+    assert parsedate_to_datetime(r3.headers["last-modified"]) > parsedate_to_datetime(
+        r.headers["last-modified"]
+    )
+    with db.session() as s:
+        fetches = s.exec(select(FeedFetch).where(FeedFetch.consultant_id == cid)).all()
+        c = s.get(Consultant, cid)
+        assert c is not None and c.last_feed_fetch_at is not None
+    assert [f.status for f in fetches] == [200, 304, 200]
+    assert fetches[0].user_agent == "Microsoft Outlook 16"
+
+
+def test_unknown_tokens_and_paths_are_bare_404(sqlite_db: Database) -> None:
+    w = make_world(sqlite_db)
+    client = TestClient(create_app(sqlite_db))
+    token = _token(sqlite_db, w.consultant_ids[0])
+    bad = [
+        "/kalender/" + "A" * 43 + ".ics",
+        f"/kalender/{token}",
+        f"/kalender/{token[:-1]}.ics",
+        "/kalender/..%2f..%2fphoner.db",
+        "/kalender/../phoner.db",
+        "/",
+        "/kalender/",
+        f"/kalender/{token}.ics/../x",
+    ]
+    bodies = set()
+    for path in bad:
+        r = client.get(path)
+        assert r.status_code == 404, path
+        bodies.add(r.content)
+    assert bodies == {b"Ikke fundet.\n"}
+    assert client.post(f"/kalender/{token}.ics").status_code == 404
+    with sqlite_db.session() as s:
+        assert s.exec(select(FeedFetch)).all() == []
+
+
+def test_rotation_invalidates_at_once(sqlite_db: Database) -> None:
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    client = TestClient(create_app(sqlite_db))
+    old = _token(sqlite_db, cid)
+    assert client.get(f"/kalender/{old}.ics").status_code == 200
+    with sqlite_db.session(write=True) as s:
+        c = s.get(Consultant, cid)
+        assert c is not None
+        new = rotate_token(session=s, consultant=c, actor="test")
+    assert len(new) >= 22  # >= 128 bits in URL-safe base64
+    assert client.get(f"/kalender/{old}.ics").status_code == 404
+    assert client.get(f"/kalender/{new}.ics").status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_real_phoner_serve(sqlite_db: Database, sqlite_url: str, tmp_path: Path) -> None:
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    bk.book_visit(
+        db=sqlite_db,
+        company_id=w.company_id,
+        consultant_id=cid,
+        start=at("2027-03-30", "09:00"),
+        booked_by="t1",
+        now=NOW,
+    )
+    token = _token(sqlite_db, cid)
+    port = _free_port()
+    env = {**os.environ, "PHONER_DB": sqlite_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "phoner", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"phoner serve did not start: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+                time.sleep(0.2)
+        r = httpx.get(f"{base}/kalender/{token}.ics", headers={"User-Agent": "Thunderbird"})
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert "content-encoding" not in r.headers
+        assert "server" not in r.headers
+        assert r.content.startswith(b"BEGIN:VCALENDAR\r\n")
+        r2 = httpx.get(f"{base}/kalender/{token}.ics", headers={"If-None-Match": r.headers["etag"]})
+        assert r2.status_code == 304
+        r3 = httpx.get(f"{base}/kalender/{'x' * 43}.ics")
+        assert r3.status_code == 404 and r3.text == "Ikke fundet.\n"
+        head = httpx.head(f"{base}/kalender/{token}.ics")
+        assert head.status_code == 200 and head.content == b""
+    finally:
+        proc.terminate()
+        try:
+            _out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _out, err = proc.communicate()
+    assert token.encode() not in err  # the access log never shows the secret URL
+    with sqlite_db.session() as s:
+        statuses = [f.status for f in s.exec(select(FeedFetch)).all()]
+        c = s.get(Consultant, cid)
+        assert c is not None and c.last_feed_fetch_at is not None
+    assert statuses == [200, 304, 200]

@@ -1,0 +1,208 @@
+"""Calendar feeds, cross-checked by independent iCalendar parsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import ics as ics_lib
+import recurring_ical_events
+import vobject
+
+from phoner.core import booking as bk
+from phoner.core.db import Database
+from phoner.core.models import CancelReason, Consultant
+from phoner.formats.ics import FeedEvent, build_calendar, read_busy
+from tests.booking_helpers import NOW, at, make_world
+
+
+def _feed(db: Database, consultant_id: int) -> bytes:
+    with db.session() as s:
+        c = s.get(Consultant, consultant_id)
+        assert c is not None
+        return bk.consultant_feed(session=s, consultant=c).body
+
+
+def _lines(body: bytes) -> list[bytes]:
+    assert body.endswith(b"\r\n")
+    lines = body.split(b"\r\n")[:-1]
+    assert all(b"\n" not in ln and b"\r" not in ln for ln in lines)
+    return lines
+
+
+def test_feed_cross_checked_by_four_parsers(sqlite_db: Database) -> None:
+    db = sqlite_db
+    w = make_world(db, consultants=2)
+    c1 = w.consultant_ids[0]
+    # before DST (CET, UTC+1) and after (CEST, UTC+2)
+    b1 = bk.book_visit(
+        db=db,
+        company_id=w.company_id,
+        consultant_id=c1,
+        start=at("2027-03-24", "09:00"),
+        booked_by="telefonist1",
+        attempt_id=w.attempt_id,
+        contact_mobile="20 30 40 50",
+        now=NOW,
+    )
+    b2 = bk.book_visit(
+        db=db,
+        company_id=w.other_company_id,
+        consultant_id=c1,
+        start=at("2027-03-24", "13:00"),
+        booked_by="telefonist2",
+        now=NOW,
+    )
+    b2 = bk.move_booking(
+        db=db,
+        booking_id=b2.id or 0,
+        start=at("2027-03-30", "09:00"),
+        actor="telefonist2",
+        now=NOW + dt.timedelta(minutes=3),
+    )
+    body = _feed(db, c1)
+    expected = {
+        b1.uid: (dt.datetime(2027, 3, 24, 8, 0, tzinfo=dt.UTC), 0),
+        b2.uid: (dt.datetime(2027, 3, 30, 7, 0, tzinfo=dt.UTC), 1),
+    }
+
+    # 1. icalendar
+    cal = icalendar.Calendar.from_ical(body)
+    assert str(cal["VERSION"]) == "2.0" and "phoner" in str(cal["PRODID"])
+    assert str(cal["METHOD"]) == "PUBLISH"
+    assert str(cal["X-WR-CALNAME"]) == str(cal["NAME"]) == "Virksomhedsbesøg – Fatima Yilmaz"
+    assert "UID" not in cal
+    events = cal.walk("VEVENT")
+    assert sorted(str(e["UID"]) for e in events) == sorted(expected)
+    for e in events:
+        start, seq = expected[str(e["UID"])]
+        assert e["DTSTART"].dt == start and e["DTEND"].dt == start + dt.timedelta(hours=1)
+        assert int(e["SEQUENCE"]) == seq
+    ev1 = next(e for e in events if str(e["UID"]) == b1.uid)
+    assert str(ev1["SUMMARY"]) == 'Virksomhedsbesøg: Hansen; Søn, & "Co"\nØstergaard 😀 ApS'
+    assert str(ev1["LOCATION"]) == "Nørregade 12, 4600 Køge"
+    desc = str(ev1["DESCRIPTION"])
+    for part in (
+        "Kontaktperson: Åse Kjær",
+        "Telefon: 33 12 34 56, 20 30 40 50",
+        "Mobil: 20 30 40 50",
+        "E-mail: aase@hansen.dk",
+        "jobfunktion: Rengøring",
+        "kender fleksjob: ja",
+        "Note fra telefonisten: Ring helst efter kl. 10; spørg efter Åse.",
+        "Booket af: telefonist1",
+        "Kampagne: Forår 2027",
+    ):
+        assert part in desc, part
+
+    # 2. vobject
+    vcal = vobject.readOne(body.decode("utf-8"))
+    vevents = vcal.contents["vevent"]
+    assert len(vevents) == 2
+    for v in vevents:
+        start, seq = expected[v.uid.value]
+        assert v.dtstart.value == start
+        assert int(v.sequence.value) == seq
+    assert vcal.contents["x-wr-calname"][0].value.startswith("Virksomhedsbesøg")
+
+    # 3. ics (ics-py)
+    ical = ics_lib.Calendar(body.decode("utf-8"))
+    got = {e.uid: e for e in ical.events}
+    assert set(got) == set(expected)
+    for uid, (start, _seq) in expected.items():
+        assert got[uid].begin.datetime == start
+        assert got[uid].end.datetime == start + dt.timedelta(hours=1)
+    assert got[b1.uid].name.startswith("Virksomhedsbesøg: Hansen; Søn,")
+
+    # 4. recurring-ical-events: each visit occurs exactly once
+    occ = recurring_ical_events.of(cal).between(dt.date(2027, 3, 1), dt.date(2027, 5, 1))
+    assert sorted(str(o["UID"]) for o in occ) == sorted(expected)
+
+    # wire format: CRLF, folded at 75 octets, escaped TEXT, times in UTC
+    lines = _lines(body)
+    assert all(len(ln) <= 75 for ln in lines)
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+    assert b"X-PUBLISHED-TTL:PT1H" in lines
+    assert b"DTSTART:20270324T080000Z" in lines and b"DTSTART:20270330T070000Z" in lines
+    assert not any(ln.startswith(b"BEGIN:VTIMEZONE") for ln in lines)
+    unfolded = body.replace(b"\r\n ", b"")
+    assert 'SUMMARY:Virksomhedsbesøg: Hansen\\; Søn\\, & "Co"\\nØstergaard'.encode() in unfolded
+
+
+def test_rebuild_is_byte_identical_and_changes_leave_or_raise(sqlite_db: Database) -> None:
+    db = sqlite_db
+    w = make_world(db, consultants=1)
+    c1 = w.consultant_ids[0]
+    empty = _feed(db, c1)
+    cal = icalendar.Calendar.from_ical(empty)
+    assert cal.walk("VEVENT") == [] and str(cal["METHOD"]) == "PUBLISH"
+    vobject.readOne(empty.decode())
+    b = bk.book_visit(
+        db=db,
+        company_id=w.company_id,
+        consultant_id=c1,
+        start=at("2027-03-30", "09:00"),
+        booked_by="t",
+        now=NOW,
+    )
+    first = _feed(db, c1)
+    assert _feed(db, c1) == first  # deterministic DTSTAMP: nothing changed, same bytes
+    assert b"DTSTAMP:20270322T100000Z" in first
+    bk.cancel_booking(
+        db=db,
+        booking_id=b.id or 0,
+        reason=CancelReason.COMPANY_CANCELLED,
+        actor="t",
+        now=NOW + dt.timedelta(hours=1),
+    )
+    after = _feed(db, c1)
+    assert b.uid.encode() not in after  # cancelled visits leave the feed
+    assert after == empty
+    with db.session() as s:
+        c = s.get(Consultant, c1)
+        assert c is not None
+        feed = bk.consultant_feed(session=s, consultant=c)
+    assert feed.last_modified == NOW + dt.timedelta(hours=1)
+
+
+def test_long_text_folds_without_splitting_characters() -> None:
+    long = "æøå😀;," * 40
+    ev = FeedEvent(
+        uid="x@phoner",
+        start=dt.datetime(2027, 1, 5, 8, tzinfo=dt.UTC),
+        end=dt.datetime(2027, 1, 5, 9, tzinfo=dt.UTC),
+        summary=long,
+        location=long,
+        description=long + "\n" + long,
+        sequence=3,
+        created=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        last_modified=dt.datetime(2027, 1, 2, tzinfo=dt.UTC),
+    )
+    body = build_calendar(name="Test", events=[ev])
+    for ln in _lines(body):
+        assert len(ln) <= 75
+        ln.decode("utf-8")  # no multi-byte character split across lines
+    parsed = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
+    assert str(parsed["SUMMARY"]) == long and str(parsed["DESCRIPTION"]) == long + "\n" + long
+
+
+def test_read_busy_is_free_busy_only() -> None:
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n"
+        b"BEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20270101T000000Z\r\n"
+        b"DTSTART;TZID=Europe/Copenhagen:20270301T090000\r\nDURATION:PT2H\r\n"
+        b"RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Team\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:2\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270302T080000Z\r\n"
+        b"DTEND:20270302T090000Z\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+        b"BEGIN:VFREEBUSY\r\nUID:3\r\nDTSTAMP:20270101T000000Z\r\n"
+        b"FREEBUSY:20270402T080000Z/PT1H\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+    )
+    busy = read_busy(
+        data,
+        start=dt.datetime(2027, 3, 1, tzinfo=dt.UTC),
+        end=dt.datetime(2027, 5, 1, tzinfo=dt.UTC),
+    )
+    assert busy == [
+        (dt.datetime(2027, 3, d, 8, tzinfo=dt.UTC), dt.datetime(2027, 3, d, 10, tzinfo=dt.UTC))
+        for d in (1, 8, 15)
+    ] + [(dt.datetime(2027, 4, 2, 8, tzinfo=dt.UTC), dt.datetime(2027, 4, 2, 9, tzinfo=dt.UTC))]
