@@ -1,87 +1,207 @@
-"""The phoner Textual app and the one factory that builds it (CLI and tests alike)."""
+"""The phoner Textual app and the one factory that builds it (CLI and tests alike).
+
+The app opens on the start screen (name, campaign, round); from there the phoner works
+the call view. Everything the phoner does goes through the core services in worker
+threads; a failed worker ends up in :meth:`PhonerApp.show_error`, the single place where
+errors become a notification (a Danish message, never a traceback).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
+import os
+import tempfile
+import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import col, select
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.screen import Screen
 
 from phoner.config import Settings
-from phoner.core import campaigns
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
-from phoner.core.models import Campaign, Company
-from phoner.core.phones import format_phone
+from phoner.core.models import utcnow
+from phoner.tui import i18n
+from phoner.tui.data import Prefs
+from phoner.tui.i18n import t
+from phoner.tui.screens.base import translate_bindings
+
+Clock = Callable[[], dt.datetime]
+
+#: Screens other features add to the TUI: (module, class name, i18n key of the title).
+#: Each is reached from the command palette (ctrl+p) when its module is installed.
+EXTRA_SCREENS: list[tuple[str, str, str]] = [
+    ("phoner.tui.screens.dashboard", "DashboardScreen", "bind.dashboard"),
+    ("phoner.tui.screens.followups", "FollowUpsScreen", "bind.followups"),
+    ("phoner.tui.screens.visits", "VisitsScreen", "bind.visits"),
+    ("phoner.tui.screens.clearing", "ClearingScreen", "bind.clearing"),
+]
 
 
 class PhonerApp(App[None]):
     """The phoner's terminal app."""
 
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    CSS_PATH = [Path(__file__).with_name("app.tcss")]
     TITLE = "phoner"
-    BINDINGS = [Binding("q", "quit", "Afslut")]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [Binding("ctrl+q", "quit", "bind.quit", show=False, priority=True)]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
-    def __init__(self, *, db: Database, settings: Settings, campaign: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        campaign: str | None = None,
+        phoner: str | None = None,
+        clock: Clock | None = None,
+        config_dir: Path | None = None,
+        autostart: bool = False,
+    ) -> None:
+        i18n.set_language(settings.lang)
         super().__init__()
+        translate_bindings(self)
         self.db = db
         self.settings = settings
         self.campaign_name = campaign
+        self.phoner_name = phoner
+        self.clock: Clock = clock or utcnow
+        self.prefs = Prefs.load(config_dir)
+        self.autostart = autostart
+        self.errors: list[str] = []  # every error message shown (tests read it)
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="campaign-title")
-        yield DataTable(id="companies", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+    # ------------------------------------------------------------------ basics
+
+    def now(self) -> dt.datetime:
+        """The app's clock (injected in tests so screens are deterministic)."""
+        return self.clock()
 
     def on_mount(self) -> None:
-        table = self.query_one("#companies", DataTable)
-        table.add_columns("Virksomhed", "CVR", "Telefon", "Kommune", "Ansatte")
+        from phoner.tui.screens.start import StartScreen
+
+        self.title = t("app.title")
+        self.push_screen(StartScreen(campaign=self.campaign_name, phoner=self.phoner_name))
+
+    def show_error(self, exc: BaseException) -> None:
+        """The one place a failure becomes a message on screen."""
+        if isinstance(exc, PhonerError):
+            message = exc.message if not exc.hint else f"{exc.message}\n{exc.hint}"
+        else:
+            message = t("app.error_unexpected", path=_log_crash(exc))
+        self.errors.append(message)
+        self.notify(message, title=t("app.error_title"), severity="error", timeout=12)
+
+    async def action_quit(self) -> None:
+        """Release any company the phoner holds, then leave."""
+        self.release_all()
+        self.exit()
+
+    def release_all(self) -> None:
+        for screen in self.screen_stack:
+            release = getattr(screen, "release_lease", None)
+            if callable(release):
+                release()
+
+    # ------------------------------------------------------------------ navigation
+
+    def start_calling(self, *, phoner: str, campaign_id: int, round_id: int | None) -> None:
+        from phoner.tui.screens.call import CallScreen
+
+        self.phoner_name = phoner
+        self.push_screen(CallScreen(phoner=phoner, campaign_id=campaign_id, round_id=round_id))
+
+    def open_call_list(self, *, campaign_id: int, round_id: int | None = None) -> None:
+        from phoner.tui.screens.call_list import CallListScreen
+
+        self.push_screen(CallListScreen(campaign_id=campaign_id, round_id=round_id))
+
+    def extra_screens(self) -> list[tuple[str, type[Screen[Any]]]]:
+        """The other features' screens that are installed, with their titles."""
+        found: list[tuple[str, type[Screen[Any]]]] = []
+        for module_name, class_name, title_key in EXTRA_SCREENS:
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            cls = getattr(module, class_name, None)
+            if isinstance(cls, type) and issubclass(cls, Screen):
+                found.append((t(title_key), cls))
+        return found
+
+    def open_extra(self, cls: type[Screen[Any]]) -> None:
         try:
-            campaign, companies = self._load()
+            screen = _build_screen(cls, self)
         except PhonerError as exc:
-            self.notify(exc.message, severity="error", timeout=10)
+            self.show_error(exc)
             return
-        title = self.query_one("#campaign-title", Static)
-        if campaign is None:
-            title.update("Ingen kampagner endnu. Opret en med: phoner campaign create")
-            return
-        self.sub_title = campaign.name
-        title.update(f"Kampagne: {campaign.name}  ·  {len(companies)} virksomheder")
-        for c in companies:
-            table.add_row(
-                c.name,
-                c.cvr or "–",
-                format_phone(c.phones[0]) if c.phones else "–",
-                c.municipality or "–",
-                str(c.employees) if c.employees is not None else "–",
-                key=str(c.id),
-            )
+        self.push_screen(screen)
 
-    def _load(self) -> tuple[Campaign | None, list[Company]]:
-        with self.db.session() as session:
-            if self.campaign_name:
-                campaign: Campaign | None = campaigns.get_campaign(
-                    session=session, name=self.campaign_name
-                )
-            else:
-                rows = campaigns.list_campaigns(session=session)
-                campaign = rows[-1][0] if rows else None
-            if campaign is None:
-                return None, []
-            companies = session.exec(
-                select(Company)
-                .where(Company.campaign_id == campaign.id)
-                .order_by(col(Company.name))
-            ).all()
-            return campaign, list(companies)
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, cls in self.extra_screens():
+            yield SystemCommand(title, title, lambda cls=cls: self.open_extra(cls))
 
 
-def create_app(*, db: Database, settings: Settings, campaign: str | None = None) -> PhonerApp:
-    return PhonerApp(db=db, settings=settings, campaign=campaign)
+def _build_screen(cls: type[Screen[Any]], app: PhonerApp) -> Screen[Any]:
+    """Instantiate another feature's screen with the arguments it asks for."""
+    import inspect
+
+    params = inspect.signature(cls.__init__).parameters
+    available: dict[str, Any] = {
+        "db": app.db,
+        "settings": app.settings,
+        "campaign": app.campaign_name,
+        "campaign_name": app.campaign_name,
+        "phoner": app.phoner_name,
+        "clock": app.clock,
+    }
+    kwargs = {k: v for k, v in available.items() if k in params}
+    return cls(**kwargs)
 
 
-def run_app(*, db: Database, settings: Settings, campaign: str | None = None) -> None:
-    create_app(db=db, settings=settings, campaign=campaign).run()
+def _log_crash(exc: BaseException) -> Path:
+    """Write an unexpected error's traceback to a file the user can send on."""
+    fd, name = tempfile.mkstemp(prefix="phoner-fejl-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("".join(traceback.format_exception(exc)))
+    return Path(name)
+
+
+def create_app(
+    *,
+    db: Database,
+    settings: Settings,
+    campaign: str | None = None,
+    phoner: str | None = None,
+    clock: Clock | None = None,
+    config_dir: Path | None = None,
+    autostart: bool = False,
+) -> PhonerApp:
+    """Build the app: the CLI and the tests both come through here."""
+    return PhonerApp(
+        db=db,
+        settings=settings,
+        campaign=campaign,
+        phoner=phoner,
+        clock=clock,
+        config_dir=config_dir,
+        autostart=autostart,
+    )
+
+
+def run_app(
+    *,
+    db: Database,
+    settings: Settings,
+    campaign: str | None = None,
+    phoner: str | None = None,
+) -> None:
+    app = create_app(db=db, settings=settings, campaign=campaign, phoner=phoner)
+    try:
+        app.run()
+    finally:
+        app.release_all()  # also after a crash or ctrl+c: never keep a company locked

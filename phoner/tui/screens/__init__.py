@@ -1,0 +1,1 @@
+"""Screens of the phoner TUI: start, call view, call list, FAQ, call-back picker, ..."""

@@ -1,0 +1,659 @@
+"""The call view: the phoner's screen for six hours a day.
+
+Left: the company card. Right: the script (current question, numbered answers, answers
+so far) or, with ``b``, the needs form and note. Top: the status line. Bottom: the keys.
+
+Keys (nothing needs a mouse):
+
+- ``1``-``9`` answer the current question; ``⌫`` goes back one answer; ``Enter`` saves
+  the outcome the script reached and fetches the next company (a "not interested" call
+  is ``3`` + ``Enter`` from the first question);
+- ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
+  forkert nummer, ``l`` lukket: always available, one key each;
+- ``u`` undoes the last outcome (within the core's undo window), ``s`` skips the company,
+  ``h``/``?`` opens the FAQ, ``k`` the call list, ``q`` quits (the company is released).
+
+All database work runs in one exclusive worker group (``call``): record, claim, release,
+undo, then load the card and the status. Failures reach the app's single error handler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Input, Select
+from textual.worker import Worker
+
+from phoner.core import calling
+from phoner.core.call_scripts import CallScript, ScriptWalk, load_script
+from phoner.core.calling import Claim, CompanyCard, PhonerStats
+from phoner.core.errors import PhonerError
+from phoner.core.models import Campaign, Outcome, Round
+from phoner.tui.i18n import LOCAL_TZ, format_when, outcome_label, t
+from phoner.tui.screens.base import PhonerScreen
+from phoner.tui.widgets.company_card import CompanyCardView
+from phoner.tui.widgets.key_bar import KeyBar
+from phoner.tui.widgets.needs_form import NeedsForm
+from phoner.tui.widgets.script_panel import ScriptPanel
+from phoner.tui.widgets.status_line import Status, StatusLine
+
+#: Actions that act on the call; they are off while the phoner types in the needs form.
+CALL_ACTIONS = {
+    "answer",
+    "back",
+    "save",
+    "outcome",
+    "callback",
+    "undo",
+    "skip",
+    "faq",
+    "call_list",
+    "refresh",
+    "anyway",
+    "quit_calling",
+    "needs",
+}
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The last recorded outcome (for the undo key and the 'saved' message)."""
+
+    attempt_id: int
+    outcome: Outcome
+    company: str
+    answers: dict[str, str]
+    needs: dict[str, Any]
+    note: str
+
+
+@dataclass(frozen=True)
+class RecordRequest:
+    company_id: int
+    lease_token: str
+    company: str
+    outcome: Outcome
+    answers: dict[str, str]
+    needs: dict[str, Any]
+    note: str
+    callback_at: dt.datetime | None
+    started_at: dt.datetime | None
+    wants_visit: bool = False
+
+
+@dataclass(frozen=True)
+class View:
+    """What a worker hands back to be shown: the company (or why there is none)."""
+
+    claim: Claim | None
+    card: CompanyCard | None
+    stats: PhonerStats | None
+    empty_reason: str | None = None
+    saved: Saved | None = None
+    restored: Saved | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _find_booking_screen() -> type[Any] | None:
+    try:
+        module = importlib.import_module("phoner.tui.screens.booking")
+    except ImportError:
+        return None
+    cls = getattr(module, "BookingScreen", None)
+    return cls if isinstance(cls, type) else None
+
+
+class CallScreen(PhonerScreen):
+    """Work the call list: one company at a time."""
+
+    AUTO_FOCUS = None
+    BINDINGS = [
+        *[Binding(str(n), f"answer('{n}')", show=False) for n in range(1, 10)],
+        Binding("backspace", "back", "bind.back", show=False),
+        Binding("enter", "save", "bind.save", show=False),
+        Binding("i", "outcome('ikke_truffet')", "bind.no_answer"),
+        Binding("o", "outcome('optaget')", "bind.busy"),
+        Binding("r", "callback", "bind.callback"),
+        Binding("f", "outcome('forkert_nummer')", "bind.wrong_number"),
+        Binding("l", "outcome('lukket')", "bind.closed"),
+        Binding("h,question_mark,f1", "faq", "bind.faq"),
+        Binding("b", "needs", "bind.needs"),
+        Binding("u", "undo", "bind.undo"),
+        Binding("s", "skip", "bind.skip"),
+        Binding("k", "call_list", "bind.list"),
+        Binding("g", "refresh", "bind.retry", show=False),
+        Binding("a", "anyway", show=False),
+        Binding("q", "quit_calling", "bind.quit"),
+        Binding("escape", "leave_form", show=False),
+    ]
+
+    class Prepared(Message):
+        def __init__(self, script: CallScript, campaign: str, round_label: str) -> None:
+            self.script = script
+            self.campaign = campaign
+            self.round_label = round_label
+            super().__init__()
+
+    class Shown(Message):
+        def __init__(self, view: View) -> None:
+            self.view = view
+            super().__init__()
+
+    class RecordedForVisit(Message):
+        """A vil_kontaktes with a visit was recorded: the booking step comes next."""
+
+        def __init__(self, request: RecordRequest, saved: Saved, card: CompanyCard) -> None:
+            self.request = request
+            self.saved = saved
+            self.card = card
+            super().__init__()
+
+    class Renewed(Message):
+        def __init__(self, expires_at: dt.datetime) -> None:
+            self.expires_at = expires_at
+            super().__init__()
+
+    def __init__(self, *, phoner: str, campaign_id: int, round_id: int | None = None) -> None:
+        super().__init__()
+        self.phoner = phoner
+        self.campaign_id = campaign_id
+        self.round_id = round_id
+        self.script: CallScript | None = None
+        self.campaign_name = ""
+        self.round_label = ""
+        self.claim: Claim | None = None
+        self.card: CompanyCard | None = None
+        self.walk: ScriptWalk | None = None
+        self.saved: Saved | None = None
+        self.busy = True
+        self.ignore_hours = False
+        self.started_at: dt.datetime | None = None
+        self.empty_reason: str | None = None
+        self.lease_expires_at: dt.datetime | None = None
+        self.messages: list[str] = []  # every message shown to the phoner (tests read it)
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="call-main"):
+            yield CompanyCardView(id="card")
+            with ContentSwitcher(initial="script-panel", id="right"):
+                yield ScriptPanel(id="script-panel")
+                yield NeedsForm([], id="needs-form")
+        yield KeyBar(id="keys")
+
+    def on_mount(self) -> None:
+        self.query_one(ScriptPanel).show(None, message=t("call.loading"))
+        self._prepare()
+
+    # ------------------------------------------------------------------ workers
+
+    @property
+    def db(self) -> Any:
+        return self.phoner_app.db
+
+    def now(self) -> dt.datetime:
+        return self.phoner_app.now()
+
+    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    def _prepare(self) -> None:
+        with self.db.session() as session:
+            campaign = session.get(Campaign, self.campaign_id)
+            if campaign is None:
+                raise PhonerError(f"Kampagnen med id {self.campaign_id} findes ikke.")
+            rnd = session.get(Round, self.round_id) if self.round_id is not None else None
+        path = Path(campaign.script_path)
+        if not path.is_absolute():
+            path = self.phoner_app.settings.workspace / path
+        script = load_script(path)
+        label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
+        self.post_message(self.Prepared(script, campaign.name, label))
+        self._load_view(self._claim())
+
+    def _claim(self) -> Claim | None:
+        return calling.claim_next(
+            db=self.db,
+            campaign_id=self.campaign_id,
+            phoner=self.phoner,
+            round_id=self.round_id,
+            now=self.now(),
+            ignore_hours=self.ignore_hours,
+        )
+
+    def _load_view(
+        self,
+        claim: Claim | None,
+        *,
+        saved: Saved | None = None,
+        restored: Saved | None = None,
+    ) -> None:
+        """Read the card, status and (if nothing to call) the reason; post it to the UI."""
+        now = self.now()
+        with self.db.session() as session:
+            card = (
+                calling.company_card(session=session, company_id=claim.company_id)
+                if claim is not None
+                else None
+            )
+            stats = calling.phoner_stats(
+                session=session,
+                campaign_id=self.campaign_id,
+                phoner=self.phoner,
+                day=now.astimezone(LOCAL_TZ).date(),
+                round_id=self.round_id,
+            )
+            reason = None
+            if claim is None and not self.ignore_hours:
+                campaign = session.get(Campaign, self.campaign_id)
+                if campaign is not None:
+                    reason = calling.outside_calling_hours(campaign, now)
+        self.post_message(
+            self.Shown(View(claim, card, stats, reason, saved=saved, restored=restored))
+        )
+
+    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    def _record(self, request: RecordRequest) -> None:
+        attempt = calling.record_outcome(
+            db=self.db,
+            company_id=request.company_id,
+            lease_token=request.lease_token,
+            phoner=self.phoner,
+            outcome=request.outcome,
+            answers=request.answers,
+            needs=request.needs,
+            note=request.note or None,
+            callback_at=request.callback_at,
+            started_at=request.started_at,
+            now=self.now(),
+        )
+        assert attempt.id is not None
+        saved = Saved(
+            attempt.id,
+            request.outcome,
+            request.company,
+            request.answers,
+            request.needs,
+            request.note,
+        )
+        if request.wants_visit and self.card is not None:
+            self.post_message(self.RecordedForVisit(request, saved, self.card))
+            return
+        self._load_view(self._claim(), saved=saved)
+
+    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    def _next(self, saved: Saved | None = None) -> None:
+        self._load_view(self._claim(), saved=saved)
+
+    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    def _skip(self, old: Claim | None) -> None:
+        # Claim first, then release: otherwise the queue hands the same company back.
+        claim = self._claim()
+        if old is not None:
+            calling.release(db=self.db, company_id=old.company_id, lease_token=old.lease_token)
+        self._load_view(claim)
+
+    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    def _undo(self, saved: Saved, current: Claim | None) -> None:
+        # Undo first (it may be refused); only then give up the company on screen.
+        claim = calling.undo_outcome(
+            db=self.db, attempt_id=saved.attempt_id, phoner=self.phoner, now=self.now()
+        )
+        if current is not None:
+            calling.release(
+                db=self.db, company_id=current.company_id, lease_token=current.lease_token
+            )
+        self._load_view(claim, restored=saved)
+
+    @work(thread=True, exclusive=True, group="lease", exit_on_error=False)
+    def _renew(self, claim: Claim) -> None:
+        expires = calling.renew_lease(
+            db=self.db, company_id=claim.company_id, lease_token=claim.lease_token, now=self.now()
+        )
+        self.post_message(self.Renewed(expires))
+
+    def renew_now(self) -> None:
+        """Extend the lease on the company on screen (runs on a timer)."""
+        if self.claim is not None:
+            self._renew(self.claim)
+
+    def release_lease(self) -> None:
+        """Give the company back to the queue (quit); safe to call more than once."""
+        claim, self.claim = self.claim, None
+        if claim is None:
+            return
+        with contextlib.suppress(PhonerError):  # else the lease expires within minutes
+            calling.release(db=self.db, company_id=claim.company_id, lease_token=claim.lease_token)
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        if worker.group == "call":
+            self.busy = False
+            if self.script is None:
+                self.query_one(ScriptPanel).show(None, message=str(worker.error or ""))
+
+    # ------------------------------------------------------------------ messages
+
+    async def on_call_screen_prepared(self, message: Prepared) -> None:
+        self.script = message.script
+        self.campaign_name = message.campaign
+        self.round_label = message.round_label
+        form = NeedsForm(message.script.needs_fields, id="needs-form")
+        form.display = False
+        await self.query_one("#needs-form").remove()
+        await self.query_one("#right", ContentSwitcher).mount(form)
+        self.phoner_app.sub_title = message.campaign
+
+    def on_call_screen_shown(self, message: Shown) -> None:
+        view = message.view
+        self.busy = False
+        self.claim = view.claim
+        self.card = view.card
+        self.lease_expires_at = view.claim.expires_at if view.claim else None
+        self.empty_reason = view.empty_reason
+        if view.stats is not None:
+            answered = sum(n for o, n in view.stats.outcomes_today.items() if o.substantive)
+            self.query_one(StatusLine).status = Status(
+                phoner=self.phoner,
+                campaign=self.campaign_name,
+                round=self.round_label,
+                calls=view.stats.calls_today,
+                answered=answered,
+                left=view.stats.left_in_round,
+            )
+        if view.saved is not None:
+            self.saved = view.saved
+            self._say(
+                t(
+                    "call.saved",
+                    outcome=outcome_label(view.saved.outcome),
+                    company=view.saved.company,
+                )
+            )
+        if view.restored is not None:
+            self.saved = None
+            self._say(t("call.undone", company=view.restored.company))
+        self._show_company(view.restored)
+
+    def on_call_screen_renewed(self, message: Renewed) -> None:
+        self.lease_expires_at = message.expires_at
+
+    def on_call_screen_recorded_for_visit(self, message: RecordedForVisit) -> None:
+        self.saved = message.saved
+        self.claim = None  # the outcome is saved; the lease is gone
+        self._say(
+            t(
+                "call.saved",
+                outcome=outcome_label(message.saved.outcome),
+                company=message.card.company.name,
+            )
+        )
+        booking = _find_booking_screen()
+        if booking is None:
+            self._say(t("booking.unavailable"))
+            self._next(message.saved)
+            return
+        try:
+            screen = _build_booking(booking, self, message)
+        except PhonerError as exc:
+            self.phoner_app.show_error(exc)
+            self._next(message.saved)
+            return
+
+        def done(result: int | None) -> None:
+            self._say(t("booking.booked") if result else t("booking.skipped"))
+            self._next(message.saved)
+
+        self.app.push_screen(screen, done)
+
+    # ------------------------------------------------------------------ showing
+
+    def _say(self, text: str) -> None:
+        self.messages.append(text)
+        self.notify(text, timeout=6)
+
+    def _banner(self) -> str | None:
+        if self.claim is None or self.card is None:
+            return None
+        if self.claim.reason == "callback":
+            agreed = next((a for a in self.card.attempts if a.callback_at is not None), None)
+            when = (
+                format_when(agreed.callback_at, now=self.now())
+                if agreed and agreed.callback_at
+                else ""
+            )
+            if agreed is not None and agreed.phoner != self.phoner:
+                return t("call.reason.callback_other", who=agreed.phoner, when=when)
+            return t("call.reason.callback", when=when)
+        if self.claim.reason == "retry":
+            return t("call.reason.retry", n=self.card.company.attempts + 1)
+        return None
+
+    def _show_company(self, restored: Saved | None = None) -> None:
+        card_view = self.query_one(CompanyCardView)
+        panel = self.query_one(ScriptPanel)
+        self._show_panel("script-panel")
+        form = self.query_one(NeedsForm)
+        if self.claim is None or self.card is None or self.script is None:
+            self.walk = None
+            card_view.show_message(t("call.empty"))
+            hint = t("call.empty_hint")
+            if self.empty_reason:
+                hint = f"{self.empty_reason}\n\n{t('call.outside_hours_hint')}"
+            panel.show(None, message=hint)
+            return
+        self.walk = ScriptWalk(self.script)
+        form.clear()
+        if restored is not None:
+            for key in restored.answers.values():
+                try:
+                    self.walk.answer(key)
+                except PhonerError:
+                    break
+            form.fill(restored.needs)
+            form.set_note(restored.note)
+        self.started_at = self.now()
+        card_view.show(self.card, banner=self._banner())
+        panel.show(self.walk)
+
+    def _show_panel(self, which: str) -> None:
+        self.query_one("#right", ContentSwitcher).current = which
+        if which == "script-panel":
+            self.set_focus(None)
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in CALL_ACTIONS and self._typing())
+
+    def _typing(self) -> bool:
+        focused = self.focused
+        return isinstance(focused, Input | Select) or (
+            focused is not None and _inside(focused, self.query_one(NeedsForm))
+        )
+
+    def _ready(self) -> bool:
+        if self.busy:
+            self._say(t("call.busy"))
+            return False
+        return self.claim is not None and self.walk is not None
+
+    def action_answer(self, key: str) -> None:
+        if not self._ready() or self.walk is None or self.walk.finished:
+            return
+        try:
+            self.walk.answer(key)
+        except PhonerError:
+            self.notify(t("script.no_answer_key", key=key), severity="warning", timeout=3)
+            return
+        self.query_one(ScriptPanel).show(self.walk)
+
+    def action_back(self) -> None:
+        if self.walk is None or self.busy:
+            return
+        self.walk.back()
+        self.query_one(ScriptPanel).show(self.walk)
+
+    def action_save(self) -> None:
+        if not self._ready() or self.walk is None or not self.walk.finished:
+            return
+        outcome = self.walk.outcome
+        if outcome is None:
+            return
+        if outcome == Outcome.RING_TILBAGE:
+            self.action_callback()
+            return
+        self._submit(outcome, wants_visit=self.walk.wants_visit)
+
+    def action_outcome(self, code: str) -> None:
+        if not self._ready():
+            return
+        self._submit(Outcome(code))
+
+    def action_callback(self) -> None:
+        if not self._ready() or self.card is None:
+            return
+        from phoner.tui.screens.callback import CallbackScreen
+
+        def chosen(when: dt.datetime | None) -> None:
+            if when is not None:
+                self._submit(Outcome.RING_TILBAGE, callback_at=when)
+
+        self.app.push_screen(CallbackScreen(company=self.card.company.name, now=self.now()), chosen)
+
+    def _submit(
+        self,
+        outcome: Outcome,
+        *,
+        callback_at: dt.datetime | None = None,
+        wants_visit: bool = False,
+    ) -> None:
+        if self.claim is None or self.card is None or self.walk is None:
+            return
+        form = self.query_one(NeedsForm)
+        request = RecordRequest(
+            company_id=self.claim.company_id,
+            lease_token=self.claim.lease_token,
+            company=self.card.company.name,
+            outcome=outcome,
+            answers=self.walk.answers,
+            needs=form.values(),
+            note=form.note(),
+            callback_at=callback_at,
+            started_at=self.started_at,
+            wants_visit=wants_visit,
+        )
+        self.busy = True
+        self._record(request)
+
+    def action_undo(self) -> None:
+        if self.busy:
+            self._say(t("call.busy"))
+            return
+        if self.saved is None:
+            self._say(t("call.nothing_to_undo"))
+            return
+        self.busy = True
+        self._undo(self.saved, self.claim)
+
+    def action_skip(self) -> None:
+        if self.busy:
+            self._say(t("call.busy"))
+            return
+        if self.card is not None:
+            self._say(t("call.skipped", company=self.card.company.name))
+        self.busy = True
+        self._skip(self.claim)
+
+    def action_refresh(self) -> None:
+        if self.busy or self.claim is not None:
+            return
+        self.busy = True
+        self._next()
+
+    def action_anyway(self) -> None:
+        """Call outside the calling hours (an agreed late call-back, a demo at night)."""
+        if self.busy or self.claim is not None or not self.empty_reason:
+            return
+        self.ignore_hours = True
+        self.busy = True
+        self._next()
+
+    def action_faq(self) -> None:
+        if self.script is None:
+            return
+        from phoner.tui.screens.faq import FaqScreen
+
+        self.app.push_screen(FaqScreen(self.script))
+
+    def action_needs(self) -> None:
+        if self.walk is None:
+            return
+        self._show_panel("needs-form")
+        self.query_one(NeedsForm).focus_first()
+
+    def action_leave_form(self) -> None:
+        self._show_panel("script-panel")
+
+    def action_call_list(self) -> None:
+        self.phoner_app.open_call_list(campaign_id=self.campaign_id, round_id=self.round_id)
+
+    async def action_quit_calling(self) -> None:
+        await self.phoner_app.action_quit()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @on(Input.Submitted)
+    def _field_submitted(self) -> None:
+        self.focus_next()
+
+    def on_screen_resume(self) -> None:
+        # Back from the FAQ, picker or call list: keys act on the call again.
+        if self.query_one("#right", ContentSwitcher).current == "script-panel":
+            self.call_after_refresh(self.set_focus, None)
+
+    def on_show(self) -> None:
+        if not hasattr(self, "_renew_timer"):
+            lease_seconds = 60.0
+            self._renew_timer = self.set_interval(lease_seconds, self.renew_now)
+
+
+def _inside(widget: Widget, container: Widget) -> bool:
+    node: Any = widget
+    while node is not None:
+        if node is container:
+            return True
+        node = node.parent
+    return False
+
+
+def _build_booking(cls: type[Any], screen: CallScreen, message: CallScreen.RecordedForVisit) -> Any:
+    """Create the booking feature's screen with the arguments its constructor names."""
+    params = inspect.signature(cls.__init__).parameters
+    req = message.request
+    available: dict[str, Any] = {
+        "db": screen.db,
+        "company_id": req.company_id,
+        "company": message.card.company,
+        "card": message.card,
+        "campaign_id": screen.campaign_id,
+        "attempt_id": message.saved.attempt_id,
+        "phoner": screen.phoner,
+        "answers": req.answers,
+        "needs": req.needs,
+        "note": req.note,
+        "now": screen.now(),
+        "clock": screen.phoner_app.clock,
+    }
+    return cls(**{k: v for k, v in available.items() if k in params})

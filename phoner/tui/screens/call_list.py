@@ -1,0 +1,86 @@
+"""The call list: every company of the campaign with name, CVR, phone and state.
+
+Searchable (name, CVR, phone, municipality); the search runs in the database so a list
+of 100,000 companies stays responsive.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Input, Static
+
+from phoner.tui import data
+from phoner.tui.data import CompanyRow
+from phoner.tui.i18n import t
+from phoner.tui.screens.base import PhonerScreen
+from phoner.tui.widgets.company_table import CompanyTable
+
+
+class CallListScreen(PhonerScreen):
+    """An overview of the campaign's companies."""
+
+    BINDINGS = [
+        Binding("escape", "back", "bind.back"),
+        Binding("ctrl+f", "search", "list.filter"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, title: str, rows: list[CompanyRow], total: int, query: str) -> None:
+            self.title = title
+            self.rows = rows
+            self.total = total
+            self.query = query
+            super().__init__()
+
+    def __init__(self, *, campaign_id: int, round_id: int | None = None) -> None:
+        super().__init__()
+        self.campaign_id = campaign_id
+        self.round_id = round_id
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="list-title")
+        yield Input(placeholder=t("list.filter_placeholder"), id="list-search")
+        yield CompanyTable(id="call-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(CompanyTable).focus()
+        self._load("")
+
+    @work(thread=True, exclusive=True, group="call-list", exit_on_error=False)
+    def _load(self, query: str) -> None:
+        with self.phoner_app.db.session() as session:
+            campaign = data.campaign_by_id(session, self.campaign_id)
+            rows, total = data.company_rows(
+                session, campaign_id=self.campaign_id, round_id=self.round_id, query=query
+            )
+        name = campaign.name if campaign is not None else "?"
+        self.post_message(self.Loaded(name, rows, total, query))
+
+    def on_call_list_screen_loaded(self, message: Loaded) -> None:
+        title = (
+            f"{t('list.title', campaign=message.title)} · {t('list.count', count=message.total)}"
+        )
+        self.query_one("#list-title", Static).update(Text(title))
+        self.query_one(CompanyTable).show(message.rows)
+
+    @on(Input.Changed, "#list-search")
+    def _search(self, event: Input.Changed) -> None:
+        self._load(event.value)
+
+    @on(Input.Submitted, "#list-search")
+    def _search_done(self) -> None:
+        self.query_one(CompanyTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#list-search", Input).focus()
+
+    def action_back(self) -> None:
+        if self.query_one("#list-search", Input).has_focus:
+            self.query_one(CompanyTable).focus()
+            return
+        self.dismiss()

@@ -1,0 +1,189 @@
+"""The start screen: who is calling, which campaign and round, and the call list.
+
+The name is remembered on this machine (see :class:`phoner.tui.data.Prefs`), so on a
+normal morning the phoner presses Enter once and is calling.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from phoner.core.models import RoundState
+from phoner.tui import data
+from phoner.tui.data import CampaignInfo, CompanyRow
+from phoner.tui.i18n import t
+from phoner.tui.screens.base import PhonerScreen
+from phoner.tui.widgets.company_table import COMPACT, CompanyTable
+
+ALL_ROUNDS = "all"
+
+
+class StartScreen(PhonerScreen):
+    """Choose or type your name, pick campaign and round, press Enter."""
+
+    BINDINGS = [
+        Binding("ctrl+l", "call_list", "bind.list"),
+        Binding("f5", "start", "start.start"),
+        Binding("escape", "focus_name", show=False),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, campaigns: list[CampaignInfo], known: list[str]) -> None:
+            self.campaigns = campaigns
+            self.known = known
+            super().__init__()
+
+    class ListLoaded(Message):
+        def __init__(self, campaign: CampaignInfo, rows: list[CompanyRow], total: int) -> None:
+            self.campaign = campaign
+            self.rows = rows
+            self.total = total
+            super().__init__()
+
+    def __init__(self, *, campaign: str | None = None, phoner: str | None = None) -> None:
+        super().__init__()
+        self.wanted_campaign = campaign
+        self.wanted_phoner = phoner
+        self.campaigns: list[CampaignInfo] = []
+        self.campaign: CampaignInfo | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="start-form"):
+            yield Static(t("start.title"), id="start-title")
+            with Horizontal(classes="field", id="name-field"):
+                yield Label(t("start.name"), classes="field-label")
+                yield Input(placeholder=t("start.name_placeholder"), id="name")
+            with Horizontal(classes="field"):
+                yield Label(t("start.campaign"), classes="field-label")
+                yield OptionList(id="campaigns")
+            with Horizontal(classes="field"):
+                yield Label(t("start.round"), classes="field-label")
+                yield OptionList(id="rounds")
+            yield Static(t("start.hint"), id="start-hint")
+        yield Static("", id="list-title")
+        yield CompanyTable(id="preview", columns=COMPACT)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        name = self.wanted_phoner or self.phoner_app.prefs.phoner
+        self.query_one("#name", Input).value = name
+        self.query_one("#name", Input).focus()
+        self._load()
+
+    # ------------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="start", exit_on_error=False)
+    def _load(self) -> None:
+        with self.phoner_app.db.session() as session:
+            infos = data.campaign_infos(session)
+            known = data.known_phoners(session)
+        self.post_message(self.Loaded(infos, known))
+
+    def on_start_screen_loaded(self, message: Loaded) -> None:
+        self.campaigns = message.campaigns
+        prefs = self.phoner_app.prefs
+        names = list(dict.fromkeys([*prefs.recent, *message.known]))
+        name_input = self.query_one("#name", Input)
+        name_input.suggester = SuggestFromList(names, case_sensitive=False)
+        options = self.query_one("#campaigns", OptionList)
+        options.clear_options()
+        if not self.campaigns:
+            self.query_one("#list-title", Static).update(t("start.no_campaigns"))
+            return
+        options.add_options([Option(Text(c.name), id=str(c.id)) for c in self.campaigns])
+        wanted = self.wanted_campaign or prefs.campaign
+        index = next(
+            (i for i, c in enumerate(self.campaigns) if c.name == wanted),
+            len(self.campaigns) - 1,
+        )
+        options.highlighted = index
+        self._choose_campaign(self.campaigns[index])
+        if self.phoner_app.autostart and name_input.value.strip():
+            self.action_start()
+
+    def _choose_campaign(self, campaign: CampaignInfo) -> None:
+        if self.campaign is not None and self.campaign.id == campaign.id:
+            return
+        self.campaign = campaign
+        rounds = self.query_one("#rounds", OptionList)
+        rounds.clear_options()
+        active = [r for r in campaign.rounds if r.state == RoundState.ACTIVE]
+        for r in campaign.rounds:
+            label = t("start.round_label", number=r.number, state=t(f"round_state.{r.state}"))
+            rounds.add_option(Option(label, id=str(r.id), disabled=r.state != RoundState.ACTIVE))
+        rounds.add_option(Option(t("start.all_rounds"), id=ALL_ROUNDS))
+        first_active = next(
+            (i for i, r in enumerate(campaign.rounds) if r.state == RoundState.ACTIVE), None
+        )
+        rounds.highlighted = first_active if first_active is not None else len(campaign.rounds)
+        if not active:
+            self.notify(t("start.no_rounds"), severity="warning")
+        self._load_list(campaign)
+
+    @work(thread=True, exclusive=True, group="start-list", exit_on_error=False)
+    def _load_list(self, campaign: CampaignInfo) -> None:
+        with self.phoner_app.db.session() as session:
+            rows, total = data.company_rows(session, campaign_id=campaign.id)
+        self.post_message(self.ListLoaded(campaign, rows, total))
+
+    def on_start_screen_list_loaded(self, message: ListLoaded) -> None:
+        if self.campaign is None or message.campaign.id != self.campaign.id:
+            return  # the user moved on to another campaign meanwhile
+        self.query_one("#list-title", Static).update(
+            Text(t("start.list_title", campaign=message.campaign.name, count=message.total))
+        )
+        self.query_one("#preview", CompanyTable).show(message.rows)
+
+    # ------------------------------------------------------------------ input
+
+    @on(OptionList.OptionHighlighted, "#campaigns")
+    def _campaign_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        campaign = next((c for c in self.campaigns if str(c.id) == event.option.id), None)
+        if campaign is not None:
+            self._choose_campaign(campaign)
+
+    @on(Input.Submitted, "#name")
+    @on(OptionList.OptionSelected)
+    def _submitted(self) -> None:
+        self.action_start()
+
+    def selected_round_id(self) -> int | None:
+        rounds = self.query_one("#rounds", OptionList)
+        if rounds.highlighted is None:
+            return None
+        option = rounds.get_option_at_index(rounds.highlighted)
+        return None if option.id in (None, ALL_ROUNDS) else int(option.id)
+
+    def action_start(self) -> None:
+        name = " ".join(self.query_one("#name", Input).value.split())
+        if not name:
+            self.notify(t("start.need_name"), severity="warning")
+            self.query_one("#name", Input).focus()
+            return
+        if self.campaign is None:
+            self.notify(t("start.need_campaign"), severity="warning")
+            return
+        self.phoner_app.prefs.remember(phoner=name, campaign=self.campaign.name)
+        self.phoner_app.campaign_name = self.campaign.name
+        self.phoner_app.start_calling(
+            phoner=name, campaign_id=self.campaign.id, round_id=self.selected_round_id()
+        )
+
+    def action_call_list(self) -> None:
+        if self.campaign is not None:
+            self.phoner_app.open_call_list(campaign_id=self.campaign.id)
+
+    def action_focus_name(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(CompanyTable.Chosen)
+    def _row_chosen(self) -> None:
+        self.action_call_list()

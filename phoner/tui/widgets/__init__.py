@@ -1,0 +1,1 @@
+"""Widgets of the phoner TUI, one module each (messages they send are nested classes)."""

@@ -1,0 +1,108 @@
+"""The company card: who the phoner is calling, and what happened before."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from phoner.core.calling import CompanyCard
+from phoner.core.phones import format_phone
+from phoner.tui.i18n import format_when, outcome_label, t
+
+#: Earlier attempts shown on the card (newest first); older ones are summarised.
+MAX_ATTEMPTS = 6
+
+
+def card_text(card: CompanyCard, *, banner: str | None = None) -> Text:
+    """The card as styled text; meaning never depends on colour alone (NO_COLOR)."""
+    c = card.company
+    out = Text()
+    if banner:
+        out.append(f"» {banner}\n", style="bold reverse")
+    out.append(c.name, style="bold")
+    out.append("\n")
+    cvr = t("card.cvr", cvr=c.cvr) if c.cvr else t("card.no_cvr")
+    parts = [cvr]
+    if card.round_number is not None:
+        parts.append(t("card.round", number=card.round_number))
+    out.append(" · ".join(parts) + "\n")
+    if c.phones:
+        for i, phone in enumerate(c.phones):
+            wrong = i < card.wrong_numbers
+            line = f"☎ {format_phone(phone)}"
+            if i == min(card.wrong_numbers, len(c.phones) - 1) and not wrong:
+                out.append(line, style="bold")
+                out.append(f" ({t('card.primary')})\n", style="bold")
+            elif wrong:
+                out.append(line, style="strike dim")
+                out.append(f" ({outcome_label('forkert_nummer').lower()})\n", style="dim")
+            else:
+                out.append(line + "\n")
+    else:
+        out.append(t("card.no_phone") + "\n", style="bold")
+    if c.contact_person:
+        out.append(t("card.contact", name=c.contact_person) + "\n")
+    if c.email:
+        out.append(t("card.email", email=c.email) + "\n")
+    address = ", ".join(
+        p for p in [c.address or "", " ".join(x for x in [c.postcode, c.city] if x)] if p
+    )
+    if address:
+        out.append(address + "\n")
+    facts = []
+    if c.municipality:
+        facts.append(t("card.municipality", municipality=c.municipality))
+    if c.employees is not None:
+        facts.append(t("card.employees", n=c.employees))
+    if facts:
+        out.append(" · ".join(facts) + "\n")
+    if c.industry:
+        industry = c.industry + (f" ({c.industry_code})" if c.industry_code else "")
+        out.append(t("card.industry", industry=industry) + "\n")
+    if card.jobcenter_name:
+        out.append(card.jobcenter_name + "\n", style="dim")
+    if c.flags:
+        out.append(t("card.flags", flags=", ".join(c.flags)) + "\n", style="italic")
+    for note in card.clearing_notes:
+        out.append(t("card.clearing", note=note) + "\n", style="italic")
+    out.append("\n")
+    out.append(t("card.attempts") + "\n", style="bold underline")
+    if not card.attempts:
+        out.append(t("card.no_attempts") + "\n", style="dim")
+    for a in card.attempts[:MAX_ATTEMPTS]:
+        out.append(
+            t(
+                "card.attempt",
+                when=format_when(a.at),
+                outcome=outcome_label(a.outcome),
+                who=a.phoner,
+            )
+            + "\n"
+        )
+        if a.callback_at is not None:
+            out.append(f"  → {format_when(a.callback_at)}\n", style="dim")
+        if a.note:
+            out.append(f"  “{a.note}”\n", style="italic")
+    if len(card.attempts) > MAX_ATTEMPTS:
+        out.append(f"  … +{len(card.attempts) - MAX_ATTEMPTS}\n", style="dim")
+    out.rstrip()
+    return out
+
+
+class CompanyCardView(VerticalScroll):
+    """Scrollable card (long histories scroll, the name stays at the top)."""
+
+    can_focus = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="card-body")
+
+    def show(self, card: CompanyCard | None, *, banner: str | None = None) -> None:
+        body = self.query_one("#card-body", Static)
+        body.update(card_text(card, banner=banner) if card is not None else "")
+        self.scroll_home(animate=False)
+
+    def show_message(self, text: str) -> None:
+        self.query_one("#card-body", Static).update(Text(text))

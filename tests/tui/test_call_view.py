@@ -1,0 +1,503 @@
+"""Pilot tests: whole calls through the script, every outcome path, on the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+from sqlmodel import col, select
+
+from phoner.core.call_scripts import load_script, outcome_paths
+from phoner.core.db import Database
+from phoner.core.models import (
+    CallAttempt,
+    CallState,
+    Company,
+    FollowUp,
+    Outcome,
+)
+from phoner.tui.app import PhonerApp
+from phoner.tui.screens.call import CallScreen
+from phoner.tui.screens.callback import CallbackScreen
+from phoner.tui.screens.faq import FaqScreen
+from phoner.tui.widgets.needs_form import NeedsForm
+from phoner.tui.widgets.script_panel import ScriptPanel, script_text
+from tests.tui.conftest import NOW, Clock, settle
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = load_script(REPO / "scripts" / "fleksjob.toml")
+PATHS = [
+    pytest.param(outcome, path, id=f"{outcome.value}-" + "".join(k for _, k in path))
+    for outcome, paths in outcome_paths(SCRIPT).items()
+    for path in paths
+]
+
+
+async def start_calling(pilot: object, name: str = "Anne") -> CallScreen:
+    """From the start screen: the name is filled in, Enter starts the call view."""
+    await settle(pilot)
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(pilot)
+    screen = pilot.app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, CallScreen)
+    assert screen.claim is not None, pilot.app.errors  # type: ignore[attr-defined]
+    return screen
+
+
+def attempts(db: Database) -> list[CallAttempt]:
+    with db.session() as s:
+        return list(s.exec(select(CallAttempt).order_by(col(CallAttempt.id))).all())
+
+
+def company(db: Database, company_id: int) -> Company:
+    with db.session() as s:
+        c = s.get(Company, company_id)
+        assert c is not None
+        return c
+
+
+async def test_start_screen_remembers_name_and_starts_calling(
+    make_app: Callable[..., PhonerApp], demo_db: Database, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # no name yet: stays on the start screen
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StartScreen"
+        await pilot.press(*"Bo Holm", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CallScreen)
+        assert screen.claim is not None
+        held = company(demo_db, screen.claim.company_id)
+        assert held.lease_holder == "Bo Holm"
+    # the next start remembers the name: Enter alone starts calling
+    app2 = make_app()
+    async with app2.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        assert screen.phoner == "Bo Holm"
+    assert '"Bo Holm"' in (tmp_path / "config" / "tui.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("outcome", "path"), PATHS)
+async def test_every_script_path_records_its_outcome(
+    make_app: Callable[..., PhonerApp],
+    demo_db: Database,
+    outcome: Outcome,
+    path: list[tuple[str, str]],
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press(*[key for _, key in path])
+        assert screen.walk is not None and screen.walk.finished
+        assert screen.walk.outcome == outcome
+        await pilot.press("enter")
+        await settle(pilot)
+        if outcome == Outcome.RING_TILBAGE:
+            assert isinstance(app.screen, CallbackScreen)
+            await pilot.press("2")  # next working day, morning
+            await settle(pilot)
+        if app.screen is not screen:  # the booking step (when installed): leave it
+            await pilot.press("escape")
+            await settle(pilot)
+        assert app.screen is screen
+        assert screen.claim is not None and screen.claim.company_id != first.company_id
+    [attempt] = attempts(demo_db)
+    assert attempt.outcome == outcome
+    assert attempt.answers == dict(path)
+    assert attempt.phoner == "Anne"
+    assert attempt.script_hash == SCRIPT.hash
+    assert attempt.started_at is not None
+    called = company(demo_db, first.company_id)
+    assert called.lease_holder is None
+    if outcome == Outcome.RING_TILBAGE:
+        assert called.call_state == CallState.CALLBACK
+        # Wednesday 25 November 2026 9:00 in Copenhagen
+        assert attempt.callback_at == dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    else:
+        assert called.call_state == CallState.DONE
+        assert called.final_outcome == outcome
+    if outcome == Outcome.VIL_KONTAKTES:
+        with demo_db.session() as s:
+            tasks = s.exec(select(FollowUp).where(FollowUp.attempt_id == attempt.id)).all()
+        booked_visit = path[-1] == ("besoeg", "1")
+        # without a booked visit a consultant must follow up
+        assert tasks or booked_visit
+
+
+async def test_not_interested_takes_at_most_three_keys(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        keys = ["3", "enter"]  # "Nej tak" on the first question, then save and next
+        assert len(keys) <= 3
+        await pilot.press(*keys)
+        await settle(pilot)
+        assert screen.claim is not None and screen.claim.company_id != first.company_id
+        assert screen.walk is not None and screen.walk.answers == {}
+    [attempt] = attempts(demo_db)
+    assert attempt.outcome == Outcome.IKKE_INTERESSERET
+
+
+@pytest.mark.parametrize(
+    ("key", "outcome", "state"),
+    [
+        ("i", Outcome.IKKE_TRUFFET, CallState.RETRY),
+        ("o", Outcome.OPTAGET, CallState.RETRY),
+        ("f", Outcome.FORKERT_NUMMER, None),
+        ("l", Outcome.LUKKET, CallState.DONE),
+    ],
+)
+async def test_not_final_outcomes_are_one_key(
+    make_app: Callable[..., PhonerApp],
+    demo_db: Database,
+    key: str,
+    outcome: Outcome,
+    state: CallState | None,
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        phones = company(demo_db, first.company_id).phones
+        await pilot.press("1")  # even mid-script
+        await pilot.press(key)
+        await settle(pilot)
+        assert screen.claim is not None
+        assert screen.messages and outcome.label in screen.messages[-1]
+        if key == "f" and len(phones) > 1:
+            # wrong number with another number on the card: call that one right away
+            assert screen.claim.company_id == first.company_id
+            assert "(forkert nummer)" in str(screen.query_one("#card-body").render())
+        else:
+            assert screen.claim.company_id != first.company_id
+    [attempt] = attempts(demo_db)
+    assert attempt.outcome == outcome
+    assert attempt.answers == {"rette_person": "1"}
+    called = company(demo_db, first.company_id)
+    if state is None:
+        state = CallState.RETRY if len(phones) > 1 else CallState.DONE
+    assert called.call_state == state
+
+
+async def test_callback_becomes_due_and_comes_back_to_the_phoner(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, CallbackScreen)
+        await pilot.press("1")  # in an hour
+        await settle(pilot)
+        assert app.screen is screen
+        [attempt] = attempts(demo_db)
+        assert attempt.outcome == Outcome.RING_TILBAGE
+        assert attempt.callback_at == NOW + dt.timedelta(hours=1)
+        second = screen.claim
+        assert second is not None and second.company_id != first.company_id
+        # an hour later the agreed call-back is first in the queue
+        clock.advance(minutes=61)
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.claim is not None
+        assert screen.claim.company_id == first.company_id
+        assert screen.claim.reason == "callback"
+        body = str(screen.query_one("#card-body").render())
+        assert "Aftalt tilbagekald" in body
+        assert company(demo_db, second.company_id).lease_holder is None
+
+
+async def test_callback_picker_accepts_typed_time_and_refuses_the_past(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_calling(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, CallbackScreen)
+        await pilot.press("tab", *"8:15", "enter")  # 8:15 today has passed (it is 10:00)
+        await settle(pilot)
+        assert app.screen is picker
+        assert "passeret" in str(picker.query_one("#callback-error").render())
+        await pilot.press(*["backspace"] * 4, *"25-11 14:30", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CallScreen)
+    [attempt] = attempts(demo_db)
+    assert attempt.callback_at == dt.datetime(2026, 11, 25, 13, 30, tzinfo=dt.UTC)
+
+
+async def test_retry_comes_back_when_due(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press("i")
+        await settle(pilot)
+        clock.advance(minutes=121)  # ikke_truffet retries after 120 minutes
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.claim is not None and screen.claim.company_id == first.company_id
+        assert screen.claim.reason == "retry"
+        assert "Genopkald (forsøg 2)" in str(screen.query_one("#card-body").render())
+        assert "Ikke truffet (Anne)" in str(screen.query_one("#card-body").render())
+
+
+async def test_undo_brings_the_company_back_with_its_answers(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press("1", "b")
+        form = screen.query_one(NeedsForm)
+        assert screen.focused is not None
+        await pilot.press(*"Pedel", "escape")
+        form.set_note("Ring efter kl. 12")
+        await pilot.press("o")
+        await settle(pilot)
+        second = screen.claim
+        assert second is not None and second.company_id != first.company_id
+        assert len(attempts(demo_db)) == 1
+        await pilot.press("u")
+        await settle(pilot)
+        assert screen.claim is not None and screen.claim.company_id == first.company_id
+        assert screen.walk is not None and screen.walk.answers == {"rette_person": "1"}
+        assert form.values()["jobtype"] == "Pedel"
+        assert form.note() == "Ring efter kl. 12"
+        assert "Fortrudt" in screen.messages[-1]
+    assert attempts(demo_db) == []
+    assert company(demo_db, first.company_id).call_state == CallState.NEW
+    assert company(demo_db, first.company_id).lease_holder == "Anne"
+    assert company(demo_db, second.company_id).lease_holder is None
+
+
+async def test_undo_after_the_window_is_refused_in_danish(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        second = screen.claim
+        clock.advance(minutes=10)
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.errors and "fortrydes" in app.errors[-1]
+        assert screen.claim == second  # still working on the next company
+        assert not screen.busy
+    assert len(attempts(demo_db)) == 1
+
+
+async def test_lost_lease_is_a_notification_not_a_crash(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        with demo_db.session(write=True) as s:  # the lease expired and someone took it
+            c = s.get(Company, claim.company_id)
+            assert c is not None
+            c.lease_holder, c.lease_token = "Bo", "someone-else"
+            s.add(c)
+        await pilot.press("l")
+        await settle(pilot)
+        assert app.errors and "Du har ikke længere" in app.errors[-1]
+        assert app.screen is screen and not screen.busy
+        await pilot.press("s")  # the way on: skip to the next company
+        await settle(pilot)
+        assert screen.claim is not None and screen.claim.company_id != claim.company_id
+    assert attempts(demo_db) == []
+
+
+async def test_needs_and_note_are_saved_with_the_outcome(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("1", "3", "1", "1", "2")  # the consultant should call first
+        await pilot.press("b")
+        await pilot.press(*"Rengøring", "enter")  # jobtype, Enter moves on
+        assert screen._typing()
+        await pilot.press("i")  # typing, not an outcome
+        form = screen.query_one(NeedsForm)
+        form.fill({"timer_pr_uge": 8, "uddannelse": "Ufaglært"})
+        form.set_note("Kontakt Lis efter 1. december")
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+    [attempt] = attempts(demo_db)
+    assert attempt.outcome == Outcome.VIL_KONTAKTES
+    assert attempt.needs["timer_pr_uge"] == 8
+    assert attempt.needs["uddannelse"] == "Ufaglært"
+    # the "i" typed in the form was not taken as "ikke truffet": one attempt only
+    assert attempt.needs["jobtype"] == "Rengøring"
+    assert attempt.note == "Kontakt Lis efter 1. december"
+
+
+async def test_back_key_changes_an_answer(make_app: Callable[..., PhonerApp]) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("1", "2")
+        assert screen.walk is not None and screen.walk.finished
+        await pilot.press("backspace", "3")
+        assert screen.walk.answers == {"rette_person": "1", "kontakt": "3"}
+        assert not screen.walk.finished
+        await pilot.press("7")  # not an answer here: ignored
+        assert screen.walk.answers == {"rette_person": "1", "kontakt": "3"}
+
+
+async def test_faq_opens_with_one_key_and_searches(make_app: Callable[..., PhonerApp]) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("h")
+        faq = app.screen
+        assert isinstance(faq, FaqScreen)
+        assert len(faq.matches) == len(SCRIPT.faq)
+        await pilot.press(*"bøvl")
+        assert [e.id for e in faq.matches] == ["for_bøvlet"]
+        assert "papirarbejdet" in str(faq.query_one("#faq-answer").render())
+        await pilot.press(*"xyz")
+        assert faq.matches == []
+        assert "Ingen svar" in str(faq.query_one("#faq-answer").render())
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("?")
+        assert isinstance(app.screen, FaqScreen)
+
+
+async def test_quit_releases_the_company(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        await pilot.press("q")
+        await pilot.pause()
+    assert company(demo_db, claim.company_id).lease_holder is None
+
+
+async def test_lease_is_renewed_while_the_phoner_works(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        clock.advance(minutes=4)
+        screen.renew_now()
+        await settle(pilot)
+        expected = NOW + dt.timedelta(minutes=4 + 5)
+        assert company(demo_db, claim.company_id).lease_expires_at == expected
+        assert screen.lease_expires_at == expected
+
+
+async def test_outside_calling_hours_says_why_and_can_call_anyway(
+    make_app: Callable[..., PhonerApp], clock: Clock
+) -> None:
+    clock.now = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)  # 19:00 in Copenhagen
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CallScreen)
+        assert screen.claim is None
+        assert "Ringetiden" in str(screen.query_one("#script-body").render())
+        await pilot.press("a")
+        await settle(pilot)
+        assert screen.claim is not None
+
+
+async def test_status_line_counts_calls_and_answered(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await start_calling(pilot)
+        status = screen.query_one("#status")
+        text = str(status.render())
+        assert "Anne · Runde 1 · Demo: Fleksjob efterår 2026" in text
+        assert "I dag 0 opkald · 0 besvaret · 120 tilbage" in text
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        text = str(status.render())
+        assert "I dag 2 opkald · 1 besvaret · 119 tilbage" in text
+
+
+async def test_call_view_fits_80x24(make_app: Callable[..., PhonerApp]) -> None:
+    app = make_app(phoner="Anne Kirstine Østergaard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        for selector in ("#status", "#card", "#script-panel", "#keys"):
+            region = screen.query_one(selector).region
+            assert region.width > 0 and region.height > 0, selector
+            assert region.right <= 80 and region.bottom <= 24, selector
+        # the opening, the first question and every answer are visible without scrolling
+        panel = screen.query_one(ScriptPanel)
+        assert screen.walk is not None
+        lines = _wrapped_lines(script_text(screen.walk), panel.content_size.width)
+        last_answer = screen.walk.script.first.answers[-1].text[:20]
+        row = next(i for i, line in enumerate(lines) if last_answer in line)
+        assert row < panel.content_size.height
+        keys = str(screen.query_one("#keys").render())
+        assert all(len(line) <= 78 for line in keys.splitlines())
+        status = str(screen.query_one("#status").render())
+        assert len(status) <= 78 and "tilbage" in status
+        assert status.startswith("Anne Kirstine Østergaard · Runde 1")
+
+
+def _wrapped_lines(text: Text, width: int) -> list[str]:
+    console = Console(width=width, color_system=None, legacy_windows=False)
+    with console.capture() as cap:
+        console.print(text)
+    return cap.get().splitlines()
+
+
+async def test_call_list_is_reachable_from_the_call_view(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CallListScreen"
+        table = app.screen.query_one("#call-list")
+        assert table.row_count == 120  # round 1
+        await pilot.press("escape")
+        assert app.screen is screen
