@@ -26,15 +26,17 @@ import statistics
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from phoner.core import geography
 from phoner.core.call_lists import kept_clause
-from phoner.core.followups import local_date
+from phoner.core.followups import LOCAL_TZ, local_date
 from phoner.core.models import (
     AAPOR_CLASS,
     AGREEMENT_LABELS,
@@ -338,21 +340,18 @@ def rates_report(*, session: Session, campaign: Campaign) -> Report:
     by_round = _outcomes_by_round(session, campaign.id)
     numbers = {r.id: r.number for r in _rounds(session, campaign.id)}
     # per phoner: the phoner of each company's last call
-    last = (
-        sa.select(
-            col(CallAttempt.company_id).label("company_id"),
-            func.max(col(CallAttempt.id)).label("last_id"),
-        )
-        .where(col(CallAttempt.campaign_id) == campaign.id)
-        .group_by(col(CallAttempt.company_id))
-        .subquery()
+    # the company's last call, found through the company_id index (one seek per company)
+    last = aliased(CallAttempt)
+    last_id = (
+        sa.select(func.max(col(last.id)))
+        .where(col(last.company_id) == col(Company.id))
+        .scalar_subquery()
     )
     phoner_rows = session.execute(
         sa.select(col(CallAttempt.phoner), final_outcome(), func.count())
-        .select_from(last)
-        .join(CallAttempt, col(CallAttempt.id) == last.c.last_id)
-        .join(Company, col(Company.id) == last.c.company_id)
-        .where(final_outcome().is_not(None))
+        .select_from(Company)
+        .join(CallAttempt, col(CallAttempt.id) == last_id)
+        .where(col(Company.campaign_id) == campaign.id, final_outcome().is_not(None))
         .group_by(col(CallAttempt.phoner), final_outcome())
     ).all()
     by_phoner: dict[str, dict[Outcome | None, int]] = defaultdict(dict)
@@ -943,41 +942,21 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
 # --------------------------------------------------------------------------- phoners
 
 
-def _last_sunday(year: int, month: int) -> dt.date:
-    day = dt.date(year, month, 31)
-    return day - dt.timedelta(days=(day.weekday() + 1) % 7)
+def _utc_hour(session: Session, column: Any) -> ColumnElement[str]:
+    """SQL: the UTC hour of a timestamp as text ``YYYY-MM-DD HH`` (a cheap grouping key).
 
-
-def _local_day_hour(
-    session: Session, column: Any, years: range
-) -> tuple[ColumnElement[str], ColumnElement[str]]:
-    """SQL: (local date 'YYYY-MM-DD', local hour 'HH') of a UTC timestamp in Copenhagen.
-
-    PostgreSQL converts with its time zone database. SQLite has none, so the EU summer
-    time rule (last Sunday of March to last Sunday of October, 01:00 UTC) is written out
-    as a CASE over the ``years`` the data spans.
+    Danish time is a whole number of hours off UTC, so every UTC hour is exactly one local
+    clock hour; Python turns the few thousand hour buckets into local days.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        local = func.timezone("Europe/Copenhagen", column)
-        return func.to_char(local, "YYYY-MM-DD"), func.to_char(local, "HH24")
-    whens = []
-    for year in years:
-        start = dt.datetime.combine(_last_sunday(year, 3), dt.time(1), tzinfo=dt.UTC)
-        end = dt.datetime.combine(_last_sunday(year, 10), dt.time(1), tzinfo=dt.UTC)
-        whens.append((sa.and_(column >= start, column < end), "+2 hours"))
-    shift = sa.case(*whens, else_="+1 hours") if whens else sa.literal("+1 hours")
-    local_ts = func.datetime(column, shift)
-    return func.substr(local_ts, 1, 10), func.substr(local_ts, 12, 2)
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(column, 1, 13)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC)
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
 
 
-def _years(session: Session, column: Any, campaign_column: Any, campaign_id: int) -> range:
-    low, high = session.execute(
-        sa.select(func.min(column), func.max(column)).where(campaign_column == campaign_id)
-    ).one()
-    lo, hi = _aware(low), _aware(high)
-    if lo is None or hi is None:
-        return range(0)
-    return range(lo.year, hi.year + 1)
+@lru_cache(maxsize=65536)
+def _local_day(bucket: str) -> dt.date:
+    utc = dt.datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
+    return utc.astimezone(LOCAL_TZ).date()
 
 
 _OUTCOME_CODES: tuple[str, ...] = tuple(o.value for o in Outcome)
@@ -1017,34 +996,28 @@ class _PhonerDay:
 def phoners_report(*, session: Session, campaign: Campaign) -> Report:
     """Per phoner and day (Copenhagen): calls, active hours, calls per hour, outcomes, bookings."""
     assert campaign.id is not None
-    ended = col(CallAttempt.ended_at)
-    years = _years(session, ended, col(CallAttempt.campaign_id), campaign.id)
-    day, hour = _local_day_hour(session, ended, years)
-    in_campaign = col(CallAttempt.campaign_id) == campaign.id
+    hour = _utc_hour(session, col(CallAttempt.ended_at))
+    outcome_col = col(CallAttempt.outcome)
+    # one pass, one sort: calls per phoner-hour with the outcomes pivoted into columns
+    pivot = [func.sum(sa.case((outcome_col == o, 1), else_=0)) for o in Outcome]
     days: dict[tuple[str, dt.date], _PhonerDay] = defaultdict(_PhonerDay)
-    for phoner, day_text, outcome, n in session.execute(
-        sa.select(col(CallAttempt.phoner), day, col(CallAttempt.outcome), func.count())
-        .where(in_campaign)
-        .group_by(col(CallAttempt.phoner), day, col(CallAttempt.outcome))
+    for phoner, bucket, n, *per_outcome in session.execute(
+        sa.select(col(CallAttempt.phoner), hour, func.count(), *pivot)
+        .where(col(CallAttempt.campaign_id) == campaign.id)
+        .group_by(col(CallAttempt.phoner), hour)
     ).all():
-        d = days[(phoner, dt.date.fromisoformat(str(day_text)))]
+        d = days[(phoner, _local_day(str(bucket)))]
         d.calls += int(n)
-        d.outcomes[str(getattr(outcome, "value", outcome))] += int(n)
-    for phoner, day_text, n_hours in session.execute(
-        sa.select(col(CallAttempt.phoner), day, func.count(sa.distinct(hour)))
-        .where(in_campaign)
-        .group_by(col(CallAttempt.phoner), day)
-    ).all():
-        days[(phoner, dt.date.fromisoformat(str(day_text)))].hours = int(n_hours)
-    created = col(Booking.created_at)
-    b_years = _years(session, created, col(Booking.campaign_id), campaign.id)
-    b_day, _ = _local_day_hour(session, created, b_years)
-    for phoner, day_text, n in session.execute(
-        sa.select(col(Booking.booked_by), b_day, func.count())
+        d.hours += 1
+        for code, k in zip(_OUTCOME_CODES, per_outcome, strict=True):
+            d.outcomes[code] += int(k or 0)
+    b_hour = _utc_hour(session, col(Booking.created_at))
+    for phoner, bucket, n in session.execute(
+        sa.select(col(Booking.booked_by), b_hour, func.count())
         .where(col(Booking.campaign_id) == campaign.id, _counted_booking())
-        .group_by(col(Booking.booked_by), b_day)
+        .group_by(col(Booking.booked_by), b_hour)
     ).all():
-        days[(phoner, dt.date.fromisoformat(str(day_text)))].bookings += int(n)
+        days[(phoner, _local_day(str(bucket)))].bookings += int(n)
     per_phoner: dict[str, _PhonerDay] = defaultdict(_PhonerDay)
     per_phoner_days: dict[str, list[tuple[dt.date, _PhonerDay]]] = defaultdict(list)
     for (phoner, local_day), d in sorted(days.items()):

@@ -128,11 +128,19 @@ def build(db: Database, n_companies: int, n_attempts: int, seed: int = 6) -> int
             )
         s.execute(insert(Company), companies)
         attempts: list[dict[str, Any]] = []
+        midnight = t0.replace(hour=0)
+        weekdays = [
+            midnight + dt.timedelta(days=d)
+            for d in range(90)
+            if (midnight + dt.timedelta(days=d)).weekday() < 5
+        ]
         for j in range(n_attempts):
             i = j % n_companies
             last = j + n_companies >= n_attempts
             outcome = finals[i] if last else rng.choice(NOT_FINAL)
-            ended = t0 + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 90))
+            # a working day's calling hours (09:00-16:00 Danish summer time)
+            day = weekdays[rng.randrange(len(weekdays))]
+            ended = day + dt.timedelta(hours=7, minutes=rng.randrange(0, 7 * 60))
             attempts.append(
                 {
                     "company_id": first_id + i,
