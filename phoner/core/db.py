@@ -27,7 +27,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, SQLModel
 
-from phoner.core import models
+from phoner.core import audit, models
 from phoner.core.errors import DatabaseError, SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -37,6 +37,8 @@ _IMMEDIATE = "phoner_immediate"
 # Importing models registers the tables on SQLModel.metadata.
 METADATA = SQLModel.metadata
 assert models.Company.__tablename__ in METADATA.tables
+# Importing audit installs the session events that audit every change (phoner.core.audit).
+assert audit.AUDITED
 
 
 def _sqlite_file(url: sa.URL) -> Path | None:
