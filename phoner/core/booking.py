@@ -1116,3 +1116,13 @@ def feed_filename(c: Consultant) -> str:
     base = c.email.split("@")[0].lower()
     safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in base)
     return f"{safe.strip('-.') or 'konsulent'}-{c.id}.ics"
+
+
+def company_consultants(*, session: Session, company_id: int) -> list[Consultant]:
+    """The active consultants a company's visit may be booked with, by name."""
+    company = _company(session, company_id)
+    campaign = session.get(Campaign, company.campaign_id)
+    query = select(Consultant).where(col(Consultant.active).is_(True))
+    if campaign is None or not campaign.any_jobcenter:
+        query = query.where(Consultant.jobcenter_id == company_jobcenter_id(session, company))
+    return list(session.exec(query.order_by(col(Consultant.name))).all())

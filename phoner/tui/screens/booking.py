@@ -1,0 +1,372 @@
+"""Book a visit during the call: the first free slots, one key books.
+
+Shown when the script reaches "may a consultant visit? -> yes". The list shows the first
+free slots across the company's jobcenter's consultants, earliest first. Keys:
+
+- ``Enter`` books the highlighted slot (the earliest, when the screen opens); ``1``-``9``
+  book slot number n directly;
+- ``←``/``→`` browse day by day (only days with free slots), ``f`` goes back to the first
+  free slots, ``c`` switches consultant (all -> each -> all);
+- ``Tab`` reaches the contact person, e-mail and mobile for the reminder (pre-filled from
+  the company; what is in the fields when the slot is booked is what is saved);
+- ``Esc`` closes without booking (returns None).
+
+Returns the booking id. Rules are checked again when booking; a slot someone else took a
+moment ago is refused with the reason, and the list is refreshed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from phoner.core import booking as bk
+from phoner.core.booking import BookingRefused, Slot
+from phoner.core.db import Database
+from phoner.core.errors import PhonerError
+from phoner.core.models import Company, Consultant, utcnow
+from phoner.core.workdays import WEEKDAYS_DA, to_local
+from phoner.tui.screens.base import PhonerModal
+
+#: The screen's Danish texts (one place, so an English catalog can sit beside it).
+TEXT = {
+    "title": "Book besøg: {company}",
+    "mode.first": "Første ledige tider",
+    "mode.day": "Ledige tider {weekday} {day}",
+    "filter.all": "alle konsulenter",
+    "filter.one": "kun {name}",
+    "none": "Ingen ledige tider inden for bookinghorisonten.",
+    "none.day": "Ingen flere dage med ledige tider i den retning.",
+    "contact": "Kontaktperson",
+    "email": "E-mail",
+    "mobile": "Mobil",
+    "keys": "Enter/1-9 book · ←/→ dag · f første ledige · c konsulent · Tab kontakt · Esc luk",
+    "booking": "Booker …",
+    "col.n": "#",
+    "col.day": "Dag",
+    "col.time": "Tid",
+    "col.consultant": "Konsulent",
+}
+
+MAX_DAY_STEPS = 70
+FIRST_LIMIT = 9
+DAY_LIMIT = 40
+
+
+class SlotTable(DataTable[str]):
+    """The slot list; ←/→ browse days instead of moving between columns."""
+
+    def action_cursor_right(self) -> None:
+        screen = self.screen
+        if isinstance(screen, BookingScreen):
+            screen.action_day(1)
+
+    def action_cursor_left(self) -> None:
+        screen = self.screen
+        if isinstance(screen, BookingScreen):
+            screen.action_day(-1)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    slots: list[Slot]
+    day: dt.date | None
+    consultants: list[tuple[int, str]]
+    company: str
+    contact: tuple[str, str, str]
+
+
+class BookingScreen(PhonerModal[int | None]):
+    """Pick a free slot and book it; returns the booking id, or None."""
+
+    CSS_PATH = Path(__file__).with_name("booking.tcss")
+    AUTO_FOCUS = "#booking-slots"
+
+    BINDINGS = [
+        Binding("escape", "close", "Luk"),
+        Binding("enter", "book_highlighted", "Book", priority=False),
+        *[Binding(str(n), f"book_number({n})", show=False) for n in range(1, 10)],
+        Binding("right", "day(1)", "Næste dag"),
+        Binding("left", "day(-1)", "Forrige dag"),
+        Binding("f", "first", "Første ledige"),
+        Binding("c", "consultant", "Konsulent"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, loaded: _Loaded) -> None:
+            self.loaded = loaded
+            super().__init__()
+
+    class Refused(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
+    class Booked(Message):
+        def __init__(self, booking_id: int) -> None:
+            self.booking_id = booking_id
+            super().__init__()
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        company_id: int,
+        phoner: str,
+        attempt_id: int | None = None,
+        now: dt.datetime | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.company_id = company_id
+        self.phoner = phoner
+        self.attempt_id = attempt_id
+        fixed = now
+        self._clock: Callable[[], dt.datetime] = clock or (lambda: fixed or utcnow())
+        self.slots: list[Slot] = []
+        self.day: dt.date | None = None
+        self.consultant_id: int | None = None
+        self.consultants: list[tuple[int, str]] = []
+        self.busy = False
+        self._contact_loaded = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="booking-dialog"):
+            yield Static("", id="booking-title", markup=False)
+            yield Static("", id="booking-mode", markup=False)
+            yield SlotTable(id="booking-slots", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="booking-error", markup=False)
+            with Horizontal(classes="booking-field"):
+                yield Label(TEXT["contact"], classes="booking-label")
+                yield Input(id="booking-contact")
+            with Horizontal(classes="booking-field"):
+                yield Label(TEXT["email"], classes="booking-label")
+                yield Input(id="booking-email")
+            with Horizontal(classes="booking-field"):
+                yield Label(TEXT["mobile"], classes="booking-label")
+                yield Input(id="booking-mobile")
+            yield Static(TEXT["keys"], id="booking-keys", markup=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#booking-slots", DataTable)
+        table.add_columns(TEXT["col.n"], TEXT["col.day"], TEXT["col.time"], TEXT["col.consultant"])
+        self.load()
+
+    # ------------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="booking")
+    def load(self, day: dt.date | None = None, step: int = 0) -> None:
+        """Find slots: the first free (day None), or the day ``day`` (moving by ``step``
+        until a day with free slots is found)."""
+        now = self._clock()
+        with self.db.session() as session:
+            company = session.get(Company, self.company_id)
+            if company is None:
+                raise PhonerError(f"Virksomheden med id {self.company_id} findes ikke.")
+            consultants: list[Consultant] = bk.company_consultants(
+                session=session, company_id=self.company_id
+            )
+            slots: list[Slot] = []
+            current = day
+            if day is None:
+                slots = bk.find_slots(
+                    session=session,
+                    company_id=self.company_id,
+                    now=now,
+                    limit=FIRST_LIMIT,
+                    consultant_id=self.consultant_id,
+                )
+            else:
+                for _ in range(MAX_DAY_STEPS):
+                    assert current is not None
+                    slots = bk.find_slots(
+                        session=session,
+                        company_id=self.company_id,
+                        now=now,
+                        limit=DAY_LIMIT,
+                        day=current,
+                        consultant_id=self.consultant_id,
+                    )
+                    if slots or step == 0:
+                        break
+                    current += dt.timedelta(days=step)
+                    if current < to_local(now).date():
+                        break
+                if not slots:
+                    self.post_message(self.Refused(TEXT["none.day"]))
+                    return
+            loaded = _Loaded(
+                slots=slots,
+                day=current if day is not None else None,
+                consultants=[(c.id, c.name) for c in consultants if c.id is not None],
+                company=company.name,
+                contact=(company.contact_person or "", company.email or "", ""),
+            )
+        self.post_message(self.Loaded(loaded))
+
+    @on(Loaded)
+    def _show(self, message: Loaded) -> None:
+        data = message.loaded
+        self.slots = data.slots
+        self.day = data.day
+        self.consultants = data.consultants
+        self.query_one("#booking-title", Static).update(TEXT["title"].format(company=data.company))
+        if not self._contact_loaded:
+            self._contact_loaded = True
+            contact, email, mobile = data.contact
+            self.query_one("#booking-contact", Input).value = contact
+            self.query_one("#booking-email", Input).value = email
+            self.query_one("#booking-mobile", Input).value = mobile
+        self.query_one("#booking-mode", Static).update(self._mode_text())
+        table = self.query_one("#booking-slots", DataTable)
+        table.clear()
+        for i, slot in enumerate(self.slots, start=1):
+            local = to_local(slot.start)
+            table.add_row(
+                str(i) if i <= 9 else "",
+                f"{WEEKDAYS_DA[local.weekday()][:3]} {local:%d.%m.%Y}",
+                f"{local:%H:%M}–{to_local(slot.end):%H:%M}",
+                slot.consultant_name,
+                key=str(i),
+            )
+        if self.slots:
+            table.move_cursor(row=0)
+        if not self.slots:
+            self.query_one("#booking-error", Static).update(TEXT["none"])
+
+    def _mode_text(self) -> str:
+        if self.day is None:
+            mode = TEXT["mode.first"]
+        else:
+            mode = TEXT["mode.day"].format(
+                weekday=WEEKDAYS_DA[self.day.weekday()], day=f"{self.day:%d.%m.%Y}"
+            )
+        if self.consultant_id is None:
+            who = TEXT["filter.all"]
+        else:
+            name = next((n for cid, n in self.consultants if cid == self.consultant_id), "?")
+            who = TEXT["filter.one"].format(name=name)
+        return f"{mode} · {who}"
+
+    # ------------------------------------------------------------------ browsing
+
+    def action_day(self, step: int) -> None:
+        self._clear_error()
+        if self.day is None:
+            base = self.slots[0].day if self.slots else to_local(self._clock()).date()
+            if step > 0:
+                self.load(base, 1)  # the whole day of the first free slot, then onwards
+                return
+            target = base + dt.timedelta(days=step)
+        else:
+            target = self.day + dt.timedelta(days=step)
+        self.load(target, step)
+
+    def _clear_error(self) -> None:
+        self.query_one("#booking-error", Static).update("")
+
+    def action_first(self) -> None:
+        self._clear_error()
+        self.load()
+
+    def action_consultant(self) -> None:
+        self._clear_error()
+        ids = [cid for cid, _ in self.consultants]
+        if not ids:
+            return
+        if self.consultant_id is None:
+            self.consultant_id = ids[0]
+        else:
+            i = ids.index(self.consultant_id) if self.consultant_id in ids else -1
+            self.consultant_id = ids[i + 1] if i + 1 < len(ids) else None
+        self.load(self.day, 0)
+
+    # ------------------------------------------------------------------ booking
+
+    def action_book_highlighted(self) -> None:
+        table = self.query_one("#booking-slots", DataTable)
+        if self.slots and 0 <= table.cursor_row < len(self.slots):
+            self._book(self.slots[table.cursor_row])
+
+    def action_book_number(self, n: int) -> None:
+        if 1 <= n <= len(self.slots):
+            self._book(self.slots[n - 1])
+
+    @on(DataTable.RowSelected, "#booking-slots")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_book_highlighted()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_book_highlighted()
+
+    def _book(self, slot: Slot) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self.query_one("#booking-error", Static).update(TEXT["booking"])
+        self.book(
+            slot,
+            self.query_one("#booking-contact", Input).value.strip() or None,
+            self.query_one("#booking-email", Input).value.strip() or None,
+            self.query_one("#booking-mobile", Input).value.strip() or None,
+        )
+
+    @work(thread=True, exclusive=True, group="booking-write")
+    def book(self, slot: Slot, contact: str | None, email: str | None, mobile: str | None) -> None:
+        try:
+            booking = bk.book_visit(
+                db=self.db,
+                company_id=self.company_id,
+                consultant_id=slot.consultant_id,
+                start=slot.start,
+                booked_by=self.phoner,
+                attempt_id=self.attempt_id,
+                contact_person=contact,
+                contact_email=email,
+                contact_mobile=mobile,
+                now=self._clock(),
+            )
+        except BookingRefused as exc:
+            self.post_message(self.Refused(exc.message))
+            self.app.call_from_thread(self.load, self.day, 0)
+            return
+        except PhonerError as exc:
+            self.post_message(self.Refused(exc.message))
+            return
+        assert booking.id is not None
+        self.post_message(self.Booked(booking.id))
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self.busy = False
+        self.query_one("#booking-error", Static).update(message.text)
+
+    @on(Booked)
+    def _booked(self, message: Booked) -> None:
+        self.busy = False
+        self.dismiss(message.booking_id)
+
+    def action_close(self) -> None:
+        if not self.busy:
+            self.dismiss(None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.state == WorkerState.ERROR:
+            self.busy = False
