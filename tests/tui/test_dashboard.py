@@ -1,0 +1,95 @@
+"""The coordinator's dashboard on a campaign with known figures (Pilot + snapshot)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.app import App
+from textual.widgets import DataTable, Static
+
+from phoner.core.db import Database
+from phoner.tui.screens.dashboard import DashboardScreen, progress_bar
+from tests.core.test_reports import TODAY, build
+
+
+class DashApp(App[None]):
+    def __init__(self, db: Database, campaign_id: int) -> None:
+        super().__init__()
+        self.db = db
+        self.campaign_id = campaign_id
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            DashboardScreen(db=self.db, campaign_id=self.campaign_id, today=lambda: TODAY)
+        )
+
+
+def _campaign(db: Database) -> int:
+    with db.session(write=True) as s:
+        c = build(s)
+        assert c.id is not None
+        return c.id
+
+
+def _cells(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def test_progress_bar() -> None:
+    assert progress_bar(1, 2, width=10) == "█████░░░░░  50 %"
+    assert progress_bar(0, 0, width=4) == "░░░░    –"
+
+
+async def test_dashboard_shows_the_campaign(sqlite_db: Database) -> None:
+    cid = _campaign(sqlite_db)
+    app = DashApp(sqlite_db, cid)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        title = str(screen.query_one("#dash-title", Static).render())
+        assert "Efterår" in title and "13 virksomheder, 12 ringet til, 6 besvaret" in title
+        rounds = _cells(screen.query_one("#dash-rounds", DataTable))
+        assert [r[:5] for r in rounds] == [
+            ["1", "Planlagt", "8", "7", "5"],
+            ["2", "Planlagt", "3", "3", "1"],
+            ["3", "Planlagt", "0", "0", "0"],
+            ["4", "Planlagt", "2", "2", "0"],
+        ]
+        assert rounds[0][5].endswith(" 88 %")  # 7 of 8 called
+        summary = str(screen.query_one("#dash-followups-summary", Static).render())
+        assert "3 åbne, 2 med overskredet frist" in summary
+        assert _cells(screen.query_one("#dash-overdue", DataTable)) == [
+            ["Ingen ansvarlig", "1"],
+            ["Karen", "1"],
+        ]
+        feeds = _cells(screen.query_one("#dash-feeds", DataTable))
+        assert [f[0] for f in feeds] == ["Niels", "Pia", "Karen", "Ole"]
+        assert all(f[2] == "aldrig" for f in feeds)
+        # a consultant fetches the feed: after a refresh only the others remain
+        from sqlmodel import select
+
+        from phoner.core.models import Consultant
+
+        with sqlite_db.session(write=True) as s:
+            for k in s.exec(select(Consultant).where(Consultant.name == "Ole")).all():
+                k.last_feed_fetch_at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+                s.add(k)
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        feeds = _cells(screen.query_one("#dash-feeds", DataTable))
+        assert [f[0] for f in feeds] == ["Niels", "Pia", "Karen"]
+
+
+def test_dashboard_snapshot(snap_compare, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
+    cid = _campaign(sqlite_db)
+
+    async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(DashApp(sqlite_db, cid), terminal_size=(120, 45), run_before=settle)
