@@ -21,20 +21,16 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from phoner.core import campaigns, geography
+from phoner.core import call_lists, campaigns, geography, rounds
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.models import (
     Campaign,
-    CampaignJobcenter,
     Company,
     Consultant,
     Jobcenter,
-    Round,
-    RoundState,
-    utcnow,
 )
-from phoner.core.phones import cvr_check_digit, normalize_cvr, parse_phone, parse_phones
+from phoner.core.phones import cvr_check_digit, parse_phone
 
 DEMO_CAMPAIGN = "Demo: Fleksjob efterår 2026"
 DEMO_LIST = Path("lists") / "demo-virksomheder.csv"
@@ -249,13 +245,14 @@ def _jobcenter(session: Session, municipality: str) -> Jobcenter:
     return jc
 
 
-def _load_list(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter=";"))
-
-
 def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
-    """Create the demo campaign in ``db`` (idempotent) and return what it holds."""
+    """Create the demo campaign in ``db`` (idempotent) and return what it holds.
+
+    The campaign is built the way a coordinator would build one: the list is imported
+    from ``lists/demo-virksomheder.csv`` (:func:`phoner.core.call_lists.import_list`),
+    each jobcenter signs its part off, the list is planned into two rounds two weeks
+    apart, and round 1 is started.
+    """
     script = workspace / DEMO_SCRIPT
     if not script.is_file():
         raise InvalidInput(
@@ -284,56 +281,25 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
             campaign = campaigns.create_campaign(
                 session=session, name=DEMO_CAMPAIGN, script=script, actor="demo", min_employees=2
             )
-            assert campaign.id is not None
-            rounds = [
-                Round(
-                    campaign_id=campaign.id,
-                    number=1,
-                    planned_date=today,
-                    state=RoundState.ACTIVE,
-                ),
-                Round(
-                    campaign_id=campaign.id,
-                    number=2,
-                    planned_date=today + dt.timedelta(days=14),
-                    state=RoundState.PLANNED,
-                ),
-            ]
-            session.add_all(rounds)
-            session.flush()
-            now = utcnow()
-            for jc_id in jc_ids.values():
-                session.add(
-                    CampaignJobcenter(
-                        campaign_id=campaign.id,
-                        jobcenter_id=jc_id,
-                        signed_off_at=now,
-                        signed_off_by="demo",
-                        list_version=1,
-                    )
-                )
-            for i, row in enumerate(_load_list(list_path)):
-                phones = parse_phones(row["Telefon"])
-                jc = jobcenters[row["Kommune"]]
-                session.add(
-                    Company(
-                        campaign_id=campaign.id,
-                        jobcenter_id=jc.id,
-                        round_id=rounds[i % 2].id,
-                        cvr=normalize_cvr(row["CVR-nr."]),
-                        name=row["Firmanavn"],
-                        phones=phones.valid,
-                        contact_person=row["Kontaktperson"] or None,
-                        email=row["E-mail"] or None,
-                        address=row["Adresse"],
-                        postcode=row["Postnr."],
-                        city=row["By"],
-                        municipality=row["Kommune"],
-                        industry_code=row["Branche"].split(" ", 1)[0],
-                        industry=row["Branche"].split(" ", 1)[-1],
-                        employees=int(row["Antal ansatte"]),
-                    )
-                )
+            call_lists.import_list(
+                session=session,
+                campaign=campaign,
+                path=list_path,
+                actor="demo",
+                write_rejects=False,
+                today=today,
+            )
+            for jc in jobcenters.values():
+                call_lists.sign_off(session=session, campaign=campaign, jobcenter=jc, by="demo")
+            rounds.plan_rounds(
+                session=session,
+                campaign=campaign,
+                first=today,
+                gap_days=14,
+                rounds=2,
+                actor="demo",
+            )
+            rounds.activate_round(session=session, campaign=campaign, number=1, actor="demo")
         session.flush()
         assert campaign.id is not None
         n_companies = len(
