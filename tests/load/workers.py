@@ -1,0 +1,115 @@
+"""Worker processes for the load tests: each is one phoner in its own interpreter.
+
+A worker writes what it was *acknowledged* (claims, attempt ids, booking ids) and every
+error that reached it to a JSON file, so the test can hold the database to it afterwards.
+Anything but a :class:`PhonerError` reaching the worker is recorded as a crash (a
+traceback in front of a user).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from phoner.core import booking, calling
+from phoner.core.db import open_database
+from phoner.core.errors import DatabaseError, PhonerError
+from phoner.core.models import Outcome
+
+OUTCOMES = [
+    Outcome.VIL_KONTAKTES,
+    Outcome.VIL_KONTAKTES,
+    Outcome.VIL_KONTAKTES,
+    Outcome.OPTAGET,
+    Outcome.OPTAGET,
+    Outcome.IKKE_TRUFFET,
+    Outcome.IKKE_INTERESSERET,
+    Outcome.HAR_KONTAKT,
+]
+
+
+def _book(
+    db: Any, rng: random.Random, phoner: str, company_id: int, attempt_id: int, log: dict[str, Any]
+) -> None:
+    """Book the company into one of the first free slots (racing the other phoners)."""
+    for _ in range(6):
+        with db.session() as s:
+            slots = booking.find_slots(session=s, company_id=company_id, limit=3)
+        if not slots:
+            log["no_slot"] += 1
+            return
+        slot = rng.choice(slots)
+        try:
+            b = booking.book_visit(
+                db=db,
+                company_id=company_id,
+                consultant_id=slot.consultant_id,
+                start=slot.start,
+                booked_by=phoner,
+                attempt_id=attempt_id,
+            )
+        except booking.BookingRefused as exc:
+            log["refused"][exc.rule.value] = log["refused"].get(exc.rule.value, 0) + 1
+            continue
+        log["bookings"].append([b.id, company_id, b.consultant_id])
+        return
+    log["gave_up_booking"] += 1
+
+
+def phoner_worker(
+    url: str, campaign_id: int, phoner: str, seconds: float, barrier: Any, out: str
+) -> None:
+    db = open_database(url, check=False)
+    rng = random.Random(phoner)
+    log: dict[str, Any] = {
+        "claims": [],  # [company id, claimed at, recording started at]
+        "attempts": [],  # [attempt id, company id, outcome]
+        "bookings": [],  # [booking id, company id, consultant id]
+        "refused": {},
+        "no_slot": 0,
+        "gave_up_booking": 0,
+        "errors": [],  # PhonerError messages (type: message)
+        "crashes": [],  # anything else: tracebacks
+    }
+    try:
+        barrier.wait()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                claim = calling.claim_next(
+                    db=db, campaign_id=campaign_id, phoner=phoner, ignore_hours=True
+                )
+                if claim is None:
+                    time.sleep(0.05)
+                    continue
+                claimed_at = time.time()
+                outcome = rng.choice(OUTCOMES)
+                recording_at = time.time()
+                attempt = calling.record_outcome(
+                    db=db,
+                    company_id=claim.company_id,
+                    lease_token=claim.lease_token,
+                    phoner=phoner,
+                    outcome=outcome,
+                    answers={"rette_person": "ja"},
+                    needs={"timer": 10} if outcome == Outcome.VIL_KONTAKTES else {},
+                    note=f"{phoner} ringede",
+                )
+                log["claims"].append([claim.company_id, claimed_at, recording_at])
+                log["attempts"].append([attempt.id, claim.company_id, outcome.value])
+                if outcome == Outcome.VIL_KONTAKTES:
+                    assert attempt.id is not None
+                    _book(db, rng, phoner, claim.company_id, attempt.id, log)
+            except PhonerError as exc:
+                log["errors"].append(f"{type(exc).__name__}: {exc}")
+                if isinstance(exc, DatabaseError):
+                    time.sleep(0.05)
+    except Exception:
+        log["crashes"].append(traceback.format_exc())
+    finally:
+        db.dispose()
+        Path(out).write_text(json.dumps(log))
