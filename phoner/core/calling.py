@@ -64,6 +64,7 @@ from phoner.core.models import (
     Jobcenter,
     Outcome,
     Round,
+    UTCDateTime,
     utcnow,
 )
 
@@ -174,7 +175,7 @@ def outside_calling_hours(campaign: Campaign, now: dt.datetime | None = None) ->
     return None
 
 
-def _lease_free(now: dt.datetime) -> ColumnElement[bool]:
+def _lease_free(now: dt.datetime | sa.BindParameter[dt.datetime]) -> ColumnElement[bool]:
     return or_(col(Company.lease_holder).is_(None), col(Company.lease_expires_at) < now)
 
 
@@ -219,6 +220,53 @@ def _reason(state: CallState) -> ClaimReason:
 # --------------------------------------------------------------------------- claiming
 
 
+@lru_cache(maxsize=64)
+def _queue_statements(campaign_id: int, by_round: bool, skip_locked: bool) -> tuple[Any, ...]:
+    """The four queue queries (module docstring order), built once and reused.
+
+    Values that change per call are bind parameters (now, phoner, grace_due, round_id),
+    so a claim costs only the execution, not building and caching the SQL again.
+    """
+    now = sa.bindparam("now", type_=UTCDateTime())
+    grace_due = sa.bindparam("grace_due", type_=UTCDateTime())
+    phoner = sa.bindparam("phoner", type_=sa.String())
+    base: list[ColumnElement[bool]] = [callable_clause(campaign_id), _lease_free(now)]
+    if by_round:
+        base.append(col(Company.round_id) == sa.bindparam("round_id", type_=sa.Integer()))
+    due = col(Company.next_call_at) <= now
+    by_time = [col(Company.next_call_at), col(Company.id)]
+    queues: list[list[ColumnElement[bool]]] = [
+        # callbacks agreed by this phoner
+        [
+            col(Company.call_state) == CallState.CALLBACK,
+            due,
+            col(Company.callback_phoner) == phoner,
+        ],
+        # others' callbacks after the grace period, and callbacks nobody owns
+        [
+            col(Company.call_state) == CallState.CALLBACK,
+            due,
+            or_(col(Company.callback_phoner).is_(None), col(Company.next_call_at) <= grace_due),
+        ],
+        [col(Company.call_state) == CallState.RETRY, due],
+        # new companies in list order; ordering by the queue index's own columns
+        # (next_call_at is NULL for them) lets SQLite walk the index instead of sorting
+        [col(Company.call_state) == CallState.NEW],
+    ]
+    stmts: list[Any] = []
+    for where in queues:
+        stmt = (
+            sa.select(col(Company.id), col(Company.call_state), col(Company.attempts))
+            .where(*base, *where)
+            .order_by(*by_time)
+            .limit(_CANDIDATES)
+        )
+        if skip_locked:
+            stmt = stmt.with_for_update(skip_locked=True, of=Company.__table__)  # type: ignore[attr-defined]
+        stmts.append(stmt)
+    return tuple(stmts)
+
+
 def _candidates(
     session: Session,
     campaign: Campaign,
@@ -229,53 +277,36 @@ def _candidates(
 ) -> list[tuple[int, CallState, int]]:
     """Up to _CANDIDATES (id, state, attempts) in queue order, first queue with any."""
     assert campaign.id is not None
-    base = [callable_clause(campaign.id), _lease_free(now)]
+    params: dict[str, Any] = {
+        "now": now,
+        "phoner": phoner,
+        "grace_due": now - dt.timedelta(minutes=campaign.callback_grace_minutes),
+    }
     if round_id is not None:
-        base.append(col(Company.round_id) == round_id)
-    grace_due = now - dt.timedelta(minutes=campaign.callback_grace_minutes)
-    due = col(Company.next_call_at) <= now
-    queues: list[tuple[list[ColumnElement[bool]], list[Any]]] = [
-        (  # callbacks agreed by this phoner
-            [
-                col(Company.call_state) == CallState.CALLBACK,
-                due,
-                col(Company.callback_phoner) == phoner,
-            ],
-            [col(Company.next_call_at), col(Company.id)],
-        ),
-        (  # others' callbacks after the grace period, and callbacks nobody owns
-            [
-                col(Company.call_state) == CallState.CALLBACK,
-                due,
-                or_(
-                    col(Company.callback_phoner).is_(None),
-                    col(Company.next_call_at) <= grace_due,
-                ),
-            ],
-            [col(Company.next_call_at), col(Company.id)],
-        ),
-        (
-            [col(Company.call_state) == CallState.RETRY, due],
-            [col(Company.next_call_at), col(Company.id)],
-        ),
-        (
-            [col(Company.call_state) == CallState.NEW],
-            [col(Company.round_id), col(Company.id)],
-        ),
-    ]
-    for where, order in queues:
-        stmt = (
-            select(Company.id, Company.call_state, Company.attempts)
-            .where(*base, *where)
-            .order_by(*order)
-            .limit(_CANDIDATES)
-        )
-        if skip_locked:
-            stmt = stmt.with_for_update(skip_locked=True, of=Company)
-        rows = session.exec(stmt).all()
+        params["round_id"] = round_id
+    conn = session.connection()
+    for stmt in _queue_statements(campaign.id, round_id is not None, skip_locked):
+        rows = conn.execute(stmt, params).all()
         if rows:
-            return [(int(cid), CallState(st), int(att)) for cid, st, att in rows if cid is not None]
+            return [(int(cid), CallState(st), int(att)) for cid, st, att in rows]
     return []
+
+
+#: Take a candidate only if it is still free and unchanged since we looked at it.
+_TAKE = (
+    sa.update(Company)
+    .where(
+        col(Company.id) == sa.bindparam("cid", type_=sa.Integer()),
+        _lease_free(sa.bindparam("now", type_=UTCDateTime())),
+        col(Company.call_state) == sa.bindparam("seen_state", type_=sa.String()),
+        col(Company.attempts) == sa.bindparam("seen_attempts", type_=sa.Integer()),
+    )
+    .values(
+        lease_holder=sa.bindparam("holder", type_=sa.String()),
+        lease_token=sa.bindparam("token", type_=sa.String()),
+        lease_expires_at=sa.bindparam("expires", type_=UTCDateTime()),
+    )
+)
 
 
 def claim_next(
@@ -303,22 +334,20 @@ def claim_next(
             if not candidates:
                 return None
             expires = moment + dt.timedelta(minutes=campaign.lease_minutes)
+            conn = session.connection()
             for company_id, state, attempts in candidates:
                 token = secrets.token_hex(16)
-                result = session.execute(
-                    sa.update(Company)
-                    .where(
-                        col(Company.id) == company_id,
-                        _lease_free(moment),
-                        col(Company.call_state) == state,
-                        col(Company.attempts) == attempts,
-                    )
-                    .values(
-                        lease_holder=phoner,
-                        lease_token=token,
-                        lease_expires_at=expires,
-                    )
-                    .execution_options(synchronize_session=False)
+                result = conn.execute(
+                    _TAKE,
+                    {
+                        "cid": company_id,
+                        "now": moment,
+                        "seen_state": state.value,
+                        "seen_attempts": attempts,
+                        "holder": phoner,
+                        "token": token,
+                        "expires": expires,
+                    },
                 )
                 if _rowcount(result) == 1:
                     return Claim(company_id, token, expires, _reason(state))

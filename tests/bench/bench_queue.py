@@ -1,0 +1,160 @@
+"""The calling queue: next company + record outcome on a campaign of 100,000 companies.
+
+Figures: median and p95 latency of ``claim_next`` and ``record_outcome`` for one phoner,
+the same under 8 concurrent phoner processes on one SQLite file, and claims per second.
+The campaign is realistic-ish: a tenth of the companies wait for a retry in the future
+and a few callbacks are due, so every queue of the claim query is exercised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from phoner.core.calling import claim_next, record_outcome
+from phoner.core.db import Database, make_engine
+from phoner.core.models import Outcome
+from tests.bench.harness import Bench, percentiles
+
+REPO = Path(__file__).resolve().parents[2]
+OUTCOMES = [Outcome.IKKE_TRUFFET, Outcome.OPTAGET, Outcome.IKKE_INTERESSERET, Outcome.HAR_KONTAKT]
+
+
+def _build(url: str, n: int) -> int:
+    from tests.core.test_calling import make_campaign
+
+    db = Database(make_engine(url))
+    db.upgrade()
+    setup = make_campaign(db, n, name="Bench", bulk=True, consultant=False)
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE company SET call_state = 'retry', attempts = 1, next_call_at = :t "
+                "WHERE id % 10 = 0"
+            ),
+            {"t": future.replace(tzinfo=None) if db.is_sqlite else future},
+        )
+        conn.execute(
+            sa.text(
+                "UPDATE company SET call_state = 'callback', attempts = 1, next_call_at = :t, "
+                "callback_phoner = 'someone' WHERE id % 1000 = 7"
+            ),
+            {"t": past.replace(tzinfo=None) if db.is_sqlite else past},
+        )
+    db.dispose()
+    return setup.campaign_id
+
+
+def _work(db: Database, campaign_id: int, phoner: str, ops: int) -> dict[str, Any]:
+    rng = random.Random(phoner)
+    claims: list[float] = []
+    records: list[float] = []
+    started = time.perf_counter()
+    for _ in range(ops):
+        t0 = time.perf_counter()
+        claim = claim_next(db=db, campaign_id=campaign_id, phoner=phoner, ignore_hours=True)
+        t1 = time.perf_counter()
+        if claim is None:
+            break
+        record_outcome(
+            db=db,
+            company_id=claim.company_id,
+            lease_token=claim.lease_token,
+            phoner=phoner,
+            outcome=rng.choice(OUTCOMES),
+            answers={"rette_person": "1", "kontakt": "3"},
+            needs={"jobtype": "Rengøring", "timer_pr_uge": 6},
+            note="bench",
+        )
+        t2 = time.perf_counter()
+        claims.append((t1 - t0) * 1000)
+        records.append((t2 - t1) * 1000)
+    return {"claims": claims, "records": records, "seconds": time.perf_counter() - started}
+
+
+def _worker(url: str, campaign_id: int, phoner: str, ops: int, barrier: Any, out: str) -> None:
+    db = Database(make_engine(url))
+    _work(db, campaign_id, phoner, 3)  # warm up the connection and statement caches
+    barrier.wait()
+    result = _work(db, campaign_id, phoner, ops)
+    db.dispose()
+    Path(out).write_text(json.dumps(result))
+
+
+def run(bench: Bench) -> None:
+    n = bench.size(100_000, 1_000)
+    ops = bench.size(400, 20)
+    procs = bench.size(8, 2)
+    per_proc = bench.size(150, 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp)
+        shutil.copytree(REPO / "scripts", ws / "scripts")
+        url = f"sqlite:///{ws / 'bench.db'}"
+        t0 = time.perf_counter()
+        campaign_id = _build(url, n)
+        bench.figure(f"queue: build campaign of {n:,} companies", time.perf_counter() - t0, "s")
+
+        db = Database(make_engine(url))
+        _work(db, campaign_id, "warmup", 3)
+        single = _work(db, campaign_id, "Anne", ops)
+        db.dispose()
+        for name, samples in (
+            ("next company", single["claims"]),
+            ("record outcome", single["records"]),
+        ):
+            med, p95 = percentiles(samples)
+            bench.figure(f"queue: {name}, 1 phoner, {n:,} companies (median)", med, "ms")
+            bench.figure(
+                f"queue: {name}, 1 phoner, {n:,} companies (p95)", p95, "ms", target="< 50 ms"
+            )
+        both = [c + r for c, r in zip(single["claims"], single["records"], strict=True)]
+        bench.figure(
+            "queue: next + record, 1 phoner (p95)", percentiles(both)[1], "ms", target="< 50 ms"
+        )
+        bench.figure("queue: claims per second, 1 phoner", len(both) / single["seconds"], "/s")
+
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+        barrier = ctx.Barrier(procs + 1, timeout=120)
+        outs = [ws / f"w{i}.json" for i in range(procs)]
+        workers = [
+            ctx.Process(
+                target=_worker,
+                args=(url, campaign_id, f"phoner{i}", per_proc, barrier, str(outs[i])),
+            )
+            for i in range(procs)
+        ]
+        for w in workers:
+            w.start()
+        barrier.wait()
+        t0 = time.perf_counter()
+        for w in workers:
+            w.join(timeout=300)
+        wall = time.perf_counter() - t0
+        results = [json.loads(o.read_text()) for o in outs if o.exists()]
+        claims = [x for r in results for x in r["claims"]]
+        records = [x for r in results for x in r["records"]]
+        if not claims:
+            print("no results from the concurrent workers", file=sys.stderr)
+            return
+        for name, samples in (("next company", claims), ("record outcome", records)):
+            med, p95 = percentiles(samples)
+            bench.figure(f"queue: {name}, {procs} processes on SQLite (median)", med, "ms")
+            bench.figure(
+                f"queue: {name}, {procs} processes on SQLite (p95)", p95, "ms", target="< 50 ms"
+            )
+        bench.figure(
+            f"queue: claims per second, {procs} processes on SQLite", len(claims) / wall, "/s"
+        )
