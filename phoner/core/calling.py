@@ -18,7 +18,7 @@ Correctness under many phoners at once is the point of this module:
 
 Queue order: due callbacks agreed by this phoner; due callbacks of others once
 ``callback_grace_minutes`` have passed (or callbacks nobody owns); due retries; new
-companies (by round number, then list order).
+companies in list order.
 
 Queue rules for the next state after an outcome (documented in docs/call-scripts.md):
 
@@ -42,7 +42,6 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import holidays
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
@@ -67,6 +66,7 @@ from phoner.core.models import (
     UTCDateTime,
     utcnow,
 )
+from phoner.core.workdays import holiday_name as holiday_name  # re-exported (TUI)
 
 TZ = ZoneInfo("Europe/Copenhagen")
 ClaimReason = Literal["callback", "retry", "new"]
@@ -146,21 +146,12 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now.astimezone(dt.UTC)
 
 
-@lru_cache(maxsize=16)
-def _holidays_of_year(year: int) -> dict[dt.date, str]:
-    return dict(holidays.country_holidays("DK", years=year, language="da").items())
-
-
-def holiday_name(day: dt.date) -> str | None:
-    """The Danish name of the public holiday on ``day`` (None on an ordinary day)."""
-    return _holidays_of_year(day.year).get(day)
-
-
 def outside_calling_hours(campaign: Campaign, now: dt.datetime | None = None) -> str | None:
     """Why nobody should be called at ``now`` (Danish), or None inside calling hours.
 
     Calling hours are the campaign's ``calling_start``-``calling_end`` on weekdays in
-    Copenhagen time, never on Danish public holidays.
+    Copenhagen time, never on Danish public holidays nor on the days jobcenters are closed
+    (Grundlovsdag, juleaftensdag, nytårsaftensdag; see :mod:`phoner.core.workdays`).
     """
     local = _now(now).astimezone(TZ)
     day = local.date()

@@ -225,6 +225,7 @@ def test_phoner_name_required(db: Database, setup: Setup) -> None:
         (dt.datetime(2026, 11, 23, 16, 0), "Ringetiden"),
         (dt.datetime(2026, 12, 25, 10, 0), "Juledag"),  # Friday, a public holiday
         (dt.datetime(2027, 3, 25, 10, 0), "Skærtorsdag"),
+        (dt.datetime(2026, 6, 5, 10, 0), "Grundlovsdag"),  # jobcenters are closed
     ],
 )
 def test_outside_calling_hours_nothing_is_handed_out(
