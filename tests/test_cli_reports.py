@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -161,3 +162,77 @@ def test_export_leads(url: str, tmp_path: Path) -> None:
     aalborg = list(wb["Jobcenter Aalborg"].iter_rows(values_only=True))
     assert aalborg[1][header.index("Besøgsstatus")] == "Aflyst af virksomheden"
     assert ringsted[1][header.index("Besøgsstatus")] == "Afholdt"
+
+
+def _cvrs(n: int) -> list[str]:
+    from phoner.core.phones import cvr_check_digit
+
+    out: list[str] = []
+    base = 3000000
+    while len(out) < n:
+        base += 1
+        digit = cvr_check_digit(str(base))
+        if digit is not None:
+            out.append(f"{base}{digit}")
+    return out
+
+
+def test_reports_after_outcomes_import(db: Database, db_url: str, workspace: Path) -> None:
+    """Outcomes imported from a contractor's sheet show up in the reports, counted once."""
+    from tests.core import builders as b
+
+    cvrs = _cvrs(6)
+    with db.session(write=True) as s:
+        from phoner.core.models import CampaignJobcenter, RoundState
+
+        c = b.campaign(s, "Import")
+        jc = b.jobcenter(s, "Roskilde")
+        b.consultant(s, jc, "Sanne")
+        r1, r2 = b.round_(s, c, 1), b.round_(s, c, 2)
+        for r in (r1, r2):
+            r.state = RoundState.ACTIVE
+            s.add(r)
+        assert c.id is not None and jc.id is not None
+        s.add(
+            CampaignJobcenter(
+                campaign_id=c.id,
+                jobcenter_id=jc.id,
+                signed_off_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC),
+                signed_off_by="test",
+            )
+        )
+        for i, cvr in enumerate(cvrs):
+            b.company(s, c, jc, r1 if i < 4 else r2, f"Firma {i}", cvr=cvr)
+    sheet = Path("udfald.csv")
+    sheet.write_text(
+        "CVR;Udfald;Telefonist;Tidspunkt\n"
+        f"{cvrs[0]};Vil kontaktes;ekstern1;05-10-2026 10:00\n"
+        f"{cvrs[1]};Ikke interesseret;ekstern1;05-10-2026 10:10\n"
+        f"{cvrs[2]};Ikke truffet;ekstern2;05-10-2026 10:20\n"
+        f"{cvrs[2]};Har kontakt;ekstern2;19-10-2026 10:20\n"
+        f"{cvrs[3]};Optaget;ekstern2;05-10-2026 10:30\n"
+        f"{cvrs[4]};Har fleksjobbere;ekstern1;19-10-2026 11:00\n",
+        encoding="utf-8",
+    )
+    code, out = invoke("--db", db_url, "outcomes", "import", str(sheet), "--campaign", "Import")
+    assert code == 0, out
+    code, out = invoke("--db", db_url, "report", "rounds", "-c", "Import", "-f", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert [(r["round"], r["companies"], r["answered"]) for r in data["rounds"]] == [
+        (1, 4, 3),
+        (2, 2, 1),
+    ]
+    assert data["rounds"][0]["outcomes"] == {
+        "vil_kontaktes": 1,
+        "ikke_interesseret": 1,
+        "har_fleksjobbere": 0,
+        "har_kontakt": 1,
+    }
+    assert data["total"]["response_rate"] == 4 / 6
+    code, out = invoke("--db", db_url, "report", "phoners", "-c", "Import", "-f", "json")
+    phoners = {p["phoner"]: p for p in json.loads(out)["phoners"]}
+    assert phoners["ekstern2"]["calls"] == 3 and phoners["ekstern1"]["calls"] == 3
+    code, out = invoke("--db", db_url, "followups", "list", "-c", "Import", "--json")
+    fus = json.loads(out)["followups"]
+    assert [(f["company"], f["consultant"]) for f in fus] == [("Firma 0", "Sanne")]
