@@ -113,3 +113,68 @@ def phoner_worker(
     finally:
         db.dispose()
         Path(out).write_text(json.dumps(log))
+
+
+#: audit actions at which a crash worker announces it is inside the write transaction
+CRASH_PHASES = {"record_outcome": "record", "book": "book"}
+#: how long a crash worker stays inside the transaction after announcing it
+CRASH_WINDOW = 0.15
+
+
+def crash_worker(url: str, campaign_id: int, phoner: str, out: str) -> None:
+    """Call and book in a loop until killed, logging each step as a JSON line.
+
+    Right after the audit entry of a recording or a booking (inside the write
+    transaction, before the commit) it logs ``{"ev": "in_tx", ...}`` and stays there
+    for :data:`CRASH_WINDOW` seconds: the test kills it at a random moment from then on.
+    """
+    from phoner.core import audit
+
+    db = open_database(url, check=False)
+    fh = open(out, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (killed, not closed)
+
+    def log(**event: Any) -> None:
+        fh.write(json.dumps(event) + "\n")
+
+    original = audit.record
+
+    def slow_record(*args: Any, **kwargs: Any) -> Any:
+        entry = original(*args, **kwargs)
+        phase = CRASH_PHASES.get(kwargs.get("action", ""))
+        if phase is not None:
+            log(ev="in_tx", phase=phase, entity_id=kwargs.get("entity_id"))
+            time.sleep(CRASH_WINDOW)
+        return entry
+
+    audit.record = slow_record  # type: ignore[assignment]
+    log(ev="ready")
+    while True:
+        claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner=phoner, ignore_hours=True)
+        if claim is None:
+            log(ev="empty")
+            time.sleep(0.05)
+            continue
+        log(ev="claimed", cid=claim.company_id)
+        attempt = calling.record_outcome(
+            db=db,
+            company_id=claim.company_id,
+            lease_token=claim.lease_token,
+            phoner=phoner,
+            outcome=Outcome.VIL_KONTAKTES,
+            answers={"rette_person": "ja"},
+            needs={"timer": 8},
+            note="vil gerne besøges",
+        )
+        log(ev="recorded", aid=attempt.id, cid=claim.company_id)
+        with db.session() as s:
+            slots = booking.find_slots(session=s, company_id=claim.company_id, limit=1)
+        if slots:
+            b = booking.book_visit(
+                db=db,
+                company_id=claim.company_id,
+                consultant_id=slots[0].consultant_id,
+                start=slots[0].start,
+                booked_by=phoner,
+                attempt_id=attempt.id,
+            )
+            log(ev="booked", bid=b.id, cid=claim.company_id)
