@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import icalendar
@@ -50,7 +51,17 @@ def _utc(ts: dt.datetime) -> dt.datetime:
 
 
 def build_calendar(*, name: str, events: Iterable[FeedEvent], description: str = "") -> bytes:
-    """The bytes of a complete VCALENDAR with ``events`` (a valid calendar when empty)."""
+    """The bytes of a complete VCALENDAR with ``events`` (a valid calendar when empty).
+
+    A pure function of its arguments, so results are memoised: the feed server rebuilds
+    a feed on every request, and serialising is the expensive part.
+    """
+    ordered = tuple(sorted(events, key=lambda e: (_utc(e.start), e.uid)))
+    return _build(name, ordered, description)
+
+
+@lru_cache(maxsize=1024)
+def _build(name: str, events: tuple[FeedEvent, ...], description: str) -> bytes:
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", PRODID)
@@ -63,7 +74,7 @@ def build_calendar(*, name: str, events: Iterable[FeedEvent], description: str =
     cal.add("x-wr-timezone", "Europe/Copenhagen")  # display hint only; times are UTC
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    for ev in sorted(events, key=lambda e: (_utc(e.start), e.uid)):
+    for ev in events:
         vevent = icalendar.Event()
         vevent.add("uid", ev.uid)
         vevent.add("dtstamp", _utc(ev.last_modified))
