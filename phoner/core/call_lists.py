@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -744,17 +745,22 @@ def import_list(
             by_np[np_key] = ("new", index)
 
     # Same primary phone on different companies: keep all, flag them for clearing.
-    owners: dict[str, set[tuple[str, int]]] = {}
+    first_owner: dict[str, tuple[str, int]] = {}
+    shared: dict[str, list[tuple[str, int]]] = {}
+
+    def own(phone: str, ref: tuple[str, int]) -> None:
+        first = first_owner.setdefault(phone, ref)
+        if first is not ref:
+            shared.setdefault(phone, [first]).append(ref)
+
     for cid, c in existing.items():
         rec_old = old_records.get(cid)
         phones = rec_old["phones"] if rec_old else c.phones
         if phones:
-            owners.setdefault(phones[0], set()).add(("old", cid))
+            own(phones[0], ("old", cid))
     for idx, rec in enumerate(new_records):
-        owners.setdefault(rec["phones"][0], set()).add(("new", idx))
-    for group in owners.values():
-        if len(group) < 2:
-            continue
+        own(rec["phones"][0], ("new", idx))
+    for group in shared.values():
         for kind, ref in group:
             if kind == "new":
                 target = new_records[ref]
@@ -923,18 +929,21 @@ def _bulk_insert_companies(session: Session, rows: list[dict[str, Any]]) -> None
     def dumps(value: Any) -> str:
         return "[]" if value == [] else "{}" if value == {} else json.dumps(value)
 
-    converters: list[Any] = []
-    for k in keys:
+    getter = operator.itemgetter(*keys)
+    special: list[tuple[int, Any]] = []
+    for pos, k in enumerate(keys):
         if k in _JSON_COLUMNS:
-            converters.append(dumps)
+            special.append((pos, dumps))
         elif k in ("clearing_state", "clearing_proposal", "call_state"):
-            converters.append(lambda v: None if v is None else v.value)
+            special.append((pos, lambda v: None if v is None else v.value))
         elif k in ("created_at", "updated_at"):
-            converters.append(stamp)
-        else:
-            converters.append(None)
-    pairs = list(zip(keys, converters, strict=True))
-    params = [tuple(row[k] if conv is None else conv(row[k]) for k, conv in pairs) for row in rows]
+            special.append((pos, stamp))
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(getter(row))
+        for pos, conv in special:
+            values[pos] = conv(values[pos])
+        params.append(tuple(values))
     for start in range(0, len(params), 5000):
         bind.exec_driver_sql(sql, params[start : start + 5000])
 
