@@ -125,13 +125,13 @@ def test_clearing_sign_off_rounds_flow(db_url: str, workspace: Path) -> None:
         "--json",
     )
     assert r.exit_code == 0, r.output
-    assert [x["companies"] for x in json.loads(r.stdout)["rounds"]] == [2, 3]
+    assert [x["companies"] for x in json.loads(r.stdout)["rounds"]] == [3, 2]
     assert run(db_url, "rounds", "activate", "-c", "Efterår", "--round", "1").exit_code == 0
     r = run(db_url, "rounds", "show", "-c", "Efterår", "--json")
     assert json.loads(r.stdout) == {
         "rounds": [
-            {"round": 1, "date": "2026-09-01", "state": "active", "companies": 2, "done": 0},
-            {"round": 2, "date": "2026-09-08", "state": "planned", "companies": 3, "done": 0},
+            {"round": 1, "date": "2026-09-01", "state": "active", "companies": 3, "done": 0},
+            {"round": 2, "date": "2026-09-08", "state": "planned", "companies": 2, "done": 0},
         ]
     }
     r = run(db_url, "rounds", "close", "-c", "Efterår", "--round", "2")

@@ -72,27 +72,20 @@ def plannable_companies(*, session: Session, campaign_id: int) -> list[Company]:
 
 
 def spread(groups: Sequence[Sequence[int]], n_rounds: int) -> list[list[int]]:
-    """Split the groups' items into ``n_rounds`` near-equal rounds, each group spread evenly.
+    """Split the groups' items into ``n_rounds`` rounds, dealt like cards.
 
-    Items are interleaved by their relative position in their group (item i of a group
-    of size m sits at (i + 0.5) / m), then cut into consecutive chunks: every round gets
-    about the same share of every group.
+    The groups are laid out one after the other (largest first) and the items dealt to
+    the rounds in turn. So round sizes differ by at most one, and so do the shares any
+    one group (jobcenter) gets of each round.
     """
     if n_rounds < 1:
         raise ValueError("n_rounds must be >= 1")
-    keyed: list[tuple[float, int, int]] = []
-    for g, items in enumerate(groups):
-        m = len(items)
-        for i, item in enumerate(items):
-            keyed.append(((i + 0.5) / m, g, item))
-    keyed.sort()
-    total = len(keyed)
-    out: list[list[int]] = []
-    start = 0
-    for r in range(n_rounds):
-        end = round(total * (r + 1) / n_rounds)
-        out.append([item for _, _, item in keyed[start:end]])
-        start = end
+    out: list[list[int]] = [[] for _ in range(n_rounds)]
+    k = 0
+    for items in sorted(groups, key=len, reverse=True):
+        for item in items:
+            out[k % n_rounds].append(item)
+            k += 1
     return out
 
 
