@@ -14,7 +14,7 @@ from phoner.core import campaigns, reports
 app = typer.Typer(help="Eksport til konsulenterne.", no_args_is_help=True)
 
 
-@app.command("leads")
+@app.command("leads", short_help="Alle 'vil kontaktes' til konsulenterne (Excel).")
 def leads(
     ctx: typer.Context,
     campaign: Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")],

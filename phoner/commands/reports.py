@@ -78,7 +78,7 @@ def _run(ctx: typer.Context, name: str, campaign: str, fmt: Format, out: Path | 
     emit(report, fmt, out)
 
 
-@app.command("rounds")
+@app.command("rounds", short_help="Omgange: virksomheder, udfald, besvaret, besvarelsesprocent.")
 def rounds(
     ctx: typer.Context,
     campaign: CampaignOpt,
@@ -89,7 +89,7 @@ def rounds(
     _run(ctx, "rounds", campaign, fmt, out)
 
 
-@app.command("rates")
+@app.command("rates", short_help="AAPOR-rater (RR, COOP, REF, CON) for omgange og telefonister.")
 def rates(
     ctx: typer.Context,
     campaign: CampaignOpt,
@@ -100,7 +100,9 @@ def rates(
     _run(ctx, "rates", campaign, fmt, out)
 
 
-@app.command("followups")
+@app.command(
+    "followups", short_help="Opfølgninger (åbne, udførte, overskredne) og tid til kontakt."
+)
 def followups(
     ctx: typer.Context,
     campaign: CampaignOpt,
@@ -111,7 +113,7 @@ def followups(
     _run(ctx, "followups", campaign, fmt, out)
 
 
-@app.command("visits")
+@app.command("visits", short_help="Besøg, aflysninger og aftaler efter RAR-område og jobcenter.")
 def visits(
     ctx: typer.Context,
     campaign: CampaignOpt,
@@ -122,7 +124,7 @@ def visits(
     _run(ctx, "visits", campaign, fmt, out)
 
 
-@app.command("phoners")
+@app.command("phoners", short_help="Telefonister: opkald, opkald i timen, udfald og bookinger.")
 def phoners(
     ctx: typer.Context,
     campaign: CampaignOpt,

@@ -175,7 +175,7 @@ def result(
     )
 
 
-@app.command("import")
+@app.command("import", short_help="Importér besøgsresultater fra CSV/Excel.")
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV eller Excel fra jobcentret.")],
