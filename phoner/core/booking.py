@@ -948,26 +948,55 @@ def _answers_text(answers: dict[str, Any]) -> list[str]:
     return lines
 
 
-def event_description(row: BookingRow) -> str:
+@dataclass(frozen=True)
+class FeedRow:
+    """What a calendar event shows about one visit (read in one lean query)."""
+
+    consultant_id: int
+    booking_id: int
+    uid: str
+    start: dt.datetime
+    end: dt.datetime
+    sequence: int
+    created_at: dt.datetime
+    modified_at: dt.datetime
+    booked_by: str
+    contact_person: str | None
+    contact_email: str | None
+    contact_mobile: str | None
+    details: dict[str, Any]
+    company: str
+    cvr: str | None
+    phones: list[str]
+    company_contact: str | None
+    company_email: str | None
+    address: str | None
+    postcode: str | None
+    city: str | None
+    industry: str | None
+    employees: int | None
+    campaign: str
+
+
+def event_description(row: FeedRow) -> str:
     """The event text: everything the phoner learned, for the consultant."""
-    b, co = row.booking, row.company
-    details = b.details or {}
-    lines: list[str] = [f"Virksomhed: {co.name}"]
-    if co.cvr:
-        lines.append(f"CVR: {co.cvr}")
-    lines.append(f"Kontaktperson: {b.contact_person or co.contact_person or 'ikke oplyst'}")
-    phones = [format_phone(p) for p in co.phones]
+    details = row.details or {}
+    lines: list[str] = [f"Virksomhed: {row.company}"]
+    if row.cvr:
+        lines.append(f"CVR: {row.cvr}")
+    lines.append(f"Kontaktperson: {row.contact_person or row.company_contact or 'ikke oplyst'}")
+    phones = [format_phone(p) for p in row.phones]
     lines.append(f"Telefon: {', '.join(phones) if phones else 'ikke oplyst'}")
-    if b.contact_mobile:
-        lines.append(f"Mobil: {format_phone(b.contact_mobile)}")
-    lines.append(f"E-mail: {b.contact_email or co.email or 'ikke oplyst'}")
-    address = full_address(co)
+    if row.contact_mobile:
+        lines.append(f"Mobil: {format_phone(row.contact_mobile)}")
+    lines.append(f"E-mail: {row.contact_email or row.company_email or 'ikke oplyst'}")
+    address = full_address(row)
     if address:
         lines.append(f"Adresse: {address}")
-    if co.industry:
-        lines.append(f"Branche: {co.industry}")
-    if co.employees is not None:
-        lines.append(f"Antal ansatte: {co.employees}")
+    if row.industry:
+        lines.append(f"Branche: {row.industry}")
+    if row.employees is not None:
+        lines.append(f"Antal ansatte: {row.employees}")
     needs = details.get("needs") or {}
     if needs:
         lines.append("")
@@ -982,13 +1011,14 @@ def event_description(row: BookingRow) -> str:
         lines.append("")
         lines.append(f"Note fra telefonisten: {details['note']}")
     lines.append("")
-    lines.append(f"Booket af: {details.get('phoner') or b.booked_by}")
-    lines.append(f"Kampagne: {row.campaign.name}")
-    lines.append(f"Besøg nr.: {b.id}")
+    lines.append(f"Booket af: {details.get('phoner') or row.booked_by}")
+    lines.append(f"Kampagne: {row.campaign}")
+    lines.append(f"Besøg nr.: {row.booking_id}")
     return "\n".join(lines)
 
 
-def full_address(co: Company) -> str:
+def full_address(co: Any) -> str:
+    """``"Nørregade 12, 4600 Køge"`` from anything with address, postcode and city."""
     town = " ".join(p for p in (co.postcode, co.city) if p)
     return ", ".join(p for p in (co.address, town) if p)
 
@@ -1004,20 +1034,86 @@ def calendar_name(consultant: Consultant) -> str:
     return f"Virksomhedsbesøg – {consultant.name}"
 
 
-def consultant_feed(*, session: Session, consultant: Consultant) -> Feed:
-    """The consultant's calendar: every booked (not cancelled) visit."""
-    rows = list_bookings(session=session, consultant_id=consultant.id)
+_FEED_COLUMNS = (
+    col(Booking.consultant_id),
+    col(Booking.id),
+    col(Booking.uid),
+    col(Booking.start),
+    col(Booking.end),
+    col(Booking.sequence),
+    col(Booking.created_at),
+    col(Booking.modified_at),
+    col(Booking.booked_by),
+    col(Booking.contact_person),
+    col(Booking.contact_email),
+    col(Booking.contact_mobile),
+    col(Booking.details),
+    col(Company.name),
+    col(Company.cvr),
+    col(Company.phones),
+    col(Company.contact_person),
+    col(Company.email),
+    col(Company.address),
+    col(Company.postcode),
+    col(Company.city),
+    col(Company.industry),
+    col(Company.employees),
+    col(Campaign.name),
+)
+
+
+def feed_rows(
+    *, session: Session, consultant_ids: Sequence[int] | None = None
+) -> dict[int, list[FeedRow]]:
+    """The booked (not cancelled) visits per consultant, for their feeds."""
+    q = (
+        sa.select(*_FEED_COLUMNS)
+        .join(Company, col(Company.id) == col(Booking.company_id))
+        .join(Campaign, col(Campaign.id) == col(Booking.campaign_id))
+        .where(col(Booking.status) == BookingStatus.BOOKED)
+        .order_by(col(Booking.start), col(Booking.id))
+    )
+    if consultant_ids is not None:
+        q = q.where(col(Booking.consultant_id).in_(list(consultant_ids)))
+    out: dict[int, list[FeedRow]] = defaultdict(list)
+    for r in session.execute(q).all():
+        row = FeedRow(*r)
+        out[row.consultant_id].append(row)
+    return out
+
+
+def last_modified(
+    *, session: Session, consultant_ids: Sequence[int] | None = None
+) -> dict[int, dt.datetime]:
+    """The latest change of any of each consultant's visits, cancelled ones included (a
+    cancellation changes the feed), so the feed's Last-Modified never moves backwards."""
+    q = sa.select(col(Booking.consultant_id), sa.func.max(col(Booking.modified_at))).group_by(
+        col(Booking.consultant_id)
+    )
+    if consultant_ids is not None:
+        q = q.where(col(Booking.consultant_id).in_(list(consultant_ids)))
+    out: dict[int, dt.datetime] = {}
+    for cid, value in session.execute(q).all():
+        if value is None:
+            continue
+        if isinstance(value, str):  # SQLite's max() returns the stored text
+            value = dt.datetime.fromisoformat(value)
+        out[int(cid)] = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return out
+
+
+def _feed(consultant: Consultant, rows: list[FeedRow], last: dt.datetime | None) -> Feed:
     events = [
         FeedEvent(
-            uid=r.booking.uid,
-            start=r.booking.start,
-            end=r.booking.end,
-            summary=f"Virksomhedsbesøg: {r.company.name}",
-            location=full_address(r.company),
+            uid=r.uid,
+            start=r.start,
+            end=r.end,
+            summary=f"Virksomhedsbesøg: {r.company}",
+            location=full_address(r),
             description=event_description(r),
-            sequence=r.booking.sequence,
-            created=r.booking.created_at,
-            last_modified=r.booking.modified_at,
+            sequence=r.sequence,
+            created=r.created_at,
+            last_modified=r.modified_at,
         )
         for r in rows
     ]
@@ -1026,15 +1122,15 @@ def consultant_feed(*, session: Session, consultant: Consultant) -> Feed:
         events=events,
         description="Besøg booket af phoner. Aflyste besøg forsvinder fra kalenderen.",
     )
-    # Last-Modified: the latest change of any of the consultant's visits, cancelled ones
-    # included (a cancellation changes the feed), so it never moves backwards.
-    last = session.exec(
-        select(col(Booking.modified_at))
-        .where(Booking.consultant_id == consultant.id)
-        .order_by(col(Booking.modified_at).desc())
-        .limit(1)
-    ).first()
     return Feed(body=body, last_modified=last, events=len(events))
+
+
+def consultant_feed(*, session: Session, consultant: Consultant) -> Feed:
+    """The consultant's calendar: every booked (not cancelled) visit."""
+    assert consultant.id is not None
+    rows = feed_rows(session=session, consultant_ids=[consultant.id]).get(consultant.id, [])
+    last = last_modified(session=session, consultant_ids=[consultant.id]).get(consultant.id)
+    return _feed(consultant, rows, last)
 
 
 # --------------------------------------------------------------------------- seen or not
@@ -1096,11 +1192,14 @@ def write_feeds(*, session: Session, out_dir: Path) -> list[tuple[Consultant, Pa
     """Write one .ics per active consultant into ``out_dir``; unchanged files are left as
     they are. Returns (consultant, path, changed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    rows = feed_rows(session=session)
+    lasts = last_modified(session=session)
     written: list[tuple[Consultant, Path, bool]] = []
     for c in session.exec(
         select(Consultant).where(col(Consultant.active).is_(True)).order_by(col(Consultant.id))
     ).all():
-        feed = consultant_feed(session=session, consultant=c)
+        assert c.id is not None
+        feed = _feed(c, rows.get(c.id, []), lasts.get(c.id))
         path = out_dir / feed_filename(c)
         changed = not path.is_file() or path.read_bytes() != feed.body
         if changed:

@@ -156,3 +156,73 @@ async def test_slot_taken_meanwhile_is_refused_and_list_refreshed(demo_db: Datab
     assert app.result is None
     with demo_db.session() as s:
         assert s.exec(select(Booking).where(Booking.company_id == company.id)).all() == []
+
+
+class ListHost(App[None]):
+    def __init__(self, screen: Any) -> None:
+        super().__init__()
+        self.first = screen
+        self.errors: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("host")
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first)
+
+    def show_error(self, exc: BaseException) -> None:
+        self.errors.append(str(exc))
+
+
+async def test_bookings_list_move_and_cancel(demo_db: Database) -> None:
+    from phoner.core.models import BookingStatus, CancelReason
+    from phoner.tui.screens.booking import BookingsScreen
+
+    company = _company(demo_db)
+    assert company.id is not None
+    with demo_db.session() as s:
+        slots = bk.find_slots(session=s, company_id=company.id, now=NOW, limit=3)
+    b = bk.book_visit(
+        db=demo_db,
+        company_id=company.id,
+        consultant_id=slots[0].consultant_id,
+        start=slots[0].start,
+        booked_by="t",
+        now=NOW,
+    )
+    screen = BookingsScreen(
+        db=demo_db, campaign_id=company.campaign_id, actor="koordinator", clock=lambda: NOW
+    )
+    app = ListHost(screen)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _settle(pilot)
+        table = screen.query_one("#bookings-table", DataTable)
+        assert table.row_count == 1
+        assert str(table.get_row_at(0)[0]) == str(b.id)
+        await pilot.press("m")  # move: the slot dialog in move mode
+        await _settle(pilot)
+        mover = app.screen
+        assert isinstance(mover, BookingScreen) and mover.move_booking_id == b.id
+        assert "Flyt besøg" in str(mover.query_one("#booking-title", Static).render())
+        target = next(
+            x for x in mover.slots if x.consultant_id == b.consultant_id and x.start != b.start
+        )
+        await pilot.press(str(mover.slots.index(target) + 1))
+        await _settle(pilot)
+        assert app.screen is screen
+        with demo_db.session() as s:
+            moved = s.get(Booking, b.id)
+            assert moved is not None and moved.start == target.start and moved.sequence == 1
+        await pilot.press("a")
+        await _settle(pilot)
+        await pilot.press("2")
+        await _settle(pilot)
+        assert "er aflyst (konsulenten aflyste)" in str(
+            screen.query_one("#booking-error", Static).render()
+        )
+        assert table.row_count == 0
+    assert app.errors == []
+    with demo_db.session() as s:
+        done = s.get(Booking, b.id)
+        assert done is not None and done.status == BookingStatus.CANCELLED
+        assert done.cancel_reason == CancelReason.CONSULTANT_CANCELLED and done.sequence == 2

@@ -27,6 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
@@ -34,13 +35,14 @@ from phoner.core import booking as bk
 from phoner.core.booking import BookingRefused, Slot
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
-from phoner.core.models import Company, Consultant, utcnow
+from phoner.core.models import CancelReason, Company, Consultant, utcnow
 from phoner.core.workdays import WEEKDAYS_DA, to_local
-from phoner.tui.screens.base import PhonerModal
+from phoner.tui.screens.base import PhonerModal, report_worker
 
 #: The screen's Danish texts (one place, so an English catalog can sit beside it).
 TEXT = {
     "title": "Book besøg: {company}",
+    "title.move": "Flyt besøg: {company}",
     "mode.first": "Første ledige tider",
     "mode.day": "Ledige tider {weekday} {day}",
     "filter.all": "alle konsulenter",
@@ -126,9 +128,11 @@ class BookingScreen(PhonerModal[int | None]):
         attempt_id: int | None = None,
         now: dt.datetime | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        move_booking_id: int | None = None,
     ) -> None:
         super().__init__()
         self.db = db
+        self.move_booking_id = move_booking_id
         self.company_id = company_id
         self.phoner = phoner
         self.attempt_id = attempt_id
@@ -223,7 +227,8 @@ class BookingScreen(PhonerModal[int | None]):
         self.slots = data.slots
         self.day = data.day
         self.consultants = data.consultants
-        self.query_one("#booking-title", Static).update(TEXT["title"].format(company=data.company))
+        title = TEXT["title.move" if self.move_booking_id else "title"]
+        self.query_one("#booking-title", Static).update(title.format(company=data.company))
         if not self._contact_loaded:
             self._contact_loaded = True
             contact, email, mobile = data.contact
@@ -330,6 +335,18 @@ class BookingScreen(PhonerModal[int | None]):
     @work(thread=True, exclusive=True, group="booking-write")
     def book(self, slot: Slot, contact: str | None, email: str | None, mobile: str | None) -> None:
         try:
+            if self.move_booking_id is not None:
+                booking = bk.move_booking(
+                    db=self.db,
+                    booking_id=self.move_booking_id,
+                    start=slot.start,
+                    consultant_id=slot.consultant_id,
+                    actor=self.phoner,
+                    now=self._clock(),
+                )
+                assert booking.id is not None
+                self.post_message(self.Booked(booking.id))
+                return
             booking = bk.book_visit(
                 db=self.db,
                 company_id=self.company_id,
@@ -370,3 +387,195 @@ class BookingScreen(PhonerModal[int | None]):
         super().on_worker_state_changed(event)
         if event.state == WorkerState.ERROR:
             self.busy = False
+
+
+# --------------------------------------------------------------------------- move / cancel
+
+LIST_TEXT = {
+    "title": "Bookede besøg",
+    "empty": "Ingen kommende besøg i kampagnen.",
+    "keys": "m flyt · a aflys · g opdatér · Esc tilbage",
+    "cancel.title": "Aflys besøg nr. {id}: {company}",
+    "cancel.keys": (
+        "Hvorfor? 1 virksomheden aflyste · 2 konsulenten aflyste · 3 flyttet · Esc fortryd"
+    ),
+    "cancelled": "Besøg nr. {id} er aflyst ({reason}); konsulenten får besked.",
+    "moved": "Besøg nr. {id} er flyttet; konsulenten får besked.",
+}
+
+
+class CancelReasonScreen(PhonerModal[CancelReason | None]):
+    """One key per cancel reason; returns it, or None (Esc)."""
+
+    CSS_PATH = Path(__file__).with_name("booking.tcss")
+    BINDINGS = [
+        Binding("escape", "choose(0)", "Fortryd"),
+        Binding("1", "choose(1)", show=False),
+        Binding("2", "choose(2)", show=False),
+        Binding("3", "choose(3)", show=False),
+    ]
+
+    def __init__(self, *, booking_id: int, company: str) -> None:
+        super().__init__()
+        self.booking_id = booking_id
+        self.company = company
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="booking-dialog"):
+            yield Static(
+                LIST_TEXT["cancel.title"].format(id=self.booking_id, company=self.company),
+                id="booking-title",
+                markup=False,
+            )
+            yield Static(LIST_TEXT["cancel.keys"], id="booking-keys", markup=False)
+
+    def action_choose(self, n: int) -> None:
+        reasons = [
+            None,
+            CancelReason.COMPANY_CANCELLED,
+            CancelReason.CONSULTANT_CANCELLED,
+            CancelReason.MOVED,
+        ]
+        self.dismiss(reasons[n])
+
+
+class BookingsScreen(Screen[None]):
+    """The campaign's upcoming visits: move (``m``) or cancel (``a``) one."""
+
+    CSS_PATH = Path(__file__).with_name("booking.tcss")
+    AUTO_FOCUS = "#bookings-table"
+    BINDINGS = [
+        Binding("escape", "back", "Tilbage"),
+        Binding("m", "move", "Flyt"),
+        Binding("a", "cancel", "Aflys"),
+        Binding("g", "reload", "Opdatér"),
+    ]
+
+    class Rows(Message):
+        def __init__(self, rows: list[bk.BookingRow]) -> None:
+            self.rows = rows
+            super().__init__()
+
+    class Done(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        campaign_id: int,
+        actor: str = "tui",
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.campaign_id = campaign_id
+        self.actor = actor
+        self._clock: Callable[[], dt.datetime] = clock or utcnow
+        self.rows: list[bk.BookingRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(LIST_TEXT["title"], id="booking-title", markup=False)
+        yield DataTable(id="bookings-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="bookings-empty", markup=False)
+        yield Static("", id="booking-error", markup=False)
+        yield Static(LIST_TEXT["keys"], id="booking-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#bookings-table", DataTable).add_columns(
+            "Nr.", "Tid", "Virksomhed", "Konsulent", "Kontakt"
+        )
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="bookings")
+    def load(self) -> None:
+        with self.db.session() as session:
+            rows = bk.list_bookings(
+                session=session, campaign_id=self.campaign_id, since=self._clock()
+            )
+        self.post_message(self.Rows(rows))
+
+    @on(Rows)
+    def _show(self, message: Rows) -> None:
+        self.rows = message.rows
+        table = self.query_one("#bookings-table", DataTable)
+        table.clear()
+        for r in self.rows:
+            b = r.booking
+            local = to_local(b.start)
+            table.add_row(
+                str(b.id),
+                f"{WEEKDAYS_DA[local.weekday()][:3]} {local:%d.%m.%Y %H:%M}",
+                r.company.name,
+                r.consultant.name,
+                b.contact_person or "",
+                key=str(b.id),
+            )
+        self.query_one("#bookings-empty", Static).update("" if self.rows else LIST_TEXT["empty"])
+
+    def _current(self) -> bk.BookingRow | None:
+        table = self.query_one("#bookings-table", DataTable)
+        if self.rows and 0 <= table.cursor_row < len(self.rows):
+            return self.rows[table.cursor_row]
+        return None
+
+    def action_move(self) -> None:
+        row = self._current()
+        if row is None or row.booking.id is None or row.company.id is None:
+            return
+        booking_id = row.booking.id
+
+        def moved(result: int | None) -> None:
+            if result:
+                self.post_message(self.Done(LIST_TEXT["moved"].format(id=booking_id)))
+            self.load()
+
+        self.app.push_screen(
+            BookingScreen(
+                db=self.db,
+                company_id=row.company.id,
+                phoner=self.actor,
+                clock=self._clock,
+                move_booking_id=booking_id,
+            ),
+            moved,
+        )
+
+    def action_cancel(self) -> None:
+        row = self._current()
+        if row is None or row.booking.id is None:
+            return
+        booking_id = row.booking.id
+
+        def chosen(reason: CancelReason | None) -> None:
+            if reason is not None:
+                self.cancel(booking_id, reason)
+
+        self.app.push_screen(
+            CancelReasonScreen(booking_id=booking_id, company=row.company.name), chosen
+        )
+
+    @work(thread=True, exclusive=True, group="bookings-write")
+    def cancel(self, booking_id: int, reason: CancelReason) -> None:
+        bk.cancel_booking(
+            db=self.db, booking_id=booking_id, reason=reason, actor=self.actor, now=self._clock()
+        )
+        label = bk.CANCEL_LABELS[reason].lower()
+        self.post_message(self.Done(LIST_TEXT["cancelled"].format(id=booking_id, reason=label)))
+        self.app.call_from_thread(self.load)
+
+    @on(Done)
+    def _done(self, message: Done) -> None:
+        self.query_one("#booking-error", Static).update(message.text)
+        self.notify(message.text, timeout=6)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker(self, event)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
