@@ -27,7 +27,7 @@ from phoner.core.errors import PhonerError
 from phoner.core.models import utcnow
 from phoner.tui import i18n
 from phoner.tui.data import Prefs
-from phoner.tui.i18n import t
+from phoner.tui.i18n import LOCAL_TZ, t
 from phoner.tui.screens.base import translate_bindings
 
 Clock = Callable[[], dt.datetime]
@@ -68,6 +68,7 @@ class PhonerApp(App[None]):
         self.db = db
         self.settings = settings
         self.campaign_name = campaign
+        self.campaign_id: int | None = None  # set when a campaign is chosen
         self.phoner_name = phoner
         self.clock: Clock = clock or utcnow
         self.prefs = Prefs.load(config_dir)
@@ -123,6 +124,8 @@ class PhonerApp(App[None]):
         """The other features' screens that are installed, with their titles."""
         found: list[tuple[str, type[Screen[Any]]]] = []
         for module_name, class_name, title_key in EXTRA_SCREENS:
+            if self.campaign_id is None:
+                break  # they all show one campaign
             try:
                 module = importlib.import_module(module_name)
             except ImportError:
@@ -140,6 +143,13 @@ class PhonerApp(App[None]):
             return
         self.push_screen(screen)
 
+    def open_extra_by_name(self, class_name: str) -> None:
+        """Open another feature's screen by class name (the start screen's F-keys)."""
+        for _, cls in self.extra_screens():
+            if cls.__name__ == class_name:
+                self.open_extra(cls)
+                return
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, cls in self.extra_screens():
@@ -156,8 +166,11 @@ def _build_screen(cls: type[Screen[Any]], app: PhonerApp) -> Screen[Any]:
         "settings": app.settings,
         "campaign": app.campaign_name,
         "campaign_name": app.campaign_name,
+        "campaign_id": app.campaign_id,
         "phoner": app.phoner_name,
+        "actor": app.phoner_name or "tui",
         "clock": app.clock,
+        "today": lambda: app.now().astimezone(LOCAL_TZ).date(),
     }
     kwargs = {k: v for k, v in available.items() if k in params}
     return cls(**kwargs)

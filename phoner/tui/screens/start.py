@@ -32,6 +32,9 @@ class StartScreen(PhonerScreen):
     BINDINGS = [
         Binding("ctrl+l", "call_list", "bind.list"),
         Binding("f5", "start", "start.start"),
+        Binding("f2", "extra('DashboardScreen')", "bind.dashboard"),
+        Binding("f3", "extra('FollowUpsScreen')", "bind.followups"),
+        Binding("f4", "extra('VisitsScreen')", "bind.visits"),
         Binding("escape", "focus_name", show=False),
     ]
 
@@ -54,6 +57,8 @@ class StartScreen(PhonerScreen):
         self.wanted_phoner = phoner
         self.campaigns: list[CampaignInfo] = []
         self.campaign: CampaignInfo | None = None
+        self.loaded = False
+        self.start_pending = False  # Enter pressed before the campaigns were read
 
     def compose(self) -> ComposeResult:
         with Vertical(id="start-form"):
@@ -88,6 +93,7 @@ class StartScreen(PhonerScreen):
         self.post_message(self.Loaded(infos, known))
 
     def on_start_screen_loaded(self, message: Loaded) -> None:
+        self.loaded = True
         self.campaigns = message.campaigns
         prefs = self.phoner_app.prefs
         names = list(dict.fromkeys([*prefs.recent, *message.known]))
@@ -106,13 +112,15 @@ class StartScreen(PhonerScreen):
         )
         options.highlighted = index
         self._choose_campaign(self.campaigns[index])
-        if self.phoner_app.autostart and name_input.value.strip():
+        if (self.phoner_app.autostart or self.start_pending) and name_input.value.strip():
             self.action_start()
 
     def _choose_campaign(self, campaign: CampaignInfo) -> None:
         if self.campaign is not None and self.campaign.id == campaign.id:
             return
         self.campaign = campaign
+        self.phoner_app.campaign_id = campaign.id
+        self.phoner_app.campaign_name = campaign.name
         rounds = self.query_one("#rounds", OptionList)
         rounds.clear_options()
         active = [r for r in campaign.rounds if r.state == RoundState.ACTIVE]
@@ -169,6 +177,9 @@ class StartScreen(PhonerScreen):
             self.query_one("#name", Input).focus()
             return
         if self.campaign is None:
+            if not self.loaded:
+                self.start_pending = True
+                return
             self.notify(t("start.need_campaign"), severity="warning")
             return
         self.phoner_app.prefs.remember(phoner=name, campaign=self.campaign.name)
@@ -180,6 +191,18 @@ class StartScreen(PhonerScreen):
     def action_call_list(self) -> None:
         if self.campaign is not None:
             self.phoner_app.open_call_list(campaign_id=self.campaign.id)
+
+    def action_extra(self, class_name: str) -> None:
+        name = " ".join(self.query_one("#name", Input).value.split())
+        if name:
+            self.phoner_app.phoner_name = name
+        self.phoner_app.open_extra_by_name(class_name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "extra" and parameters:
+            names = {cls.__name__ for _, cls in self.phoner_app.extra_screens()}
+            return parameters[0] in names
+        return True
 
     def action_focus_name(self) -> None:
         self.query_one("#name", Input).focus()
