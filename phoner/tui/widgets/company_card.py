@@ -102,7 +102,8 @@ class CompanyCardView(VerticalScroll):
     def show(self, card: CompanyCard | None, *, banner: str | None = None) -> None:
         body = self.query_one("#card-body", Static)
         body.update(card_text(card, banner=banner) if card is not None else "")
-        self.scroll_home(animate=False)
+        if self.scroll_y:
+            self.scroll_home(animate=False)
 
     def show_message(self, text: str) -> None:
         self.query_one("#card-body", Static).update(Text(text))

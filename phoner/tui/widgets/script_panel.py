@@ -65,4 +65,5 @@ class ScriptPanel(VerticalScroll):
     def show(self, walk: ScriptWalk | None, *, message: str = "") -> None:
         body = self.query_one("#script-body", Static)
         body.update(script_text(walk) if walk is not None else Text(message))
-        self.scroll_home(animate=False)
+        if self.scroll_y:
+            self.scroll_home(animate=False)
