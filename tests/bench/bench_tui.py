@@ -1,11 +1,12 @@
 """The call view's responsiveness: key press to screen update, against a bare Textual app.
 
-Both apps run headless (``App.run_test``) at 80x24. A "press" is ``pilot.press`` (returns when
-the screen and its widgets have processed every pending event) plus the screen update. The call view's
-presses answer a script question and go back again (``1``, ``⌫``), which re-renders the
-script panel; the bare app updates one label per press. The ratio says what the call
-view costs on top of Textual itself. A full call (``i``: record the outcome, claim the
-next company, load its card and the status line) is measured too.
+Both apps run headless (``App.run_test``) at 80x24. A "press" is ``pilot.press`` (returns
+when the screen and its widgets have processed every pending event) plus the screen
+update. The call view's presses answer a script question and go back again (``1``,
+``⌫``), which re-renders the script panel; the bare app updates one label per press.
+The ratio says what the call view costs on top of Textual itself. A full call (``i``:
+record the outcome, claim the next company, load its card and the status line) is
+measured too.
 """
 
 from __future__ import annotations
