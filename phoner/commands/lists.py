@@ -355,7 +355,7 @@ def reopen(
 
 @app.command("status")
 def status(ctx: typer.Context, campaign: CampaignOpt, as_json: JsonOpt = False) -> None:
-    """Clearing og godkendelse pr. jobcenter."""
+    """Clearing og godkendelse for hvert jobcenter i kampagnen."""
     db = state(ctx).db()
     with db.session() as session:
         camp = campaigns.get_campaign(session=session, name=campaign)

@@ -184,7 +184,15 @@ _CODE_AND_TEXT = re.compile(r"^\s*(\d{2,6}(?:\.\d+)?)\s*[-–:]?\s*(.*)$")
 
 @dataclass
 class ImportSummary:
-    """What an import did. ``to_json`` gives the machine-readable shape of the CLI."""
+    """What an import did. ``to_json`` gives the machine-readable shape of the CLI.
+
+    ``read``: data rows in the file (blank lines are not rows); ``imported``: new
+    companies; ``merged_duplicates``: rows merged into a company already on the list or
+    earlier in the file (a re-import merges every row); ``rejected``: rows refused, each
+    with its line and reason in ``rejects`` and the rejects file; always
+    ``imported + merged_duplicates + rejected == read``. ``flagged``: companies this import
+    created or merged into that carry a flag for clearing (:data:`FLAG_LABELS`).
+    """
 
     read: int = 0
     imported: int = 0
