@@ -12,11 +12,14 @@ What must hold:
   leases are far longer than the test, so *any* Conflict is a failure;
 - every acknowledged outcome is in the database (attempt ids returned == rows stored),
   and each company's attempt count equals the claims that were made on it;
-- no error (e.g. "database is locked") ever reaches the caller.
+- no error (e.g. "database is locked") ever reaches the caller;
+- a process that dies holding a company (no release, no outcome) keeps it away from the
+  others until its lease expires, and then it comes back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing as mp
 import random
@@ -33,7 +36,7 @@ from phoner.core.models import Outcome
 # Keep this module's imports light: every spawned worker re-imports it to find _worker.
 
 WORKERS = 4
-COMPANIES = 60
+COMPANIES = 48
 MAX_ATTEMPTS = 3
 
 
@@ -95,11 +98,26 @@ def _worker(url: str, campaign_id: int, phoner: str, barrier: Any, out: str) -> 
         )
 
 
+def _crasher(url: str, campaign_id: int, barrier: Any, out: str) -> None:
+    """A terminal that takes a company and dies without a word (no release, no outcome)."""
+    import os
+
+    from phoner.core.calling import claim_next
+    from phoner.core.db import open_database
+
+    db = open_database(url, check=False)
+    barrier.wait()
+    claim = claim_next(db=db, campaign_id=campaign_id, phoner="crashed", ignore_hours=True)
+    Path(out).write_text(json.dumps(None if claim is None else claim.company_id))
+    os._exit(1)
+
+
 @pytest.mark.slow
 def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> None:
     from sqlmodel import select
 
-    from phoner.core.models import CallAttempt, CallState, Company
+    from phoner.core.calling import claim_next
+    from phoner.core.models import CallAttempt, CallState, Company, utcnow
     from tests.core.test_calling import make_campaign
 
     setup = make_campaign(
@@ -114,7 +132,7 @@ def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> 
     # (separate processes with their own engines, without paying the import four times).
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload([__name__])
-    barrier = ctx.Barrier(WORKERS + 1, timeout=60)
+    barrier = ctx.Barrier(WORKERS + 2, timeout=60)
     outs = [tmp_path / f"w{i}.json" for i in range(WORKERS)]
     procs = [
         ctx.Process(
@@ -122,7 +140,11 @@ def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> 
         )
         for i in range(WORKERS)
     ]
-    for p in procs:
+    crashed_out = tmp_path / "crashed.json"
+    crasher = ctx.Process(
+        target=_crasher, args=(db_url, setup.campaign_id, barrier, str(crashed_out))
+    )
+    for p in [*procs, crasher]:
         p.start()
     t0 = time.monotonic()
     barrier.wait()
@@ -130,6 +152,10 @@ def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> 
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
+    crasher.join(timeout=60)
+    assert crasher.exitcode == 1
+    crashed = json.loads(crashed_out.read_text())
+    assert isinstance(crashed, int)
     results = [json.loads(o.read_text()) for o in outs]
     print("work seconds:", [round(r["seconds"], 1) for r in results])
     print("claims per worker:", [len(r["claims"]) for r in results])
@@ -148,8 +174,19 @@ def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> 
     per_company = Counter(stored.values())
     for company in companies:
         assert company.id is not None
+        if company.id == crashed:
+            # nobody got the crashed terminal's company while its lease ran
+            assert company.attempts == 0 and company.lease_holder == "crashed"
+            assert claims[company.id] == 0
+            continue
         assert company.attempts == per_company[company.id] == claims[company.id]
         assert company.lease_holder is None
         # the queue was drained: every company ended final or at the attempt cap
         assert company.call_state in (CallState.DONE, CallState.NOT_REACHED)
         assert 1 <= company.attempts <= MAX_ATTEMPTS
+    # once the lease has expired the company comes back to the queue
+    later = utcnow() + dt.timedelta(minutes=6)
+    back = claim_next(
+        db=db, campaign_id=setup.campaign_id, phoner="phoner0", now=later, ignore_hours=True
+    )
+    assert back is not None and back.company_id == crashed
