@@ -236,3 +236,32 @@ def test_reports_after_outcomes_import(db: Database, db_url: str, workspace: Pat
     code, out = invoke("--db", db_url, "followups", "list", "-c", "Import", "--json")
     fus = json.loads(out)["followups"]
     assert [(f["company"], f["consultant"]) for f in fus] == [("Firma 0", "Sanne")]
+
+
+def test_followups_add_for_an_agreement(url: str, db: Database) -> None:
+    with db.session() as s:
+        a = s.exec(select(Company).where(Company.name == "A")).one()
+        held = s.exec(
+            select(Booking).where(Booking.company_id == a.id, Booking.status == "booked")
+        ).one()
+        bid = held.id
+    code, out = invoke(
+        "--db", url, "followups", "add", "-c", "Efterår", "--booking", str(bid),
+        "--category", "Løntilskud", "--due", "27-10-2026", "--text", "Find kandidat",
+    )  # fmt: skip
+    assert code == 0, out
+    with db.session() as s:
+        f = s.exec(select(FollowUp).where(FollowUp.description == "Find kandidat")).one()
+        assert f.kind.value == "agreement" and f.agreement_id is not None
+        assert f.consultant_id == held.consultant_id  # the visit's consultant by default
+        assert str(f.due_date) == "2026-10-27"
+    code, out = invoke(
+        "--db", url, "followups", "add", "-c", "Efterår", "--cvr", "00000000",
+        "--due", "2026-10-27", "--text", "x",
+    )  # fmt: skip
+    assert code == 1 and "findes ikke" in out
+    code, out = invoke(
+        "--db", url, "followups", "add", "-c", "Efterår", "--booking", str(bid),
+        "--category", "fagpilot", "--due", "2026-10-27", "--text", "x",
+    )  # fmt: skip
+    assert code == 1 and "ingen aftale om Fagpilot" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
@@ -123,3 +124,57 @@ def done(
     with db.session(write=True) as session:
         f = fu.mark_done(session=session, followup_id=followup_id, actor=by, note=note)
     typer.echo(f"Opfølgning #{f.id} er markeret som udført.")
+
+
+def _due(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()  # noqa: DTZ007
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"{text!r} er ikke en dato; skriv fx 2026-10-20", param_hint="--due")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    text: Annotated[str, typer.Option("--text", "-t", help="Hvad er lovet virksomheden.")],
+    due: Annotated[str, typer.Option("--due", help="Frist (YYYY-MM-DD eller DD-MM-YYYY).")],
+    booking: Annotated[
+        int | None, typer.Option("--booking", help="Besøget, aftalen blev lavet ved.")
+    ] = None,
+    cvr: Annotated[str | None, typer.Option("--cvr", help="Virksomhedens CVR-nummer.")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option("--category", help="Aftalens kategori, fx fleksjob (knytter til aftalen)."),
+    ] = None,
+    consultant: Annotated[
+        str | None,
+        typer.Option("--consultant", "-k", help="Ansvarlig (standard: besøgets konsulent)."),
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Hvem opretter (revisionsspor).")] = "cli",
+) -> None:
+    """Opret en opfølgning med ansvarlig og frist, fx for en aftale fra et besøg."""
+    from phoner.commands.visits import parse_agreements
+
+    cat = next(iter(parse_agreements([f"{category}=1"]))) if category else None
+    due_date = _due(due)
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=campaign)
+        k_id = (
+            consultants.get_consultant(session=session, key=consultant).id if consultant else None
+        )
+        f = fu.add_followup(
+            session=session,
+            campaign=camp,
+            due_date=due_date,
+            description=text,
+            actor=by,
+            consultant_id=k_id,
+            booking_id=booking,
+            cvr=cvr,
+            category=cat,
+        )
+    typer.echo(f"Opfølgning #{f.id} er oprettet med frist {f.due_date:%d-%m-%Y}.")

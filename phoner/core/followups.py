@@ -23,6 +23,7 @@ from phoner.core import audit, workdays
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.models import (
     Agreement,
+    AgreementCategory,
     Booking,
     BookingStatus,
     CallAttempt,
@@ -33,6 +34,7 @@ from phoner.core.models import (
     FollowUpKind,
     Jobcenter,
     Outcome,
+    VisitResult,
     utcnow,
 )
 
@@ -361,3 +363,74 @@ def list_followups(
             )
         )
     return rows
+
+
+def add_followup(
+    *,
+    session: Session,
+    campaign: Campaign,
+    due_date: dt.date,
+    description: str,
+    actor: str,
+    consultant_id: int | None = None,
+    booking_id: int | None = None,
+    cvr: str | None = None,
+    category: AgreementCategory | None = None,
+) -> FollowUp:
+    """A follow-up on a company found by booking (visit) or CVR, optionally for an agreement.
+
+    With ``category`` the follow-up belongs to the agreement in that category registered
+    for the visit (``booking_id``, or the company's latest visit with a result). Without an
+    owner, the visit's consultant owns it.
+    """
+    assert campaign.id is not None
+    booking: Booking | None = None
+    if booking_id is not None:
+        booking = session.get(Booking, booking_id)
+        if booking is None or booking.campaign_id != campaign.id:
+            raise NotFound(f"Besøg (booking) nr. {booking_id} findes ikke i kampagnen.")
+        company = session.get(Company, booking.company_id)
+    elif cvr:
+        found = session.exec(
+            select(Company).where(Company.campaign_id == campaign.id, Company.cvr == cvr.strip())
+        ).all()
+        if not found:
+            raise NotFound(f"CVR {cvr} findes ikke i kampagnen {campaign.name!r}.")
+        if len(found) > 1:
+            raise InvalidInput(
+                f"CVR {cvr} står flere gange i kampagnen.", hint="Angiv besøget med --booking."
+            )
+        company = found[0]
+    else:
+        raise InvalidInput("Angiv virksomheden: --booking ID eller --cvr CVR.")
+    assert company is not None and company.id is not None
+    agreement: Agreement | None = None
+    if category is not None:
+        query = (
+            select(Agreement, Booking)
+            .join(VisitResult, col(VisitResult.id) == Agreement.visit_result_id)
+            .join(Booking, col(Booking.id) == VisitResult.booking_id)
+            .where(Booking.company_id == company.id, Agreement.category == category)
+            .order_by(col(Booking.start).desc())
+        )
+        if booking is not None:
+            query = query.where(Booking.id == booking.id)
+        row = session.exec(query).first()
+        if row is None:
+            raise NotFound(
+                f"Der er ingen aftale om {category.label} registreret for {company.name}.",
+                hint="Registrér besøgets resultat først: phoner visits result ID -a ...",
+            )
+        agreement, booking = row
+    if consultant_id is None and booking is not None:
+        consultant_id = booking.consultant_id
+    return create_followup(
+        session=session,
+        company=company,
+        due_date=due_date,
+        description=description,
+        consultant_id=consultant_id,
+        actor=actor,
+        kind=FollowUpKind.AGREEMENT if agreement else FollowUpKind.OTHER,
+        agreement=agreement,
+    )
