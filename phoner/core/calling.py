@@ -548,9 +548,7 @@ def apply_outcome(
         company.attempts += 1
     company.updated_at = max(ended_at, company.updated_at)
     session.add(company)
-    session.flush()
-    assert attempt.id is not None
-    history_id: int | None = None
+    history: ContactHistory | None = None
     if outcome.substantive and company.cvr:
         history = ContactHistory(
             cvr=company.cvr,
@@ -561,8 +559,9 @@ def apply_outcome(
             outcome=outcome.value,
         )
         session.add(history)
-        session.flush()
-        history_id = history.id
+    session.flush()  # one flush for attempt, company and history: ids for the audit entry
+    assert attempt.id is not None
+    history_id = history.id if history is not None else None
     followup_id: int | None = None
     if outcome == Outcome.VIL_KONTAKTES and update_state:
         fu = followups.create_call_followup(
