@@ -35,7 +35,8 @@ def parse_agreements(items: list[str]) -> dict[AgreementCategory, int]:
     for item in items:
         name, sep, count = item.rpartition("=")
         category = _CATEGORY_WORDS.get(normalize_header(name)) if sep else None
-        if category is None or not count.strip().isdigit():
+        count = count.strip()
+        if category is None or not (count.isascii() and count.isdigit()) or len(count) > 4:
             raise InvalidInput(
                 f"--agreement {item!r}: skriv KATEGORI=ANTAL, fx --agreement fleksjob=2.",
                 hint="Kategorier: " + ", ".join(c.value for c in AgreementCategory) + ".",

@@ -61,6 +61,9 @@ CANCEL_REASON_LABELS: dict[CompanyCancelReason, str] = {
     CompanyCancelReason.ANDET: "Andet",
 }
 
+#: Most places one agreement can count (a typo guard; also keeps the value a 32-bit int).
+MAX_PLACES = 9999
+
 #: Statuses where the consultant actually talked with the company.
 CONTACT_STATUSES: frozenset[MeetingStatus] = frozenset(
     {MeetingStatus.AFHOLDT, MeetingStatus.AFKORTET_TELEFONISK}
@@ -126,6 +129,11 @@ def _validate(
         if count < 0:
             raise InvalidInput(
                 f"Antallet af aftaler om {category.label} kan ikke være negativt ({count})."
+            )
+        if count > MAX_PLACES:
+            raise InvalidInput(
+                f"{count} pladser i {category.label} er for mange (højst {MAX_PLACES}).",
+                hint="Skriv antallet af pladser, virksomheden ønsker besat.",
             )
     if any(n > 0 for n in agreements.values()) and status not in CONTACT_STATUSES:
         raise InvalidInput(
@@ -355,7 +363,8 @@ def _find_booking(
     assert campaign.id is not None
     if booking_ref:
         booking: Booking | None = None
-        if booking_ref.isdigit():
+        # ASCII digits that fit an id ("²".isdigit() is True; huge numbers overflow)
+        if booking_ref.isascii() and booking_ref.isdigit() and len(booking_ref) <= 18:
             booking = session.get(Booking, int(booking_ref))
         if booking is None:
             booking = session.exec(select(Booking).where(Booking.uid == booking_ref)).first()
@@ -461,7 +470,7 @@ def _import_row(
         cell = row.get(hmap.index(category.value)).replace(" ", "")
         if not cell:
             continue
-        if not cell.isdigit():
+        if not (cell.isascii() and cell.isdigit()) or len(cell) > 6:
             header = hmap.header_of(category.value)
             return f"kolonnen {header!r}: {cell!r} er ikke et antal (et helt tal ≥ 0)"
         agreements[category] = int(cell)

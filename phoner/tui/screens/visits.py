@@ -120,8 +120,8 @@ class VisitResultModal(ModalScreen[VisitResultInput | None]):
             text = self.query_one(f"#vr-{category.value}", Input).value.strip()
             if not text:
                 continue
-            if not text.isdigit():
-                raise ValueError(f"{category.label}: skriv et antal (et helt tal, 0 eller mere).")
+            if not (text.isascii() and text.isdigit()) or len(text) > 4:
+                raise ValueError(f"{category.label}: skriv et antal (et helt tal fra 0 til 9999).")
             if int(text):
                 agreements[category] = int(text)
         note = self.query_one("#vr-note", Input).value.strip() or None
