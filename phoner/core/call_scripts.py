@@ -592,3 +592,42 @@ class ScriptWalk:
 
     def reset(self) -> None:
         self._trail.clear()
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def clean_needs(script: CallScript, values: dict[str, Any]) -> dict[str, Any]:
+    """The needs form's values checked against the script's fields, ready to store.
+
+    Empty values are dropped; ``int`` fields become numbers (Danish message if not a
+    whole number ≥ 0); ``choice`` fields must be one of the choices (case-insensitive,
+    stored as written in the script); unknown keys are refused.
+    """
+    fields = {f.key: f for f in script.needs_fields}
+    out: dict[str, Any] = {}
+    for key, raw in values.items():
+        spec = fields.get(key)
+        if spec is None:
+            raise InvalidInput(f"Behovsfeltet '{key}' findes ikke i manuskriptet.")
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        if spec.kind == "int":
+            text = str(raw).strip()
+            if not text.isdigit():
+                raise InvalidInput(
+                    f"{spec.label}: {text!r} er ikke et helt tal.", hint="Skriv fx 8."
+                )
+            out[key] = int(text)
+        elif spec.kind == "choice":
+            text = str(raw).strip()
+            match = next((c for c in spec.choices if c.lower() == text.lower()), None)
+            if match is None:
+                raise InvalidInput(
+                    f"{spec.label}: {text!r} er ikke et af valgene.",
+                    hint="Vælg et af: " + ", ".join(spec.choices) + ".",
+                )
+            out[key] = match
+        else:
+            out[key] = str(raw).strip()
+    return out

@@ -307,3 +307,20 @@ def test_missing_file_and_not_utf8(tmp_path: Path) -> None:
     bad.write_bytes(GOOD.replace("Besøg", "Bes\xf8g").encode("latin-1"))
     found = check_script(bad)
     assert len(found) == 1 and "UTF-8" in found[0].message
+
+
+def test_clean_needs() -> None:
+    from phoner.core.call_scripts import clean_needs
+
+    script = load_script(FLEKSJOB)
+    assert clean_needs(
+        script,
+        {"jobtype": " Rengøring ", "timer_pr_uge": "8", "uddannelse": "ufaglært", "antal": ""},
+    ) == {"jobtype": "Rengøring", "timer_pr_uge": 8, "uddannelse": "Ufaglært"}
+    with pytest.raises(InvalidInput, match=r"Timer pr\. uge: 'otte' er ikke et helt tal"):
+        clean_needs(script, {"timer_pr_uge": "otte"})
+    with pytest.raises(InvalidInput) as info:
+        clean_needs(script, {"uddannelse": "akademiker"})
+    assert "Faglært" in (info.value.hint or "")
+    with pytest.raises(InvalidInput, match="findes ikke"):
+        clean_needs(script, {"loen": "1"})
