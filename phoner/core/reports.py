@@ -446,6 +446,7 @@ def rates_report(*, session: Session, campaign: Campaign) -> Report:
             [(n, r) for n, _, r in phoner_entries] + [(TOTAL, t_rates)],
         ),
     ]
+    e_text = f"{e:g}".replace(".", ",")
     return Report(
         name="rates",
         title="AAPOR-rater",
@@ -457,7 +458,7 @@ def rates_report(*, session: Session, campaign: Campaign) -> Report:
             "Klasser: I = de fire besvarede udfald (også 'ikke interesseret': virksomheden "
             "har besvaret spørgsmålene), NC = ring tilbage, UH = ikke truffet/optaget, "
             "UO = forkert nummer, NE = lukket. P, R og O bruges ikke af phoners udfald.",
-            f"e (andel af ukendte, der antages at være i målgruppen) = {e:g}; "
+            f"e (andel af ukendte, der antages at være i målgruppen) = {e_text}; "
             "ændres i kampagnens indstilling aapor_e.",
             "Nævnere: RR1/RR2/REF1/CON1 = I+P+R+NC+O+UH+UO; RR3/RR4/REF2/CON2 = "
             "I+P+R+NC+O+e·(UH+UO); RR5/RR6/REF3/CON3 = I+P+R+NC+O; COOP1/2 = I+P+R+O; "
