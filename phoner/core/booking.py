@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -978,6 +979,12 @@ class FeedRow:
     campaign: str
 
 
+@lru_cache(maxsize=8192)
+def _phone(e164: str) -> str:
+    """Danish display format, memoised (every feed request formats every number)."""
+    return format_phone(e164)
+
+
 def event_description(row: FeedRow) -> str:
     """The event text: everything the phoner learned, for the consultant."""
     details = row.details or {}
@@ -985,10 +992,10 @@ def event_description(row: FeedRow) -> str:
     if row.cvr:
         lines.append(f"CVR: {row.cvr}")
     lines.append(f"Kontaktperson: {row.contact_person or row.company_contact or 'ikke oplyst'}")
-    phones = [format_phone(p) for p in row.phones]
+    phones = [_phone(p) for p in row.phones]
     lines.append(f"Telefon: {', '.join(phones) if phones else 'ikke oplyst'}")
     if row.contact_mobile:
-        lines.append(f"Mobil: {format_phone(row.contact_mobile)}")
+        lines.append(f"Mobil: {_phone(row.contact_mobile)}")
     lines.append(f"E-mail: {row.contact_email or row.company_email or 'ikke oplyst'}")
     address = full_address(row)
     if address:

@@ -20,7 +20,7 @@ import logging
 import re
 from email.utils import format_datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -42,12 +42,11 @@ def _not_found() -> Response:
     return PlainTextResponse("Ikke fundet.\n", status_code=404)
 
 
-def _find_consultant_id(db: Database, token: str) -> int | None:
+def _find_consultant_id(session: Session, token: str) -> int | None:
     """Constant-time match of ``token`` against every active consultant's token."""
-    with db.session() as session:
-        rows = session.exec(
-            select(Consultant.id, Consultant.feed_token).where(col(Consultant.active).is_(True))
-        ).all()
+    rows = session.exec(
+        select(Consultant.id, Consultant.feed_token).where(col(Consultant.active).is_(True))
+    ).all()
     presented = token.encode()
     found: int | None = None
     for cid, stored in rows:
@@ -98,13 +97,13 @@ def create_app(db: Database, *, record_fetches: bool = True) -> Starlette:
         if not _TOKEN.match(token):
             return _not_found()
         try:
-            consultant_id = _find_consultant_id(db, token)
-            if consultant_id is None:
-                log.info("feed: unknown token (%s...)", token[:4])
-                return _not_found()
             with db.session() as session:
-                consultant = session.get(Consultant, consultant_id)
-                if consultant is None:
+                consultant_id = _find_consultant_id(session, token)
+                consultant = (
+                    None if consultant_id is None else session.get(Consultant, consultant_id)
+                )
+                if consultant_id is None or consultant is None:
+                    log.info("feed: unknown token (%s...)", token[:4])
                     return _not_found()
                 result = consultant_feed(session=session, consultant=consultant)
             etag = _etag(result.body)
