@@ -30,11 +30,7 @@ from tests.tui.conftest import NOW, Clock, settle
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = load_script(REPO / "scripts" / "fleksjob.toml")
-PATHS = [
-    pytest.param(outcome, path, id=f"{outcome.value}-" + "".join(k for _, k in path))
-    for outcome, paths in outcome_paths(SCRIPT).items()
-    for path in paths
-]
+OUTCOMES = sorted(outcome_paths(SCRIPT), key=lambda o: o.value)
 
 
 async def start_calling(pilot: object, name: str = "Anne") -> CallScreen:
@@ -84,53 +80,57 @@ async def test_start_screen_remembers_name_and_starts_calling(
     assert '"Bo Holm"' in (tmp_path / "config" / "tui.json").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("outcome", "path"), PATHS)
+@pytest.mark.parametrize("outcome", OUTCOMES)
 async def test_every_script_path_records_its_outcome(
-    make_app: Callable[..., PhonerApp],
-    demo_db: Database,
-    outcome: Outcome,
-    path: list[tuple[str, str]],
+    make_app: Callable[..., PhonerApp], demo_db: Database, outcome: Outcome
 ) -> None:
+    """Every path through the script to ``outcome``, one company each, in one session."""
+    paths = outcome_paths(SCRIPT)[outcome]
     app = make_app(phoner="Anne")
+    called: list[int] = []
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_calling(pilot)
-        first = screen.claim
-        assert first is not None
-        await pilot.press(*[key for _, key in path])
-        assert screen.walk is not None and screen.walk.finished
-        assert screen.walk.outcome == outcome
-        await pilot.press("enter")
-        await settle(pilot)
+        for path in paths:
+            current = screen.claim
+            assert current is not None
+            called.append(current.company_id)
+            await pilot.press(*[key for _, key in path])
+            assert screen.walk is not None and screen.walk.finished
+            assert screen.walk.outcome == outcome
+            await pilot.press("enter")
+            await settle(pilot)
+            if outcome == Outcome.RING_TILBAGE:
+                assert isinstance(app.screen, CallbackScreen)
+                await pilot.press("2")  # next working day, morning
+                await settle(pilot)
+            if app.screen is not screen:  # the booking step: leave it without booking
+                assert type(app.screen).__name__ == "BookingScreen"
+                await pilot.press("escape")
+                await settle(pilot)
+            assert app.screen is screen
+            assert screen.claim is not None and screen.claim.company_id != current.company_id
+    done = attempts(demo_db)
+    assert [a.company_id for a in done] == called
+    for attempt, path in zip(done, paths, strict=True):
+        assert attempt.outcome == outcome
+        assert attempt.answers == dict(path)
+        assert attempt.phoner == "Anne"
+        assert attempt.script_hash == SCRIPT.hash
+        assert attempt.started_at is not None
+        c = company(demo_db, attempt.company_id)
+        assert c.lease_holder is None
         if outcome == Outcome.RING_TILBAGE:
-            assert isinstance(app.screen, CallbackScreen)
-            await pilot.press("2")  # next working day, morning
-            await settle(pilot)
-        if app.screen is not screen:  # the booking step (when installed): leave it
-            await pilot.press("escape")
-            await settle(pilot)
-        assert app.screen is screen
-        assert screen.claim is not None and screen.claim.company_id != first.company_id
-    [attempt] = attempts(demo_db)
-    assert attempt.outcome == outcome
-    assert attempt.answers == dict(path)
-    assert attempt.phoner == "Anne"
-    assert attempt.script_hash == SCRIPT.hash
-    assert attempt.started_at is not None
-    called = company(demo_db, first.company_id)
-    assert called.lease_holder is None
-    if outcome == Outcome.RING_TILBAGE:
-        assert called.call_state == CallState.CALLBACK
-        # Wednesday 25 November 2026 9:00 in Copenhagen
-        assert attempt.callback_at == dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
-    else:
-        assert called.call_state == CallState.DONE
-        assert called.final_outcome == outcome
-    if outcome == Outcome.VIL_KONTAKTES:
-        with demo_db.session() as s:
-            tasks = s.exec(select(FollowUp).where(FollowUp.attempt_id == attempt.id)).all()
-        booked_visit = path[-1] == ("besoeg", "1")
-        # without a booked visit a consultant must follow up
-        assert tasks or booked_visit
+            assert c.call_state == CallState.CALLBACK
+            # Wednesday 25 November 2026 9:00 in Copenhagen
+            assert attempt.callback_at == dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+        else:
+            assert c.call_state == CallState.DONE
+            assert c.final_outcome == outcome
+        if outcome == Outcome.VIL_KONTAKTES:
+            # no visit was booked, so a consultant of the jobcenter must follow up
+            with demo_db.session() as s:
+                tasks = s.exec(select(FollowUp).where(FollowUp.attempt_id == attempt.id)).all()
+            assert tasks
 
 
 async def test_not_interested_takes_at_most_three_keys(
@@ -359,6 +359,21 @@ async def test_needs_and_note_are_saved_with_the_outcome(
     # the "i" typed in the form was not taken as "ikke truffet": one attempt only
     assert attempt.needs["jobtype"] == "Rengøring"
     assert attempt.note == "Kontakt Lis efter 1. december"
+
+
+async def test_note_key_then_enter_saves_the_reason(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("3", "n", *"Har ikke tid", "enter")
+        assert not screen._typing()
+        await pilot.press("enter")
+        await settle(pilot)
+    [attempt] = attempts(demo_db)
+    assert attempt.outcome == Outcome.IKKE_INTERESSERET
+    assert attempt.note == "Har ikke tid"
 
 
 async def test_back_key_changes_an_answer(make_app: Callable[..., PhonerApp]) -> None:

@@ -10,6 +10,7 @@ Keys (nothing needs a mouse):
   is ``3`` + ``Enter`` from the first question);
 - ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
   forkert nummer, ``l`` lukket: always available, one key each;
+- ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
 - ``u`` undoes the last outcome (within the core's undo window), ``s`` skips the company,
   ``h``/``?`` opens the FAQ, ``k`` the call list, ``q`` quits (the company is released).
 
@@ -45,7 +46,7 @@ from phoner.tui.i18n import LOCAL_TZ, format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.widgets.company_card import CompanyCardView
 from phoner.tui.widgets.key_bar import KeyBar
-from phoner.tui.widgets.needs_form import NeedsForm
+from phoner.tui.widgets.needs_form import NOTE_ID, NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel
 from phoner.tui.widgets.status_line import Status, StatusLine
 
@@ -64,6 +65,7 @@ CALL_ACTIONS = {
     "anyway",
     "quit_calling",
     "needs",
+    "note",
 }
 
 
@@ -130,6 +132,7 @@ class CallScreen(PhonerScreen):
         Binding("l", "outcome('lukket')", "bind.closed"),
         Binding("h,question_mark,f1", "faq", "bind.faq"),
         Binding("b", "needs", "bind.needs"),
+        Binding("n", "note", "bind.note", show=False),
         Binding("u", "undo", "bind.undo"),
         Binding("s", "skip", "bind.skip"),
         Binding("k", "call_list", "bind.list"),
@@ -603,6 +606,13 @@ class CallScreen(PhonerScreen):
         self._show_panel("needs-form")
         self.query_one(NeedsForm).focus_first()
 
+    def action_note(self) -> None:
+        """Straight to the free note (the reason for 'not interested', a name, ...)."""
+        if self.walk is None:
+            return
+        self._show_panel("needs-form")
+        self.query_one(NeedsForm).focus_note()
+
     def action_leave_form(self) -> None:
         self._show_panel("script-panel")
 
@@ -615,8 +625,11 @@ class CallScreen(PhonerScreen):
     # ------------------------------------------------------------------ lifecycle
 
     @on(Input.Submitted)
-    def _field_submitted(self) -> None:
-        self.focus_next()
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == NOTE_ID:  # the note is the last field: back to the call
+            self.action_leave_form()
+        else:
+            self.focus_next()
 
     def on_screen_resume(self) -> None:
         # Back from the FAQ, picker or call list: keys act on the call again.

@@ -99,6 +99,9 @@ class NeedsForm(VerticalScroll):
                 widget.value = ""
         self.set_note("")
 
+    def focus_note(self) -> None:
+        self.query_one(f"#{NOTE_ID}", Input).focus()
+
     def focus_first(self) -> None:
         first = self.query("Input, Select").first()
         first.focus()
