@@ -217,3 +217,25 @@ def test_presets_skip_weekends_and_holidays() -> None:
     assert choices[0] == friday + dt.timedelta(hours=1)
     assert choices[1].astimezone(i18n.LOCAL_TZ).date() == dt.date(2026, 11, 30)
     assert all(when > friday for when in choices)
+
+
+async def test_empty_database_says_how_to_start(
+    sqlite_db: Database, workspace: object, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from phoner.config import Settings
+    from phoner.tui.app import create_app
+
+    assert isinstance(tmp_path, Path) and isinstance(workspace, Path)
+    app = create_app(
+        db=sqlite_db,
+        settings=Settings(workspace=workspace, db_url="sqlite://"),
+        config_dir=tmp_path / "config",
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"Anne", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StartScreen"
+        assert "phoner campaign create" in str(app.screen.query_one("#list-title").render())
