@@ -241,7 +241,8 @@ def parse_employees(text: str) -> int | None:
     """``"12"``, ``"ca. 12"``, ``"10-19"`` (lower bound), ``"1.200"`` -> int or None."""
     text = text.strip().replace(".", "").replace("\xa0", "")
     m = _INT.search(text)
-    return int(m.group()) if m else None
+    # more than 9 digits is no head count (and would overflow the column)
+    return int(m.group()) if m and len(m.group()) <= 9 else None
 
 
 def _truthy(text: str) -> bool:
@@ -632,7 +633,7 @@ def import_list(
         round_no: int | None = None
         if round_raw:
             m = _INT.search(round_raw)
-            if m is None or int(m.group()) < 1:
+            if m is None or len(m.group()) > 6 or int(m.group()) < 1:
                 problems.append(f"Ugyldig runde {round_raw!r} (skriv rundens nummer, fx 1)")
             else:
                 round_no = int(m.group())
@@ -1503,7 +1504,8 @@ def clearing_import(
         cvr = normalize_cvr(raw_cvr) if raw_cvr else None
         company: Company | None
         if i_id is not None and raw_id:
-            company = companies.get(int(raw_id)) if raw_id.isdigit() else None
+            ok_id = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18
+            company = companies.get(int(raw_id)) if ok_id else None
             if company is None:
                 result.errors.append(
                     Reject(row.line, f"Ukendt Nr. {raw_id!r} (ikke i kampagnen)", row.cells)

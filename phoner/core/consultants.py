@@ -361,6 +361,9 @@ def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
         )
     if not jobcenter:
         raise ValueError(f"{where}: kolonnen {column('jobcenter')!r} er tom; skriv kommunen.")
+    for key, text, limit in (("name", name, 120), ("email", email, 200)):
+        if len(text) > limit:  # the database column's size
+            raise ValueError(f"{where}: kolonnen {column(key)!r} er for lang (højst {limit} tegn).")
     values.update(name=name, email=email, jobcenter=jobcenter)
     if hm.has("working_days") and cell("working_days"):
         try:
@@ -397,13 +400,21 @@ def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
         if not text:
             continue
         digits = re.sub(r"\s*(min\.?|minutter|minutes)$", "", text.lower())
-        if not digits.isdigit() or not lo <= int(digits) <= hi:
+        if (
+            not (digits.isascii() and digits.isdigit())
+            or len(digits) > 4
+            or not lo <= int(digits) <= hi
+        ):
             raise ValueError(
                 f"{where}: kolonnen {column(key)!r}: {text!r} skal være et helt tal "
                 f"fra {lo} til {hi}."
             )
         values[key] = int(digits)
     if hm.has("absence_source"):
+        if len(cell("absence_source")) > 500:
+            raise ValueError(
+                f"{where}: kolonnen {column('absence_source')!r} er for lang (højst 500 tegn)."
+            )
         values["absence_source"] = cell("absence_source") or None
     if hm.has("active") and cell("active"):
         try:

@@ -1,0 +1,349 @@
+"""Hostile files into every importer: random bytes, wrong encodings, huge cells, formula
+cells in XLSX, CSV injection, odd digits. Whatever comes in:
+
+- nothing but a :class:`PhonerError` (a Danish message) ever reaches the user;
+- every row is accounted for (read = imported + merged + rejected, or the importer's
+  equivalent), counted against the rows the table reader sees;
+- the rejects file written back for fixing is injection-safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from phoner.core import call_lists, campaigns, consultants, demo, outcomes_import, visits
+from phoner.core.db import Database
+from phoner.core.errors import PhonerError
+from phoner.core.models import (
+    AGREEMENT_LABELS,
+    Booking,
+    Campaign,
+    Company,
+    Consultant,
+    Outcome,
+    utcnow,
+)
+from phoner.formats.tabular import read_table
+from tests.fuzz.files import hostile_files, sheets
+from tests.fuzz.safety import csv_problems
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = 80
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=False,
+)
+
+
+@dataclass
+class Base:
+    db: Database
+    campaign_id: int
+    campaign_name: str
+    cvrs: list[str]
+    booking_ids: list[int]
+    folder: Path
+
+
+@pytest.fixture
+def base(db: Database, tmp_path: Path) -> Iterator[Base]:
+    """A campaign with a small imported list, consultants and a few bookings."""
+    src = demo.write_demo_list(tmp_path / "grundliste.csv", demo.demo_rows(12, seed=3))
+    with db.session(write=True) as s:
+        camp = campaigns.create_campaign(
+            session=s, name="Fuzz", script=REPO / "scripts" / "fleksjob.toml"
+        )
+        call_lists.import_list(session=s, campaign=camp, path=src)
+        companies = list(s.exec(select(Company)).all())
+        k = Consultant(
+            name="Karen",
+            email="karen@fuzz.dk",
+            jobcenter_id=companies[0].jobcenter_id or 0,
+            feed_token=secrets.token_hex(16),
+        )
+        s.add(k)
+        s.flush()
+        start = utcnow() + dt.timedelta(days=3)
+        bookings = []
+        for i, co in enumerate(companies[:5]):
+            assert co.id is not None and k.id is not None
+            b = Booking(
+                uid=secrets.token_hex(8),
+                campaign_id=co.campaign_id,
+                company_id=co.id,
+                consultant_id=k.id,
+                start=start + dt.timedelta(hours=2 * i),
+                end=start + dt.timedelta(hours=2 * i + 1),
+                booked_by="fuzz",
+            )
+            s.add(b)
+            bookings.append(b)
+        s.flush()
+        assert camp.id is not None
+        base = Base(
+            db=db,
+            campaign_id=camp.id,
+            campaign_name=camp.name,
+            cvrs=[c.cvr for c in companies if c.cvr],
+            booking_ids=[b.id for b in bookings if b.id is not None],
+            folder=tmp_path / "filer",
+        )
+    base.folder.mkdir()
+    yield base
+    shutil.rmtree(base.folder, ignore_errors=True)
+
+
+def _rows_seen(path: Path) -> int | None:
+    """How many data rows the table reader sees (None: it refuses the file)."""
+    try:
+        return len(read_table(path).rows)
+    except PhonerError:
+        return None
+
+
+_PYTHON_TALK = ("invalid literal", "Traceback", "object has no", "Error:", "NoneType")
+
+
+def _danish(reasons: list[str]) -> None:
+    """Reject reasons are for a jobcenter worker, not Python's own messages."""
+    for reason in reasons:
+        assert reason.strip()
+        assert not any(t in reason for t in _PYTHON_TALK), reason
+
+
+def _rejects_safe(path: Path | None) -> None:
+    if path is not None and path.exists():
+        assert csv_problems(path) == []
+
+
+# --------------------------------------------------------------------------- list import
+
+LIST_COLUMNS: dict[str, list[str]] = {
+    "Firmanavn": ["Bager Hansen ApS", "Køge Rengøring", '=HYPERLINK("x","y")'],
+    "CVR-nr.": ["12345674", "23456788", "DK-12345674", "1234567", "12 34 56 74"],
+    "Telefon": ["33 12 34 56", "+45 33123456", "(+45) 3312-3456", "0045 56 12 34 56 / 20 30 40 50"],
+    "Kontaktperson": ["Åse Ærenlund", "=1+1"],
+    "Kommune": ["Ringsted", "Køge", "Roskilde", "Ærø", "København", "Atlantis"],
+    "Antal ansatte": ["5", "10-19", "ca. 20", "0", "-3"],
+    "Runde": ["1", "2", "runde 3", "0"],
+    "E-mail": ["a@b.dk", "ikke en mail"],
+    "Branche": ["812100 Rengøring", "56.10.10 Restauranter"],
+    "Reklamebeskyttet": ["ja", "nej", "x"],
+}
+
+
+@FUZZ
+@given(data=st.data())
+def test_list_import(base: Base, data: st.DataObject) -> None:
+    path = data.draw(hostile_files(sheets(LIST_COLUMNS, ["Firmanavn", "Telefon"]), base.folder))
+    seen = _rows_seen(path)
+    rejects = base.folder / "liste.afviste.csv"
+    rejects.unlink(missing_ok=True)
+    try:
+        with base.db.session(write=True) as s:
+            camp = s.get(Campaign, base.campaign_id)
+            assert camp is not None
+            summary = call_lists.import_list(
+                session=s, campaign=camp, path=path, rejects_path=rejects, actor="fuzz"
+            )
+    except PhonerError as exc:
+        assert exc.message
+        event(f"afvist: {type(exc).__name__}")
+        return
+    assert seen is not None
+    assert summary.read == seen
+    assert summary.read == summary.imported + summary.merged_duplicates + summary.rejected
+    assert len(summary.rejects) == summary.rejected
+    _danish([r.reason for r in summary.rejects])
+    event(f"importeret: {min(summary.imported + summary.merged_duplicates, 1)}")
+    _rejects_safe(summary.rejects_file)
+
+
+# --------------------------------------------------------------------------- outcomes import
+
+
+def _outcome_columns(base: Base) -> dict[str, list[str]]:
+    return {
+        "CVR": [*base.cvrs, "00000000", "12345678"],
+        "Udfald": [o.value for o in Outcome] + [o.label for o in Outcome] + ["Måske"],
+        "Runde": ["", "", "1", "99"],
+        "Phoner": ["Ekstern A/S", "=1+1"],
+        "Tidspunkt": [
+            "2026-11-20 10:00",
+            "20.11.2026 10.00",
+            "",
+            "2099-01-01 10:00",
+            "31.02.2026 10:00",
+        ],
+        "Note": ["ringede tilbage", '=HYPERLINK("x")'],
+        "Ring tilbage": ["", "2026-12-01 10:00", "2026-12-01 10:00", "i morgen"],
+    }
+
+
+@FUZZ
+@given(data=st.data())
+def test_outcomes_import(base: Base, data: st.DataObject) -> None:
+    path = data.draw(hostile_files(sheets(_outcome_columns(base), ["CVR", "Udfald"]), base.folder))
+    seen = _rows_seen(path)
+    rejects = base.folder / "udfald.afviste.csv"
+    rejects.unlink(missing_ok=True)
+    try:
+        summary = outcomes_import.import_outcomes(
+            db=base.db, path=path, campaign_name=base.campaign_name, rejects_path=rejects
+        )
+    except PhonerError as exc:
+        assert exc.message
+        event(f"afvist: {type(exc).__name__}")
+        return
+    assert seen is not None
+    assert summary.read == seen
+    assert summary.read == summary.recorded + summary.already_recorded + summary.rejected
+    _danish([r.reason for r in summary.rejects])
+    event(f"registreret: {min(summary.recorded, 1)}")
+    _rejects_safe(summary.rejects_file)
+
+
+# --------------------------------------------------------------------------- visits import
+
+
+def _visit_columns(base: Base) -> dict[str, list[str]]:
+    cols: dict[str, list[str]] = {
+        "Booking-id": [str(i) for i in base.booking_ids] + ["0", "999999"],
+        "CVR-nr.": base.cvrs,
+        "Mødestatus": ["Afholdt", "afholdt", "Aflyst af virksomheden", "Flyttet", "Måske"],
+        "Aflysningsårsag": ["Travlhed", "Glemt", "Månen"],
+        "Note": ["god snak", "=1+1"],
+    }
+    for label in list(AGREEMENT_LABELS.values())[:4]:
+        cols[label] = ["0", "1", "2", "12", "to"]
+    return cols
+
+
+@FUZZ
+@given(data=st.data())
+def test_visits_import(base: Base, data: st.DataObject) -> None:
+    path = data.draw(
+        hostile_files(sheets(_visit_columns(base), ["Mødestatus", "Booking-id"]), base.folder)
+    )
+    seen = _rows_seen(path)
+    rejects = base.folder / "besoeg.afviste.csv"
+    rejects.unlink(missing_ok=True)
+    try:
+        with base.db.session(write=True) as s:
+            camp = s.get(Campaign, base.campaign_id)
+            assert camp is not None
+            result = visits.import_visit_results(
+                session=s, campaign=camp, path=path, actor="fuzz", rejects_path=rejects
+            )
+    except PhonerError as exc:
+        assert exc.message
+        event(f"afvist: {type(exc).__name__}")
+        return
+    assert seen is not None
+    assert seen == result.registered + result.updated + len(result.rejects)
+    _danish([r.reason for r in result.rejects])
+    event(f"registreret: {min(result.registered + result.updated, 1)}")
+    _rejects_safe(result.rejects_path)
+
+
+# --------------------------------------------------------------------------- consultants
+
+CONSULTANT_COLUMNS: dict[str, list[str]] = {
+    "Navn": ["Karen Mikkelsen", "Ærling Østergård", "=1+1"],
+    "E-mail": ["karen@fuzz.dk", "ole@ringsted.dk", "OLE@RINGSTED.DK", "bo@koege.dk", "a@b"],
+    "Jobcenter": ["Ringsted", "Jobcenter Køge", "Roskilde", "Atlantis", "Ærø"],
+    "Arbejdsdage": ["man-fre", "man, tir, tor", "1-5", "fre-man", ""],
+    "Arbejdstid": ["08:30-15:30", "8-16", "16-8", ""],
+    "Maks besøg pr. dag": ["3", "4", "21", "²"],
+    "Transporttid": ["30", "30 min", "241"],
+    "Besøgslængde": ["60", "14", "480"],
+    "Aktiv": ["ja", "nej", "", "måske"],
+}
+
+
+@FUZZ
+@given(data=st.data())
+def test_consultants_import(base: Base, data: st.DataObject) -> None:
+    path = data.draw(
+        hostile_files(sheets(CONSULTANT_COLUMNS, ["Navn", "E-mail", "Jobcenter"]), base.folder)
+    )
+    seen = _rows_seen(path)
+    try:
+        with base.db.session(write=True) as s:
+            result = consultants.import_consultants(session=s, path=path, actor="fuzz")
+    except PhonerError as exc:
+        assert exc.message
+        event(f"afvist: {type(exc).__name__}")
+        return
+    assert seen is not None
+    assert seen == result.created + result.updated + result.unchanged + len(result.rejects)
+    _danish([reason for _line, reason, _cells in result.rejects])
+    event(f"oprettet: {min(result.created + result.updated, 1)}")
+
+
+# --------------------------------------------------------------------------- regressions
+# Inputs the fuzzing found crashing the importers (fixed); kept as plain examples.
+
+
+def _csv(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_found_list_import_huge_round_and_head_count(base: Base) -> None:
+    huge = "9" * 5000
+    path = _csv(
+        base.folder,
+        "tal.csv",
+        "Firmanavn;Telefon;Runde;Antal ansatte\n"
+        f"A;33 12 34 56;{huge};5\nB;33 12 34 57;99999999999999999999;5\n"
+        f"C;33 12 34 58;1;{huge}\nD;33 12 34 59;1;99999999999\n",
+    )
+    with base.db.session(write=True) as s:
+        camp = s.get(Campaign, base.campaign_id)
+        assert camp is not None
+        summary = call_lists.import_list(session=s, campaign=camp, path=path, write_rejects=False)
+    assert (summary.imported, summary.rejected) == (2, 2)
+    assert all("runde" in r.reason for r in summary.rejects)
+
+
+def test_found_visits_import_odd_digits(base: Base) -> None:
+    path = _csv(
+        base.folder,
+        "besoeg.csv",
+        "Booking-id;Mødestatus;Fleksjob\n"
+        f"{'9' * 30};Afholdt;1\n{base.booking_ids[0]};Afholdt;²\n"
+        f"{base.booking_ids[1]};Afholdt;{'9' * 30}\n{base.booking_ids[2]};Afholdt;2\n",
+    )
+    with base.db.session(write=True) as s:
+        camp = s.get(Campaign, base.campaign_id)
+        assert camp is not None
+        result = visits.import_visit_results(session=s, campaign=camp, path=path, actor="t")
+    assert result.registered == 1 and len(result.rejects) == 3
+
+
+def test_found_consultants_import_too_long_and_odd_digits(base: Base) -> None:
+    path = _csv(
+        base.folder,
+        "konsulenter.csv",
+        "Navn;E-mail;Jobcenter;Maks besøg pr. dag\n"
+        f"{'N' * 121};a@ringsted.dk;Ringsted;3\nBo;b@ringsted.dk;Ringsted;²\n"
+        f"Bo;c@ringsted.dk;Ringsted;{'9' * 5000}\nBo;d@ringsted.dk;Ringsted;3\n",
+    )
+    with base.db.session(write=True) as s:
+        result = consultants.import_consultants(session=s, path=path)
+    assert result.created == 1 and len(result.rejects) == 3
+    _danish([reason for _line, reason, _cells in result.rejects])
