@@ -340,19 +340,39 @@ def rates_report(*, session: Session, campaign: Campaign) -> Report:
     by_round = _outcomes_by_round(session, campaign.id)
     numbers = {r.id: r.number for r in _rounds(session, campaign.id)}
     # per phoner: the phoner of each company's last call
-    # the company's last call, found through the company_id index (one seek per company)
-    last = aliased(CallAttempt)
-    last_id = (
-        sa.select(func.max(col(last.id)))
-        .where(col(last.company_id) == col(Company.id))
-        .scalar_subquery()
-    )
+    if session.get_bind().dialect.name == "sqlite":
+        # the company's last call through the company_id index: one seek per company
+        last = aliased(CallAttempt)
+        last_id = (
+            sa.select(func.max(col(last.id)))
+            .where(col(last.company_id) == col(Company.id))
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(col(CallAttempt.phoner), final_outcome(), func.count())
+            .select_from(Company)
+            .join(CallAttempt, col(CallAttempt.id) == last_id)
+            .where(col(Company.campaign_id) == campaign.id)
+        )
+    else:
+        # PostgreSQL hash-aggregates the last call of every company in one pass
+        lasts = (
+            sa.select(
+                col(CallAttempt.company_id).label("company_id"),
+                func.max(col(CallAttempt.id)).label("last_id"),
+            )
+            .where(col(CallAttempt.campaign_id) == campaign.id)
+            .group_by(col(CallAttempt.company_id))
+            .subquery()
+        )
+        query = (
+            sa.select(col(CallAttempt.phoner), final_outcome(), func.count())
+            .select_from(lasts)
+            .join(CallAttempt, col(CallAttempt.id) == lasts.c.last_id)
+            .join(Company, col(Company.id) == lasts.c.company_id)
+        )
     phoner_rows = session.execute(
-        sa.select(col(CallAttempt.phoner), final_outcome(), func.count())
-        .select_from(Company)
-        .join(CallAttempt, col(CallAttempt.id) == last_id)
-        .where(col(Company.campaign_id) == campaign.id, final_outcome().is_not(None))
-        .group_by(col(CallAttempt.phoner), final_outcome())
+        query.where(final_outcome().is_not(None)).group_by(col(CallAttempt.phoner), final_outcome())
     ).all()
     by_phoner: dict[str, dict[Outcome | None, int]] = defaultdict(dict)
     for phoner, value, n in phoner_rows:
@@ -943,19 +963,24 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
 # --------------------------------------------------------------------------- phoners
 
 
-def _utc_hour(session: Session, column: Any) -> ColumnElement[str]:
-    """SQL: the UTC hour of a timestamp as text ``YYYY-MM-DD HH`` (a cheap grouping key).
+def _utc_hour(session: Session, column: Any) -> ColumnElement[Any]:
+    """SQL: the hour of a timestamp, a cheap grouping key.
 
-    Danish time is a whole number of hours off UTC, so every UTC hour is exactly one local
-    clock hour; Python turns the few thousand hour buckets into local days.
+    SQLite: the stored UTC text cut to ``YYYY-MM-DD HH``. PostgreSQL: ``date_trunc`` to the
+    hour (in the session's time zone, which is UTC or Danish time: whole hours either way).
+    Danish time is a whole number of hours off UTC, so every bucket is exactly one local
+    clock hour; Python turns the few thousand buckets into local days.
     """
     if session.get_bind().dialect.name == "sqlite":
         return func.substr(column, 1, 13)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC)
-    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.date_trunc("hour", column)
 
 
 @lru_cache(maxsize=65536)
-def _local_day(bucket: str) -> dt.date:
+def _local_day(bucket: str | dt.datetime) -> dt.date:
+    if isinstance(bucket, dt.datetime):
+        aware = bucket if bucket.tzinfo else bucket.replace(tzinfo=dt.UTC)
+        return aware.astimezone(LOCAL_TZ).date()
     utc = dt.datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
     return utc.astimezone(LOCAL_TZ).date()
 
@@ -1007,7 +1032,7 @@ def phoners_report(*, session: Session, campaign: Campaign) -> Report:
         .where(col(CallAttempt.campaign_id) == campaign.id)
         .group_by(col(CallAttempt.phoner), hour)
     ).all():
-        d = days[(phoner, _local_day(str(bucket)))]
+        d = days[(phoner, _local_day(bucket))]
         d.calls += int(n)
         d.hours += 1
         for code, k in zip(_OUTCOME_CODES, per_outcome, strict=True):
@@ -1018,7 +1043,7 @@ def phoners_report(*, session: Session, campaign: Campaign) -> Report:
         .where(col(Booking.campaign_id) == campaign.id, _counted_booking())
         .group_by(col(Booking.booked_by), b_hour)
     ).all():
-        days[(phoner, _local_day(str(bucket)))].bookings += int(n)
+        days[(phoner, _local_day(bucket))].bookings += int(n)
     per_phoner: dict[str, _PhonerDay] = defaultdict(_PhonerDay)
     per_phoner_days: dict[str, list[tuple[dt.date, _PhonerDay]]] = defaultdict(list)
     for (phoner, local_day), d in sorted(days.items()):
