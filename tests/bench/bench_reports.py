@@ -40,6 +40,7 @@ from phoner.core.models import (
     RoundState,
     VisitResult,
 )
+from phoner.formats.report_output import write_xlsx
 from tests.bench.harness import Bench, stopwatch
 
 MUNICIPALITIES = [
@@ -251,6 +252,15 @@ def _run_on(bench: Bench, db: Database, label: str) -> None:
                 "ms",
                 target="< 1000 ms",
             )
+        with stopwatch() as elapsed:
+            leads = reports.leads_report(session=s, campaign=campaign)
+            with tempfile.TemporaryDirectory() as out:
+                write_xlsx(leads, Path(out) / "leads.xlsx")
+        bench.figure(
+            f"reports[{label}]: phoner export leads ({leads.data['total']:,} companies, xlsx)",
+            elapsed(),
+            "s",
+        )
         with stopwatch() as elapsed:
             reports.dashboard(session=s, campaign=campaign)
         bench.figure(
