@@ -466,3 +466,94 @@ def test_parallel_phoners_never_double_book(db: Database, db_url: str) -> None:
     with db.session() as s:
         booked = s.exec(select(Booking).where(Booking.consultant_id == cid)).all()
     assert len(booked) == 1
+
+
+def test_absence_url_is_read_and_unreachable_url_blocks(sqlite_db: Database) -> None:
+    import http.server
+    import threading
+
+    from phoner.core.consultants import ABSENCE_CACHE
+
+    body = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+        b"DTSTAMP:20270101T000000Z\r\nDTSTART;VALUE=DATE:20270324\r\n"
+        b"DTEND;VALUE=DATE:20270325\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/calendar")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ABSENCE_CACHE.clear()
+    try:
+        w = make_world(sqlite_db, consultants=2)
+        url = f"http://127.0.0.1:{server.server_address[1]}/fravaer.ics"
+        with sqlite_db.session(write=True) as s:
+            c0 = s.get(Consultant, w.consultant_ids[0])
+            c1 = s.get(Consultant, w.consultant_ids[1])
+            assert c0 is not None and c1 is not None
+            c0.absence_source = url
+            c1.absence_source = "http://127.0.0.1:9/ingen.ics"  # nothing listens here
+            s.add_all([c0, c1])
+        with sqlite_db.session() as s:
+            slots = bk.find_slots(session=s, company_id=w.company_id, now=NOW, limit=20)
+        assert slots and all(x.consultant_id == w.consultant_ids[0] for x in slots)
+        assert slots[0].day == dt.date(2027, 3, 30)  # absent all of Wednesday 24 March
+        with pytest.raises(BookingRefused) as info:
+            bk.book_visit(
+                db=sqlite_db,
+                company_id=w.company_id,
+                consultant_id=w.consultant_ids[1],
+                start=at("2027-03-30", "09:00"),
+                booked_by="t",
+                now=NOW,
+            )
+        assert info.value.rule == Rule.ABSENCE and "kan ikke læses" in str(info.value)
+    finally:
+        server.shutdown()
+        ABSENCE_CACHE.clear()
+
+
+def test_feed_status_seen_and_unseen(db: Database) -> None:
+    w = make_world(db, consultants=1)
+    cid = w.consultant_ids[0]
+    with db.session() as s:
+        rows = {r.consultant.id: r for r in bk.feed_status(session=s, now=NOW)}
+    assert rows[cid].last_fetch is None and rows[cid].needs_chasing and rows[cid].unseen == 0
+    bk.book_visit(
+        db=db,
+        company_id=w.company_id,
+        consultant_id=cid,
+        start=at("2027-03-30", "09:00"),
+        booked_by="t",
+        now=NOW,
+    )
+    with db.session(write=True) as s:
+        c = s.get(Consultant, cid)
+        assert c is not None
+        c.last_feed_fetch_at = NOW + dt.timedelta(minutes=10)
+        s.add(c)
+    with db.session() as s:
+        st = {r.consultant.id: r for r in bk.feed_status(session=s, now=NOW)}[cid]
+    assert (st.upcoming, st.unseen, st.needs_chasing) == (1, 0, False)
+    b2 = bk.book_visit(
+        db=db,
+        company_id=w.other_company_id,
+        consultant_id=cid,
+        start=at("2027-03-31", "09:00"),
+        booked_by="t",
+        now=NOW + dt.timedelta(minutes=20),
+    )
+    with db.session() as s:
+        st = {r.consultant.id: r for r in bk.feed_status(session=s, now=NOW)}[cid]
+    assert (st.upcoming, st.unseen, st.next_unseen) == (2, 1, b2.start)
+    assert st.needs_chasing
