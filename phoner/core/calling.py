@@ -35,6 +35,7 @@ Queue rules for the next state after an outcome (documented in docs/call-scripts
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,12 +45,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, followups
 from phoner.core.call_lists import callable_clause
 from phoner.core.db import Database
-from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.errors import Conflict, DatabaseError, InvalidInput, NotFound
 from phoner.core.models import (
     AuditLog,
     Booking,
@@ -310,9 +312,7 @@ def claim_next(
     ignore_hours: bool = False,
 ) -> Claim | None:
     """Give the next company to ``phoner`` (None: nothing to call now, or outside hours)."""
-    phoner = phoner.strip()
-    if not phoner:
-        raise InvalidInput("Skriv dit navn, før du henter en virksomhed.")
+    phoner = _check_phoner(phoner)
     moment = _now(now)
     for _ in range(_CLAIM_ROUNDS):
         with db.session(write=True) as session:
@@ -370,6 +370,15 @@ def renew_lease(
         if _rowcount(result) != 1:
             raise _lost_lease(company.name)
     return expires
+
+
+def _check_phoner(phoner: str) -> str:
+    phoner = phoner.strip()
+    if not phoner:
+        raise InvalidInput("Skriv dit navn, før du henter en virksomhed.")
+    if len(phoner) > 120:
+        raise InvalidInput("Navnet er for langt (højst 120 tegn).")
+    return phoner
 
 
 def _lost_lease(name: str) -> Conflict:
@@ -453,6 +462,7 @@ def record_outcome(
     source: str = "tui",
 ) -> CallAttempt:
     """Record one call in one transaction (see the module docstring for the rules)."""
+    phoner = _check_phoner(phoner)
     moment = _now(now)
     note = (note or "").strip() or None
     if outcome == Outcome.RING_TILBAGE:
@@ -464,32 +474,47 @@ def record_outcome(
             raise ValueError("callback_at must be timezone-aware")
     elif callback_at is not None:
         callback_at = None  # only ring_tilbage books a callback
-    with db.session(write=True) as session:
-        stmt = select(Company).where(col(Company.id) == company_id)
-        if not db.is_sqlite:
-            stmt = stmt.with_for_update()
-        company = session.exec(stmt).first()
-        if company is None:
-            raise NotFound(f"Virksomheden med id {company_id} findes ikke.")
-        if company.lease_token != lease_token:
-            raise _lost_lease(company.name)
-        campaign = _get_campaign(session, company.campaign_id)
-        attempt = apply_outcome(
-            session=session,
-            company=company,
-            campaign=campaign,
-            phoner=phoner,
-            outcome=outcome,
-            answers=answers,
-            needs=needs,
-            note=note,
-            callback_at=callback_at,
-            started_at=started_at,
-            ended_at=moment,
-            source=source,
-        )
-        if _before_commit is not None:
-            _before_commit(session)
+    try:
+        json.dumps([answers, needs])
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            "Svarene eller behovene indeholder en værdi, der ikke kan gemmes; intet er gemt.",
+            hint="Ret feltet (tekst, tal eller valg) og prøv igen.",
+        ) from exc
+    try:
+        with db.session(write=True) as session:
+            stmt = select(Company).where(col(Company.id) == company_id)
+            if not db.is_sqlite:
+                stmt = stmt.with_for_update()
+            company = session.exec(stmt).first()
+            if company is None:
+                raise NotFound(f"Virksomheden med id {company_id} findes ikke.")
+            if company.lease_token != lease_token:
+                raise _lost_lease(company.name)
+            campaign = _get_campaign(session, company.campaign_id)
+            attempt = apply_outcome(
+                session=session,
+                company=company,
+                campaign=campaign,
+                phoner=phoner,
+                outcome=outcome,
+                answers=answers,
+                needs=needs,
+                note=note,
+                callback_at=callback_at,
+                started_at=started_at,
+                ended_at=moment,
+                source=source,
+            )
+            if _before_commit is not None:
+                _before_commit(session)
+    except SQLAlchemyError as exc:
+        # translated driver errors (locked, read-only, disk full) arrive as DatabaseError;
+        # anything else the database refuses must not reach the phoner as a traceback
+        raise DatabaseError(
+            "Udfaldet blev ikke gemt: databasen afviste det. Intet er gemt halvt.",
+            hint="Prøv igen. Virksomheden er stadig din; sker det igen, så kontakt koordinatoren.",
+        ) from exc
     return attempt
 
 

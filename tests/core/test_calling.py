@@ -568,3 +568,29 @@ def test_company_card_and_stats(db: Database) -> None:
             session=session, campaign_id=s.campaign_id, phoner="Anne", day=dt.date(2026, 11, 24)
         )
         assert other_day.calls_today == 0 and other_day.left_in_round == 2
+
+
+def test_any_database_refusal_is_a_danish_error_and_nothing_is_written(
+    db: Database, setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from phoner.core.errors import DatabaseError
+
+    c = claim(db, setup, "a")
+
+    def refuse(session: Session) -> None:
+        session.flush()
+        raise sa.exc.IntegrityError("INSERT ...", {}, Exception("constraint failed"))
+
+    monkeypatch.setattr(calling, "_before_commit", refuse)
+    with pytest.raises(DatabaseError, match="Udfaldet blev ikke gemt"):
+        record(db, c, "a", Outcome.HAR_KONTAKT)
+    monkeypatch.setattr(calling, "_before_commit", None)
+    with pytest.raises(InvalidInput, match="ikke kan gemmes"):
+        record(db, c, "a", Outcome.HAR_KONTAKT, needs={"hvornaar": object()})
+    assert count(db, CallAttempt) == 0
+    row = company(db, c.company_id)
+    assert row.call_state == CallState.NEW and row.lease_token == c.lease_token
+    with pytest.raises(InvalidInput, match="for langt"):
+        record(db, c, "x" * 121, Outcome.HAR_KONTAKT)
