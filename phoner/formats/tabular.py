@@ -403,7 +403,7 @@ def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
     header_line = 1
     rows: list[Row] = []
     for i, raw in enumerate(values):
-        cells = [_clean(cell_text(v)) for v in raw]
+        cells = _clean_all([v if v.__class__ is str else cell_text(v) for v in raw])
         if not any(cells):
             continue
         if headers is None:
