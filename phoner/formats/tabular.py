@@ -16,7 +16,8 @@ Reading
   sheet, or ``sheet=`` by name. Cells become clean strings: ``12345678.0`` ->
   ``"12345678"``, ``3.5`` -> ``"3.5"``, dates -> ``"2026-01-31"``, datetimes ->
   ``"2026-01-31 14:05"``, booleans -> ``"Ja"`` / ``"Nej"``.
-- The header is the first non-empty line. ``Table.rows`` holds every following non-empty
+- The header is the first non-empty line (after a one-cell title or ``sep=;`` line, which
+  is skipped when a line with several cells follows). ``Table.rows`` holds every following non-empty
   line as a :class:`Row`: ``row.line`` is the line number in the file as the user sees it
   (header = line 1 in a normal file; the spreadsheet row number for Excel; the first line
   of a record for a CSV record spanning several lines) and ``row.cells`` the cell strings,
@@ -307,13 +308,37 @@ def _count_outside_quotes(line: str, ch: str) -> int:
 
 
 def _detect_delimiter(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
     if not lines:
         return ";"
-    header = lines[0]
-    counts = {d: _count_outside_quotes(header, d) for d in _DELIMITERS}
+    sep = re.fullmatch(r"\s*sep=(.)\s*", lines[0])  # Excel's "sep=;" hint line
+    if sep is not None:
+        return sep.group(1)
+    # The header may follow a title line: take each delimiter's best line.
+    counts = {d: max(_count_outside_quotes(ln, d) for ln in lines[:10]) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first on a tie
     return best if counts[best] > 0 else ";"
+
+
+def _split_header(lines: list[tuple[int, list[str]]]) -> tuple[int, list[str], list[Row]]:
+    """(header line, headers, rows) from the non-empty lines of a file.
+
+    The header is the first non-empty line, unless that line has a single filled cell
+    (a title such as "Virksomhedsliste januar 2026", or Excel's "sep=;") and one of the
+    next lines has several: then the lines before that one are a preamble and skipped.
+    """
+    start = 0
+    if sum(1 for c in lines[0][1] if c) < 2:
+        for k in range(1, min(len(lines), 10)):
+            if sum(1 for c in lines[k][1] if c) >= 2:
+                start = k
+                break
+    header_line, headers = lines[start]
+    headers = list(headers)
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    return header_line, headers, [_fit(line, cells, width) for line, cells in lines[start + 1 :]]
 
 
 def _read_csv(path: Path, data: bytes) -> Table:
@@ -325,28 +350,23 @@ def _read_csv(path: Path, data: bytes) -> Table:
         )
     delimiter = _detect_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    headers: list[str] | None = None
-    header_line = 1
-    rows: list[Row] = []
+    lines: list[tuple[int, list[str]]] = []
     previous_end = 0
     try:
         for record in reader:
             start = previous_end + 1
             previous_end = reader.line_num
             cells = _clean_all(record)
-            if not any(cells):
-                continue
-            if headers is None:
-                headers, header_line = cells, start
-                continue
-            rows.append(_fit(start, cells, len(headers)))
+            if any(cells):
+                lines.append((start, cells))
     except csv.Error as exc:
         raise InvalidInput(
             f"{path}, linje {reader.line_num}: filen kan ikke læses som CSV ({exc}).",
             hint="Tjek anførselstegnene på den linje, eller gem filen igen fra Excel.",
         ) from exc
-    if headers is None:
+    if not lines:
         raise InvalidInput(f"Filen {path} er tom.", hint="Gem listen igen fra Excel og prøv igen.")
+    header_line, headers, rows = _split_header(lines)
     return Table(
         path=path,
         headers=headers,
@@ -399,24 +419,17 @@ def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
             f"{path}, ark {sheet_name!r}: arket kan ikke læses ({exc}).",
             hint="Åbn filen i Excel eller LibreOffice og gem den igen som .xlsx.",
         ) from exc
-    headers: list[str] | None = None
-    header_line = 1
-    rows: list[Row] = []
+    lines: list[tuple[int, list[str]]] = []
     for i, raw in enumerate(values):
         cells = _clean_all([v if v.__class__ is str else cell_text(v) for v in raw])
-        if not any(cells):
-            continue
-        if headers is None:
-            while cells and not cells[-1]:
-                cells.pop()
-            headers, header_line = cells, i + 1
-            continue
-        rows.append(_fit(i + 1, cells, len(headers)))
-    if headers is None:
+        if any(cells):
+            lines.append((i + 1, cells))
+    if not lines:
         raise InvalidInput(
             f"{path}, ark {sheet_name!r}: arket er tomt.",
             hint="Vælg det rigtige ark med --sheet, eller gem listen igen fra Excel.",
         )
+    header_line, headers, rows = _split_header(lines)
     return Table(
         path=path,
         headers=headers,

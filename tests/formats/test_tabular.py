@@ -206,3 +206,29 @@ def test_xlsx_has_frozen_header_filter_widths_dropdown_and_text_cells(tmp_path: 
     assert str(dvs[0].sqref) == "C2:C3"
     table = read_table(path)
     assert table.rows[1].cells == ["2", "=cmd()", "Fjern"]
+
+
+def test_title_and_sep_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text(
+        "sep=,\nVirksomhedsliste; januar 2026\n\nNavn,Telefon,\nA,33 12 34 56,\n",
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert table.delimiter == ","
+    assert (table.header_line, table.headers) == (4, ["Navn", "Telefon"])
+    assert [(r.line, r.cells, r.surplus) for r in table.rows] == [(5, ["A", "33 12 34 56"], [])]
+    xlsx = tmp_path / "liste.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Eksport fra CVR"])
+    ws.append(["Navn", "CVR"])
+    ws.append(["B", 12345674])
+    wb.save(xlsx)
+    table = read_table(xlsx)
+    assert (table.header_line, table.headers) == (2, ["Navn", "CVR"])
+    assert [(r.line, r.cells) for r in table.rows] == [(3, ["B", "12345674"])]
+    one_column = tmp_path / "kendte.csv"
+    one_column.write_text("CVR\n12345674\n", encoding="utf-8")
+    assert read_table(one_column).headers == ["CVR"]
