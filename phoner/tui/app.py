@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import inspect
 import os
 import tempfile
 import traceback
@@ -25,7 +26,7 @@ from phoner.config import Settings
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
 from phoner.core.models import utcnow
-from phoner.tui import i18n
+from phoner.tui import data, i18n
 from phoner.tui.data import Prefs
 from phoner.tui.i18n import LOCAL_TZ, t
 from phoner.tui.screens.base import translate_bindings
@@ -135,9 +136,9 @@ class PhonerApp(App[None]):
                 found.append((t(title_key), cls))
         return found
 
-    def open_extra(self, cls: type[Screen[Any]]) -> None:
+    def open_extra(self, cls: type[Screen[Any]], **extra: Any) -> None:
         try:
-            screen = _build_screen(cls, self)
+            screen = _build_screen(cls, self, **extra)
         except PhonerError as exc:
             self.show_error(exc)
             return
@@ -153,13 +154,41 @@ class PhonerApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, cls in self.extra_screens():
+            if "jobcenter_id" in _required_params(cls):
+                # one entry per jobcenter of the campaign (clearing is per jobcenter)
+                for jc_id, jc_name in self._campaign_jobcenters():
+                    label = f"{title}: {jc_name}"
+                    yield SystemCommand(
+                        label,
+                        label,
+                        lambda cls=cls, jc_id=jc_id: self.open_extra(cls, jobcenter_id=jc_id),
+                    )
+                continue
             yield SystemCommand(title, title, lambda cls=cls: self.open_extra(cls))
 
+    def _campaign_jobcenters(self) -> list[tuple[int, str]]:
+        if self.campaign_id is None:
+            return []
+        try:
+            with self.db.session() as session:
+                return data.campaign_jobcenters(session, self.campaign_id)
+        except PhonerError:
+            return []
 
-def _build_screen(cls: type[Screen[Any]], app: PhonerApp) -> Screen[Any]:
+
+def _required_params(cls: type[Screen[Any]]) -> set[str]:
+    params = inspect.signature(cls.__init__).parameters.values()
+    return {
+        p.name
+        for p in params
+        if p.default is inspect.Parameter.empty
+        and p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        and p.name != "self"
+    }
+
+
+def _build_screen(cls: type[Screen[Any]], app: PhonerApp, **extra: Any) -> Screen[Any]:
     """Instantiate another feature's screen with the arguments it asks for."""
-    import inspect
-
     params = inspect.signature(cls.__init__).parameters
     available: dict[str, Any] = {
         "db": app.db,
@@ -172,6 +201,7 @@ def _build_screen(cls: type[Screen[Any]], app: PhonerApp) -> Screen[Any]:
         "clock": app.clock,
         "today": lambda: app.now().astimezone(LOCAL_TZ).date(),
     }
+    available.update(extra)
     kwargs = {k: v for k, v in available.items() if k in params}
     return cls(**kwargs)
 

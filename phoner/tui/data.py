@@ -15,7 +15,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from phoner.core import campaigns
-from phoner.core.models import CallAttempt, CallState, Campaign, Company, Round, RoundState
+from phoner.core.models import (
+    CallAttempt,
+    CallState,
+    Campaign,
+    CampaignJobcenter,
+    Company,
+    Jobcenter,
+    Round,
+    RoundState,
+)
 from phoner.core.phones import format_phone
 
 #: At most this many rows in a call-list table (a 100,000-company list stays responsive;
@@ -126,6 +135,17 @@ def known_phoners(session: Session, *, limit: int = 20) -> list[str]:
         .limit(limit)
     ).all()
     return [name for name, _ in rows if name]
+
+
+def campaign_jobcenters(session: Session, campaign_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the jobcenters taking part in a campaign, by name."""
+    rows = session.exec(
+        select(Jobcenter.id, Jobcenter.name)
+        .join(CampaignJobcenter, col(CampaignJobcenter.jobcenter_id) == Jobcenter.id)
+        .where(CampaignJobcenter.campaign_id == campaign_id)
+        .order_by(col(Jobcenter.name))
+    ).all()
+    return [(int(i), str(n)) for i, n in rows if i is not None]
 
 
 def campaign_by_id(session: Session, campaign_id: int) -> Campaign | None:

@@ -239,3 +239,18 @@ async def test_empty_database_says_how_to_start(
         await settle(pilot)
         assert type(app.screen).__name__ == "StartScreen"
         assert "phoner campaign create" in str(app.screen.query_one("#list-title").render())
+
+
+async def test_command_palette_offers_clearing_per_jobcenter(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Overblik" in commands and "Opfølgning" in commands
+        clearing = commands["Clearing: Jobcenter Køge"]
+        clearing.callback()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ClearingScreen"
+        assert app.screen.jobcenter_id is not None  # type: ignore[attr-defined]
