@@ -314,10 +314,13 @@ def _detect_delimiter(text: str) -> str:
     sep = re.fullmatch(r"\s*sep=(.)\s*", lines[0])  # Excel's "sep=;" hint line
     if sep is not None:
         return sep.group(1)
-    # The header may follow a title line: take each delimiter's best line.
-    counts = {d: max(_count_outside_quotes(ln, d) for ln in lines[:10]) for d in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first on a tie
-    return best if counts[best] > 0 else ";"
+    # The header decides: the first line with any delimiter (a title line may come first).
+    for line in lines[:10]:
+        counts = {d: _count_outside_quotes(line, d) for d in _DELIMITERS}
+        best = max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first on a tie
+        if counts[best] > 0:
+            return best
+    return ";"
 
 
 def _split_header(lines: list[tuple[int, list[str]]]) -> tuple[int, list[str], list[Row]]:
