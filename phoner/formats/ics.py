@@ -50,6 +50,19 @@ def _utc(ts: dt.datetime) -> dt.datetime:
     return ts.astimezone(dt.UTC).replace(microsecond=0)
 
 
+# control characters (RFC 5545 TEXT allows none but tab), and U+FEFF: invisible, and
+# parsers take it for a byte-order mark and drop it or worse
+_CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {127: None, 0xFEFF: None}
+
+
+def _text(value: str, *, multiline: bool = True) -> str:
+    """TEXT as RFC 5545 allows it: no control characters but tab and line breaks (which
+    icalendar escapes); the calendar's name and description on one line (icalendar does
+    not escape line breaks in them, and a consultant's name could carry one)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+    return value if multiline else " ".join(value.split("\n"))
+
+
 def build_calendar(*, name: str, events: Iterable[FeedEvent], description: str = "") -> bytes:
     """The bytes of a complete VCALENDAR with ``events`` (a valid calendar when empty).
 
@@ -67,31 +80,40 @@ def _build(name: str, events: tuple[FeedEvent, ...], description: str) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    cal.add("name", name)
+    cal.add("x-wr-calname", _text(name, multiline=False))
+    cal.add("name", _text(name, multiline=False))
     if description:
-        cal.add("x-wr-caldesc", description)
+        cal.add("x-wr-caldesc", _text(description, multiline=False))
     cal.add("x-wr-timezone", "Europe/Copenhagen")  # display hint only; times are UTC
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-    for ev in events:
-        vevent = icalendar.Event()
-        vevent.add("uid", ev.uid)
-        vevent.add("dtstamp", _utc(ev.last_modified))
-        vevent.add("created", _utc(ev.created))
-        vevent.add("last-modified", _utc(ev.last_modified))
-        vevent.add("sequence", ev.sequence)
-        vevent.add("dtstart", _utc(ev.start))
-        vevent.add("dtend", _utc(ev.end))
-        vevent.add("summary", ev.summary)
-        if ev.location:
-            vevent.add("location", ev.location)
-        if ev.description:
-            vevent.add("description", ev.description)
-        vevent.add("status", "CONFIRMED")
-        vevent.add("transp", "OPAQUE")
-        cal.add_component(vevent)
-    return bytes(cal.to_ical())
+    head = bytes(cal.to_ical())
+    assert head.endswith(_END)
+    return head[: -len(_END)] + b"".join(_event(ev) for ev in events) + _END
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+@lru_cache(maxsize=65_536)
+def _event(ev: FeedEvent) -> bytes:
+    """One VEVENT's bytes, memoised: after a change only the changed visit is serialised."""
+    vevent = icalendar.Event()
+    vevent.add("uid", ev.uid)
+    vevent.add("dtstamp", _utc(ev.last_modified))
+    vevent.add("created", _utc(ev.created))
+    vevent.add("last-modified", _utc(ev.last_modified))
+    vevent.add("sequence", ev.sequence)
+    vevent.add("dtstart", _utc(ev.start))
+    vevent.add("dtend", _utc(ev.end))
+    vevent.add("summary", _text(ev.summary))
+    if ev.location:
+        vevent.add("location", _text(ev.location))
+    if ev.description:
+        vevent.add("description", _text(ev.description))
+    vevent.add("status", "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    return bytes(vevent.to_ical())
 
 
 # --------------------------------------------------------------------------- free/busy
