@@ -122,7 +122,7 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "address": ["Adresse", "Vejadresse", "Address", "Street"],
     "postcode": ["Postnr.", "Postnummer", "Post nr", "Zip", "Postal code", "Postcode"],
     "city": ["By", "Postdistrikt", "City", "Town"],
-    "municipality": ["Kommune", "Kommunenavn", "Municipality"],
+    "municipality": ["Kommune", "Kommunenavn", "Jobcenter", "Municipality"],
     "industry": ["Branche", "Branchetekst", "Branchebetegnelse", "Industry"],
     "industry_code": ["Branchekode", "Branchenr", "DB07", "Industry code", "NACE"],
     "employees": [
