@@ -55,12 +55,28 @@ def _utc(ts: dt.datetime) -> dt.datetime:
 _CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {127: None, 0xFEFF: None}
 
 
-def _text(value: str, *, multiline: bool = True) -> str:
+class _Text(icalendar.vText):
+    """TEXT escaped exactly as RFC 5545 (3.3.11) says: backslash first, then ``;``, ``,``
+    and line breaks.
+
+    icalendar's own escaping first turns a literal backslash + "N" into a line break, so
+    a note such as "C:\\Nye filer" came out as two lines. Folding and CRLF stay
+    icalendar's job.
+    """
+
+    def to_ical(self) -> bytes:
+        text = str(self)
+        for raw, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+            text = text.replace(raw, escaped)
+        return text.encode("utf-8")
+
+
+def _text(value: str, *, multiline: bool = True) -> _Text:
     """TEXT as RFC 5545 allows it: no control characters but tab and line breaks (which
-    icalendar escapes); the calendar's name and description on one line (icalendar does
-    not escape line breaks in them, and a consultant's name could carry one)."""
+    are escaped); the calendar's name and description on one line (a consultant's name
+    could carry a line break from an import)."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
-    return value if multiline else " ".join(value.split("\n"))
+    return _Text(value if multiline else " ".join(value.split("\n")))
 
 
 def build_calendar(*, name: str, events: Iterable[FeedEvent], description: str = "") -> bytes:

@@ -206,3 +206,24 @@ def test_read_busy_is_free_busy_only() -> None:
         (dt.datetime(2027, 3, d, 8, tzinfo=dt.UTC), dt.datetime(2027, 3, d, 10, tzinfo=dt.UTC))
         for d in (1, 8, 15)
     ] + [(dt.datetime(2027, 4, 2, 8, tzinfo=dt.UTC), dt.datetime(2027, 4, 2, 9, tzinfo=dt.UTC))]
+
+
+def test_backslash_n_in_text_is_not_a_line_break() -> None:
+    """icalendar alone would write a literal backslash + N as a line break."""
+    text = "Drev C:\\Nye filer; se \\n og \\\\ her,\nny linje"
+    t0 = dt.datetime(2027, 3, 24, 8, tzinfo=dt.UTC)
+    ev = FeedEvent(
+        uid="u@phoner",
+        start=t0,
+        end=t0 + dt.timedelta(hours=1),
+        summary=text,
+        location=text,
+        description=text,
+        sequence=0,
+        created=t0,
+        last_modified=t0,
+    )
+    body = build_calendar(name="Kalender", events=[ev])
+    parsed = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
+    assert str(parsed["SUMMARY"]) == str(parsed["DESCRIPTION"]) == text
+    assert vobject.readOne(body.decode()).vevent.location.value == text
