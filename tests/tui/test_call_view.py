@@ -282,6 +282,8 @@ async def test_undo_brings_the_company_back_with_its_answers(
         second = screen.claim
         assert second is not None and second.company_id != first.company_id
         assert len(attempts(demo_db)) == 1
+        subtitle = str(screen.query_one(ScriptPanel).border_subtitle)
+        assert subtitle.startswith("Sidst: Optaget ·") and "(u fortryder)" in subtitle
         await pilot.press("u")
         await settle(pilot)
         assert screen.claim is not None and screen.claim.company_id == first.company_id
@@ -289,6 +291,7 @@ async def test_undo_brings_the_company_back_with_its_answers(
         assert form.values()["jobtype"] == "Pedel"
         assert form.note() == "Ring efter kl. 12"
         assert "Fortrudt" in screen.messages[-1]
+        assert not screen.query_one(ScriptPanel).border_subtitle
     assert attempts(demo_db) == []
     assert company(demo_db, first.company_id).call_state == CallState.NEW
     assert company(demo_db, first.company_id).lease_holder == "Anne"

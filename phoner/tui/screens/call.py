@@ -199,7 +199,10 @@ class CallScreen(PhonerScreen):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        self.query_one(ScriptPanel).show(None, message=t("call.loading"))
+        self.query_one(CompanyCardView).border_title = t("card.title")
+        panel = self.query_one(ScriptPanel)
+        panel.border_title = t("script.title")
+        panel.show(None, message=t("call.loading"))
         self._prepare()
 
     # ------------------------------------------------------------------ workers
@@ -354,6 +357,7 @@ class CallScreen(PhonerScreen):
         self.round_label = message.round_label
         form = NeedsForm(message.script.needs_fields, id="needs-form")
         form.display = False
+        form.border_title = t("needs.title")
         await self.query_one("#needs-form").remove()
         await self.query_one("#right", ContentSwitcher).mount(form)
         self.phoner_app.sub_title = message.campaign
@@ -376,7 +380,7 @@ class CallScreen(PhonerScreen):
                 left=view.stats.left_in_round,
             )
         if view.saved is not None:
-            self.saved = view.saved
+            self._set_saved(view.saved)
             self._say(
                 t(
                     "call.saved",
@@ -385,7 +389,7 @@ class CallScreen(PhonerScreen):
                 )
             )
         if view.restored is not None:
-            self.saved = None
+            self._set_saved(None)
             self._say(t("call.undone", company=view.restored.company))
         self._show_company(view.restored)
 
@@ -393,7 +397,7 @@ class CallScreen(PhonerScreen):
         self.lease_expires_at = message.expires_at
 
     def on_call_screen_recorded_for_visit(self, message: RecordedForVisit) -> None:
-        self.saved = message.saved
+        self._set_saved(message.saved)
         self.claim = None  # the outcome is saved; the lease is gone
         self._say(
             t(
@@ -421,6 +425,16 @@ class CallScreen(PhonerScreen):
         self.app.push_screen(screen, done)
 
     # ------------------------------------------------------------------ showing
+
+    def _set_saved(self, saved: Saved | None) -> None:
+        """Remember the last outcome for undo, and keep it in view under the script."""
+        self.saved = saved
+        panel = self.query_one(ScriptPanel)
+        panel.border_subtitle = (
+            t("call.last_saved", outcome=outcome_label(saved.outcome), company=saved.company)
+            if saved is not None
+            else ""
+        )
 
     def _say(self, text: str) -> None:
         self.messages.append(text)
