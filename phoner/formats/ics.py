@@ -71,12 +71,17 @@ class _Text(icalendar.vText):
         return text.encode("utf-8")
 
 
-def _text(value: str, *, multiline: bool = True) -> _Text:
-    """TEXT as RFC 5545 allows it: no control characters but tab and line breaks (which
-    are escaped); the calendar's name and description on one line (a consultant's name
-    could carry a line break from an import)."""
+def _text(value: str) -> _Text:
+    """Event TEXT as RFC 5545 allows it: no control characters but tab and line breaks
+    (which are escaped)."""
+    return _Text(value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL))
+
+
+def _line(value: str) -> str:
+    """Calendar-level names on one line, without control characters. Left to icalendar's
+    default handling, which is how clients read the X-WR-* properties back."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
-    return _Text(value if multiline else " ".join(value.split("\n")))
+    return " ".join(value.split("\n"))
 
 
 def build_calendar(*, name: str, events: Iterable[FeedEvent], description: str = "") -> bytes:
@@ -96,10 +101,10 @@ def _build(name: str, events: tuple[FeedEvent, ...], description: str) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _text(name, multiline=False))
-    cal.add("name", _text(name, multiline=False))
+    cal.add("x-wr-calname", _line(name))
+    cal.add("name", _line(name))
     if description:
-        cal.add("x-wr-caldesc", _text(description, multiline=False))
+        cal.add("x-wr-caldesc", _line(description))
     cal.add("x-wr-timezone", "Europe/Copenhagen")  # display hint only; times are UTC
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
