@@ -361,6 +361,8 @@ class Company(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_company_campaign_cvr", "campaign_id", "cvr"),
         sa.Index("ix_company_queue", "campaign_id", "call_state", "next_call_at"),
+        # new companies in list order without sorting the whole list (calling.claim_next)
+        sa.Index("ix_company_new", "campaign_id", "call_state", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:17:31.285613
+Create Date: 2026-11-23 18:18:26.984209
 """
 
 from collections.abc import Sequence
@@ -196,6 +196,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_company_campaign_cvr', ['campaign_id', 'cvr'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_jobcenter_id'), ['jobcenter_id'], unique=False)
+        batch_op.create_index('ix_company_new', ['campaign_id', 'call_state', 'id'], unique=False)
         batch_op.create_index('ix_company_queue', ['campaign_id', 'call_state', 'next_call_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_round_id'), ['round_id'], unique=False)
 
@@ -364,6 +365,7 @@ def downgrade() -> None:
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_company_round_id'))
         batch_op.drop_index('ix_company_queue')
+        batch_op.drop_index('ix_company_new')
         batch_op.drop_index(batch_op.f('ix_company_jobcenter_id'))
         batch_op.drop_index(batch_op.f('ix_company_campaign_id'))
         batch_op.drop_index('ix_company_campaign_cvr')
