@@ -93,3 +93,25 @@ def test_dashboard_snapshot(snap_compare, sqlite_db: Database) -> None:  # type:
         await pilot.pause()
 
     assert snap_compare(DashApp(sqlite_db, cid), terminal_size=(120, 45), run_before=settle)
+
+
+async def test_screens_open_from_the_phoner_app(make_app) -> None:  # type: ignore[no-untyped-def]
+    """The start screen's F2/F3/F4 open the dashboard, follow-ups and visits."""
+    from phoner.tui.screens.followups import FollowUpsScreen
+    from phoner.tui.screens.visits import VisitsScreen
+    from tests.tui.conftest import settle
+
+    app = make_app()
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        for key, cls in (("f2", DashboardScreen), ("f3", FollowUpsScreen), ("f4", VisitsScreen)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, cls), key
+            await pilot.press("escape")
+            await settle(pilot)
+            assert not isinstance(app.screen, cls)
+        await pilot.press("f2")
+        await settle(pilot)
+        title = str(app.screen.query_one("#dash-title", Static).render())
+        assert "240 virksomheder, 0 ringet til" in title
