@@ -29,10 +29,12 @@ is never copied into automatic entries: the entry says the field changed
 (``"[personoplysning]"``) but not to what, so the audit log, which is kept longer than the
 personal data, never needs anonymising for them.
 
-Limits: the events see changes made through the ORM unit of work (``session.add``,
-attribute changes, ``session.delete``). Bulk Core statements (``session.execute(update(
-...))``) are not seen; phoner uses them only for leases (not audited) and for GDPR
-anonymisation (which records its own entry).
+Bulk statements through a session (``session.execute(update(Booking)...)``, as GDPR
+anonymisation uses) bypass the unit of work; they get one entry per statement with the
+columns set, their new values and the number of rows. A lease taken on a company is such
+a statement, but touches no audited field, so it leaves no entry; nor does blanking only
+personal fields (GDPR anonymisation, which records its own entry). Only SQL sent past
+the ORM session (a raw connection) is not seen.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from phoner.core.models import (
@@ -127,6 +129,7 @@ class _Change:
     old: dict[str, Any] | None
     new: dict[str, Any] | None
     parent: tuple[str, int] | None = None  # an explicit entry for this covers the change
+    reason: str | None = None
 
 
 def _current_tx(session: OrmSession) -> SessionTransaction | None:
@@ -249,7 +252,61 @@ def _after_flush(session: OrmSession, _ctx: Any) -> None:
         )
 
 
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bulk_statement(state: ORMExecuteState) -> Any:
+    """``session.execute(update(Booking)...)`` / ``delete(...)`` bypass the unit of work;
+    they get one entry per statement: which columns, set to what, on how many rows."""
+    if not (state.is_update or state.is_delete):
+        return None
+    mapper = state.bind_mapper
+    model = mapper.class_ if mapper is not None else None
+    if model not in AUDITED:
+        return None
+    values: dict[str, Any] = {}
+    if state.is_update:
+        raw = getattr(state.statement, "_values", None) or {}
+        values = {str(getattr(k, "key", k)): v for k, v in raw.items()}
+        watched = AUDITED[model]
+        if watched is not None:
+            values = {k: v for k, v in values.items() if k in watched}
+        # blanking personal data only is GDPR anonymisation (gdpr.purge records it)
+        if not values or set(values) <= _personal_keys():
+            return None  # e.g. a lease taken on a company: not an audited field
+    elif model not in _WHOLE_ROW:
+        return None
+    result = state.invoke_statement()
+    rows = getattr(result, "rowcount", None)
+    new = {k: _plain(k, _literal(v)) for k, v in values.items()} or None
+    change = _Change(
+        "bulk_update" if state.is_update else "bulk_delete",
+        str(model.__tablename__),
+        None,
+        None,
+        None,
+        new,
+        reason=(
+            f"{rows} {'række' if rows == 1 else 'rækker'}"
+            if isinstance(rows, int) and rows >= 0
+            else None
+        ),
+    )
+    _pending(state.session).append((_current_tx(state.session), change))
+    return result
+
+
+def _literal(value: Any) -> Any:
+    """A bound value as itself; an SQL expression (``attempts + 1``) as its SQL text."""
+    if isinstance(value, sa.BindParameter):
+        value = value.effective_value
+    plain = value is None or isinstance(
+        value, str | int | float | bool | dict | list | enum.Enum | dt.date | dt.time
+    )
+    return value if plain else str(value)
+
+
 def _campaign_of(session: OrmSession, obj: Any) -> int | None:
+    if obj is None:
+        return None
     with session.no_autoflush:
         if isinstance(obj, Agreement):
             obj = session.get(VisitResult, obj.visit_result_id)
@@ -288,7 +345,7 @@ def _before_commit(session: OrmSession) -> None:
                 campaign_id=_campaign_of(session, change.obj),
                 old=change.old,
                 new=change.new,
-                reason="automatisk registreret",
+                reason="automatisk registreret" + (f" ({change.reason})" if change.reason else ""),
             )
         )
     session.add_all(entries)

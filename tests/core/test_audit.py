@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event, update
 from sqlmodel import col, select
 
 from phoner.core import audit, booking, call_lists, calling, visits
@@ -29,6 +29,7 @@ from phoner.core.models import (
     MeetingStatus,
     Outcome,
     VisitResult,
+    utcnow,
 )
 from tests.booking_helpers import NOW, at, make_world
 from tests.core import builders as b
@@ -298,3 +299,58 @@ def test_clearing_decision_service_is_audited_once(db: Database) -> None:
         )
     [entry] = _entries(db, entity="company")
     assert (entry.action, entry.actor) == ("clearing_decision", "lis")
+
+
+# --------------------------------------------------------------------------- bulk statements
+
+
+def test_bulk_statements_through_a_session_are_audited(db: Database) -> None:
+    _campaign_id, company_id, k_id, _a = _world(db)
+    with db.session(write=True) as s:
+        co = s.get(Company, company_id)
+        k_obj = s.get(Consultant, k_id)
+        assert co is not None and k_obj is not None
+        booking_id = b.book(s, co, k_obj, T0 + dt.timedelta(days=8)).id
+    with db.session(write=True) as s:
+        audit.set_actor(s, "script")
+        s.execute(update(Booking).where(col(Booking.id) == booking_id).values(status="cancelled"))
+    [entry] = _entries(db, entity="booking", action="bulk_update")
+    assert entry.actor == "script" and entry.new == {"status": "cancelled"}
+    assert entry.reason is not None and "1 række" in entry.reason
+    with db.session(write=True) as s:
+        s.execute(delete(CallAttempt).where(col(CallAttempt.company_id) == company_id))
+    assert [e.action for e in _entries(db, entity="callattempt")][-1] == "bulk_delete"
+
+
+def test_a_lease_is_not_an_audited_change(queue: tuple[Database, int]) -> None:
+    db, campaign_id = queue
+    claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
+    assert claim is not None
+    calling.release(db=db, company_id=claim.company_id, lease_token=claim.lease_token)
+    assert _entries(db, entity="company") == []
+
+
+def test_no_personal_data_left_in_the_audit_log_after_a_purge(db: Database) -> None:
+    from phoner.core import gdpr
+
+    campaign_id, _co, _k, attempt_id = _world(db)  # note: "Spørg efter Hanne"
+    with db.session(write=True) as s:
+        attempt = s.get(CallAttempt, attempt_id)
+        assert attempt is not None
+        attempt.note = "Hanne Hansen, mobil 20 30 40 50"
+        s.add(attempt)
+    with db.session(write=True) as s:
+        camp = s.get(b.Campaign, campaign_id)
+        assert camp is not None
+        gdpr.purge(
+            session=s,
+            campaign=camp,
+            older_than_days=0,
+            actor="dpo",
+            now=utcnow() + dt.timedelta(days=400),
+        )
+    text = " ".join(f"{e.old} {e.new} {e.reason}" for e in _entries(db))
+    assert "Hanne" not in text and "20 30 40 50" not in text
+    # the anonymisation itself is one entry of its own, not one per blanked row
+    assert not any(e.action.startswith("bulk_") for e in _entries(db))
+    assert len(_entries(db, action="gdpr_purge")) == 1
