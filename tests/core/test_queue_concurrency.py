@@ -106,9 +106,11 @@ def _crasher(url: str, campaign_id: int, barrier: Any, out: str) -> None:
     from phoner.core.db import open_database
 
     db = open_database(url, check=False)
-    barrier.wait()
+    # take it before the others start (SQLite's lock is not fair: a late claimer could
+    # find the queue already drained), then die while they hammer
     claim = claim_next(db=db, campaign_id=campaign_id, phoner="crashed", ignore_hours=True)
     Path(out).write_text(json.dumps(None if claim is None else claim.company_id))
+    barrier.wait()
     os._exit(1)
 
 
