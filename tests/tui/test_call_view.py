@@ -379,6 +379,28 @@ async def test_note_key_then_enter_saves_the_reason(
     assert attempt.note == "Har ikke tid"
 
 
+async def test_wide_terminal_shows_script_and_needs_side_by_side(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await start_calling(pilot)
+        panel, form = screen.query_one(ScriptPanel), screen.query_one(NeedsForm)
+        assert panel.display and form.display
+        assert panel.region.right <= form.region.x  # side by side
+        await pilot.press("1", "b", *"Kantine", "escape", "3")
+        assert panel.display and form.display
+        assert screen.walk is not None
+        assert screen.walk.answers == {"rette_person": "1", "kontakt": "3"}
+        assert form.values() == {"jobtype": "Kantine"}
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert panel.display and not form.display
+        await pilot.press("b")
+        await pilot.pause()
+        assert form.display and not panel.display
+
+
 async def test_back_key_changes_an_answer(make_app: Callable[..., PhonerApp]) -> None:
     app = make_app(phoner="Anne")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Input, Select
+from textual.widgets import Input, Select
 from textual.worker import Worker
 
 from phoner.core import calling
@@ -49,6 +49,9 @@ from phoner.tui.widgets.key_bar import KeyBar
 from phoner.tui.widgets.needs_form import NOTE_ID, NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel
 from phoner.tui.widgets.status_line import Status, StatusLine
+
+#: From this width the needs form sits beside the script instead of replacing it.
+WIDE = 120
 
 #: Actions that act on the call; they are off while the phoner types in the needs form.
 CALL_ACTIONS = {
@@ -186,6 +189,7 @@ class CallScreen(PhonerScreen):
         self.empty_reason: str | None = None
         self.lease_expires_at: dt.datetime | None = None
         self.messages: list[str] = []  # every message shown to the phoner (tests read it)
+        self.panel = "script-panel"  # in a narrow terminal: the script or the needs form
 
     # ------------------------------------------------------------------ layout
 
@@ -193,9 +197,8 @@ class CallScreen(PhonerScreen):
         yield StatusLine(id="status")
         with Horizontal(id="call-main"):
             yield CompanyCardView(id="card")
-            with ContentSwitcher(initial="script-panel", id="right"):
-                yield ScriptPanel(id="script-panel")
-                yield NeedsForm([], id="needs-form")
+            yield ScriptPanel(id="script-panel")
+            yield NeedsForm([], id="needs-form")
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
@@ -203,6 +206,7 @@ class CallScreen(PhonerScreen):
         panel = self.query_one(ScriptPanel)
         panel.border_title = t("script.title")
         panel.show(None, message=t("call.loading"))
+        self._apply_layout()
         self._prepare()
 
     # ------------------------------------------------------------------ workers
@@ -356,10 +360,10 @@ class CallScreen(PhonerScreen):
         self.campaign_name = message.campaign
         self.round_label = message.round_label
         form = NeedsForm(message.script.needs_fields, id="needs-form")
-        form.display = False
         form.border_title = t("needs.title")
         await self.query_one("#needs-form").remove()
-        await self.query_one("#right", ContentSwitcher).mount(form)
+        await self.query_one("#call-main").mount(form)
+        self._apply_layout()
         self.phoner_app.sub_title = message.campaign
 
     def on_call_screen_shown(self, message: Shown) -> None:
@@ -485,7 +489,8 @@ class CallScreen(PhonerScreen):
         panel.show(self.walk)
 
     def _show_panel(self, which: str) -> None:
-        self.query_one("#right", ContentSwitcher).current = which
+        self.panel = which
+        self._apply_layout()
         if which == "script-panel":
             self.set_focus(None)
 
@@ -647,8 +652,18 @@ class CallScreen(PhonerScreen):
 
     def on_screen_resume(self) -> None:
         # Back from the FAQ, picker or call list: keys act on the call again.
-        if self.query_one("#right", ContentSwitcher).current == "script-panel":
+        if self.panel == "script-panel":
             self.call_after_refresh(self.set_focus, None)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        """Narrow terminals show the script or the needs form; wide ones show both."""
+        wide = self.size.width >= WIDE
+        self.query_one("#call-main").set_class(wide, "three-columns")
+        self.query_one(ScriptPanel).display = wide or self.panel == "script-panel"
+        self.query_one(NeedsForm).display = wide or self.panel == "needs-form"
 
     def on_show(self) -> None:
         if not hasattr(self, "_renew_timer"):

@@ -28,7 +28,6 @@ class NeedsForm(VerticalScroll):
         self.fields = fields
 
     def compose(self) -> ComposeResult:
-        yield Static(t("needs.title"), classes="panel-title")
         for f in self.fields:
             with Horizontal(classes="need-row"):
                 yield Label(f.label, classes="need-label")
