@@ -75,6 +75,9 @@ AUDITED: dict[type[Any], frozenset[str] | None] = {
 }
 #: models audited on insert and delete too (Company: only changes of its clearing fields)
 _WHOLE_ROW = frozenset({CallAttempt, Booking, VisitResult, Agreement})
+#: bookkeeping columns whose changes are not changes of the booking (reminder sent, the
+#: consultant notified): an entry for each e-mail sent would only drown the real ones
+_NOT_AUDITED = frozenset({"reminder_sent_at", "consultant_notified_at"})
 
 
 def set_actor(session: Session | OrmSession, actor: str) -> None:
@@ -177,7 +180,8 @@ def _columns(obj: Any) -> list[str]:
 
 def _watched(obj: Any) -> list[str]:
     fields = AUDITED[type(obj)]
-    return _columns(obj) if fields is None else sorted(fields)
+    names = _columns(obj) if fields is None else sorted(fields)
+    return [n for n in names if n not in _NOT_AUDITED]
 
 
 def _parent(obj: Any) -> tuple[str, int] | None:
@@ -267,8 +271,11 @@ def _bulk_statement(state: ORMExecuteState) -> Any:
         raw = getattr(state.statement, "_values", None) or {}
         values = {str(getattr(k, "key", k)): v for k, v in raw.items()}
         watched = AUDITED[model]
-        if watched is not None:
-            values = {k: v for k, v in values.items() if k in watched}
+        values = {
+            k: v
+            for k, v in values.items()
+            if k not in _NOT_AUDITED and (watched is None or k in watched)
+        }
         # blanking personal data only is GDPR anonymisation (gdpr.purge records it)
         if not values or set(values) <= _personal_keys():
             return None  # e.g. a lease taken on a company: not an audited field

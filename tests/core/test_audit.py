@@ -322,6 +322,28 @@ def test_bulk_statements_through_a_session_are_audited(db: Database) -> None:
     assert [e.action for e in _entries(db, entity="callattempt")][-1] == "bulk_delete"
 
 
+def test_reminder_bookkeeping_is_not_a_booking_change(db: Database) -> None:
+    _c, company_id, k_id, _a = _world(db)
+    with db.session(write=True) as s:
+        co = s.get(Company, company_id)
+        k_obj = s.get(Consultant, k_id)
+        assert co is not None and k_obj is not None
+        booking_id = b.book(s, co, k_obj, T0 + dt.timedelta(days=8)).id
+    before = len(_entries(db, entity="booking"))
+    with db.session(write=True) as s:
+        bk = s.get(Booking, booking_id)
+        assert bk is not None
+        bk.reminder_sent_at = utcnow()
+        s.add(bk)
+    with db.session(write=True) as s:
+        s.execute(
+            update(Booking)
+            .where(col(Booking.id) == booking_id)
+            .values(consultant_notified_at=utcnow())
+        )
+    assert len(_entries(db, entity="booking")) == before
+
+
 def test_a_lease_is_not_an_audited_change(queue: tuple[Database, int]) -> None:
     db, campaign_id = queue
     claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
