@@ -146,9 +146,12 @@ class CallScreen(PhonerScreen):
     ]
 
     class Prepared(Message):
-        def __init__(self, script: CallScript, campaign: str, round_label: str) -> None:
+        def __init__(
+            self, script: CallScript, campaign: str, round_label: str, lease_minutes: int
+        ) -> None:
             self.script = script
             self.campaign = campaign
+            self.lease_minutes = lease_minutes
             self.round_label = round_label
             super().__init__()
 
@@ -230,7 +233,7 @@ class CallScreen(PhonerScreen):
             path = self.phoner_app.settings.workspace / path
         script = load_script(path)
         label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
-        self.post_message(self.Prepared(script, campaign.name, label))
+        self.post_message(self.Prepared(script, campaign.name, label, campaign.lease_minutes))
         self._load_view(self._claim())
 
     def _claim(self) -> Claim | None:
@@ -365,6 +368,9 @@ class CallScreen(PhonerScreen):
         await self.query_one("#call-main").mount(form)
         self._apply_layout()
         self.phoner_app.sub_title = message.campaign
+        # Renew well before the lease runs out (a crashed terminal still frees it soon).
+        every = max(5.0, min(60.0, message.lease_minutes * 60 / 3))
+        self.set_interval(every, self.renew_now)
 
     def on_call_screen_shown(self, message: Shown) -> None:
         view = message.view
@@ -664,11 +670,6 @@ class CallScreen(PhonerScreen):
         self.query_one("#call-main").set_class(wide, "three-columns")
         self.query_one(ScriptPanel).display = wide or self.panel == "script-panel"
         self.query_one(NeedsForm).display = wide or self.panel == "needs-form"
-
-    def on_show(self) -> None:
-        if not hasattr(self, "_renew_timer"):
-            lease_seconds = 60.0
-            self._renew_timer = self.set_interval(lease_seconds, self.renew_now)
 
 
 def _inside(widget: Widget, container: Widget) -> bool:
