@@ -389,14 +389,16 @@ class CallScreen(PhonerScreen):
                 answered=answered,
                 left=view.stats.left_in_round,
             )
-        if view.saved is not None:
+        if view.saved is not None and view.saved != self.saved:
             self._set_saved(view.saved)
+            # no pop-up: the line under the script shows it until the next call
             self._say(
                 t(
                     "call.saved",
                     outcome=outcome_label(view.saved.outcome),
                     company=view.saved.company,
-                )
+                ),
+                toast=False,
             )
         if view.restored is not None:
             self._set_saved(None)
@@ -414,7 +416,8 @@ class CallScreen(PhonerScreen):
                 "call.saved",
                 outcome=outcome_label(message.saved.outcome),
                 company=message.card.company.name,
-            )
+            ),
+            toast=False,
         )
         booking = _find_booking_screen()
         if booking is None:
@@ -446,9 +449,10 @@ class CallScreen(PhonerScreen):
             else ""
         )
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, *, toast: bool = True) -> None:
         self.messages.append(text)
-        self.notify(text, timeout=6)
+        if toast:
+            self.notify(text, timeout=4)
 
     def _banner(self) -> str | None:
         if self.claim is None or self.card is None:
