@@ -735,9 +735,10 @@ def undo_outcome(
             old={
                 "company_id": company.id,
                 "outcome": attempt.outcome.value,
-                "note": attempt.note,
-                "answers": attempt.answers,
-                "needs": attempt.needs,
+                # personal data never goes into the audit log (it outlives the data)
+                "note": audit.PERSONAL_MARK if attempt.note else None,
+                "answers": audit.PERSONAL_MARK if attempt.answers else None,
+                "needs": audit.PERSONAL_MARK if attempt.needs else None,
                 "ended_at": attempt.ended_at.isoformat(),
             },
             new=dict(entry.old),

@@ -489,7 +489,8 @@ def test_undo_restores_state_and_gives_company_back(db: Database, setup: Setup) 
     assert count(db, FollowUp) == 0
     with db.session() as session:
         entry = session.exec(select(AuditLog).where(AuditLog.action == "undo_outcome")).one()
-        assert entry.old is not None and entry.old["note"] == "oops"
+        assert entry.old is not None and entry.old["outcome"] == "vil_kontaktes"
+        assert entry.old["note"] == "[personoplysning]"  # not the note itself
     # others cannot take it while a has it; a records the right outcome
     assert (
         claim_next(
