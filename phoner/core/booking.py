@@ -30,9 +30,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
+from phoner.core.call_scripts import CallScript, load_script
 from phoner.core.consultants import email_is_valid, load_absences
 from phoner.core.db import Database
-from phoner.core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from phoner.core.errors import Conflict, InvalidInput, NotFound, PhonerError, RuleViolation
 from phoner.core.models import (
     Booking,
     BookingStatus,
@@ -584,7 +585,56 @@ def _clean_contact(
     return email, mobile
 
 
-def _details(session: Session, company: Company, attempt_id: int | None) -> dict[str, Any]:
+def _script_for(
+    campaign: Campaign | None, script_hash: str | None, workspace: Path | None
+) -> CallScript | None:
+    """The campaign's call script as it was when the call was made, or None when it cannot
+    be read or has changed since (answer keys of another version could mean other texts)."""
+    if campaign is None or not campaign.script_path:
+        return None
+    path = Path(campaign.script_path)
+    if not path.is_absolute() and workspace is not None:
+        path = workspace / path
+    try:
+        script = load_script(path)
+    except (PhonerError, OSError, ValueError):
+        return None
+    if script_hash and script_hash != script.hash:
+        return None
+    return script
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def readable_answers(script: CallScript, answers: dict[str, Any]) -> list[list[str]]:
+    """[question text, answer text] per answer of the call, in the order given (unknown
+    question ids or answer keys are shown as they are)."""
+    out: list[list[str]] = []
+    for qid, key in answers.items():
+        question = script.questions.get(str(qid))
+        if question is None:
+            out.append([str(qid).replace("_", " "), _value_text(key)])
+            continue
+        answer = question.answer_for(str(key))
+        out.append([question.text, answer.text if answer is not None else _value_text(key)])
+    return out
+
+
+def readable_needs(script: CallScript, needs: dict[str, Any]) -> list[list[str]]:
+    """[label, value] per needs field, labels from the script (the key when unknown)."""
+    labels = {f.key: f.label for f in script.needs_fields}
+    return [
+        [labels.get(str(k), str(k).replace("_", " ")), _value_text(v)] for k, v in needs.items()
+    ]
+
+
+def _details(
+    session: Session, company: Company, attempt_id: int | None, workspace: Path | None = None
+) -> dict[str, Any]:
     attempt: CallAttempt | None
     if attempt_id is not None:
         attempt = session.get(CallAttempt, attempt_id)
@@ -598,7 +648,7 @@ def _details(session: Session, company: Company, attempt_id: int | None) -> dict
         ).first()
     if attempt is None:
         return {}
-    return {
+    details: dict[str, Any] = {
         "answers": dict(attempt.answers),
         "needs": dict(attempt.needs),
         "note": attempt.note,
@@ -606,6 +656,15 @@ def _details(session: Session, company: Company, attempt_id: int | None) -> dict
         "attempt_id": attempt.id,
         "outcome": attempt.outcome.value,
     }
+    if attempt.answers or attempt.needs:
+        # the texts as the script said them at booking time: later edits of the script
+        # do not change what an existing visit's calendar event says
+        campaign = session.get(Campaign, company.campaign_id)
+        script = _script_for(campaign, attempt.script_hash, workspace)
+        if script is not None:
+            details["answers_text"] = readable_answers(script, dict(attempt.answers))
+            details["needs_text"] = readable_needs(script, dict(attempt.needs))
+    return details
 
 
 def _snapshot(b: Booking) -> dict[str, Any]:
@@ -643,8 +702,12 @@ def book_visit(
     contact_email: str | None = None,
     contact_mobile: str | None = None,
     now: dt.datetime | None = None,
+    workspace: Path | None = None,
 ) -> Booking:
     """Book a visit; refused with :class:`BookingRefused` if it breaks a rule.
+
+    A relative campaign script path is read from ``workspace`` (default: the current
+    directory) to store the call's answers as question and answer texts.
 
     The rules are checked inside the write transaction after locking the consultant, so
     a slot taken by another phoner a moment ago is refused, never double-booked.
@@ -694,7 +757,7 @@ def book_visit(
             contact_person=(contact_person or company.contact_person or None),
             contact_email=email or company.email,
             contact_mobile=mobile,
-            details=_details(session, company, attempt_id),
+            details=_details(session, company, attempt_id, workspace),
         )
         session.add(booking)
         session.flush()
@@ -1005,12 +1068,22 @@ def event_description(row: FeedRow) -> str:
     if row.employees is not None:
         lines.append(f"Antal ansatte: {row.employees}")
     needs = details.get("needs") or {}
-    if needs:
+    needs_text = details.get("needs_text")
+    if needs_text:
+        lines.append("")
+        lines.append("Behov:")
+        lines.extend(f"  {label}: {value}" for label, value in needs_text)
+    elif needs:
         lines.append("")
         lines.append("Behov:")
         lines.extend(_answers_text(needs))
     answers = details.get("answers") or {}
-    if answers:
+    answers_text = details.get("answers_text")
+    if answers_text:
+        lines.append("")
+        lines.append("Svar i opkaldet:")
+        lines.extend(f"  {question} — {answer}" for question, answer in answers_text)
+    elif answers:
         lines.append("")
         lines.append("Svar i opkaldet:")
         lines.extend(_answers_text(answers))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing as mp
 from pathlib import Path
@@ -557,3 +558,73 @@ def test_feed_status_seen_and_unseen(db: Database) -> None:
         st = {r.consultant.id: r for r in bk.feed_status(session=s, now=NOW)}[cid]
     assert (st.upcoming, st.unseen, st.next_unseen) == (2, 1, b2.start)
     assert st.needs_chasing
+
+
+def test_feed_shows_question_and_answer_texts(db: Database, tmp_path: Path) -> None:
+    """A visit booked after a scripted call shows the script's question and answer texts and
+    the needs labels in its calendar event, frozen at booking time (later script edits do
+    not change it); an unreadable script falls back to the keys."""
+    import icalendar
+
+    from phoner.core.campaigns import script_hash
+    from phoner.core.models import CallAttempt, Campaign
+
+    script = tmp_path / "fleksjob.toml"
+    script.write_bytes((Path(__file__).parents[2] / "scripts" / "fleksjob.toml").read_bytes())
+    w = make_world(db)
+    with db.session(write=True) as s:
+        camp = s.get(Campaign, w.campaign_id)
+        assert camp is not None
+        camp.script_path = str(script)
+        camp.script_hash = script_hash(script)
+        s.add(camp)
+        attempt = s.get(CallAttempt, w.attempt_id)
+        assert attempt is not None
+        attempt.answers = {"rette_person": "1", "kontakt": "3"}
+        attempt.needs = {"jobtype": "Rengøring", "timer_pr_uge": 10, "ukendt_felt": "x"}
+        attempt.script_hash = camp.script_hash
+        s.add(attempt)
+    with db.session() as s:
+        slot = bk.find_slots(session=s, company_id=w.company_id, now=NOW, limit=1)[0]
+    b = bk.book_visit(
+        db=db,
+        company_id=w.company_id,
+        consultant_id=slot.consultant_id,
+        start=slot.start,
+        booked_by="telefonist1",
+        attempt_id=w.attempt_id,
+        now=NOW,
+    )
+    # the script changes afterwards: the booked visit keeps the texts of the call
+    script.write_text(script.read_text(encoding="utf-8").replace("Nej, ingen af delene", "Nej"))
+
+    def description(consultant_id: int) -> str:
+        with db.session() as s:
+            cons = s.get(Consultant, consultant_id)
+            assert cons is not None
+            body = bk.consultant_feed(session=s, consultant=cons).body
+        events = icalendar.Calendar.from_ical(body).walk("VEVENT")
+        assert len(events) == 1
+        return str(events[0]["DESCRIPTION"])
+
+    text = description(b.consultant_id)
+    assert (
+        "Har I allerede medarbejdere i fleksjob, eller samarbejder I allerede med "
+        "jobcentrets virksomhedskonsulenter? — Nej, ingen af delene" in text
+    )
+    assert "Taler jeg med den, der tager sig af ansættelser og personale hos jer? — " in text
+    assert "Jobtype/funktion: Rengøring" in text and "Timer pr. uge: 10" in text
+    assert "ukendt felt: x" in text
+    assert "kontakt: 3" not in text
+    # another version of the script than the call's, or no script at all: the keys
+    with db.session() as s:
+        camp = s.get(Campaign, w.campaign_id)
+        assert camp is not None
+        assert bk._script_for(camp, "0" * 64, None) is None  # edited since the call
+        assert bk._script_for(camp, None, None) is not None
+        camp.script_path = str(tmp_path / "findes-ikke.toml")
+        assert bk._script_for(camp, None, None) is None
+        row = bk.feed_rows(session=s)[b.consultant_id][0]
+    keys_only = {"answers": {"kontakt": "3"}, "needs": {"jobtype": "x"}}
+    fallback = bk.event_description(dataclasses.replace(row, details=keys_only))
+    assert "kontakt: 3" in fallback and "jobtype: x" in fallback
