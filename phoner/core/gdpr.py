@@ -154,21 +154,40 @@ def _blank(session: Session, model: type[Any], where: Any) -> int:
     return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _related_ids(session: Session, company_ids: list[int]) -> dict[str, list[int]]:
+    """The ids, per audited entity, of every row that belongs to these companies."""
+    bookings = select(Booking.id).where(col(Booking.company_id).in_(company_ids))
+    visit_results = select(VisitResult.id).where(col(VisitResult.booking_id).in_(bookings))
+    queries: dict[str, Any] = {
+        "callattempt": select(CallAttempt.id).where(col(CallAttempt.company_id).in_(company_ids)),
+        "booking": bookings,
+        "visitresult": visit_results,
+        "agreement": select(Agreement.id).where(col(Agreement.visit_result_id).in_(visit_results)),
+        "followup": select(FollowUp.id).where(col(FollowUp.company_id).in_(company_ids)),
+    }
+    related = {entity: [int(i) for i in session.exec(q).all()] for entity, q in queries.items()}
+    related["company"] = company_ids
+    return related
+
+
 def _scrub_audit(session: Session, campaign_id: int, company_ids: list[int]) -> int:
-    entries = session.exec(
-        select(AuditLog).where(
-            AuditLog.campaign_id == campaign_id,
-            col(AuditLog.entity) == "company",
-            col(AuditLog.entity_id).in_(company_ids),
-        )
-    ).all()
+    """Blank personal keys in the audit entries of the companies and all their rows."""
     changed = 0
-    for entry in entries:
-        old, new = _scrub(entry.old), _scrub(entry.new)
-        if old != entry.old or new != entry.new:
-            entry.old, entry.new = old, new
-            session.add(entry)
-            changed += 1
+    for entity, ids in _related_ids(session, company_ids).items():
+        if not ids:
+            continue
+        entries = session.exec(
+            select(AuditLog).where(
+                col(AuditLog.entity) == entity,
+                col(AuditLog.entity_id).in_(ids),
+            )
+        ).all()
+        for entry in entries:
+            old, new = _scrub(entry.old), _scrub(entry.new)
+            if old != entry.old or new != entry.new:
+                entry.old, entry.new = old, new
+                session.add(entry)
+                changed += 1
     return changed
 
 

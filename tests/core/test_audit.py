@@ -378,12 +378,6 @@ def test_no_personal_data_left_in_the_audit_log_after_a_purge(db: Database) -> N
     assert len(_entries(db, action="gdpr_purge")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in phoner.core.gdpr._scrub_audit: it scrubs only entity='company' entries, "
-    "so the note in a visit result's explicit audit entry (visits.record_visit_result) "
-    "survives a purge",
-)
 def test_purge_scrubs_notes_from_the_services_own_entries(db: Database) -> None:
     from phoner.core import gdpr
 
