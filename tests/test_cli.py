@@ -176,3 +176,30 @@ def test_backup_and_restore_commands(workspace: Path) -> None:
     assert code == 0, out
     code, out = invoke("campaign", "list", "--json")
     assert json.loads(out)["campaigns"][0]["companies"] == 240
+
+
+def test_campaign_settings_of_every_type_are_audited(db_url: str, workspace: Path) -> None:
+    import datetime as dt
+
+    from phoner.core import campaigns
+    from phoner.core.db import open_database
+    from phoner.core.models import AuditLog
+
+    assert invoke("--db", db_url, "campaign", "list")[0] == 0
+    db = open_database(db_url)
+    with db.session(write=True) as s:
+        campaigns.create_campaign(
+            session=s,
+            name="Tider",
+            script=Path("scripts/fleksjob.toml"),
+            calling_start=dt.time(8, 30),
+            min_employees=3,
+        )
+    with db.session() as s:
+        from sqlmodel import select
+
+        entry = s.exec(select(AuditLog).where(AuditLog.entity == "campaign")).one()
+    db.dispose()
+    assert entry.new is not None
+    assert entry.new["calling_start"] == "08:30:00"
+    assert entry.new["min_employees"] == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,14 @@ def create_campaign(
         entity="campaign",
         entity_id=campaign.id,
         campaign_id=campaign.id,
-        new={"name": name, "script": str(script), **settings},
+        new={"name": name, "script": str(script), **_jsonable(settings)},
     )
     return campaign
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Settings as JSON-safe values for the audit log (times and dates as ISO text)."""
+    return {k: v.isoformat() if isinstance(v, dt.date | dt.time) else v for k, v in values.items()}
 
 
 def get_campaign(*, session: Session, name: str) -> Campaign:
