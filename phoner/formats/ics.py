@@ -12,12 +12,14 @@ need to pick up changes reliably:
 - DTSTAMP = LAST-MODIFIED, so rebuilding an unchanged feed gives the same bytes (the HTTP
   ETag then stays the same and clients get ``304 Not Modified``);
 - no calendar-level UID (some clients treat a changed one as a new calendar);
-- CRLF line ends, 75-octet folding and TEXT escaping are icalendar's job.
+- CRLF line ends, 75-octet folding and TEXT escaping, written by hand for speed (the
+  bytes are the same icalendar writes; the tests compare them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,34 +56,83 @@ def _utc(ts: dt.datetime) -> dt.datetime:
 # parsers take it for a byte-order mark and drop it or worse
 _CONTROL = {c: None for c in range(32) if c not in (9, 10)} | {127: None, 0xFEFF: None}
 
+# The feed is written by hand rather than through icalendar's Calendar/Event objects: for
+# 273 consultants x 4,000 visits icalendar's property handling and per-character line
+# folding took ~8.5 s of a cold build, the hand-written lines below ~0.3 s. The output is
+# byte-for-byte what icalendar 7 writes for the same input (same property order, value
+# encoding, escaping and folding); tests/formats/test_ics.py compares the two.
 
-class _Text(icalendar.vText):
+
+def _escape_text(value: str) -> str:
     """TEXT escaped exactly as RFC 5545 (3.3.11) says: backslash first, then ``;``, ``,``
-    and line breaks.
-
-    icalendar's own escaping first turns a literal backslash + "N" into a line break, so
-    a note such as "C:\\Nye filer" came out as two lines. Folding and CRLF stay
-    icalendar's job.
-    """
-
-    def to_ical(self) -> bytes:
-        text = str(self)
-        for raw, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
-            text = text.replace(raw, escaped)
-        return text.encode("utf-8")
+    and line breaks. (icalendar's own escaping first turns a literal backslash + "N" into
+    a line break, so a note such as "C:\\Nye filer" came out as two lines.)"""
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-def _text(value: str) -> _Text:
-    """Event TEXT as RFC 5545 allows it: no control characters but tab and line breaks
-    (which are escaped)."""
-    return _Text(value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL))
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufeff]")
+
+
+def _clean_text(value: str) -> str:
+    """Event TEXT as RFC 5545 allows it: no control characters but tab and line breaks."""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_RE.sub("", value)  # == .translate(_CONTROL), several times faster
+
+
+def _text(value: str) -> str:
+    """An event TEXT value, cleaned and escaped."""
+    return _escape_text(_clean_text(value))
 
 
 def _line(value: str) -> str:
-    """Calendar-level names on one line, without control characters. Left to icalendar's
-    default handling, which is how clients read the X-WR-* properties back."""
+    """Calendar-level names on one line, without control characters."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
     return " ".join(value.split("\n"))
+
+
+def _escape_vtext(value: str) -> str:
+    """TEXT escaped as icalendar's vText does it (for PRODID and UID, which have always
+    been written that way; kept so existing feeds stay byte-identical)."""
+    return (
+        value.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+_FOLD = 74  # octets per physical line (RFC 5545 says at most 75, excluding CRLF)
+
+
+def _fold(line: str) -> bytes:
+    """One content line as UTF-8, folded (CRLF + space) into pieces of at most 74 octets,
+    never inside a UTF-8 character and never right after an escaping backslash (or
+    RFC 6868 caret), which moves to the next piece instead."""
+    data = line.encode("utf-8")
+    if len(data) <= _FOLD:
+        return data
+    pieces: list[bytes] = []
+    start = 0
+    end = len(data)
+    while end - start > _FOLD:
+        cut = start + _FOLD
+        while data[cut] & 0xC0 == 0x80:  # a continuation byte: the character starts before
+            cut -= 1
+        if data[cut - 1] in (0x5C, 0x5E) and cut - 1 > start:  # "\\" or "^"
+            cut -= 1
+        pieces.append(data[start:cut])
+        start = cut
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
+
+
+def _stamp(ts: dt.datetime) -> str:
+    u = _utc(ts)
+    return f"{u.year:04}{u.month:02}{u.day:02}T{u.hour:02}{u.minute:02}{u.second:02}Z"
 
 
 def build_calendar(*, name: str, events: Iterable[FeedEvent], description: str = "") -> bytes:
@@ -96,21 +147,27 @@ def build_calendar(*, name: str, events: Iterable[FeedEvent], description: str =
 
 @lru_cache(maxsize=1024)
 def _build(name: str, events: tuple[FeedEvent, ...], description: str) -> bytes:
-    cal = icalendar.Calendar()
-    cal.add("version", "2.0")
-    cal.add("prodid", PRODID)
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _line(name))
-    cal.add("name", _line(name))
+    # NAME and X-WR-* are written as they are (icalendar's vUnknown, unescaped): how the
+    # feeds have always been written and read back by clients
+    calname = _line(name)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_escape_vtext(PRODID)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ]
     if description:
-        cal.add("x-wr-caldesc", _line(description))
-    cal.add("x-wr-timezone", "Europe/Copenhagen")  # display hint only; times are UTC
-    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", "PT1H")
-    head = bytes(cal.to_ical())
-    assert head.endswith(_END)
-    return head[: -len(_END)] + b"".join(_event(ev) for ev in events) + _END
+        lines.append(f"X-WR-CALDESC:{_line(description)}")
+    lines += [
+        f"NAME:{calname}",
+        f"X-WR-CALNAME:{calname}",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+        "X-WR-TIMEZONE:Europe/Copenhagen",  # display hint only; times are UTC
+    ]
+    head = b"".join(_fold(line) + b"\r\n" for line in lines)
+    return head + b"".join(_event(ev) for ev in events) + _END
 
 
 _END = b"END:VCALENDAR\r\n"
@@ -118,23 +175,26 @@ _END = b"END:VCALENDAR\r\n"
 
 @lru_cache(maxsize=65_536)
 def _event(ev: FeedEvent) -> bytes:
-    """One VEVENT's bytes, memoised: after a change only the changed visit is serialised."""
-    vevent = icalendar.Event()
-    vevent.add("uid", ev.uid)
-    vevent.add("dtstamp", _utc(ev.last_modified))
-    vevent.add("created", _utc(ev.created))
-    vevent.add("last-modified", _utc(ev.last_modified))
-    vevent.add("sequence", ev.sequence)
-    vevent.add("dtstart", _utc(ev.start))
-    vevent.add("dtend", _utc(ev.end))
-    vevent.add("summary", _text(ev.summary))
-    if ev.location:
-        vevent.add("location", _text(ev.location))
+    """One VEVENT's bytes, memoised: after a change only the changed visit is serialised.
+    Properties in icalendar's canonical order (the order earlier feeds were written in)."""
+    stamp = _stamp(ev.last_modified)
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_text(ev.summary)}",
+        f"DTSTART:{_stamp(ev.start)}",
+        f"DTEND:{_stamp(ev.end)}",
+        f"DTSTAMP:{stamp}",
+        f"UID:{_escape_vtext(ev.uid)}",
+        f"SEQUENCE:{int(ev.sequence)}",
+        f"CREATED:{_stamp(ev.created)}",
+    ]
     if ev.description:
-        vevent.add("description", _text(ev.description))
-    vevent.add("status", "CONFIRMED")
-    vevent.add("transp", "OPAQUE")
-    return bytes(vevent.to_ical())
+        lines.append(f"DESCRIPTION:{_text(ev.description)}")
+    lines.append(f"LAST-MODIFIED:{stamp}")
+    if ev.location:
+        lines.append(f"LOCATION:{_text(ev.location)}")
+    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+    return b"".join(_fold(line) + b"\r\n" for line in lines)
 
 
 # --------------------------------------------------------------------------- free/busy

@@ -8,6 +8,8 @@ import icalendar
 import ics as ics_lib
 import recurring_ical_events
 import vobject
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phoner.core import booking as bk
 from phoner.core.db import Database
@@ -227,3 +229,124 @@ def test_backslash_n_in_text_is_not_a_line_break() -> None:
     parsed = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
     assert str(parsed["SUMMARY"]) == str(parsed["DESCRIPTION"]) == text
     assert vobject.readOne(body.decode()).vevent.location.value == text
+
+
+# ----------------------------------------------- the hand-written writer == icalendar's
+
+
+class _RefText(icalendar.vText):
+    """The feed's TEXT escaping (RFC 5545 3.3.11) on icalendar's value type."""
+
+    def to_ical(self) -> bytes:
+        text = str(self)
+        for raw, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+            text = text.replace(raw, escaped)
+        return text.encode("utf-8")
+
+
+def _reference(name: str, events: list[FeedEvent], description: str) -> bytes:
+    """The feed as icalendar's Calendar/Event objects write it (the writer it replaced)."""
+    from phoner.formats.ics import PRODID, REFRESH, _clean_text, _line, _utc
+
+    cal = icalendar.Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", PRODID)
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", _line(name))
+    cal.add("name", _line(name))
+    if description:
+        cal.add("x-wr-caldesc", _line(description))
+    cal.add("x-wr-timezone", "Europe/Copenhagen")
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
+    for ev in sorted(events, key=lambda e: (_utc(e.start), e.uid)):
+        vevent = icalendar.Event()
+        vevent.add("uid", ev.uid)
+        vevent.add("dtstamp", _utc(ev.last_modified))
+        vevent.add("created", _utc(ev.created))
+        vevent.add("last-modified", _utc(ev.last_modified))
+        vevent.add("sequence", ev.sequence)
+        vevent.add("dtstart", _utc(ev.start))
+        vevent.add("dtend", _utc(ev.end))
+        vevent.add("summary", _RefText(_clean_text(ev.summary)))
+        if ev.location:
+            vevent.add("location", _RefText(_clean_text(ev.location)))
+        if ev.description:
+            vevent.add("description", _RefText(_clean_text(ev.description)))
+        vevent.add("status", "CONFIRMED")
+        vevent.add("transp", "OPAQUE")
+        cal.add_component(vevent)
+    return bytes(cal.to_ical())
+
+
+_TRICKY = [
+    'Hansen; Søn, & "Co"\nØstergaard 😀 ApS',
+    "C:\\Nye filer\\noter; a,b\r\nc\rd\x00e\x07f\ufeffg\th\x7f",
+    "x" * 73 + "\\;" + "y" * 200,
+    "x" * 72 + "\\,z" + "æ" * 80,
+    "a" * 73 + "^b" + "ø" * 3 + "😀" * 40,
+    "\\" * 200,
+    "æ" * 37 + "😀" + "å" * 100,
+    "",
+    "Virksomhed: Bageriet\n\nSvar i opkaldet:\n  Har I allerede medarbejdere i fleksjob? — Nej",
+]
+
+
+def _tricky_events() -> list[FeedEvent]:
+    cet = dt.timezone(dt.timedelta(hours=1))
+    events = []
+    for i, text in enumerate(_TRICKY):
+        start = at("2027-03-24", "09:00") + dt.timedelta(days=i, microseconds=123)
+        events.append(
+            FeedEvent(
+                uid=f"{i}-uid;with,odd\\Nchars@phoner" if i % 3 == 0 else f"{i}@phoner",
+                start=start if i % 2 else start.astimezone(cet),
+                end=start + dt.timedelta(hours=1),
+                summary=f"Virksomhedsbesøg: {text}",
+                location=text[:90],
+                description=text * (i % 3 + 1),
+                sequence=i * 7,
+                created=NOW,
+                last_modified=NOW + dt.timedelta(seconds=i),
+            )
+        )
+    return events
+
+
+def test_hand_written_feed_is_byte_identical_to_icalendar() -> None:
+    events = _tricky_events()
+    for name, description in [
+        ("Virksomhedsbesøg – Åse Kjær; Lind, \\N 😀\r\nx", "Besøg, aflyste; forsvinder " * 5),
+        ("Kort", ""),
+    ]:
+        ours = build_calendar(name=name, events=events, description=description)
+        assert ours == _reference(name, events, description)
+        assert build_calendar(name=name, events=[], description=description) == _reference(
+            name, [], description
+        )
+        assert all(len(line) <= 75 for line in _lines(ours))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(min_size=0, max_size=400),
+    st.text(alphabet=st.sampled_from("ab\\;,^\n\ræø😀 "), min_size=0, max_size=300),
+    st.integers(min_value=0, max_value=10_000),
+)
+def test_hand_written_writer_matches_icalendar_on_any_text(
+    text: str, escapes: str, sequence: int
+) -> None:
+    ev = FeedEvent(
+        uid="abc@phoner",
+        start=at("2027-03-24", "09:00"),
+        end=at("2027-03-24", "10:00"),
+        summary=text or "x",
+        location=escapes,
+        description=text + escapes,
+        sequence=sequence,
+        created=NOW,
+        last_modified=NOW,
+    )
+    name = f"Konsulent {escapes[:40]}"
+    assert build_calendar(name=name, events=[ev]) == _reference(name, [ev], "")
