@@ -181,9 +181,13 @@ def municipality_name(text: str | int | None) -> str | None:
     """The official name of a municipality from a name, spelling variant or code."""
     if text is None:
         return None
-    if isinstance(text, int) or str(text).strip().isdigit():
-        return _BY_CODE.get(int(text))
-    return _BY_KEY.get(_key(str(text)))
+    if isinstance(text, int):
+        return _BY_CODE.get(text)
+    stripped = text.strip()
+    # ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses
+    if stripped.isascii() and stripped.isdigit():
+        return _BY_CODE.get(int(stripped)) if len(stripped) <= 4 else None
+    return _BY_KEY.get(_key(stripped))
 
 
 def rar_area(municipality: str | int | None) -> str:
