@@ -40,6 +40,7 @@ EXTRA_SCREENS: list[tuple[str, str, str]] = [
     ("phoner.tui.screens.followups", "FollowUpsScreen", "bind.followups"),
     ("phoner.tui.screens.visits", "VisitsScreen", "bind.visits"),
     ("phoner.tui.screens.clearing", "ClearingScreen", "bind.clearing"),
+    ("phoner.tui.screens.booking", "BookingsScreen", "bind.bookings"),
 ]
 
 

@@ -141,6 +141,7 @@ DA: dict[str, str] = {
     "bind.dashboard": "Overblik",
     "bind.followups": "Opfølgning",
     "bind.visits": "Besøg",
+    "bind.bookings": "Bookinger",
     "bind.clearing": "Clearing",
     # FAQ
     "faq.title": "FAQ og indvendinger",
@@ -290,6 +291,7 @@ EN: dict[str, str] = {
     "bind.dashboard": "Dashboard",
     "bind.followups": "Follow-ups",
     "bind.visits": "Visits",
+    "bind.bookings": "Bookings",
     "bind.clearing": "Clearing",
     "faq.title": "FAQ and objections",
     "faq.search": "Search the FAQ",

@@ -158,6 +158,12 @@ async def test_coordinator_screens_open_from_the_start_screen(
         await pilot.press("f2")
         await settle(pilot)
         assert type(app.screen).__name__ == "DashboardScreen"
+        assert "BookingsScreen" in names
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BookingsScreen"
 
 
 async def test_call_screen_without_campaign_script_shows_the_error(

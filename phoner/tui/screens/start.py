@@ -35,6 +35,7 @@ class StartScreen(PhonerScreen):
         Binding("f2", "extra('DashboardScreen')", "bind.dashboard"),
         Binding("f3", "extra('FollowUpsScreen')", "bind.followups"),
         Binding("f4", "extra('VisitsScreen')", "bind.visits"),
+        Binding("f6", "extra('BookingsScreen')", "bind.bookings"),
         Binding("escape", "focus_name", show=False),
     ]
 
