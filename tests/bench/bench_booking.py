@@ -30,6 +30,7 @@ from phoner.core.models import (
     Campaign,
     Company,
     Consultant,
+    FeedFetch,
     Jobcenter,
 )
 from phoner.core.workdays import add_working_days, is_working_day, local_date, local_to_utc
@@ -221,5 +222,9 @@ def run(bench: Bench) -> None:
             )
         server.should_exit = True
         thread.join(timeout=10)
+        # every request was recorded (buffered, written at most a second later and at exit)
+        with db3.session() as s:
+            recorded = s.execute(sa.select(sa.func.count()).select_from(FeedFetch)).scalar_one()
+        assert recorded == 1 + 2 * 4 * (n_req // 4), recorded
         db3.dispose()
         db2.dispose()

@@ -78,12 +78,85 @@ def test_feed_headers_etag_304_and_fetch_log(db: Database) -> None:
     assert parsedate_to_datetime(r3.headers["last-modified"]) > parsedate_to_datetime(
         r.headers["last-modified"]
     )
+    # fetches are buffered in memory and written together (not one write per request)
+    with db.session() as s:
+        assert s.exec(select(FeedFetch)).all() == []
+    assert client.app.state.fetch_log.flush() == 3  # type: ignore[attr-defined]
     with db.session() as s:
         fetches = s.exec(select(FeedFetch).where(FeedFetch.consultant_id == cid)).all()
         c = s.get(Consultant, cid)
         assert c is not None and c.last_feed_fetch_at is not None
     assert [f.status for f in fetches] == [200, 304, 200]
     assert fetches[0].user_agent == "Microsoft Outlook 16"
+
+
+def test_fetch_log_flushed_in_background_and_at_shutdown(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from phoner.feed import server
+
+    monkeypatch.setattr(server, "FLUSH_SECONDS", 0.05)
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    token = _token(sqlite_db, cid)
+
+    def fetches() -> list[int]:
+        with sqlite_db.session() as s:
+            return [f.status for f in s.exec(select(FeedFetch)).all()]
+
+    with TestClient(create_app(sqlite_db)) as client:  # runs the lifespan (flusher)
+        r = client.get(f"/kalender/{token}.ics")
+        deadline = time.monotonic() + 5
+        while not fetches() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fetches() == [200]
+        monkeypatch.setattr(server, "FLUSH_SECONDS", 3600.0)
+        time.sleep(0.1)  # the flusher is now asleep for an hour
+        client.get(f"/kalender/{token}.ics", headers={"If-None-Match": r.headers["etag"]})
+        client.get(f"/kalender/{token}.ics", headers={"If-None-Match": r.headers["etag"]})
+    assert fetches() == [200, 304, 304]  # written at shutdown
+    with sqlite_db.session() as s:
+        c = s.get(Consultant, cid)
+        assert c is not None and c.last_feed_fetch_at is not None
+        last = max(f.at for f in s.exec(select(FeedFetch)).all())
+        assert c.last_feed_fetch_at == last
+
+
+def test_cached_feed_follows_changes(sqlite_db: Database) -> None:
+    """The cached body is only reused while the consultant's visits are unchanged."""
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    client = TestClient(create_app(sqlite_db))
+    token = _token(sqlite_db, cid)
+    empty = client.get(f"/kalender/{token}.ics")
+    assert client.get(f"/kalender/{token}.ics").headers["etag"] == empty.headers["etag"]
+    b = bk.book_visit(
+        db=sqlite_db,
+        company_id=w.company_id,
+        consultant_id=cid,
+        start=at("2027-03-30", "09:00"),
+        booked_by="t1",
+        now=NOW,
+    )
+    r = client.get(f"/kalender/{token}.ics", headers={"If-None-Match": empty.headers["etag"]})
+    assert r.status_code == 200 and b.uid.encode() in r.content
+    bk.move_booking(
+        db=sqlite_db,
+        booking_id=b.id or 0,
+        start=at("2027-03-31", "09:00"),
+        actor="t1",
+        now=NOW,
+    )
+    moved = client.get(f"/kalender/{token}.ics", headers={"If-None-Match": r.headers["etag"]})
+    assert moved.status_code == 200 and b"DTSTART:20270331T070000Z" in moved.content
+    # a renamed consultant: new calendar name at once
+    with sqlite_db.session(write=True) as s:
+        c = s.get(Consultant, cid)
+        assert c is not None
+        c.name = "Fatima Ny"
+        s.add(c)
+    renamed = client.get(f"/kalender/{token}.ics")
+    assert "X-WR-CALNAME:Virksomhedsbesøg – Fatima Ny".encode() in renamed.content
 
 
 def test_unknown_tokens_and_paths_are_bare_404(sqlite_db: Database) -> None:
