@@ -121,6 +121,7 @@ def book(
         contact_person=contact,
         contact_email=email,
         contact_mobile=mobile,
+        workspace=state(ctx).settings.workspace,
     )
     if as_json:
         echo_json(_booking_json(b, company.name, cons.name))

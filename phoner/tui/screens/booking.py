@@ -358,6 +358,7 @@ class BookingScreen(PhonerModal[int | None]):
                 contact_email=email,
                 contact_mobile=mobile,
                 now=self._clock(),
+                workspace=_workspace(self.app),
             )
         except BookingRefused as exc:
             self.post_message(self.Refused(exc.message))
@@ -579,3 +580,10 @@ class BookingsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _workspace(app: object) -> Path | None:
+    """The campaign workspace of the running app (relative script paths resolve there)."""
+    settings = getattr(app, "settings", None)
+    workspace = getattr(settings, "workspace", None)
+    return workspace if isinstance(workspace, Path) else None
