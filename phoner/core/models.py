@@ -411,6 +411,11 @@ class Company(SQLModel, table=True):
 class CallAttempt(SQLModel, table=True):
     """One call (or one outcome imported from a contractor)."""
 
+    # covering index for the phoners report (per phoner and clock hour)
+    __table_args__ = (
+        sa.Index("ix_callattempt_phoner_hour", "campaign_id", "phoner", "ended_at", "outcome"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 18:18:26.984209
+Create Date: 2026-11-23 19:11:31.264900
 """
 
 from collections.abc import Sequence
@@ -239,6 +239,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_callattempt_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_callattempt_ended_at'), ['ended_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_callattempt_phoner'), ['phoner'], unique=False)
+        batch_op.create_index('ix_callattempt_phoner_hour', ['campaign_id', 'phoner', 'ended_at', 'outcome'], unique=False)
         batch_op.create_index(batch_op.f('ix_callattempt_round_id'), ['round_id'], unique=False)
 
     op.create_table('booking',
@@ -352,6 +353,7 @@ def downgrade() -> None:
     op.drop_table('booking')
     with op.batch_alter_table('callattempt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_callattempt_round_id'))
+        batch_op.drop_index('ix_callattempt_phoner_hour')
         batch_op.drop_index(batch_op.f('ix_callattempt_phoner'))
         batch_op.drop_index(batch_op.f('ix_callattempt_ended_at'))
         batch_op.drop_index(batch_op.f('ix_callattempt_company_id'))
