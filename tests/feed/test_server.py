@@ -199,6 +199,52 @@ def test_rotation_invalidates_at_once(sqlite_db: Database) -> None:
     assert client.get(f"/kalender/{new}.ics").status_code == 200
 
 
+def test_tokens_are_compared_in_constant_time_against_every_token(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No early exit: a right, a wrong and a nearly right token cost the same comparisons."""
+    import hmac
+
+    import phoner.feed.server as server
+
+    w = make_world(sqlite_db)
+    with sqlite_db.session() as s:
+        active = len(s.exec(select(Consultant).where(Consultant.active == True)).all())  # noqa: E712
+    assert active >= 2
+    calls: list[tuple[bytes, bytes]] = []
+    original = hmac.compare_digest
+
+    def counting(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(server.hmac, "compare_digest", counting)
+    client = TestClient(create_app(sqlite_db, record_fetches=False))
+    token = _token(sqlite_db, w.consultant_ids[0])
+    per_request = []
+    for presented in (token, "x" * len(token), token[:-1] + ("A" if token[-1] != "A" else "B")):
+        calls.clear()
+        client.get(f"/kalender/{presented}.ics")
+        per_request.append(len(calls))
+    assert per_request == [active, active, active]
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a listening TCP socket on ``port`` (from /proc/net/tcp[6])."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                found.add(address)
+    return found
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -238,6 +284,8 @@ def test_real_phoner_serve(sqlite_db: Database, sqlite_url: str, tmp_path: Path)
                 if time.monotonic() > deadline or proc.poll() is not None:
                     pytest.fail(f"phoner serve did not start: {proc.stderr.read()!r}")  # type: ignore[union-attr]
                 time.sleep(0.2)
+        # without --host it listens on the loopback address only
+        assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, little-endian hex
         r = httpx.get(f"{base}/kalender/{token}.ics", headers={"User-Agent": "Thunderbird"})
         assert r.status_code == 200
         assert r.headers["content-type"] == "text/calendar; charset=utf-8"
