@@ -168,3 +168,29 @@ def test_export_shows_everything_then_nothing_after_purge(db: Database) -> None:
 def test_export_unknown_cvr(db: Database) -> None:
     with pytest.raises(InvalidInput, match="ingen virksomhed med CVR 12345674"), db.session() as s:
         gdpr.export(session=s, cvr="12345674")
+
+
+def test_reports_give_the_same_numbers_before_and_after_a_purge(db: Database) -> None:
+    from phoner.core import reports
+    from phoner.core.models import Campaign
+
+    campaign_id, _old, _new = _campaign(db)
+
+    def figures() -> dict[str, object]:
+        with db.session() as s:
+            c = s.get(Campaign, campaign_id)
+            assert c is not None
+            return {
+                name: reports.build_report(name, session=s, campaign=c).data
+                for name in ("rounds", "rates", "followups", "visits", "phoners")
+            }
+
+    before = figures()
+    rounds_total = before["rounds"]["total"]  # type: ignore[index]
+    assert rounds_total["answered"] == 2  # the figures are not empty
+    with db.session(write=True) as s:
+        c = s.get(Campaign, campaign_id)
+        assert c is not None
+        result = gdpr.purge(session=s, campaign=c, older_than_days=0, actor="dpo", now=NOW)
+    assert result.companies == 2
+    assert figures() == before
