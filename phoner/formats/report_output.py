@@ -257,55 +257,65 @@ def sheet_name(text: str, used: set[str]) -> str:
 def write_xlsx(report: Report, path: Path) -> Path:
     """One sheet per table (header row 1, frozen, filter on), plus a sheet of notes.
 
+    Written in openpyxl's write-only mode (rows streamed to the file, no cell grid kept in
+    memory): only header, total and number-formatted cells get a styled cell object, and
+    column widths are measured before the first row is written (they precede the rows in
+    the file). Text is neutralized, so it never starts like a formula.
+
     Raises OSError when the file cannot be written (the caller turns it into a message).
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    default = wb.active
-    assert default is not None
-    wb.remove(default)
+    wb = Workbook(write_only=True)
     used: set[str] = set()
     bold = Font(bold=True)
     for table in report.tables:
         ws = wb.create_sheet(sheet_name(table.sheet or table.title, used))
-        ws.append(list(table.columns))
-        for cell in ws[1]:
-            cell.font = bold
-        widths = [len(h) for h in table.columns]
         body = len(table.rows) - table.total_rows
-        for i, row in enumerate(table.rows):
-            values: list[Any] = []
-            formats: list[str | None] = []
+        widths = [len(h) for h in table.columns]
+        for row in table.rows:
             for j, c in enumerate(row):
-                value, fmt = _xlsx_value(c)
-                values.append(value)
-                formats.append(fmt)
-                widths[j] = max(widths[j], len(cell_str(c)))
-            ws.append(values)
-            for j, xcell in enumerate(ws[ws.max_row]):
-                if isinstance(xcell.value, str):
-                    xcell.data_type = "s"  # text is never a formula
-                if j < len(formats) and formats[j]:
-                    xcell.number_format = formats[j]
-                if i >= body:
-                    xcell.font = bold
+                n = len(c) if isinstance(c, str) else len(cell_str(c))
+                if n > widths[j]:
+                    widths[j] = n
+        # sheet view and column widths are written before the first row
         ws.freeze_panes = "A2"
-        last = get_column_letter(max(1, len(table.columns)))
-        ws.auto_filter.ref = f"A1:{last}{max(1, body + 1)}"
         for j, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, w + 2))
+        last = get_column_letter(max(1, len(table.columns)))
+        ws.auto_filter.ref = f"A1:{last}{max(1, body + 1)}"
+        header = []
+        for h in table.columns:
+            hc = WriteOnlyCell(ws, value=neutralize(h))
+            hc.font = bold
+            header.append(hc)
+        ws.append(header)
+        for i, row in enumerate(table.rows):
+            total = i >= body
+            values: list[Any] = []
+            for c in row:
+                value, fmt = _xlsx_value(c)
+                if fmt is None and not total:
+                    values.append(value)
+                    continue
+                xcell = WriteOnlyCell(ws, value=value)
+                if fmt:
+                    xcell.number_format = fmt
+                if total:
+                    xcell.font = bold
+                values.append(xcell)
+            ws.append(values)
     notes = [f"{report.title} – {report.campaign}"]
     for table in report.tables:
         notes.extend(f"{table.title}: {n}" for n in table.notes)
     notes.extend(report.notes)
     ws = wb.create_sheet(sheet_name("Noter", used))
+    ws.column_dimensions["A"].width = 120
     for note in notes:
         ws.append([neutralize(note)])
-        ws.cell(row=ws.max_row, column=1).data_type = "s"
-    ws.column_dimensions["A"].width = 120
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
