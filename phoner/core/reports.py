@@ -1322,13 +1322,19 @@ def leads_report(*, session: Session, campaign: Campaign) -> Report:
     from phoner.core.workdays import format_local
 
     assert campaign.id is not None
+    lead_ids = sa.select(col(Company.id)).where(
+        col(Company.campaign_id) == campaign.id, final_outcome() == Outcome.VIL_KONTAKTES
+    )
+    # only the leads' own calls (by company_id), not a scan of every call in the campaign
     vk_attempt = (
         sa.select(
             col(CallAttempt.company_id).label("company_id"),
             func.max(col(CallAttempt.id)).label("attempt_id"),
         )
         .where(
-            col(CallAttempt.campaign_id) == campaign.id,
+            col(CallAttempt.company_id).in_(lead_ids),
+            # "+ 0": a filter, not an index choice (SQLite would scan the campaign's calls)
+            col(CallAttempt.campaign_id) + 0 == campaign.id,
             col(CallAttempt.outcome) == Outcome.VIL_KONTAKTES,
         )
         .group_by(col(CallAttempt.company_id))
