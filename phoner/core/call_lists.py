@@ -52,6 +52,7 @@ from phoner.core.phones import PhoneParse, cvr_is_valid, format_phone, normalize
 from phoner.formats.tabular import (
     REJECT_META_HEADERS,
     Reject,
+    gc_paused,
     map_headers,
     read_table,
     write_rejects_csv,
@@ -483,6 +484,7 @@ def _np_key(name: str | None, phone: str | None) -> tuple[str, str] | None:
     return (" ".join(name.casefold().split()), phone)
 
 
+@gc_paused()
 def import_list(
     *,
     session: Session,
@@ -564,6 +566,9 @@ def import_list(
     touched_old: set[int] = set()
     rejects: list[Reject] = []
     phone_cache: dict[str, PhoneParse] = {}
+    # Lists repeat the same few industries and head counts: parse each distinct cell once.
+    industry_cache: dict[str, tuple[str | None, str | None]] = {}
+    employees_cache: dict[str, int | None] = {}
 
     def jc_for(municipality: str | None) -> Jobcenter | None:
         if fixed_jc is not None:
@@ -610,7 +615,10 @@ def import_list(
             parsed = phone_cache.get(cell)
             if parsed is None:
                 parsed = phone_cache[cell] = parse_phones(cell)
-            valid.extend(p for p in parsed.valid if p not in valid)
+            if valid:
+                valid.extend(p for p in parsed.valid if p not in valid)
+            else:
+                valid.extend(parsed.valid)  # already de-duplicated by parse_phones
             invalid.extend(parsed.invalid)
         if not valid:
             if invalid:
@@ -622,7 +630,12 @@ def import_list(
             else:
                 problems.append("Telefonnummer mangler")
         cvr_raw = cx[i_cvr]
-        cvr = normalize_cvr(cvr_raw) if cvr_raw else None
+        if not cvr_raw:
+            cvr = None
+        elif cvr_raw.isdigit() and cvr_raw.isascii():
+            cvr = cvr_raw  # already what normalize_cvr would return (cells are trimmed)
+        else:
+            cvr = normalize_cvr(cvr_raw)
         if cvr is not None and not cvr_is_valid(cvr):
             problems.append(f"Ugyldigt CVR-nummer {cvr_raw!r} (8 cifre med gyldigt kontrolciffer)")
         p_raw = cx[i_p]
@@ -646,13 +659,24 @@ def import_list(
         industry = cx[i_ind][:200] or None
         industry_code = cx[i_code][:20] or None
         if industry and not industry_code:
-            m2 = _CODE_AND_TEXT.match(industry)
-            if m2 is not None:
-                industry_code = m2.group(1)
-                industry = m2.group(2) or None
+            split = industry_cache.get(industry)
+            if split is None:
+                m2 = _CODE_AND_TEXT.match(industry)
+                split = (industry, None) if m2 is None else (m2.group(2) or None, m2.group(1))
+                industry_cache[industry] = split
+            industry, industry_code = split
         employees_raw = cx[i_emp]
-        extra = {table.headers[i] or f"Kolonne {i + 1}": cells[i] for i in extra_cols if cells[i]}
-        employees = parse_employees(employees_raw) if employees_raw else None
+        extra = (
+            {table.headers[i] or f"Kolonne {i + 1}": cells[i] for i in extra_cols if cells[i]}
+            if extra_cols
+            else {}
+        )
+        employees: int | None = None
+        if employees_raw:
+            if employees_raw in employees_cache:
+                employees = employees_cache[employees_raw]
+            else:
+                employees = employees_cache[employees_raw] = parse_employees(employees_raw)
         if employees_raw and employees is None:
             extra[FIELD_LABELS["employees"]] = employees_raw
         if invalid:
@@ -819,7 +843,7 @@ def import_list(
         )
 
     # New companies: targeting and proposals, then one batch insert.
-    rows_to_insert: list[dict[str, Any]] = []
+    rows_to_insert: list[tuple[dict[str, Any], str | None, Proposal | None]] = []
     targeting = TargetRules(campaign)
     for rec in new_records:
         rule = targeting.rule(
@@ -834,22 +858,9 @@ def import_list(
             summary.out_of_target += 1
         if proposal is not None:
             summary.proposed_removal += 1
-        rows_to_insert.append(
-            {
-                **rec,
-                "campaign_id": campaign_id,
-                "out_of_target": rule,
-                "clearing_state": ClearingState.PENDING,
-                "clearing_proposal": None if proposal is None else proposal.reason,
-                "clearing_note": None if proposal is None else proposal.note,
-                "call_state": CallState.NEW,
-                "attempts": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        rows_to_insert.append((rec, rule, proposal))
     if rows_to_insert:
-        _bulk_insert_companies(session, rows_to_insert)
+        _bulk_insert_companies(session, rows_to_insert, campaign_id=campaign_id, now=now)
     merged_new = [(ref, ln, cf) for kind, ref, ln, cf in merge_log if kind == "new"]
     if merged_new:
         ids = _new_ids(session, campaign_id, [new_records[ref] for ref, _, _ in merged_new])
@@ -906,8 +917,40 @@ _JSON_COLUMNS = ("phones", "extra", "flags")
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME storage format
 
 
-def _bulk_insert_companies(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert many companies in batches, values pre-converted to what the driver takes.
+_INSERT_TAIL = (
+    "campaign_id",
+    "out_of_target",
+    "clearing_state",
+    "clearing_proposal",
+    "clearing_note",
+    "call_state",
+    "attempts",
+    "created_at",
+    "updated_at",
+)
+#: Characters json.dumps writes unchanged (no escaping); used for the fast path below.
+_JSON_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-_ ")
+
+
+def _json_dumps(value: Any) -> str:
+    """``json.dumps(value)``; lists of plain strings (phones, flags) without the encoder."""
+    if not value:
+        return "[]" if isinstance(value, list) else "{}" if value == {} else json.dumps(value)
+    if isinstance(value, list) and all(
+        isinstance(v, str) and _JSON_PLAIN.issuperset(v) for v in value
+    ):
+        return '["' + '", "'.join(value) + '"]'
+    return json.dumps(value)
+
+
+def _bulk_insert_companies(
+    session: Session,
+    rows: list[tuple[dict[str, Any], str | None, Proposal | None]],
+    *,
+    campaign_id: int,
+    now: dt.datetime,
+) -> None:
+    """Insert many new companies (record, out-of-target rule, proposal) in batches.
 
     The typed ``insert(Company)`` runs a bind processor per JSON/enum/timestamp value and
     row and builds a parameter dict per row, which together cost more than the import's
@@ -918,41 +961,29 @@ def _bulk_insert_companies(session: Session, rows: list[dict[str, Any]]) -> None
     """
     bind = session.connection()
     dialect = bind.dialect
-    sqlite = dialect.name == "sqlite"
-    keys = list(rows[0])
+    rec_keys = list(rows[0][0])
+    keys = [*rec_keys, *_INSERT_TAIL]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {Company.__tablename__} ({', '.join(keys)}) "
         f"VALUES ({', '.join([mark] * len(keys))})"
     )
-    stamp_cache: dict[dt.datetime, Any] = {}
-
-    def stamp(ts: dt.datetime) -> Any:
-        out = stamp_cache.get(ts)
-        if out is None:
-            utc = ts.astimezone(dt.UTC)
-            out = utc.replace(tzinfo=None).strftime(_SQLITE_TS) if sqlite else utc
-            stamp_cache[ts] = out
-        return out
-
-    def dumps(value: Any) -> str:
-        return "[]" if value == [] else "{}" if value == {} else json.dumps(value)
-
-    getter = operator.itemgetter(*keys)
-    special: list[tuple[int, Any]] = []
-    for pos, k in enumerate(keys):
-        if k in _JSON_COLUMNS:
-            special.append((pos, dumps))
-        elif k in ("clearing_state", "clearing_proposal", "call_state"):
-            special.append((pos, lambda v: None if v is None else v.value))
-        elif k in ("created_at", "updated_at"):
-            special.append((pos, stamp))
+    utc = now.astimezone(dt.UTC)
+    stamp: Any = utc.replace(tzinfo=None).strftime(_SQLITE_TS) if dialect.name == "sqlite" else utc
+    pending, new_state = ClearingState.PENDING.value, CallState.NEW.value
+    getter = operator.itemgetter(*rec_keys)
+    json_pos = [pos for pos, k in enumerate(rec_keys) if k in _JSON_COLUMNS]
     params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = list(getter(row))
-        for pos, conv in special:
-            values[pos] = conv(values[pos])
-        params.append(tuple(values))
+    append = params.append
+    for rec, rule, proposal in rows:
+        values = list(getter(rec))
+        for pos in json_pos:
+            values[pos] = _json_dumps(values[pos])
+        if proposal is None:
+            reason = note = None
+        else:
+            reason, note = proposal.reason.value, proposal.note
+        append((*values, campaign_id, rule, pending, reason, note, new_state, 0, stamp, stamp))
     for start in range(0, len(params), 5000):
         bind.exec_driver_sql(sql, params[start : start + 5000])
 

@@ -61,12 +61,14 @@ that is not a plain number such as ``+45 33 12 34 56``) gets a leading apostroph
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -81,6 +83,7 @@ __all__ = [
     "Row",
     "Table",
     "cell_text",
+    "gc_paused",
     "map_headers",
     "neutralize",
     "normalize_header",
@@ -247,6 +250,25 @@ def _clean_all(record: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- reading
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects.
+
+    Reading (and importing) a big list allocates hundreds of thousands of lists, strings
+    and rows that all stay alive; the collector would traverse them again and again (more
+    than half the time of reading a 100,000-row CSV). Nothing here makes reference
+    cycles, and the collector is re-enabled (if it was on) when the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@gc_paused()
 def read_table(path: Path, *, sheet: str | None = None) -> Table:
     """Read a CSV or spreadsheet file into a :class:`Table` (see the module docstring)."""
     path = Path(path)
@@ -341,7 +363,14 @@ def _split_header(lines: list[tuple[int, list[str]]]) -> tuple[int, list[str], l
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
-    return header_line, headers, [_fit(line, cells, width) for line, cells in lines[start + 1 :]]
+    return (
+        header_line,
+        headers,
+        [
+            Row(line, cells) if len(cells) == width else _fit(line, cells, width)
+            for line, cells in lines[start + 1 :]
+        ],
+    )
 
 
 def _read_csv(path: Path, data: bytes) -> Table:
@@ -354,14 +383,17 @@ def _read_csv(path: Path, data: bytes) -> Table:
     delimiter = _detect_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     lines: list[tuple[int, list[str]]] = []
+    append = lines.append
     previous_end = 0
+    # No no-break space or apostrophe anywhere in the file: every cell only needs strip().
+    plain = "\xa0" not in text and "'" not in text
     try:
         for record in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            cells = _clean_all(record)
+            cells = [c.strip() for c in record] if plain else _clean_all(record)
             if any(cells):
-                lines.append((start, cells))
+                append((start, cells))
     except csv.Error as exc:
         raise InvalidInput(
             f"{path}, linje {reader.line_num}: filen kan ikke læses som CSV ({exc}).",
