@@ -102,9 +102,11 @@ values = st.one_of(
     st.booleans(),
     st.dates(),
     st.lists(st.text(max_size=5), max_size=3),
-    st.just({}),
-    st.just([]),
-    st.just([{}]),
+    # fresh objects each time: st.just({}) would hand out one shared dict, which the
+    # mutations change in place, so later examples would not replay (Hypothesis flakiness)
+    st.builds(dict),
+    st.builds(list),
+    st.builds(lambda: [{}]),
     st.floats(allow_nan=False),
 )
 
