@@ -35,6 +35,8 @@ Clock = Callable[[], dt.datetime]
 
 #: Screens other features add to the TUI: (module, class name, i18n key of the title).
 #: Each is reached from the command palette (ctrl+p) when its module is installed.
+TERMINAL_CHECK_SECONDS = 2.0
+
 EXTRA_SCREENS: list[tuple[str, str, str]] = [
     ("phoner.tui.screens.dashboard", "DashboardScreen", "bind.dashboard"),
     ("phoner.tui.screens.followups", "FollowUpsScreen", "bind.followups"),
@@ -88,6 +90,24 @@ class PhonerApp(App[None]):
 
         self.title = t("app.title")
         self.push_screen(StartScreen(campaign=self.campaign_name, phoner=self.phoner_name))
+        if not self.is_headless:
+            self.set_interval(TERMINAL_CHECK_SECONDS, self.check_terminal)
+
+    def check_terminal(self, fd: int | None = None) -> bool:
+        """Quit (releasing the company) when the terminal has gone away.
+
+        A closed terminal window does not always send SIGHUP to phoner (e.g. when it runs
+        under make); its input then fails forever and the app would spin on a dead
+        terminal, holding its company until the lease expires. Returns True if it is there.
+        """
+        try:
+            alive = os.isatty(fd if fd is not None else 0)
+        except (OSError, ValueError):
+            alive = False
+        if not alive:
+            self.release_all()
+            self.exit(return_code=129)
+        return alive
 
     def show_error(self, exc: BaseException) -> None:
         """The one place a failure becomes a message on screen."""

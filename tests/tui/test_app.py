@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -260,3 +261,23 @@ async def test_command_palette_offers_clearing_per_jobcenter(
         await settle(pilot)
         assert type(app.screen).__name__ == "ClearingScreen"
         assert app.screen.jobcenter_id is not None  # type: ignore[attr-defined]
+
+
+async def test_a_lost_terminal_quits_and_releases_the_company(
+    make_app: Callable[..., PhonerApp], demo_db: Database, tmp_path: Path
+) -> None:
+    """A closed terminal window must not leave phoner spinning with a company leased."""
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        with demo_db.session() as s:
+            held = s.exec(select(Company).where(Company.lease_holder == "Anne")).all()
+        assert len(held) == 1
+        with (tmp_path / "not-a-tty").open("w") as fh:
+            assert app.check_terminal(fh.fileno()) is False
+        await settle(pilot)
+    assert app.return_code == 129
+    with demo_db.session() as s:
+        assert s.exec(select(Company).where(Company.lease_holder == "Anne")).all() == []
