@@ -63,6 +63,7 @@ def _worker(url: str, campaign_id: int, phoner: str, barrier: Any, out: str) -> 
             if claim is None:
                 break
             claims.append(claim.company_id)
+            time.sleep(rng.uniform(0.001, 0.005))  # the call itself: others get their turn
             outcome = rng.choice(
                 [Outcome.OPTAGET, Outcome.OPTAGET, Outcome.IKKE_INTERESSERET, Outcome.HAR_KONTAKT]
             )
