@@ -363,8 +363,14 @@ def _find_booking(
     assert campaign.id is not None
     if booking_ref:
         booking: Booking | None = None
-        # ASCII digits that fit an id ("²".isdigit() is True; huge numbers overflow)
-        if booking_ref.isascii() and booking_ref.isdigit() and len(booking_ref) <= 18:
+        # ASCII digits that fit an id column ("²".isdigit() is True; PostgreSQL's integer
+        # ids stop at 2**31 - 1, a larger number is a database error, not "not found")
+        if (
+            booking_ref.isascii()
+            and booking_ref.isdigit()
+            and len(booking_ref) <= 10
+            and int(booking_ref) < 2**31
+        ):
             booking = session.get(Booking, int(booking_ref))
         if booking is None:
             booking = session.exec(select(Booking).where(Booking.uid == booking_ref)).first()
