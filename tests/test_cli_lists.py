@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import openpyxl
+import sqlalchemy as sa
 from click.testing import Result
 from typer.testing import CliRunner
 
 from phoner.cli import app
+from phoner.core.db import Database
 from tests.core.test_call_lists import A, B, C, D, write_messy_csv
 
 runner = CliRunner()
@@ -46,6 +48,25 @@ def test_import_json_summary_and_rejects_file(db_url: str, workspace: Path) -> N
     assert r.exit_code == 0
     assert "12 rækker læst, 0 virksomheder importeret, 8 dubletter flettet, 4 afvist" in r.stdout
     assert "liste.afviste.csv" in r.stdout
+
+
+def test_import_refreshes_postgres_planner_statistics(pg_db: Database, workspace: Path) -> None:
+    """Right after a bulk import PostgreSQL must not plan reports as if the tables were empty."""
+    url = pg_db.engine.url.render_as_string(hide_password=False)
+    _setup(url)
+
+    def company_rows_known_to_planner() -> float:
+        with pg_db.engine.connect() as conn:
+            return float(
+                conn.execute(
+                    sa.text("SELECT reltuples FROM pg_class WHERE relname = 'company'")
+                ).scalar_one()
+            )
+
+    assert company_rows_known_to_planner() <= 0  # never analysed: -1 (or 0)
+    path = write_messy_csv(workspace / "liste.csv")
+    assert run(url, "list", "import", str(path), "-c", "Efterår").exit_code == 0
+    assert company_rows_known_to_planner() == 7
 
 
 def test_import_errors_are_danish(db_url: str, workspace: Path) -> None:

@@ -68,6 +68,8 @@ def import_(
             rejects_path=rejects,
             actor=by,
         )
+    if s.imported:
+        db.refresh_statistics()
     if as_json:
         echo_json(s.to_json())
         return

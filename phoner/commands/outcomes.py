@@ -35,6 +35,8 @@ def import_(
     """
     db = state(ctx).db()
     s = import_outcomes(db=db, path=file, campaign_name=campaign, rejects_path=rejects)
+    if s.recorded:
+        db.refresh_statistics()
     if as_json:
         echo_json(s.to_json())
         return

@@ -227,6 +227,8 @@ def build(db: Database, n_companies: int, n_attempts: int, seed: int = 6) -> int
                 for c in rng.sample(cats, 2)
             ],
         )
+    # as `phoner lists import` / `outcomes import` do after a bulk load
+    db.refresh_statistics()
     return cid
 
 
