@@ -48,6 +48,26 @@ def test_init_creates_then_reports_up_to_date(workspace: Path) -> None:
     assert "allerede opdateret" in out
 
 
+def test_unexpected_error_is_danish_with_a_log_file(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bug is one Danish sentence and a log file for the developers, never a traceback."""
+    from phoner.core import campaigns
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("simulated bug in list_campaigns")
+
+    monkeypatch.setattr(campaigns, "list_campaigns", broken)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    code, out = invoke("--db", sqlite_url, "campaign", "list")
+    assert code == 70
+    assert "phoner stødte på en uventet fejl" in out
+    logs = list(tmp_path.glob("phoner-fejl-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in out
+    text = logs[0].read_text(encoding="utf-8")
+    assert "Traceback" in text and "simulated bug in list_campaigns" in text
+
+
 def test_commands_before_init_say_run_init(workspace: Path) -> None:
     code, out = invoke("campaign", "list")
     assert code != 0

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
-import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -17,7 +14,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from phoner.config import Settings, load_settings
 from phoner.core.db import Database, open_database
-from phoner.core.errors import PhonerError
+from phoner.core.errors import PhonerError, write_crash_log
 
 
 @dataclass
@@ -59,14 +56,6 @@ def _print_error(exc: PhonerError) -> None:
         typer.echo(exc.hint, err=True)
 
 
-def _log_crash() -> Path:
-    """Write the traceback of an unexpected failure to a file the user can send us."""
-    fd, name = tempfile.mkstemp(prefix="phoner-fejl-", suffix=".log")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(traceback.format_exc())
-    return Path(name)
-
-
 class PhonerGroup(TyperGroup):
     """Root command group: turns every failure into a Danish message and an exit code."""
 
@@ -81,10 +70,10 @@ class PhonerGroup(TyperGroup):
             raise typer.Exit(130) from None
         except (Exit, Abort, TyperException):
             raise
-        except Exception:
+        except Exception as exc:
             if os.environ.get("PHONER_DEBUG"):
                 raise
-            log = _log_crash()
+            log = write_crash_log(exc)
             typer.secho(
                 "Fejl: phoner stødte på en uventet fejl og stoppede. Intet halvt gemt er "
                 "skrevet til databasen.",

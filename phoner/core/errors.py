@@ -8,6 +8,11 @@ the user is a bug.
 
 from __future__ import annotations
 
+import os
+import tempfile
+import traceback
+from pathlib import Path
+
 
 class PhonerError(Exception):
     """A failure with a message a jobcenter worker can act on."""
@@ -51,3 +56,14 @@ class Conflict(PhonerError):
 
 class RuleViolation(PhonerError):
     """A request breaks a campaign rule (booking horizon, working hours, ...)."""
+
+
+def write_crash_log(exc: BaseException) -> Path:
+    """Write an unexpected failure's traceback to a temp file the user can send on.
+
+    The CLI and the TUI both show the user only a Danish sentence naming this file.
+    """
+    fd, name = tempfile.mkstemp(prefix="phoner-fejl-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("".join(traceback.format_exception(exc)))
+    return Path(name)

@@ -12,8 +12,6 @@ import datetime as dt
 import importlib
 import inspect
 import os
-import tempfile
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from textual.screen import Screen
 
 from phoner.config import Settings
 from phoner.core.db import Database
-from phoner.core.errors import PhonerError
+from phoner.core.errors import PhonerError, write_crash_log
 from phoner.core.models import utcnow
 from phoner.tui import data, i18n
 from phoner.tui.data import Prefs
@@ -114,7 +112,7 @@ class PhonerApp(App[None]):
         if isinstance(exc, PhonerError):
             message = exc.message if not exc.hint else f"{exc.message}\n{exc.hint}"
         else:
-            message = t("app.error_unexpected", path=_log_crash(exc))
+            message = t("app.error_unexpected", path=write_crash_log(exc))
         self.errors.append(message)
         self.notify(message, title=t("app.error_title"), severity="error", timeout=12)
 
@@ -223,14 +221,6 @@ def _build_screen(cls: type[Screen[Any]], app: PhonerApp, **extra: Any) -> Scree
     available.update(extra)
     kwargs = {k: v for k, v in available.items() if k in params}
     return cls(**kwargs)
-
-
-def _log_crash(exc: BaseException) -> Path:
-    """Write an unexpected error's traceback to a file the user can send on."""
-    fd, name = tempfile.mkstemp(prefix="phoner-fejl-", suffix=".log")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("".join(traceback.format_exception(exc)))
-    return Path(name)
 
 
 def create_app(

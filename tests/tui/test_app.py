@@ -19,7 +19,7 @@ from phoner.tui.app import PhonerApp
 from phoner.tui.screens.call import CallScreen
 from phoner.tui.screens.callback import next_working_day, parse_when, presets
 from tests.tui.conftest import NOW, settle
-from tests.tui.test_call_view import start_calling
+from tests.tui.test_call_view import attempts, start_calling
 
 DANISH_PHONE = re.compile(r"^\d{2} \d{2} \d{2} \d{2}$")
 
@@ -281,3 +281,36 @@ async def test_a_lost_terminal_quits_and_releases_the_company(
     assert app.return_code == 129
     with demo_db.session() as s:
         assert s.exec(select(Company).where(Company.lease_holder == "Anne")).all() == []
+
+
+async def test_unexpected_error_is_a_danish_message_and_a_log_file(
+    make_app: Callable[..., PhonerApp],
+    demo_db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A bug while saving shows a Danish sentence naming a log file; the app keeps running."""
+    from phoner.core import calling
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("simulated bug in record_outcome")
+
+    monkeypatch.setattr(calling, "record_outcome", broken)
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start_calling(pilot)
+        held = screen.claim
+        await pilot.press("i")
+        await settle(pilot)
+        assert len(app.errors) == 1
+        message = app.errors[0]
+        assert message.startswith("Der skete en uventet fejl; intet halvt er gemt.")
+        log = Path(message.rsplit("Detaljer: ", 1)[1])
+        assert log.parent == tmp_path and log.name.startswith("phoner-fejl-")
+        assert "simulated bug in record_outcome" in log.read_text(encoding="utf-8")
+        assert "Traceback" in log.read_text(encoding="utf-8")
+        assert app.is_running and app.screen is screen
+        assert screen.claim == held  # the company is still this phoner's
+    assert attempts(demo_db) == []
