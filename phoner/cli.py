@@ -22,6 +22,7 @@ from phoner.commands import reports as reports_cmd
 from phoner.commands import visits as visits_cmd
 from phoner.commands.common import AppState, PhonerGroup, state
 from phoner.config import load_settings
+from phoner.core import call_scripts
 
 app = typer.Typer(
     name="phoner",
@@ -99,12 +100,20 @@ def init(ctx: typer.Context) -> None:
     for folder in (st.settings.lists_dir, st.settings.scripts_dir, st.settings.calendars_dir):
         if st.settings.db_url.startswith("sqlite") or folder.exists():
             folder.mkdir(parents=True, exist_ok=True)
+    placed = None
+    if st.settings.scripts_dir.is_dir():
+        placed = call_scripts.install_standard_script(st.settings.scripts_dir)
     if before is None:
         typer.echo(f"Databasen er oprettet: {db.url}")
     elif before == after:
         typer.echo(f"Databasen er allerede opdateret ({db.url}).")
     else:
         typer.echo(f"Databasen er opgraderet fra version {before} til {after}: {db.url}")
+    if placed is not None:
+        typer.echo(
+            f"Standardmanuskriptet er lagt i {placed}: ret det til jeres kampagne, og tjek det "
+            "med phoner script check."
+        )
 
 
 @app.command()

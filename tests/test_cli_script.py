@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from phoner.cli import app
@@ -23,7 +25,43 @@ def test_shipped_script_is_valid() -> None:
     code, out = invoke("script", "check", str(REPO / "scripts" / "fleksjob.toml"))
     assert code == 0, out
     assert "er gyldigt" in out
-    assert "Vil kontaktes" in out and "besøgsbooking" in out
+    assert "Vil kontaktes: 8 veje (4 med besøgsbooking)" in out
+    assert "Har kontakt: 1 vej\n" in out
+
+
+def test_packaged_standard_script_is_the_repository_script() -> None:
+    """`phoner init` places the packaged copy; it must not drift from scripts/fleksjob.toml."""
+    packaged = resources.files("phoner.templates").joinpath("fleksjob.toml").read_bytes()
+    assert packaged == (REPO / "scripts" / "fleksjob.toml").read_bytes()
+
+
+def test_init_places_the_standard_script_and_never_overwrites_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PHONER_DB", raising=False)
+    code, out = invoke("init")
+    assert code == 0, out
+    placed = tmp_path / "scripts" / "fleksjob.toml"
+    assert "Standardmanuskriptet er lagt i" in out and str(placed) in out
+    assert placed.read_bytes() == (REPO / "scripts" / "fleksjob.toml").read_bytes()
+    assert invoke("script", "check", str(placed))[0] == 0
+    placed.write_text("# vores egen udgave\n", encoding="utf-8")
+    code, out = invoke("init")
+    assert code == 0, out
+    assert "Standardmanuskriptet" not in out
+    assert placed.read_text(encoding="utf-8") == "# vores egen udgave\n"
+
+
+def test_demo_in_an_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After `pip install phoner`, `phoner demo` works anywhere: script and list are made."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PHONER_DB", raising=False)
+    code, out = invoke("demo", "--no-tui")
+    assert code == 0, out
+    assert "Demokampagnen" in out and "240 virksomheder" in out
+    assert (tmp_path / "scripts" / "fleksjob.toml").is_file()
+    assert (tmp_path / "lists" / "demo-virksomheder.csv").is_file()
 
 
 def test_problems_are_listed_with_locations(tmp_path: Path) -> None:

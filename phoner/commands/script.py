@@ -54,7 +54,8 @@ def check(
     typer.echo("Udfald, som svarene kan føre til:")
     for outcome, group in sorted(paths.items(), key=lambda kv: kv[0].value):
         endings = [script.questions[q].answer_for(k) for path in group for q, k in path[-1:]]
-        visit = any(a is not None and a.book_visit for a in endings)
-        extra = " (heraf med besøgsbooking)" if visit else ""
-        typer.echo(f"  {outcome.label}: {len(group)} veje{extra}")
+        visits = sum(1 for a in endings if a is not None and a.book_visit)
+        extra = f" ({visits} med besøgsbooking)" if visits else ""
+        ways = "1 vej" if len(group) == 1 else f"{len(group)} veje"
+        typer.echo(f"  {outcome.label}: {ways}{extra}")
     typer.echo(f"Indholds-hash: {script.hash[:12]}…")

@@ -14,7 +14,9 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -486,6 +488,57 @@ def _read(path: Path) -> bytes:
             f"Opkaldsmanuskriptet {path} kan ikke læses ({exc.strerror}).",
             hint="Tjek filens rettigheder.",
         ) from None
+
+
+#: Placeholders a script's texts may use; the call view fills them in for the company on
+#: screen. A placeholder whose value is unknown (no contact person on file) stays as written,
+#: so the phoner sees what to say in its place.
+PLACEHOLDERS: dict[str, str] = {
+    "dit navn": "phoner",
+    "jobcentrets navn": "jobcenter",
+    "virksomhedens navn": "company",
+    "kontaktpersonens navn": "contact",
+}
+_PLACEHOLDER = re.compile(r"\[(" + "|".join(re.escape(k) for k in PLACEHOLDERS) + r")\]", re.I)
+
+
+def fill_placeholders(text: str, values: Mapping[str, str | None]) -> str:
+    """Replace ``[dit navn]`` etc. (see :data:`PLACEHOLDERS`) with ``values[field]``."""
+
+    def one(match: re.Match[str]) -> str:
+        value = values.get(PLACEHOLDERS[match.group(1).lower()])
+        return value.strip() if value and value.strip() else match.group(0)
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+#: The standard fleksjob call-out script shipped inside the package (the repository's
+#: scripts/fleksjob.toml is the same file, as `phoner init` places it in a workspace).
+STANDARD_SCRIPT = "fleksjob.toml"
+
+
+def install_standard_script(scripts_dir: Path) -> Path | None:
+    """Put the standard script in ``scripts_dir`` unless a file of that name is there.
+
+    Returns the path written, or None when there was one already (a jobcenter's edited
+    script is never overwritten).
+    """
+    target = scripts_dir / STANDARD_SCRIPT
+    if target.exists():
+        return None
+    data = resources.files("phoner.templates").joinpath(STANDARD_SCRIPT).read_bytes()
+    scripts_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with target.open("xb") as fh:  # never overwrite, even if written meanwhile
+            fh.write(data)
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        raise InvalidInput(
+            f"Kan ikke skrive standardmanuskriptet til {target}: {exc.strerror or exc}.",
+            hint="Tjek at mappen findes og at du har skriveadgang til den.",
+        ) from None
+    return target
 
 
 def check_script(path: Path) -> list[ScriptProblem]:

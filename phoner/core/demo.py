@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from phoner.core import call_lists, campaigns, geography, rounds
+from phoner.core.call_scripts import STANDARD_SCRIPT, install_standard_script
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.models import (
@@ -34,7 +35,7 @@ from phoner.core.phones import cvr_check_digit, parse_phone
 
 DEMO_CAMPAIGN = "Demo: Fleksjob efterår 2026"
 DEMO_LIST = Path("lists") / "demo-virksomheder.csv"
-DEMO_SCRIPT = Path("scripts") / "fleksjob.toml"
+DEMO_SCRIPT = Path("scripts") / STANDARD_SCRIPT
 DEMO_SEED = 2026
 
 HEADERS = [
@@ -254,10 +255,11 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
     apart, and round 1 is started.
     """
     script = workspace / DEMO_SCRIPT
+    install_standard_script(script.parent)  # a fresh folder gets the packaged script
     if not script.is_file():
         raise InvalidInput(
-            f"Demo-manuskriptet {script} findes ikke.",
-            hint="Kør phoner demo fra projektmappen (den med scripts/ og lists/).",
+            f"Demo-manuskriptet {script} er ikke en fil.",
+            hint="Flyt det, der ligger dér, eller brug en anden mappe (--workspace).",
         )
     list_path = workspace / DEMO_LIST
     if not list_path.is_file():

@@ -11,6 +11,7 @@ from phoner.core.call_scripts import (
     ScriptError,
     ScriptWalk,
     check_script,
+    fill_placeholders,
     load_script,
     outcome_paths,
 )
@@ -324,3 +325,16 @@ def test_clean_needs() -> None:
     assert "Faglært" in (info.value.hint or "")
     with pytest.raises(InvalidInput, match="findes ikke"):
         clean_needs(script, {"loen": "1"})
+
+
+def test_placeholders_are_filled_and_unknown_ones_stay() -> None:
+    values = {"phoner": "Anne", "jobcenter": "Jobcenter Køge", "company": "Bæk ApS"}
+    text = (
+        "Mit navn er [dit navn] fra [Jobcentrets navn]. Er det [virksomhedens navn]? "
+        "Må jeg tale med [kontaktpersonens navn]? [Pause]"
+    )
+    assert fill_placeholders(text, values) == (
+        "Mit navn er Anne fra Jobcenter Køge. Er det Bæk ApS? "
+        "Må jeg tale med [kontaktpersonens navn]? [Pause]"
+    )
+    assert fill_placeholders("[dit navn]", {"phoner": "  "}) == "[dit navn]"

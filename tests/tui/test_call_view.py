@@ -541,3 +541,24 @@ async def test_call_list_is_reachable_from_the_call_view(
         assert table.row_count == 120  # round 1
         await pilot.press("escape")
         assert app.screen is screen
+
+
+async def test_script_placeholders_are_filled_for_the_company_on_screen(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    """`[dit navn]` and `[jobcentrets navn]` in the opening become the phoner and jobcenter."""
+    assert "[dit navn]" in SCRIPT.opening and "[jobcentrets navn]" in SCRIPT.opening
+    app = make_app(phoner="Anne Hansen")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await start_calling(pilot, "Anne Hansen")
+        assert screen.card is not None and screen.card.jobcenter_name
+        text = " ".join(str(screen.query_one("#script-body").render()).split())
+        assert "mit navn er Anne Hansen" in text
+        assert f"på vegne af {screen.card.jobcenter_name}" in text
+        assert "[dit navn]" not in text and "[jobcentrets navn]" not in text
+        first = screen.card.company.id
+        await pilot.press("i")  # ikke truffet: the next company, its own jobcenter
+        await settle(pilot)
+        assert screen.card is not None and screen.card.company.id != first
+        text = " ".join(str(screen.query_one("#script-body").render()).split())
+        assert f"på vegne af {screen.card.jobcenter_name}" in text

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from textual.app import App
 from textual.widgets import DataTable, Static
 
@@ -71,11 +69,11 @@ async def test_dashboard_shows_the_campaign(sqlite_db: Database) -> None:
         # a consultant fetches the feed: after a refresh only the others remain
         from sqlmodel import select
 
-        from phoner.core.models import Consultant
+        from phoner.core.models import Consultant, utcnow
 
         with sqlite_db.session(write=True) as s:
             for k in s.exec(select(Consultant).where(Consultant.name == "Ole")).all():
-                k.last_feed_fetch_at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+                k.last_feed_fetch_at = utcnow()  # after every booking was made
                 s.add(k)
         await pilot.press("r")
         await app.workers.wait_for_complete()

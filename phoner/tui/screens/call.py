@@ -496,6 +496,12 @@ class CallScreen(PhonerScreen):
             form.set_note(restored.note)
         self.started_at = self.now()
         card_view.show(self.card, banner=self._banner())
+        panel.values = {
+            "phoner": self.phoner,
+            "jobcenter": self.card.jobcenter_name,
+            "company": self.card.company.name,
+            "contact": self.card.company.contact_person,
+        }
         panel.show(self.walk)
 
     def _show_panel(self, which: str) -> None:

@@ -1,0 +1,1 @@
+"""Files shipped with phoner and placed in a workspace: the standard call-out script."""
