@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
+from phoner.commands.danish import danish_usage_error, is_usage_error, make_danish
 from phoner.config import Settings, load_settings
 from phoner.core.db import Database, open_database
 from phoner.core.errors import PhonerError, write_crash_log
@@ -59,6 +60,17 @@ def _print_error(exc: PhonerError) -> None:
 class PhonerGroup(TyperGroup):
     """Root command group: turns every failure into a Danish message and an exit code."""
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        make_danish(self)  # Danish help pages for this command and all under it
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except TyperException as exc:
+            if is_usage_error(exc):
+                danish_usage_error(exc)
+            raise
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -68,7 +80,11 @@ class PhonerGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Afbrudt.", err=True)
             raise typer.Exit(130) from None
-        except (Exit, Abort, TyperException):
+        except TyperException as exc:
+            if is_usage_error(exc):
+                danish_usage_error(exc)
+            raise
+        except (Exit, Abort):
             raise
         except Exception as exc:
             if os.environ.get("PHONER_DEBUG"):
