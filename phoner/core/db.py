@@ -249,8 +249,13 @@ class Database:
         """
         if self.is_sqlite:
             return
-        with translated_errors(), self.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
+        except sa.exc.SQLAlchemyError:
+            # only an optimisation, after the data is safely committed: a user without the
+            # right to ANALYZE, or a dropped connection, must not turn an import into an error
+            return
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -139,3 +139,12 @@ def test_missing_driver_gives_danish_error() -> None:
 def test_missing_folder_gives_danish_error(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="Mappen til databasen findes ikke"):
         make_engine(f"sqlite:///{tmp_path / 'nope' / 'phoner.db'}")
+
+
+def test_refresh_statistics_never_fails_an_import_that_is_already_saved() -> None:
+    """ANALYZE is only an optimisation: an unreachable server is ignored, not an error."""
+    db = Database(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/phoner"))
+    try:
+        db.refresh_statistics()
+    finally:
+        db.dispose()
