@@ -85,6 +85,29 @@ def test_usage_errors_are_danish(args: list[str], expected: str) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("english", "danish"),
+    [
+        (
+            "Invalid value for '--at': Input should be a valid datetime or date, invalid "
+            "character in year",
+            "Ugyldig værdi for '--at': skal være et tidspunkt.",
+        ),
+        (
+            "Invalid value for '--day': Input should be a valid date, input is too short",
+            "Ugyldig værdi for '--day': skal være en dato (ÅÅÅÅ-MM-DD).",
+        ),
+        ("Missing option '--campaign' / '-c'.", "Tilvalget '--campaign' / '-c' skal angives."),
+        (
+            "No such option: --campain (Possible options: --campaign)",
+            "Ukendt tilvalg: --campain. Mente du --campaign?",
+        ),
+    ],
+)
+def test_value_errors_are_translated(english: str, danish: str) -> None:
+    assert translate_error(english) == danish
+
+
 def test_unknown_english_message_is_kept_rather_than_lost() -> None:
     assert translate_error("Something new from Typer.") == "Something new from Typer."
     assert translate_error("Invalid value for '--x': brand new reason") == (

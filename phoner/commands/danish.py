@@ -84,8 +84,8 @@ ERRORS: list[tuple[re.Pattern[str], str]] = [
 VALUE_ERRORS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Input should be a valid integer.*$"), "skal være et helt tal."),
     (re.compile(r"^Input should be a valid number.*$"), "skal være et tal."),
-    (re.compile(r"^Input should be a valid date.*$"), "skal være en dato (ÅÅÅÅ-MM-DD)."),
     (re.compile(r"^Input should be a valid datetime.*$"), "skal være et tidspunkt."),
+    (re.compile(r"^Input should be a valid date.*$"), "skal være en dato (ÅÅÅÅ-MM-DD)."),
     (re.compile(r"^(?:Value error, )?(.+) is not one of (.+)\.$"), "{0} er ikke en af {1}."),
     (
         re.compile(r"^(?:Value error, )?(.+) does not match the formats? (.+)\.$"),
