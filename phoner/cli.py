@@ -23,6 +23,7 @@ from phoner.commands import visits as visits_cmd
 from phoner.commands.common import AppState, PhonerGroup, state
 from phoner.config import load_settings
 from phoner.core import call_scripts
+from phoner.core.errors import InvalidInput
 
 app = typer.Typer(
     name="phoner",
@@ -91,15 +92,26 @@ def _open_tui(ctx: typer.Context, campaign_name: str | None = None) -> None:
     run_app(db=db, settings=st.settings, campaign=campaign_name)
 
 
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(
+            f"Kan ikke oprette mappen {folder}: {exc.strerror or exc}.",
+            hint="phoner bruger mapperne lists/, scripts/ og calendars/ i arbejdsmappen: "
+            "flyt det, der ligger dér i vejen, eller brug en anden mappe.",
+        ) from None
+
+
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Opret databasen, eller opgradér den til denne version. Kan køres igen uden skade."""
     st = state(ctx)
-    db = st.db(check=False)
-    before, after = db.upgrade()
     for folder in (st.settings.lists_dir, st.settings.scripts_dir, st.settings.calendars_dir):
         if st.settings.db_url.startswith("sqlite") or folder.exists():
-            folder.mkdir(parents=True, exist_ok=True)
+            _make_folder(folder)  # first: nothing is created if a folder cannot be
+    db = st.db(check=False)
+    before, after = db.upgrade()
     placed = None
     if st.settings.scripts_dir.is_dir():
         placed = call_scripts.install_standard_script(st.settings.scripts_dir)

@@ -68,6 +68,18 @@ def test_unexpected_error_is_danish_with_a_log_file(
     assert "Traceback" in text and "simulated bug in list_campaigns" in text
 
 
+def test_init_with_a_file_where_a_folder_belongs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PHONER_DB", raising=False)
+    (tmp_path / "scripts").write_text("ikke en mappe", encoding="utf-8")
+    code, out = invoke("init")
+    assert code == 1
+    assert f"Kan ikke oprette mappen {tmp_path / 'scripts'}" in out
+    assert not (tmp_path / "phoner.db").exists()  # nothing half done
+
+
 def test_commands_before_init_say_run_init(workspace: Path) -> None:
     code, out = invoke("campaign", "list")
     assert code != 0

@@ -105,3 +105,13 @@ def test_campaign_create_refuses_an_invalid_script(workspace: Path) -> None:
     code, out = invoke("campaign", "create", "Efterår", "--script", str(bad))
     assert code == 1
     assert "'opening' mangler" in out and "phoner script check" in out
+
+
+def test_unwritable_scripts_folder_is_a_danish_error(tmp_path: Path) -> None:
+    from phoner.core.call_scripts import install_standard_script
+    from phoner.core.errors import InvalidInput
+
+    blocker = tmp_path / "scripts"
+    blocker.write_text("en fil, ikke en mappe", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="Kan ikke skrive standardmanuskriptet"):
+        install_standard_script(blocker)

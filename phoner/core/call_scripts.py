@@ -527,16 +527,16 @@ def install_standard_script(scripts_dir: Path) -> Path | None:
     if target.exists():
         return None
     data = resources.files("phoner.templates").joinpath(STANDARD_SCRIPT).read_bytes()
-    scripts_dir.mkdir(parents=True, exist_ok=True)
     try:
+        scripts_dir.mkdir(parents=True, exist_ok=True)
         with target.open("xb") as fh:  # never overwrite, even if written meanwhile
             fh.write(data)
-    except FileExistsError:
-        return None
     except OSError as exc:
+        if isinstance(exc, FileExistsError) and target.exists():
+            return None  # another process put it there first
         raise InvalidInput(
             f"Kan ikke skrive standardmanuskriptet til {target}: {exc.strerror or exc}.",
-            hint="Tjek at mappen findes og at du har skriveadgang til den.",
+            hint=f"Tjek at {scripts_dir} er en mappe, og at du har skriveadgang til den.",
         ) from None
     return target
 
