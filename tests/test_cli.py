@@ -80,6 +80,16 @@ def test_init_with_a_file_where_a_folder_belongs(
     assert not (tmp_path / "phoner.db").exists()  # nothing half done
 
 
+def test_file_system_refusal_is_danish_and_names_the_path(sqlite_url: str, tmp_path: Path) -> None:
+    """An OSError (here: a file where the feed folder belongs) is no crash log."""
+    blocker = tmp_path / "kalendere"
+    blocker.write_text("en fil", encoding="utf-8")
+    code, out = invoke("--db", sqlite_url, "calendars", "build", "--out", str(blocker))
+    assert code == 1
+    assert f"Filen eller mappen {blocker} kan ikke bruges: der ligger allerede en fil" in out
+    assert "uventet fejl" not in out
+
+
 def test_commands_before_init_say_run_init(workspace: Path) -> None:
     code, out = invoke("campaign", "list")
     assert code != 0

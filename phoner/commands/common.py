@@ -15,7 +15,7 @@ from typer.exceptions import Abort, Exit, TyperException
 from phoner.commands.danish import danish_usage_error, is_usage_error, make_danish
 from phoner.config import Settings, load_settings
 from phoner.core.db import Database, open_database
-from phoner.core.errors import PhonerError, write_crash_log
+from phoner.core.errors import PhonerError, from_os_error, write_crash_log
 
 
 @dataclass
@@ -77,6 +77,12 @@ class PhonerGroup(TyperGroup):
         except PhonerError as exc:
             _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise  # output piped to e.g. head: Typer ends quietly
+            fs_error = from_os_error(exc)
+            _print_error(fs_error)
+            raise typer.Exit(fs_error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("Afbrudt.", err=True)
             raise typer.Exit(130) from None

@@ -8,6 +8,7 @@ the user is a bug.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 import traceback
@@ -56,6 +57,37 @@ class Conflict(PhonerError):
 
 class RuleViolation(PhonerError):
     """A request breaks a campaign rule (booking horizon, working hours, ...)."""
+
+
+class FileSystemError(PhonerError):
+    """A file or folder phoner had to read or write could not be used."""
+
+
+#: Why the operating system refused, in words a jobcenter worker can act on.
+_OS_REASONS = {
+    errno.EACCES: "adgang nægtet",
+    errno.EPERM: "adgang nægtet",
+    errno.ENOSPC: "disken er fuld",
+    errno.EDQUOT: "diskkvoten er brugt op",
+    errno.EROFS: "drevet er skrivebeskyttet",
+    errno.EEXIST: "der ligger allerede en fil med det navn",
+    errno.ENOTDIR: "en del af stien er en fil, ikke en mappe",
+    errno.EISDIR: "det er en mappe, ikke en fil",
+    errno.ENOENT: "findes ikke",
+    errno.ENAMETOOLONG: "navnet er for langt",
+}
+
+
+def from_os_error(exc: OSError) -> FileSystemError:
+    """A Danish :class:`FileSystemError` for an operating-system refusal, naming the path."""
+    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    if exc.filename:
+        message = f"Filen eller mappen {exc.filename} kan ikke bruges: {reason}."
+    else:
+        message = f"Styresystemet afviste handlingen: {reason}."
+    return FileSystemError(
+        message, hint="Ret stien eller rettighederne, eller frigør plads, og prøv igen."
+    )
 
 
 def write_crash_log(exc: BaseException) -> Path:

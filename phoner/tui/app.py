@@ -22,7 +22,7 @@ from textual.screen import Screen
 
 from phoner.config import Settings
 from phoner.core.db import Database
-from phoner.core.errors import PhonerError, write_crash_log
+from phoner.core.errors import PhonerError, from_os_error, write_crash_log
 from phoner.core.models import utcnow
 from phoner.tui import data, i18n
 from phoner.tui.data import Prefs
@@ -109,6 +109,8 @@ class PhonerApp(App[None]):
 
     def show_error(self, exc: BaseException) -> None:
         """The one place a failure becomes a message on screen."""
+        if isinstance(exc, OSError):
+            exc = from_os_error(exc)
         if isinstance(exc, PhonerError):
             message = exc.message if not exc.hint else f"{exc.message}\n{exc.hint}"
         else:

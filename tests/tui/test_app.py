@@ -314,3 +314,26 @@ async def test_unexpected_error_is_a_danish_message_and_a_log_file(
         assert app.is_running and app.screen is screen
         assert screen.claim == held  # the company is still this phoner's
     assert attempts(demo_db) == []
+
+
+async def test_file_system_refusal_is_a_danish_message_without_crash_log(
+    make_app: Callable[..., PhonerApp], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from phoner.core import calling
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+
+    def refused(**_: object) -> None:
+        raise PermissionError(13, "Permission denied", "/srv/phoner/phoner.db-wal")
+
+    monkeypatch.setattr(calling, "record_outcome", refused)
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_calling(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert app.errors == [
+            "Filen eller mappen /srv/phoner/phoner.db-wal kan ikke bruges: adgang nægtet.\n"
+            "Ret stien eller rettighederne, eller frigør plads, og prøv igen."
+        ]
+    assert not list(tmp_path.glob("phoner-fejl-*.log"))
