@@ -23,7 +23,7 @@ from phoner.commands import visits as visits_cmd
 from phoner.commands.common import AppState, PhonerGroup, state
 from phoner.config import load_settings
 from phoner.core import call_scripts
-from phoner.core.errors import InvalidInput
+from phoner.core.errors import InvalidInput, os_reason
 
 app = typer.Typer(
     name="phoner",
@@ -97,7 +97,7 @@ def _make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InvalidInput(
-            f"Kan ikke oprette mappen {folder}: {exc.strerror or exc}.",
+            f"Kan ikke oprette mappen {folder}: {os_reason(exc)}.",
             hint="phoner bruger mapperne lists/, scripts/ og calendars/ i arbejdsmappen: "
             "flyt det, der ligger dér i vejen, eller brug en anden mappe.",
         ) from None

@@ -10,7 +10,7 @@ import typer
 
 from phoner.commands.common import state
 from phoner.core import campaigns, reports
-from phoner.core.errors import InvalidInput
+from phoner.core.errors import InvalidInput, os_reason
 from phoner.formats import report_output
 
 app = typer.Typer(
@@ -64,7 +64,7 @@ def emit(report: report_output.Report, fmt: Format, out: Path | None) -> None:
             return
     except OSError as exc:
         raise InvalidInput(
-            f"Kan ikke skrive {out} ({exc.strerror}).",
+            f"Kan ikke skrive {out} ({os_reason(exc)}).",
             hint="Tjek mappen og rettighederne, og luk filen i Excel, hvis den er åben.",
         ) from exc
     typer.echo(report_output.render(report, fmt.value), nl=False)

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from phoner.core.errors import InvalidInput
+from phoner.core.errors import InvalidInput, os_reason
 from phoner.core.models import Outcome
 
 NeedsKind = Literal["text", "choice", "int"]
@@ -485,7 +485,7 @@ def _read(path: Path) -> bytes:
         ) from None
     except OSError as exc:
         raise InvalidInput(
-            f"Opkaldsmanuskriptet {path} kan ikke læses ({exc.strerror}).",
+            f"Opkaldsmanuskriptet {path} kan ikke læses ({os_reason(exc)}).",
             hint="Tjek filens rettigheder.",
         ) from None
 
@@ -535,7 +535,7 @@ def install_standard_script(scripts_dir: Path) -> Path | None:
         if isinstance(exc, FileExistsError) and target.exists():
             return None  # another process put it there first
         raise InvalidInput(
-            f"Kan ikke skrive standardmanuskriptet til {target}: {exc.strerror or exc}.",
+            f"Kan ikke skrive standardmanuskriptet til {target}: {os_reason(exc)}.",
             hint=f"Tjek at {scripts_dir} er en mappe, og at du har skriveadgang til den.",
         ) from None
     return target

@@ -78,9 +78,14 @@ _OS_REASONS = {
 }
 
 
+def os_reason(exc: OSError) -> str:
+    """Why the operating system refused, in Danish where the reason is a common one."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+
+
 def from_os_error(exc: OSError) -> FileSystemError:
     """A Danish :class:`FileSystemError` for an operating-system refusal, naming the path."""
-    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    reason = os_reason(exc)
     if exc.filename:
         message = f"Filen eller mappen {exc.filename} kan ikke bruges: {reason}."
     else:

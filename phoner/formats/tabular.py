@@ -73,7 +73,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from phoner.core.errors import InvalidInput
+from phoner.core.errors import InvalidInput, os_reason
 
 __all__ = [
     "REJECT_META_HEADERS",
@@ -284,7 +284,7 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(
-            f"Filen {path} kan ikke læses ({exc.strerror}).",
+            f"Filen {path} kan ikke læses ({os_reason(exc)}).",
             hint="Tjek filens rettigheder, og luk den i Excel, hvis den er åben dér.",
         ) from exc
     if not data.strip():
@@ -574,7 +574,7 @@ def write_csv(
                 writer.writerow([neutralize(cell_text(v)) for v in row])
     except OSError as exc:
         raise InvalidInput(
-            f"Kan ikke skrive {path} ({exc.strerror}).",
+            f"Kan ikke skrive {path} ({os_reason(exc)}).",
             hint="Tjek mappen og rettighederne, og luk filen i Excel, hvis den er åben.",
         ) from exc
     return path
@@ -676,7 +676,7 @@ def write_xlsx(
         wb.save(path)
     except OSError as exc:
         raise InvalidInput(
-            f"Kan ikke skrive {path} ({exc.strerror}).",
+            f"Kan ikke skrive {path} ({os_reason(exc)}).",
             hint="Tjek mappen og rettighederne, og luk filen i Excel, hvis den er åben.",
         ) from exc
     return path
