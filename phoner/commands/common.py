@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
-from phoner.commands.danish import danish_usage_error, is_usage_error, make_danish
+from phoner.commands.danish import danish_usage_error, make_danish
 from phoner.config import Settings, load_settings
 from phoner.core.db import Database, open_database
 from phoner.core.errors import PhonerError, from_os_error, write_crash_log
@@ -67,8 +67,7 @@ class PhonerGroup(TyperGroup):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except TyperException as exc:
-            if is_usage_error(exc):
-                danish_usage_error(exc)
+            danish_usage_error(exc)
             raise
 
     def invoke(self, ctx: Any) -> Any:
@@ -87,8 +86,7 @@ class PhonerGroup(TyperGroup):
             typer.echo("Afbrudt.", err=True)
             raise typer.Exit(130) from None
         except TyperException as exc:
-            if is_usage_error(exc):
-                danish_usage_error(exc)
+            danish_usage_error(exc)
             raise
         except (Exit, Abort):
             raise

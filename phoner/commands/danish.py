@@ -173,9 +173,15 @@ def make_danish(command: Any) -> None:
 
 
 def danish_usage_error(exc: typer.TyperException) -> None:
-    """Make a usage error print itself in Danish (it is shown by Typer's main loop)."""
-    if getattr(exc, "_phoner_danish", False) or type(exc).__name__ == "NoArgsIsHelpError":
-        return  # already done, or the help page itself (shown as it is)
+    """Make a usage error print itself in Danish (it is shown by Typer's main loop).
+
+    Usage errors are the command-line mistakes Typer reports with exit code 2 (a wrong
+    option, a missing value); any other exception is left as it is.
+    """
+    if exc.exit_code != 2 or getattr(exc, "_phoner_danish", False):
+        return
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return  # the help page itself, shown as it is
     ctx = getattr(exc, "ctx", None)
     message = translate_error(exc.format_message())
 
@@ -187,16 +193,8 @@ def danish_usage_error(exc: typer.TyperException) -> None:
                 lines.append(f"Se '{ctx.command_path} {ctx.help_option_names[0]}' for hjælp.")
             lines.append("")
         lines.append(f"Fejl: {message}")
-        if file is not None:
-            typer.echo("\n".join(lines), file=file)
-        else:
-            typer.echo("\n".join(lines), err=True)
+        typer.echo("\n".join(lines), file=file, err=file is None)
 
     # an instance attribute wins over the class's show(), which Typer's main loop calls
     setattr(exc, "show", show)  # noqa: B010
     setattr(exc, "_phoner_danish", True)  # noqa: B010
-
-
-def is_usage_error(exc: BaseException) -> bool:
-    """A command-line mistake Typer reports with exit code 2 (wrong option, missing value)."""
-    return isinstance(exc, typer.TyperException) and exc.exit_code == 2
