@@ -45,3 +45,24 @@ def test_cli_help_does_not_import_the_tui() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_pre_commit_runs_the_same_checks_as_make_check() -> None:
+    """.pre-commit-config.yaml and `make check` must not drift apart."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ncheck:", 1)[1].split("\n\n", 1)[0]
+    make_tools = {
+        " ".join(line.split()[:2]).replace("$(BIN)/", "")
+        for line in recipe.splitlines()[1:]
+        if line.startswith("\t")
+    }
+    config = yaml.safe_load((root / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = [h for repo in config["repos"] for h in repo["hooks"]]
+    hook_tools = {" ".join(h["entry"].split()[:2]).replace(".venv/bin/", "") for h in hooks}
+    assert make_tools, "make check has no recipe lines"
+    assert make_tools == hook_tools
