@@ -12,11 +12,13 @@ from rich.table import Table
 from sqlmodel import Session, col, select
 
 from phoner.commands.common import echo_json, state
-from phoner.core import booking as bk
 from phoner.core import campaigns
+from phoner.core.booking import service as bk
+from phoner.core.booking.listing import BookingView, list_bookings
+from phoner.core.booking.rules import Slot
 from phoner.core.consultants import get_consultant
 from phoner.core.errors import InvalidInput, NotFound
-from phoner.core.models import Booking, BookingStatus, Company
+from phoner.core.models import CANCEL_LABELS, BookingStatus, Company
 from phoner.core.phones import format_phone, normalize_cvr
 from phoner.core.workdays import format_local, parse_local, to_local
 
@@ -51,7 +53,7 @@ def _company(session: Session, campaign_name: str, cvr: str) -> Company:
     return company
 
 
-def _slot_lines(slots: list[bk.Slot]) -> list[str]:
+def _slot_lines(slots: list[Slot]) -> list[str]:
     return [f"  {i}. {s.label()}" for i, s in enumerate(slots, 1)]
 
 
@@ -132,7 +134,7 @@ def book(
     )
 
 
-def _booking_json(b: Booking, company: str, consultant: str) -> dict[str, object]:
+def _booking_json(b: BookingView, company: str, consultant: str) -> dict[str, object]:
     return {
         "id": b.id,
         "uid": b.uid,
@@ -192,7 +194,7 @@ def cancel(
     assert b.cancel_reason is not None
     typer.echo(
         f"Besøg nr. {booking_id} ({format_local(b.start)}) er aflyst: "
-        f"{bk.CANCEL_LABELS[b.cancel_reason]}."
+        f"{CANCEL_LABELS[b.cancel_reason]}."
     )
 
 
@@ -211,7 +213,7 @@ def list_(
     with db.session() as session:
         camp_id = campaigns.get_campaign(session=session, name=campaign).id if campaign else None
         cons_id = get_consultant(session=session, key=consultant).id if consultant else None
-        rows = bk.list_bookings(
+        rows = list_bookings(
             session=session,
             campaign_id=camp_id,
             consultant_id=cons_id,
@@ -236,7 +238,7 @@ def list_(
         status = (
             "booket"
             if b.status == BookingStatus.BOOKED
-            else f"aflyst ({bk.CANCEL_LABELS[b.cancel_reason] if b.cancel_reason else ''})"
+            else f"aflyst ({CANCEL_LABELS[b.cancel_reason] if b.cancel_reason else ''})"
         )
         contact = ", ".join(
             p

@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlmodel import Session, col, select
 
 from phoner.commands.common import echo_json, state
-from phoner.core import booking as bk
+from phoner.core import feeds
 from phoner.core.consultants import get_consultant, rotate_token
 from phoner.core.errors import InvalidInput
 from phoner.core.models import Consultant, Setting
@@ -56,7 +56,7 @@ def build(
     st = state(ctx)
     folder = out or st.settings.calendars_dir
     with st.db().session() as session:
-        written = bk.write_feeds(session=session, out_dir=folder)
+        written = feeds.write_feeds(session=session, out_dir=folder)
     changed = sum(1 for *_x, c in written if c)
     typer.echo(
         f"{len(written)} kalendere i {folder} ({changed} ændret, {len(written) - changed} uændret)."
@@ -122,7 +122,7 @@ def status(
     """Hvem har ikke set deres kalender? (aldrig hentet, eller besøg booket siden)."""
     db = state(ctx).db()
     with db.session() as session:
-        rows = bk.feed_status(session=session)
+        rows = feeds.feed_status(session=session)
     shown = [r for r in rows if all_ or r.needs_chasing]
     if as_json:
         echo_json(

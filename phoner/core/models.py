@@ -198,6 +198,13 @@ class CancelReason(StrEnum):
     MOVED = "flyttet"
 
 
+CANCEL_LABELS: dict[CancelReason, str] = {
+    CancelReason.COMPANY_CANCELLED: "Virksomheden aflyste",
+    CancelReason.CONSULTANT_CANCELLED: "Konsulenten aflyste",
+    CancelReason.MOVED: "Flyttet",
+}
+
+
 class MeetingStatus(StrEnum):
     """What happened at the visit, registered by the consultant."""
 
@@ -434,7 +441,33 @@ class CallAttempt(SQLModel, table=True):
 
 
 class Booking(SQLModel, table=True):
-    """A visit booked into a consultant's calendar."""
+    """A visit booked into a consultant's calendar.
+
+    Two guarantees hold in the database itself, not only in the booking service's checks
+    (which run first and give the detailed refusal):
+
+    - One booked, live visit per company and campaign (partial unique index
+      ``uq_booking_live_company``). ``live`` turns false once the visit has ended and
+      the company is booked again, so an ended visit never blocks the next one;
+      cancelled visits never count.
+    - PostgreSQL only: a consultant's booked visits never overlap, travel buffer included
+      (exclusion constraint ``ex_booking_consultant_time`` on ``[start, blocked_end)``,
+      made by migration 0002). ``blocked_end`` is the end plus the consultant's travel
+      buffer at booking time (NULL for visits booked before 0002: their own time only).
+      SQLite needs no such constraint: ``BEGIN IMMEDIATE`` serialises every write, so
+      the service's check inside the transaction is enough.
+    """
+
+    __table_args__ = (
+        sa.Index(
+            "uq_booking_live_company",
+            "campaign_id",
+            "company_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'booked' AND live"),
+            postgresql_where=sa.text("status = 'booked' AND live"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uid: str = Field(index=True, unique=True, max_length=80)  # stable iCalendar UID
@@ -458,6 +491,8 @@ class Booking(SQLModel, table=True):
     details: dict[str, Any] = _json(dict)  # answers, needs, note captured in the call
     reminder_sent_at: dt.datetime | None = _ts()
     consultant_notified_at: dt.datetime | None = _ts()
+    live: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    blocked_end: dt.datetime | None = _ts()
 
 
 class VisitResult(SQLModel, table=True):

@@ -28,10 +28,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from phoner.core.booking import CANCEL_LABELS, full_address
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput, PhonerError
+from phoner.core.feeds import full_address
 from phoner.core.models import (
+    CANCEL_LABELS,
     Booking,
     BookingStatus,
     Campaign,

@@ -42,9 +42,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from phoner.core.booking import consultant_feed
 from phoner.core.db import Database
 from phoner.core.errors import DatabaseError
+from phoner.core.feeds import consultant_feed
 from phoner.core.models import Booking, Consultant, FeedFetch, utcnow
 
 log = logging.getLogger("phoner.feed")

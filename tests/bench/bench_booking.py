@@ -23,7 +23,8 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import select
 
-from phoner.core import booking as bk
+from phoner.core import feeds
+from phoner.core.booking import service as bk
 from phoner.core.db import Database, make_engine
 from phoner.core.models import (
     Booking,
@@ -131,7 +132,7 @@ def run(bench: Bench) -> None:
         n_book = bench.size(4000, 300)
         _world(db, consultants=n_cons, bookings=n_book, jobcenters=max(1, n_cons // 20))
         with stopwatch() as elapsed, db.session() as s:
-            written = bk.write_feeds(session=s, out_dir=Path(tmp) / "calendars")
+            written = feeds.write_feeds(session=s, out_dir=Path(tmp) / "calendars")
         total = elapsed()
         size = sum(p.stat().st_size for _c, p, _ch in written)
         bench.figure(
@@ -142,7 +143,7 @@ def run(bench: Bench) -> None:
         )
         bench.figure("booking: feed bytes in total", size / 1024, "KiB")
         with stopwatch() as elapsed, db.session() as s:
-            bk.write_feeds(session=s, out_dir=Path(tmp) / "calendars")
+            feeds.write_feeds(session=s, out_dir=Path(tmp) / "calendars")
         bench.figure("booking: rebuild unchanged feeds (no writes)", elapsed() * 1000, "ms")
         db.dispose()
 

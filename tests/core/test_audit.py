@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import delete, event, update
 from sqlmodel import col, select
 
-from phoner.core import audit, booking, call_lists, calling, visits
+from phoner.core import audit, call_lists, calling, visits
+from phoner.core.booking import service as booking
 from phoner.core.db import Database
 from phoner.core.models import (
     Agreement,

@@ -12,8 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from phoner.core import booking as bk
-from phoner.core.booking import BookingRefused, ConsultantPlan, Planner, Rule, Slot
+from phoner.core import feeds
+from phoner.core.booking import answers
+from phoner.core.booking import service as bk
+from phoner.core.booking.rules import (
+    SLOT_STEP_MINUTES,
+    BookingRefused,
+    ConsultantPlan,
+    Planner,
+    Rule,
+    Slot,
+)
 from phoner.core.db import Database, make_engine
 from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.models import (
@@ -184,7 +193,7 @@ def _brute_force_earliest(p: Planner) -> dt.datetime | None:
     best: dt.datetime | None = None
     day = p.today
     while day <= p.latest_day and best is None:
-        for minute in range(0, 24 * 60, bk.SLOT_STEP_MINUTES):
+        for minute in range(0, 24 * 60, SLOT_STEP_MINUTES):
             start = local_to_utc(day, dt.time(minute // 60, minute % 60))
             if any(p.violation(c.id, start) is None for c in p.consultants):
                 best = start
@@ -528,7 +537,7 @@ def test_feed_status_seen_and_unseen(db: Database) -> None:
     w = make_world(db, consultants=1)
     cid = w.consultant_ids[0]
     with db.session() as s:
-        rows = {r.consultant.id: r for r in bk.feed_status(session=s, now=NOW)}
+        rows = {r.consultant.id: r for r in feeds.feed_status(session=s, now=NOW)}
     assert rows[cid].last_fetch is None and rows[cid].needs_chasing and rows[cid].unseen == 0
     bk.book_visit(
         db=db,
@@ -544,7 +553,7 @@ def test_feed_status_seen_and_unseen(db: Database) -> None:
         c.last_feed_fetch_at = NOW + dt.timedelta(minutes=10)
         s.add(c)
     with db.session() as s:
-        st = {r.consultant.id: r for r in bk.feed_status(session=s, now=NOW)}[cid]
+        st = {r.consultant.id: r for r in feeds.feed_status(session=s, now=NOW)}[cid]
     assert (st.upcoming, st.unseen, st.needs_chasing) == (1, 0, False)
     b2 = bk.book_visit(
         db=db,
@@ -555,7 +564,7 @@ def test_feed_status_seen_and_unseen(db: Database) -> None:
         now=NOW + dt.timedelta(minutes=20),
     )
     with db.session() as s:
-        st = {r.consultant.id: r for r in bk.feed_status(session=s, now=NOW)}[cid]
+        st = {r.consultant.id: r for r in feeds.feed_status(session=s, now=NOW)}[cid]
     assert (st.upcoming, st.unseen, st.next_unseen) == (2, 1, b2.start)
     assert st.needs_chasing
 
@@ -602,7 +611,7 @@ def test_feed_shows_question_and_answer_texts(db: Database, tmp_path: Path) -> N
         with db.session() as s:
             cons = s.get(Consultant, consultant_id)
             assert cons is not None
-            body = bk.consultant_feed(session=s, consultant=cons).body
+            body = feeds.consultant_feed(session=s, consultant=cons).body
         events = icalendar.Calendar.from_ical(body).walk("VEVENT")
         assert len(events) == 1
         return str(events[0]["DESCRIPTION"])
@@ -620,11 +629,11 @@ def test_feed_shows_question_and_answer_texts(db: Database, tmp_path: Path) -> N
     with db.session() as s:
         camp = s.get(Campaign, w.campaign_id)
         assert camp is not None
-        assert bk._script_for(camp, "0" * 64, None) is None  # edited since the call
-        assert bk._script_for(camp, None, None) is not None
+        assert answers.script_for(camp, "0" * 64, None) is None  # edited since the call
+        assert answers.script_for(camp, None, None) is not None
         camp.script_path = str(tmp_path / "findes-ikke.toml")
-        assert bk._script_for(camp, None, None) is None
-        row = bk.feed_rows(session=s)[b.consultant_id][0]
+        assert answers.script_for(camp, None, None) is None
+        row = feeds.feed_rows(session=s)[b.consultant_id][0]
     keys_only = {"answers": {"kontakt": "3"}, "needs": {"jobtype": "x"}}
-    fallback = bk.event_description(dataclasses.replace(row, details=keys_only))
+    fallback = feeds.event_description(dataclasses.replace(row, details=keys_only))
     assert "kontakt: 3" in fallback and "jobtype: x" in fallback

@@ -12,8 +12,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from phoner.core import booking as bk
 from phoner.core import reminders as rem
+from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
 from phoner.core.models import Booking, CancelReason

@@ -180,9 +180,9 @@ def _import_setup(db: Database) -> dict[str, int]:
         jc = b.jobcenter(s, "Køge")
         k = b.consultant(s, jc, "Fatima Yilmaz")
         r = b.round_(s, c, 1)
-        for name, cvr in [("A", "12345674"), ("B", "23456788"), ("C", "34567891")]:
+        for i, (name, cvr) in enumerate([("A", "12345674"), ("B", "23456788"), ("C", "34567891")]):
             co = b.company(s, c, jc, r, name, cvr=cvr)
-            bk = b.book(s, co, k, T0 + dt.timedelta(days=3))
+            bk = b.book(s, co, k, T0 + dt.timedelta(days=3, hours=2 * i))  # one at a time
             assert bk.id is not None
             ids[name] = bk.id
         assert c.id is not None

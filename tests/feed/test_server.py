@@ -17,7 +17,7 @@ import icalendar
 import pytest
 from sqlmodel import select
 
-from phoner.core import booking as bk
+from phoner.core.booking import service as bk
 from phoner.core.consultants import rotate_token
 from phoner.core.db import Database
 from phoner.core.models import CancelReason, Consultant, FeedFetch

@@ -11,7 +11,8 @@ import vobject
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phoner.core import booking as bk
+from phoner.core import feeds
+from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.models import CancelReason, Consultant
 from phoner.formats.ics import FeedEvent, build_calendar, read_busy
@@ -22,7 +23,7 @@ def _feed(db: Database, consultant_id: int) -> bytes:
     with db.session() as s:
         c = s.get(Consultant, consultant_id)
         assert c is not None
-        return bk.consultant_feed(session=s, consultant=c).body
+        return feeds.consultant_feed(session=s, consultant=c).body
 
 
 def _lines(body: bytes) -> list[bytes]:
@@ -163,7 +164,7 @@ def test_rebuild_is_byte_identical_and_changes_leave_or_raise(sqlite_db: Databas
     with db.session() as s:
         c = s.get(Consultant, c1)
         assert c is not None
-        feed = bk.consultant_feed(session=s, consultant=c)
+        feed = feeds.consultant_feed(session=s, consultant=c)
     assert feed.last_modified == NOW + dt.timedelta(hours=1)
 
 

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from phoner.core import booking
+from phoner.core import feeds
 from phoner.core.db import Database
-from phoner.core.models import Company, Consultant
+from phoner.core.models import Booking, Company, Consultant
 from phoner.formats.ics import FeedEvent, build_calendar
 from tests.booking_helpers import at, make_world
 
@@ -113,9 +113,10 @@ def test_booking_feed_with_hostile_company_data(
         co.contact_person = contact or None
         k.name = contact or "K"
         s.add_all([co, k])
-        for b in s.exec(select(booking.Booking)).all():
+        for b in s.exec(select(Booking)).all():
             s.delete(b)
-        b = booking.Booking(
+        s.flush()  # the old live booking goes before the new one comes (unique index)
+        b = Booking(
             uid=f"{secrets.token_hex(6)}@phoner",
             campaign_id=co.campaign_id,
             company_id=co.id or 0,
@@ -129,7 +130,7 @@ def test_booking_feed_with_hostile_company_data(
     with db.session() as s:
         k = s.exec(select(Consultant).order_by(Consultant.id)).first()  # type: ignore[arg-type]
         assert k is not None
-        feed = booking.consultant_feed(session=s, consultant=k)
+        feed = feeds.consultant_feed(session=s, consultant=k)
     assert_wellformed(feed.body)
     cal = icalendar.Calendar.from_ical(feed.body)
     [event] = list(cal.walk("VEVENT"))

@@ -15,7 +15,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from phoner.core import booking, calling
+from phoner.core import calling
+from phoner.core.booking import service as booking
 from phoner.core.db import open_database
 from phoner.core.errors import DatabaseError, PhonerError
 from phoner.core.models import Outcome

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
-from phoner.core import booking as bk
+from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.models import Booking, Company
 from phoner.tui.screens.booking import BookingScreen

@@ -31,11 +31,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from phoner.core import booking as bk
-from phoner.core.booking import BookingRefused, Slot
+from phoner.core.booking import service as bk
+from phoner.core.booking.listing import BookingRow, list_bookings
+from phoner.core.booking.rules import BookingRefused, Slot
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
-from phoner.core.models import CancelReason, Company, Consultant, utcnow
+from phoner.core.models import CANCEL_LABELS, CancelReason, Company, Consultant, utcnow
 from phoner.core.workdays import WEEKDAYS_DA, to_local
 from phoner.tui.screens.base import PhonerModal, report_worker
 
@@ -453,7 +454,7 @@ class BookingsScreen(Screen[None]):
     ]
 
     class Rows(Message):
-        def __init__(self, rows: list[bk.BookingRow]) -> None:
+        def __init__(self, rows: list[BookingRow]) -> None:
             self.rows = rows
             super().__init__()
 
@@ -475,7 +476,7 @@ class BookingsScreen(Screen[None]):
         self.campaign_id = campaign_id
         self.actor = actor
         self._clock: Callable[[], dt.datetime] = clock or utcnow
-        self.rows: list[bk.BookingRow] = []
+        self.rows: list[BookingRow] = []
 
     def compose(self) -> ComposeResult:
         yield Static(LIST_TEXT["title"], id="booking-title", markup=False)
@@ -496,9 +497,7 @@ class BookingsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="bookings")
     def load(self) -> None:
         with self.db.session() as session:
-            rows = bk.list_bookings(
-                session=session, campaign_id=self.campaign_id, since=self._clock()
-            )
+            rows = list_bookings(session=session, campaign_id=self.campaign_id, since=self._clock())
         self.post_message(self.Rows(rows))
 
     @on(Rows)
@@ -519,7 +518,7 @@ class BookingsScreen(Screen[None]):
             )
         self.query_one("#bookings-empty", Static).update("" if self.rows else LIST_TEXT["empty"])
 
-    def _current(self) -> bk.BookingRow | None:
+    def _current(self) -> BookingRow | None:
         table = self.query_one("#bookings-table", DataTable)
         if self.rows and 0 <= table.cursor_row < len(self.rows):
             return self.rows[table.cursor_row]
@@ -566,7 +565,7 @@ class BookingsScreen(Screen[None]):
         bk.cancel_booking(
             db=self.db, booking_id=booking_id, reason=reason, actor=self.actor, now=self._clock()
         )
-        label = bk.CANCEL_LABELS[reason].lower()
+        label = CANCEL_LABELS[reason].lower()
         self.post_message(self.Done(LIST_TEXT["cancelled"].format(id=booking_id, reason=label)))
         self.app.call_from_thread(self.load)
 

@@ -1,0 +1,12 @@
+"""Booking visits under the near-date rules.
+
+- :mod:`.rules`: the rules as plain data (:class:`~.rules.Planner`), no database.
+- :mod:`.loading`: building blocks that load a Planner from a session.
+- :mod:`.service`: the use cases (find slots, book, move, cancel) that own the transaction.
+- :mod:`.writes`: building blocks that book, move and cancel in a caller's session.
+- :mod:`.listing`: frozen views of bookings for the CLI and the TUI.
+- :mod:`.answers`: a call's answers as the script's texts, stored with the booking.
+
+Calendar feeds live in :mod:`phoner.core.feeds`. Import from the modules; this package
+re-exports nothing.
+"""
