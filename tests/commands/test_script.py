@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from phoner.cli import app
 
 runner = CliRunner()
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def invoke(*args: str) -> tuple[int, str]:
