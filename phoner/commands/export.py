@@ -9,7 +9,8 @@ import typer
 
 from phoner.commands.common import state
 from phoner.commands.reports import Format, emit
-from phoner.core import campaigns, reports
+from phoner.core import campaigns
+from phoner.core.reports.leads import leads_report
 
 app = typer.Typer(help="Eksport til konsulenterne.", no_args_is_help=True)
 
@@ -26,6 +27,6 @@ def leads(
     db = state(ctx).db()
     with db.session() as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        report = reports.leads_report(session=session, campaign=camp)
+        report = leads_report(session=session, campaign=camp)
     emit(report, Format.XLSX, out)
     typer.echo(f"{report.data['total']} virksomheder, der vil kontaktes.")

@@ -368,7 +368,7 @@ class Company(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_company_campaign_cvr", "campaign_id", "cvr"),
         sa.Index("ix_company_queue", "campaign_id", "call_state", "next_call_at"),
-        # new companies in list order without sorting the whole list (calling.claim_next)
+        # new companies in list order without sorting the whole list (queue.claims.claim_next)
         sa.Index("ix_company_new", "campaign_id", "call_state", "id"),
     )
 
@@ -411,6 +411,7 @@ class Company(SQLModel, table=True):
     lease_holder: str | None = Field(default=None, max_length=120)
     lease_token: str | None = Field(default=None, max_length=64)
     lease_expires_at: dt.datetime | None = _ts()
+    lease_since: dt.datetime | None = _ts()  # when lease_holder took it (queue.claims)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
 

@@ -10,7 +10,7 @@ it can be fixed and imported again); every valid row is recorded; importing the 
 again records nothing new (each row has a stable ``import_key``).
 
 Per valid row the same service as the phoner's screen writes the call
-(:func:`phoner.core.calling.apply_outcome`): attempt, queue state, contact history,
+(:func:`phoner.core.queue.outcomes.apply_outcome`): attempt, queue state, contact history,
 follow-up, audit. An imported call older than the company's latest call is kept as
 history but does not move the queue, and a company that already has a final outcome
 keeps it. A company a phoner holds right now is rejected (import the file again later).
@@ -29,12 +29,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from phoner.core.calling import apply_outcome
 from phoner.core.campaigns import get_campaign
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.models import CallAttempt, CallState, Campaign, Company, Outcome, Round, utcnow
 from phoner.core.phones import cvr_is_valid, normalize_cvr
+from phoner.core.queue.outcomes import apply_outcome
 from phoner.formats.tabular import (
     REJECT_META_HEADERS,
     Reject,

@@ -1,7 +1,7 @@
 """Read-only look-ups the screens need (campaigns, rounds, call-list rows, known names).
 
 Kept small and plain: every change to data goes through the core services
-(:mod:`phoner.core.calling` and friends); these are just the lists the screens show.
+(:mod:`phoner.core.queue` and friends); these are just the lists the screens show.
 """
 
 from __future__ import annotations

@@ -23,9 +23,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from phoner.core.calling import claim_next, record_outcome
 from phoner.core.db import Database, make_engine
 from phoner.core.models import Outcome
+from phoner.core.queue.claims import claim_next
+from phoner.core.queue.outcomes import record_outcome
 from tests.bench.harness import Bench, percentiles
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, event, update
 from sqlmodel import col, select
 
-from phoner.core import audit, call_lists, calling, visits
+from phoner.core import audit, call_lists, visits
 from phoner.core.booking import service as booking
 from phoner.core.db import Database
 from phoner.core.models import (
@@ -32,6 +32,7 @@ from phoner.core.models import (
     VisitResult,
     utcnow,
 )
+from phoner.core.queue import claims, outcomes, undo
 from tests.booking_helpers import NOW, at, make_world
 from tests.core import builders as b
 
@@ -221,9 +222,9 @@ def queue(db: Database) -> Iterator[tuple[Database, int]]:
 
 def test_record_and_undo_outcome_are_audited_once(queue: tuple[Database, int]) -> None:
     db, campaign_id = queue
-    claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
+    claim = claims.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
     assert claim is not None
-    attempt = calling.record_outcome(
+    attempt = outcomes.record_outcome(
         db=db,
         company_id=claim.company_id,
         lease_token=claim.lease_token,
@@ -235,7 +236,7 @@ def test_record_and_undo_outcome_are_audited_once(queue: tuple[Database, int]) -
     )
     entries = _entries(db, entity="callattempt", entity_id=attempt.id)
     assert [(e.action, e.actor) for e in entries] == [("record_outcome", "anne")]
-    calling.undo_outcome(db=db, attempt_id=attempt.id or 0, phoner="anne")
+    undo.undo_outcome(db=db, attempt_id=attempt.id or 0, phoner="anne")
     entries = _entries(db, entity="callattempt", entity_id=attempt.id)
     assert [e.action for e in entries] == ["record_outcome", "undo_outcome"]
 
@@ -347,9 +348,9 @@ def test_reminder_bookkeeping_is_not_a_booking_change(db: Database) -> None:
 
 def test_a_lease_is_not_an_audited_change(queue: tuple[Database, int]) -> None:
     db, campaign_id = queue
-    claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
+    claim = claims.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
     assert claim is not None
-    calling.release(db=db, company_id=claim.company_id, lease_token=claim.lease_token)
+    claims.release(db=db, company_id=claim.company_id, lease_token=claim.lease_token)
     assert _entries(db, entity="company") == []
 
 

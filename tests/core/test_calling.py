@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, func, select
 
-from phoner.core import calling, campaigns
-from phoner.core.calling import (
-    Claim,
-    claim_next,
-    company_card,
-    phoner_stats,
-    record_outcome,
-    release,
-    renew_lease,
-    undo_outcome,
-)
+from phoner.core import campaigns
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, PhonerError
 from phoner.core.models import (
@@ -40,6 +33,22 @@ from phoner.core.models import (
     Round,
     RoundState,
 )
+from phoner.core.queue._common import get_campaign
+from phoner.core.queue.card import company_card, phoner_stats
+from phoner.core.queue.claims import (
+    HEARTBEAT,
+    LEASE,
+    STALE_AFTER,
+    Claim,
+    claim_next,
+    held_companies,
+    release,
+    release_stale,
+    renew_lease,
+)
+from phoner.core.queue.hours import outside_calling_hours
+from phoner.core.queue.outcomes import record_outcome
+from phoner.core.queue.undo import undo_outcome
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "fleksjob.toml"
@@ -117,6 +126,32 @@ def setup(db: Database) -> Iterator[Setup]:
     yield make_campaign(db, 5)
 
 
+BeforeCommit = Callable[[Callable[[Session], None]], AbstractContextManager[None]]
+
+
+@pytest.fixture
+def before_commit() -> Iterator[BeforeCommit]:
+    """``with before_commit(fn):`` runs ``fn`` inside every transaction just before it
+    commits (an ORM ``before_commit`` event listener: what ``fn`` raises aborts the commit,
+    as a failing database would). The listener is removed after the block, and after the
+    test whatever happens."""
+    installed: list[Callable[[Session], None]] = []
+
+    @contextmanager
+    def hook(fn: Callable[[Session], None]) -> Iterator[None]:
+        event.listen(OrmSession, "before_commit", fn)
+        installed.append(fn)
+        try:
+            yield
+        finally:
+            event.remove(OrmSession, "before_commit", fn)
+            installed.remove(fn)
+
+    yield hook
+    for fn in installed:
+        event.remove(OrmSession, "before_commit", fn)
+
+
 def claim(db: Database, s: Setup, phoner: str, now: dt.datetime = MONDAY_10) -> Claim:
     c = claim_next(db=db, campaign_id=s.campaign_id, phoner=phoner, now=now)
     assert c is not None
@@ -160,7 +195,7 @@ def test_new_companies_in_list_order_each_to_one_phoner(db: Database, setup: Set
     ids = [c.company_id for c in claims]
     assert ids == sorted(ids) and len(set(ids)) == 5
     assert {c.reason for c in claims} == {"new"}
-    assert all(c.expires_at == MONDAY_10 + dt.timedelta(minutes=5) for c in claims)
+    assert all(c.expires_at == MONDAY_10 + LEASE for c in claims)
     assert claim_next(db=db, campaign_id=setup.campaign_id, phoner="p9", now=MONDAY_10) is None
     held = company(db, ids[0])
     assert held.lease_holder == "p0" and held.lease_token == claims[0].lease_token
@@ -234,8 +269,8 @@ def test_outside_calling_hours_nothing_is_handed_out(
     s = make_campaign(sqlite_db, 2)
     now = local.replace(tzinfo=TZ).astimezone(dt.UTC)
     with sqlite_db.session() as session:
-        campaign = calling._get_campaign(session, s.campaign_id)
-        reason = calling.outside_calling_hours(campaign, now)
+        campaign = get_campaign(session, s.campaign_id)
+        reason = outside_calling_hours(campaign, now)
     assert reason is not None and why.lower() in reason.lower()
     assert claim_next(db=sqlite_db, campaign_id=s.campaign_id, phoner="a", now=now) is None
     forced = claim_next(
@@ -247,7 +282,7 @@ def test_outside_calling_hours_nothing_is_handed_out(
 def test_campaign_calling_hours_are_settings(sqlite_db: Database) -> None:
     s = make_campaign(sqlite_db, 1)
     with sqlite_db.session(write=True) as session:
-        campaign = calling._get_campaign(session, s.campaign_id)
+        campaign = get_campaign(session, s.campaign_id)
         campaign.calling_start, campaign.calling_end = dt.time(8, 0), dt.time(20, 0)
         session.add(campaign)
     now = dt.datetime(2026, 11, 23, 19, 30, tzinfo=TZ).astimezone(dt.UTC)
@@ -257,29 +292,104 @@ def test_campaign_calling_hours_are_settings(sqlite_db: Database) -> None:
 # --------------------------------------------------------------------------- leases
 
 
-def test_lease_expires_and_company_comes_back(db: Database) -> None:
+def test_lease_expires_after_a_minute_without_heartbeat(db: Database) -> None:
     s = make_campaign(db, 1)
     a = claim(db, s, "a")
-    later = MONDAY_10 + dt.timedelta(minutes=4)
-    assert claim_next(db=db, campaign_id=s.campaign_id, phoner="b", now=later) is None
-    # renewing keeps it
-    expires = renew_lease(db=db, company_id=a.company_id, lease_token=a.lease_token, now=later)
-    assert expires == later + dt.timedelta(minutes=5)
-    assert (
-        claim_next(db=db, campaign_id=s.campaign_id, phoner="b", now=expires - dt.timedelta(1))
-        is None
-    )
-    # a crashed terminal stops renewing: after expiry b gets the company
-    after = expires + dt.timedelta(seconds=1)
+    assert a.expires_at == MONDAY_10 + LEASE == MONDAY_10 + dt.timedelta(seconds=60)
+    just_before = MONDAY_10 + LEASE - dt.timedelta(seconds=1)
+    assert claim_next(db=db, campaign_id=s.campaign_id, phoner="b", now=just_before) is None
+    # a crashed terminal stops renewing: a minute later b gets the company
+    after = MONDAY_10 + LEASE + dt.timedelta(seconds=1)
     b = claim(db, s, "b", now=after)
     assert b.company_id == a.company_id and b.lease_token != a.lease_token
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="reservationen"):
         renew_lease(db=db, company_id=a.company_id, lease_token=a.lease_token, now=after)
     with pytest.raises(Conflict, match="reservationen"):
         record(db, a, "a", Outcome.IKKE_TRUFFET, now=after)
     assert count(db, CallAttempt) == 0
     record(db, b, "b", Outcome.HAR_KONTAKT, now=after)
     assert company(db, b.company_id).final_outcome == Outcome.HAR_KONTAKT
+
+
+def test_heartbeat_keeps_the_lease(db: Database) -> None:
+    """Renewed every HEARTBEAT, a lease outlives its minute for as long as the phoner works."""
+    assert dt.timedelta(seconds=10) <= HEARTBEAT <= LEASE / 3
+    s = make_campaign(db, 1)
+    a = claim(db, s, "a")
+    beat = MONDAY_10
+    for _ in range(20):  # five minutes of calling
+        beat += HEARTBEAT
+        expires = renew_lease(db=db, company_id=a.company_id, lease_token=a.lease_token, now=beat)
+        assert expires == beat + LEASE
+        assert claim_next(db=db, campaign_id=s.campaign_id, phoner="b", now=beat) is None
+    # the phoner dies after the last beat: the company is back within 90 s of it
+    assert claim_next(db=db, campaign_id=s.campaign_id, phoner="b", now=beat + LEASE) is None
+    back = claim(db, s, "b", now=beat + dt.timedelta(seconds=90))
+    assert back.company_id == a.company_id
+    record(db, back, "b", Outcome.HAR_KONTAKT, now=beat + dt.timedelta(seconds=90))
+
+
+def test_coordinator_sees_held_companies(db: Database) -> None:
+    s = make_campaign(db, 3)
+    a = claim(db, s, "Anne")
+    b = claim(db, s, "Bo", now=MONDAY_10 + dt.timedelta(seconds=5))
+    now = MONDAY_10 + dt.timedelta(seconds=40)
+    renew_lease(db=db, company_id=b.company_id, lease_token=b.lease_token, now=now)
+    with db.session() as session:
+        held = held_companies(session=session, campaign_id=s.campaign_id, now=now)
+    assert [(h.holder, h.company_id, h.stale) for h in held] == [
+        ("Anne", a.company_id, True),  # no heartbeat for 40 s: most likely gone
+        ("Bo", b.company_id, False),
+    ]
+    assert held[0].since == held[0].last_heartbeat == MONDAY_10
+    assert held[1].since == MONDAY_10 + dt.timedelta(seconds=5)
+    assert held[1].last_heartbeat == now and held[1].expires_at == now + LEASE
+    assert held[0].company == "Firma 0"
+    # an expired lease is not held any more (the queue hands the company out again)
+    with db.session() as session:
+        later = held_companies(
+            session=session, campaign_id=s.campaign_id, now=MONDAY_10 + LEASE * 2
+        )
+    assert later == []
+
+
+def test_coordinator_releases_a_stale_lease_audited(db: Database) -> None:
+    s = make_campaign(db, 1)
+    a = claim(db, s, "Anne")
+    fresh = MONDAY_10 + STALE_AFTER - dt.timedelta(seconds=1)
+    with pytest.raises(Conflict, match="arbejder stadig"):
+        release_stale(
+            db=db, company_id=a.company_id, lease_token=a.lease_token, coordinator="Kim", now=fresh
+        )
+    assert company(db, a.company_id).lease_holder == "Anne"
+    stale = MONDAY_10 + STALE_AFTER
+    release_stale(
+        db=db, company_id=a.company_id, lease_token=a.lease_token, coordinator="Kim", now=stale
+    )
+    row = company(db, a.company_id)
+    assert row.lease_holder is None and row.lease_token is None and row.lease_since is None
+    assert row.call_state == CallState.NEW and row.attempts == 0
+    with db.session() as session:
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "release_lease")).one()
+    assert entry.actor == "Kim" and entry.entity == "company"
+    assert entry.entity_id == a.company_id and entry.campaign_id == s.campaign_id
+    assert entry.old is not None and entry.old["lease_holder"] == "Anne"
+    assert entry.old["last_heartbeat"] == MONDAY_10.isoformat()
+    # the company is in the queue again right away; Anne's late outcome is refused
+    b = claim(db, s, "Bo", now=stale)
+    assert b.company_id == a.company_id
+    with pytest.raises(Conflict, match="reservationen"):
+        record(db, a, "Anne", Outcome.HAR_KONTAKT, now=stale)
+    # releasing the lease the coordinator saw never touches the newer one
+    with pytest.raises(Conflict, match="allerede"):
+        release_stale(
+            db=db,
+            company_id=a.company_id,
+            lease_token=a.lease_token,
+            coordinator="Kim",
+            now=stale + LEASE,
+        )
+    assert company(db, b.company_id).lease_holder == "Bo"
 
 
 def test_expired_lease_still_unclaimed_can_be_recorded(db: Database) -> None:
@@ -433,27 +543,25 @@ def test_closed_company_is_final(db: Database, setup: Setup) -> None:
     assert count(db, ContactHistory) == 0  # not substantive: no contact history
 
 
-def test_recording_is_atomic(db: Database, setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recording_is_atomic(db: Database, setup: Setup, before_commit: BeforeCommit) -> None:
     c = claim(db, setup, "a")
 
     def boom(session: Session) -> None:
         raise RuntimeError("disk pulled out mid-transaction")
 
-    monkeypatch.setattr(calling, "_before_commit", boom)
-    with pytest.raises(RuntimeError):
+    with before_commit(boom), pytest.raises(RuntimeError):
         record(db, c, "a", Outcome.VIL_KONTAKTES, needs={"jobtype": "Kantine"})
     for model in (CallAttempt, ContactHistory, FollowUp, AuditLog):
         assert count(db, model) == (1 if model is AuditLog else 0), model  # create_campaign
     row = company(db, c.company_id)
     assert row.call_state == CallState.NEW and row.attempts == 0
     assert row.lease_token == c.lease_token  # still the phoner's: they can retry
-    monkeypatch.setattr(calling, "_before_commit", None)
     record(db, c, "a", Outcome.VIL_KONTAKTES)
     assert count(db, CallAttempt) == 1
 
 
 def test_database_failure_is_a_danish_error(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, before_commit: BeforeCommit
 ) -> None:
     import sqlite3
 
@@ -463,8 +571,7 @@ def test_database_failure_is_a_danish_error(
     def full(session: Session) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(calling, "_before_commit", full)
-    with pytest.raises(PhonerError, match="Disken er fuld"):
+    with before_commit(full), pytest.raises(PhonerError, match="Disken er fuld"):
         record(sqlite_db, c, "a", Outcome.HAR_KONTAKT)
     assert count(sqlite_db, CallAttempt) == 0
 
@@ -572,7 +679,7 @@ def test_company_card_and_stats(db: Database) -> None:
 
 
 def test_any_database_refusal_is_a_danish_error_and_nothing_is_written(
-    db: Database, setup: Setup, monkeypatch: pytest.MonkeyPatch
+    db: Database, setup: Setup, before_commit: BeforeCommit
 ) -> None:
     import sqlalchemy as sa
 
@@ -584,10 +691,8 @@ def test_any_database_refusal_is_a_danish_error_and_nothing_is_written(
         session.flush()
         raise sa.exc.IntegrityError("INSERT ...", {}, Exception("constraint failed"))
 
-    monkeypatch.setattr(calling, "_before_commit", refuse)
-    with pytest.raises(DatabaseError, match="Udfaldet blev ikke gemt"):
+    with before_commit(refuse), pytest.raises(DatabaseError, match="Udfaldet blev ikke gemt"):
         record(db, c, "a", Outcome.HAR_KONTAKT)
-    monkeypatch.setattr(calling, "_before_commit", None)
     with pytest.raises(InvalidInput, match="ikke kan gemmes"):
         record(db, c, "a", Outcome.HAR_KONTAKT, needs={"hvornaar": object()})
     assert count(db, CallAttempt) == 0

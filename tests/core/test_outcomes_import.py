@@ -12,12 +12,12 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from phoner.core import calling
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.models import CallAttempt, CallState, Company, ContactHistory, FollowUp, Outcome
 from phoner.core.outcomes_import import import_outcomes, parse_time
 from phoner.core.phones import cvr_check_digit
+from phoner.core.queue import claims
 from tests.core.test_calling import MONDAY_10, make_campaign
 
 NOW = MONDAY_10 + dt.timedelta(days=1)
@@ -151,7 +151,7 @@ def test_xlsx_and_older_calls_do_not_move_the_queue(db: Database, tmp_path: Path
 
 def test_company_held_by_a_phoner_is_rejected(db: Database, tmp_path: Path) -> None:
     campaign_id, cvrs = setup_cvrs(db, 1)
-    claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner="Anne", ignore_hours=True)
+    claim = claims.claim_next(db=db, campaign_id=campaign_id, phoner="Anne", ignore_hours=True)
     assert claim is not None
     path = write_csv(tmp_path / "u.csv", ["CVR", "Udfald"], [[cvrs[0], "har_kontakt"]])
     s = import_outcomes(db=db, path=path, campaign_name="Ekstern")

@@ -41,9 +41,10 @@ MAX_ATTEMPTS = 3
 
 
 def _worker(url: str, campaign_id: int, phoner: str, barrier: Any, out: str) -> None:
-    from phoner.core.calling import claim_next, record_outcome
     from phoner.core.db import open_database
     from phoner.core.errors import PhonerError
+    from phoner.core.queue.claims import claim_next
+    from phoner.core.queue.outcomes import record_outcome
 
     db = open_database(url, check=False)
     rng = random.Random(phoner)
@@ -103,8 +104,8 @@ def _crasher(url: str, campaign_id: int, barrier: Any, out: str) -> None:
     """A terminal that takes a company and dies without a word (no release, no outcome)."""
     import os
 
-    from phoner.core.calling import claim_next
     from phoner.core.db import open_database
+    from phoner.core.queue.claims import claim_next
 
     db = open_database(url, check=False)
     # take it before the others start (SQLite's lock is not fair: a late claimer could
@@ -119,8 +120,8 @@ def _crasher(url: str, campaign_id: int, barrier: Any, out: str) -> None:
 def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> None:
     from sqlmodel import select
 
-    from phoner.core.calling import claim_next
     from phoner.core.models import CallAttempt, CallState, Company, utcnow
+    from phoner.core.queue.claims import LEASE, claim_next
     from tests.core.test_calling import make_campaign
 
     setup = make_campaign(
@@ -188,7 +189,7 @@ def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> 
         assert company.call_state in (CallState.DONE, CallState.NOT_REACHED)
         assert 1 <= company.attempts <= MAX_ATTEMPTS
     # once the lease has expired the company comes back to the queue
-    later = utcnow() + dt.timedelta(minutes=6)
+    later = utcnow() + LEASE + dt.timedelta(seconds=1)
     back = claim_next(
         db=db, campaign_id=setup.campaign_id, phoner="phoner0", now=later, ignore_hours=True
     )

@@ -22,7 +22,7 @@ import datetime as dt
 import pytest
 from sqlmodel import Session
 
-from phoner.core import followups, reports, visits
+from phoner.core import followups, visits
 from phoner.core.db import Database
 from phoner.core.models import (
     AgreementCategory,
@@ -35,6 +35,14 @@ from phoner.core.models import (
     MeetingStatus,
     Outcome,
 )
+from phoner.core.reports import build_report
+from phoner.core.reports.common import percentile
+from phoner.core.reports.dashboard import dashboard
+from phoner.core.reports.followups import followups_report
+from phoner.core.reports.phoners import phoners_report
+from phoner.core.reports.rates import aapor_rates, rates_report
+from phoner.core.reports.rounds import rounds_report
+from phoner.core.reports.visits import visits_report
 from phoner.formats.report_output import Num, Pct
 from tests.core import builders as b
 
@@ -162,7 +170,7 @@ def campaign(db: Database) -> Campaign:
 
 def test_rounds_report(db: Database, campaign: Campaign) -> None:
     with db.session() as s:
-        rep = reports.rounds_report(session=s, campaign=campaign)
+        rep = rounds_report(session=s, campaign=campaign)
     assert rep.data == {
         "campaign": "Efterår",
         "rounds": [
@@ -262,7 +270,7 @@ def _show(cell: object) -> str:
 
 def test_rates_report(db: Database, campaign: Campaign) -> None:
     with db.session() as s:
-        rep = reports.rates_report(session=s, campaign=campaign)
+        rep = rates_report(session=s, campaign=campaign)
     data = rep.data
     assert data["e"] == 0.5
     rounds = {r["round"]: r for r in data["rounds"]}
@@ -312,7 +320,7 @@ def test_aapor_formulas_with_partials_and_refusals() -> None:
     from phoner.core.models import AaporClass as K
 
     counts = {K.I: 40, K.P: 10, K.R: 20, K.NC: 10, K.O: 5, K.UH: 10, K.UO: 5, K.NE: 7}
-    r = {k: v.value for k, v in reports.aapor_rates(counts, 0.4).items()}
+    r = {k: v.value for k, v in aapor_rates(counts, 0.4).items()}
     assert r["RR1"] == pytest.approx(40 / 100)
     assert r["RR2"] == pytest.approx(50 / 100)
     assert r["RR3"] == pytest.approx(40 / 91)
@@ -333,7 +341,7 @@ def test_aapor_formulas_with_partials_and_refusals() -> None:
 
 def test_followups_report(db: Database, campaign: Campaign) -> None:
     with db.session() as s:
-        rep = reports.followups_report(session=s, campaign=campaign, today=TODAY)
+        rep = followups_report(session=s, campaign=campaign, today=TODAY)
     data = rep.data
     assert data["consultants"] == [
         {
@@ -396,7 +404,7 @@ def test_followups_report(db: Database, campaign: Campaign) -> None:
 
 def test_visits_report(db: Database, campaign: Campaign) -> None:
     with db.session() as s:
-        rep = reports.visits_report(session=s, campaign=campaign)
+        rep = visits_report(session=s, campaign=campaign)
     data = rep.data
     areas = {a["area"]: a for a in data["areas"]}
     assert list(areas) == [
@@ -460,7 +468,7 @@ def test_visits_report(db: Database, campaign: Campaign) -> None:
 
 def test_phoners_report(db: Database, campaign: Campaign) -> None:
     with db.session() as s:
-        rep = reports.phoners_report(session=s, campaign=campaign)
+        rep = phoners_report(session=s, campaign=campaign)
     phoners = {p["phoner"]: p for p in rep.data["phoners"]}
     t1 = phoners["tlf1"]
     assert [(d["date"], d["calls"], d["active_hours"], d["bookings"]) for d in t1["days"]] == [
@@ -511,7 +519,7 @@ def test_phoners_report(db: Database, campaign: Campaign) -> None:
 
 def test_dashboard(db: Database, campaign: Campaign) -> None:
     with db.session() as s:
-        d = reports.dashboard(session=s, campaign=campaign, today=TODAY)
+        d = dashboard(session=s, campaign=campaign, today=TODAY)
     assert [(r.number, r.companies, r.called, r.answered) for r in d.rounds] == [
         (1, 8, 7, 5),
         (2, 3, 3, 1),
@@ -537,7 +545,7 @@ def test_company_called_in_several_rounds_counts_once(db: Database) -> None:
         assert r2.id is not None
         b.call(s, x, Outcome.OPTAGET, at(19, 9), round_id=r2.id)
         b.call(s, x, Outcome.IKKE_INTERESSERET, at(20, 9), round_id=r2.id)
-        rep = reports.rounds_report(session=s, campaign=c)
+        rep = rounds_report(session=s, campaign=c)
     assert [(r["round"], r["companies"], r["answered"]) for r in rep.data["rounds"]] == [
         (1, 1, 1),
         (2, 0, 0),
@@ -549,9 +557,9 @@ def test_empty_campaign_reports(db: Database) -> None:
     with db.session(write=True) as s:
         c = b.campaign(s, "Tom")
         for name in ("rounds", "rates", "followups", "visits", "phoners"):
-            rep = reports.build_report(name, session=s, campaign=c)
+            rep = build_report(name, session=s, campaign=c)
             assert rep.tables
-        rounds = reports.rounds_report(session=s, campaign=c)
+        rounds = rounds_report(session=s, campaign=c)
     assert rounds.data == {
         "campaign": "Tom",
         "rounds": [],
@@ -570,10 +578,10 @@ def test_empty_campaign_reports(db: Database) -> None:
 
 
 def test_percentile_nearest_rank() -> None:
-    assert reports.percentile([], 0.9) is None
-    assert reports.percentile([5.0], 0.9) == 5.0
-    assert reports.percentile([float(i) for i in range(1, 11)], 0.9) == 9.0
-    assert reports.percentile([float(i) for i in range(1, 12)], 0.9) == 10.0
+    assert percentile([], 0.9) is None
+    assert percentile([5.0], 0.9) == 5.0
+    assert percentile([float(i) for i in range(1, 11)], 0.9) == 9.0
+    assert percentile([float(i) for i in range(1, 12)], 0.9) == 10.0
 
 
 def test_pct_rounds_half_up() -> None:

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from phoner.core import call_lists, calling, campaigns, demo, reports
+from phoner.core import call_lists, campaigns, demo, reports
 from phoner.core.db import Database
 from phoner.core.models import Campaign, Company, Jobcenter, Outcome, Round, RoundState
+from phoner.core.queue import claims, outcomes
+from phoner.core.reports.leads import leads_report
 from phoner.formats import report_output
 from tests.fuzz.safety import count_cells, csv_problems, unsafe_text, xlsx_problems
 
@@ -88,11 +90,9 @@ def poisoned(sqlite_db: Database, tmp_path: Path) -> tuple[Database, int, Path]:
             s.add(co)
         campaign_id = camp.id
     for i, payload in enumerate(PAYLOADS):
-        claim = calling.claim_next(
-            db=db, campaign_id=campaign_id, phoner=payload, ignore_hours=True
-        )
+        claim = claims.claim_next(db=db, campaign_id=campaign_id, phoner=payload, ignore_hours=True)
         assert claim is not None
-        calling.record_outcome(
+        outcomes.record_outcome(
             db=db,
             company_id=claim.company_id,
             lease_token=claim.lease_token,
@@ -134,7 +134,7 @@ def test_every_report_is_neutralised_in_csv_and_xlsx(
         camp = s.get(Campaign, campaign_id)
         assert camp is not None
         if name == "leads":
-            report = reports.leads_report(session=s, campaign=camp)
+            report = leads_report(session=s, campaign=camp)
         else:
             report = reports.build_report(name, session=s, campaign=camp)
     csv_path = report_output.write_csv(report, tmp / f"{name}.csv")

@@ -12,6 +12,9 @@ just after). After every kill:
   closed; what the worker was told was saved is there; at most the one in-flight write
   is there without an acknowledgement;
 - a company the dead worker still held comes back once its lease has expired.
+
+And a phoner killed while it holds a company (the heartbeat stops): the company is back
+in the queue within 90 seconds of the kill, and not before its last lease ran out.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from phoner.core import calling
 from phoner.core.db import Database
 from phoner.core.models import (
     AuditLog,
@@ -45,11 +47,11 @@ from phoner.core.models import (
     Outcome,
     utcnow,
 )
+from phoner.core.queue import claims
 from tests.load import procs, world
-from tests.load.workers import CRASH_WINDOW, crash_worker
+from tests.load.workers import CRASH_WINDOW, crash_worker, holding_worker
 
 ITERATIONS = 10
-LEASE_MINUTES = 2
 
 
 def _events(path: Path) -> list[dict[str, Any]]:
@@ -124,7 +126,7 @@ def _integrity(db: Database) -> None:
 def test_kill_9_while_recording_or_booking(db: Database, db_url: str, tmp_path: Path) -> None:
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
-    w = world.build(db, companies=60, consultants=2, lease_minutes=LEASE_MINUTES)
+    w = world.build(db, companies=60, consultants=2)
     ctx = procs.context()
     acked: set[int] = set()
     acked_bookings: set[int] = set()
@@ -162,14 +164,12 @@ def test_kill_9_while_recording_or_booking(db: Database, db_url: str, tmp_path: 
             assert held[0].call_state == CallState.NEW
             assert held[0].lease_expires_at is not None
             later = held[0].lease_expires_at + dt.timedelta(seconds=1)
-            assert later <= utcnow() + dt.timedelta(minutes=LEASE_MINUTES, seconds=1)
-            claim = calling.claim_next(
+            assert later <= utcnow() + claims.LEASE + dt.timedelta(seconds=1)
+            claim = claims.claim_next(
                 db=db, campaign_id=w.campaign_id, phoner="redning", now=later, ignore_hours=True
             )
             assert claim is not None and claim.company_id == held[0].id, f"seed {seed}"
-            assert calling.release(
-                db=db, company_id=claim.company_id, lease_token=claim.lease_token
-            )
+            assert claims.release(db=db, company_id=claim.company_id, lease_token=claim.lease_token)
         # nothing else is left leased
         with db.session() as s:
             leased = s.exec(
@@ -185,3 +185,52 @@ def test_kill_9_while_recording_or_booking(db: Database, db_url: str, tmp_path: 
     )
     assert rescued >= 1, "no kill left a company leased: the lease expiry was never tested"
     print(f"seed {seed}: {dict(killed_in)}, {rescued} companies handed out again")
+
+
+@pytest.mark.slow
+def test_kill_9_while_holding_a_company_frees_it_within_90_s(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    w = world.build(db, companies=1, consultants=1)
+    log = tmp_path / "holder.jsonl"
+    ctx = procs.context()
+    proc = ctx.Process(target=holding_worker, args=(db_url, w.campaign_id, "anne", str(log), 0.2))  # type: ignore[attr-defined]
+    proc.start()
+    try:
+        deadline = time.monotonic() + 30
+        while sum(e["ev"] == "beat" for e in _events(log)) < 3:
+            assert time.monotonic() < deadline, _events(log)
+            time.sleep(0.05)
+    finally:
+        assert proc.pid is not None
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join(timeout=30)
+    killed_at = utcnow()
+    assert proc.exitcode == -signal.SIGKILL
+    cid = next(e["cid"] for e in _events(log) if e["ev"] == "claimed")
+    with db.session() as s:
+        held = s.get(Company, cid)
+        assert held is not None and held.lease_holder == "anne"
+        # the heartbeat kept the lease a minute ahead of the last beat, no more
+        assert held.lease_expires_at is not None
+        assert held.lease_expires_at <= killed_at + claims.LEASE
+        assert [
+            h.company_id
+            for h in claims.held_companies(session=s, campaign_id=w.campaign_id, now=killed_at)
+        ] == [cid]
+    # still anne's right after the kill: nobody can take it from under a live phoner
+    assert (
+        claims.claim_next(
+            db=db, campaign_id=w.campaign_id, phoner="bo", now=killed_at, ignore_hours=True
+        )
+        is None
+    )
+    # within 90 s of the kill the company is back in the queue
+    back = claims.claim_next(
+        db=db,
+        campaign_id=w.campaign_id,
+        phoner="bo",
+        now=killed_at + dt.timedelta(seconds=90),
+        ignore_hours=True,
+    )
+    assert back is not None and back.company_id == cid

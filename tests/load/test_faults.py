@@ -26,10 +26,11 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from phoner.cli import app
-from phoner.core import calling, demo
+from phoner.core import demo
 from phoner.core.db import Database, make_engine
 from phoner.core.errors import DatabaseError
 from phoner.core.models import CallAttempt, Company, Outcome
+from phoner.core.queue import claims, outcomes
 from tests.load import world
 
 runner = CliRunner()
@@ -81,9 +82,9 @@ def _path(db: Database) -> Path:
 
 
 def _record(db: Database, campaign_id: int, note: str = "") -> int:
-    claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
+    claim = claims.claim_next(db=db, campaign_id=campaign_id, phoner="anne", ignore_hours=True)
     assert claim is not None
-    attempt = calling.record_outcome(
+    attempt = outcomes.record_outcome(
         db=db,
         company_id=claim.company_id,
         lease_token=claim.lease_token,

@@ -15,11 +15,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from phoner.core import calling
 from phoner.core.booking import service as booking
 from phoner.core.db import open_database
 from phoner.core.errors import DatabaseError, PhonerError
 from phoner.core.models import Outcome
+from phoner.core.queue import claims, outcomes
 
 OUTCOMES = [
     Outcome.VIL_KONTAKTES,
@@ -81,7 +81,7 @@ def phoner_worker(
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                claim = calling.claim_next(
+                claim = claims.claim_next(
                     db=db, campaign_id=campaign_id, phoner=phoner, ignore_hours=True
                 )
                 if claim is None:
@@ -90,7 +90,7 @@ def phoner_worker(
                 claimed_at = time.time()
                 outcome = rng.choice(OUTCOMES)
                 recording_at = time.time()
-                attempt = calling.record_outcome(
+                attempt = outcomes.record_outcome(
                     db=db,
                     company_id=claim.company_id,
                     lease_token=claim.lease_token,
@@ -150,13 +150,13 @@ def crash_worker(url: str, campaign_id: int, phoner: str, out: str) -> None:
     audit.record = slow_record  # type: ignore[assignment]
     log(ev="ready")
     while True:
-        claim = calling.claim_next(db=db, campaign_id=campaign_id, phoner=phoner, ignore_hours=True)
+        claim = claims.claim_next(db=db, campaign_id=campaign_id, phoner=phoner, ignore_hours=True)
         if claim is None:
             log(ev="empty")
             time.sleep(0.05)
             continue
         log(ev="claimed", cid=claim.company_id)
-        attempt = calling.record_outcome(
+        attempt = outcomes.record_outcome(
             db=db,
             company_id=claim.company_id,
             lease_token=claim.lease_token,
@@ -179,3 +179,19 @@ def crash_worker(url: str, campaign_id: int, phoner: str, out: str) -> None:
                 attempt_id=attempt.id,
             )
             log(ev="booked", bid=b.id, cid=claim.company_id)
+
+
+def holding_worker(url: str, campaign_id: int, phoner: str, out: str, beat: float) -> None:
+    """A phoner's screen reduced to its lease: claim a company, then renew the lease every
+    ``beat`` seconds (the TUI's heartbeat, sped up) until killed. Logs each beat."""
+    db = open_database(url, check=False)
+    fh = open(out, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (killed, not closed)
+    claim = claims.claim_next(db=db, campaign_id=campaign_id, phoner=phoner, ignore_hours=True)
+    assert claim is not None
+    fh.write(json.dumps({"ev": "claimed", "cid": claim.company_id}) + "\n")
+    while True:
+        time.sleep(beat)
+        expires = claims.renew_lease(
+            db=db, company_id=claim.company_id, lease_token=claim.lease_token
+        )
+        fh.write(json.dumps({"ev": "beat", "expires": expires.isoformat()}) + "\n")

@@ -290,14 +290,14 @@ async def test_unexpected_error_is_a_danish_message_and_a_log_file(
     tmp_path: Path,
 ) -> None:
     """A bug while saving shows a Danish sentence naming a log file; the app keeps running."""
-    from phoner.core import calling
+    from phoner.core.queue import outcomes
 
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
 
     def broken(**_: object) -> None:
         raise RuntimeError("simulated bug in record_outcome")
 
-    monkeypatch.setattr(calling, "record_outcome", broken)
+    monkeypatch.setattr(outcomes, "record_outcome", broken)
     app = make_app(phoner="Anne")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await start_calling(pilot)
@@ -319,14 +319,14 @@ async def test_unexpected_error_is_a_danish_message_and_a_log_file(
 async def test_file_system_refusal_is_a_danish_message_without_crash_log(
     make_app: Callable[..., PhonerApp], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from phoner.core import calling
+    from phoner.core.queue import outcomes
 
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
 
     def refused(**_: object) -> None:
         raise PermissionError(13, "Permission denied", "/srv/phoner/phoner.db-wal")
 
-    monkeypatch.setattr(calling, "record_outcome", refused)
+    monkeypatch.setattr(outcomes, "record_outcome", refused)
     app = make_app(phoner="Anne")
     async with app.run_test(size=(100, 30)) as pilot:
         await start_calling(pilot)

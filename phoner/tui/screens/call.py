@@ -37,11 +37,12 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 from textual.worker import Worker
 
-from phoner.core import calling
 from phoner.core.call_scripts import CallScript, ScriptWalk, load_script
-from phoner.core.calling import Claim, CompanyCard, PhonerStats
 from phoner.core.errors import PhonerError
 from phoner.core.models import Campaign, Outcome, Round
+from phoner.core.queue import claims, hours, outcomes, undo
+from phoner.core.queue.card import CompanyCard, PhonerStats, company_card, phoner_stats
+from phoner.core.queue.claims import Claim
 from phoner.tui.i18n import LOCAL_TZ, format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.widgets.company_card import CompanyCardView
@@ -146,12 +147,9 @@ class CallScreen(PhonerScreen):
     ]
 
     class Prepared(Message):
-        def __init__(
-            self, script: CallScript, campaign: str, round_label: str, lease_minutes: int
-        ) -> None:
+        def __init__(self, script: CallScript, campaign: str, round_label: str) -> None:
             self.script = script
             self.campaign = campaign
-            self.lease_minutes = lease_minutes
             self.round_label = round_label
             super().__init__()
 
@@ -233,11 +231,11 @@ class CallScreen(PhonerScreen):
             path = self.phoner_app.settings.workspace / path
         script = load_script(path)
         label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
-        self.post_message(self.Prepared(script, campaign.name, label, campaign.lease_minutes))
+        self.post_message(self.Prepared(script, campaign.name, label))
         self._load_view(self._claim())
 
     def _claim(self) -> Claim | None:
-        return calling.claim_next(
+        return claims.claim_next(
             db=self.db,
             campaign_id=self.campaign_id,
             phoner=self.phoner,
@@ -257,11 +255,11 @@ class CallScreen(PhonerScreen):
         now = self.now()
         with self.db.session() as session:
             card = (
-                calling.company_card(session=session, company_id=claim.company_id)
+                company_card(session=session, company_id=claim.company_id)
                 if claim is not None
                 else None
             )
-            stats = calling.phoner_stats(
+            stats = phoner_stats(
                 session=session,
                 campaign_id=self.campaign_id,
                 phoner=self.phoner,
@@ -272,14 +270,14 @@ class CallScreen(PhonerScreen):
             if claim is None and not self.ignore_hours:
                 campaign = session.get(Campaign, self.campaign_id)
                 if campaign is not None:
-                    reason = calling.outside_calling_hours(campaign, now)
+                    reason = hours.outside_calling_hours(campaign, now)
         self.post_message(
             self.Shown(View(claim, card, stats, reason, saved=saved, restored=restored))
         )
 
     @work(thread=True, exclusive=True, group="call", exit_on_error=False)
     def _record(self, request: RecordRequest) -> None:
-        attempt = calling.record_outcome(
+        attempt = outcomes.record_outcome(
             db=self.db,
             company_id=request.company_id,
             lease_token=request.lease_token,
@@ -315,24 +313,24 @@ class CallScreen(PhonerScreen):
         # Claim first, then release: otherwise the queue hands the same company back.
         claim = self._claim()
         if old is not None:
-            calling.release(db=self.db, company_id=old.company_id, lease_token=old.lease_token)
+            claims.release(db=self.db, company_id=old.company_id, lease_token=old.lease_token)
         self._load_view(claim)
 
     @work(thread=True, exclusive=True, group="call", exit_on_error=False)
     def _undo(self, saved: Saved, current: Claim | None) -> None:
         # Undo first (it may be refused); only then give up the company on screen.
-        claim = calling.undo_outcome(
+        claim = undo.undo_outcome(
             db=self.db, attempt_id=saved.attempt_id, phoner=self.phoner, now=self.now()
         )
         if current is not None:
-            calling.release(
+            claims.release(
                 db=self.db, company_id=current.company_id, lease_token=current.lease_token
             )
         self._load_view(claim, restored=saved)
 
     @work(thread=True, exclusive=True, group="lease", exit_on_error=False)
     def _renew(self, claim: Claim) -> None:
-        expires = calling.renew_lease(
+        expires = claims.renew_lease(
             db=self.db, company_id=claim.company_id, lease_token=claim.lease_token, now=self.now()
         )
         self.post_message(self.Renewed(expires))
@@ -347,8 +345,8 @@ class CallScreen(PhonerScreen):
         claim, self.claim = self.claim, None
         if claim is None:
             return
-        with contextlib.suppress(PhonerError):  # else the lease expires within minutes
-            calling.release(db=self.db, company_id=claim.company_id, lease_token=claim.lease_token)
+        with contextlib.suppress(PhonerError):  # else the lease expires within a minute
+            claims.release(db=self.db, company_id=claim.company_id, lease_token=claim.lease_token)
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         if worker.group == "call":
@@ -368,9 +366,9 @@ class CallScreen(PhonerScreen):
         await self.query_one("#call-main").mount(form)
         self._apply_layout()
         self.phoner_app.sub_title = message.campaign
-        # Renew well before the lease runs out (a crashed terminal still frees it soon).
-        every = max(5.0, min(60.0, message.lease_minutes * 60 / 3))
-        self.set_interval(every, self.renew_now)
+        # The heartbeat: a crashed terminal stops renewing, and its company is back in the
+        # queue a lease (one minute) after the last beat.
+        self.set_interval(claims.HEARTBEAT.total_seconds(), self.renew_now)
 
     def on_call_screen_shown(self, message: Shown) -> None:
         view = message.view

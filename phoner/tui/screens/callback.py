@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.events import Key
 from textual.widgets import Input, Static
 
-from phoner.core.calling import holiday_name
+from phoner.core.workdays import holiday_name
 from phoner.tui.i18n import LOCAL_TZ, format_when, t
 from phoner.tui.screens.base import PhonerModal
 

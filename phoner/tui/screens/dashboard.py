@@ -4,8 +4,9 @@
 ``r``): each round's progress (called and answered of the round's companies), the
 distribution of final outcomes as a bar chart, follow-ups past their due date per
 consultant, and consultants who have not fetched their calendar feed (or have bookings
-they have not seen). The figures come from :func:`phoner.core.reports.dashboard`, run in a
-worker thread so the screen never blocks.
+they have not seen). The figures come from :func:`phoner.core.reports.dashboard.dashboard`,
+run in a worker thread so the screen never blocks. ``l`` lists the companies phoners
+hold right now and gives a stale one back to the queue (:mod:`phoner.tui.screens.held`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
-from phoner.core import reports
 from phoner.core.db import Database
 from phoner.core.errors import NotFound, PhonerError
 from phoner.core.models import Campaign, Outcome, RoundState
+from phoner.core.reports.common import NO_ROUND_LABEL
+from phoner.core.reports.dashboard import Dashboard, dashboard
 from phoner.core.workdays import format_local
 from phoner.formats.report_output import Pct
 
@@ -62,6 +64,7 @@ class DashboardScreen(Screen[None]):
 
     BINDINGS = [
         Binding("r", "refresh_data", "Opdatér"),
+        Binding("l", "held_companies", "Reserverede"),
         Binding("escape", "app.pop_screen", "Tilbage"),
     ]
 
@@ -73,12 +76,14 @@ class DashboardScreen(Screen[None]):
         db: Database,
         campaign_id: int,
         today: Callable[[], dt.date] | None = None,
+        actor: str = "tui",
     ) -> None:
         super().__init__()
         self.db = db
         self.campaign_id = campaign_id
         self._today = today
-        self.summary: reports.Dashboard | None = None
+        self.actor = actor  # who releases a stale lease (audited)
+        self.summary: Dashboard | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Overblik", id="dash-title")
@@ -106,21 +111,27 @@ class DashboardScreen(Screen[None]):
     def action_refresh_data(self) -> None:
         self.load()
 
+    def action_held_companies(self) -> None:
+        """Who holds which company; give a stale one back (issue 15: the lease)."""
+        from phoner.tui.screens.held import HeldCompaniesScreen
+
+        self.app.push_screen(
+            HeldCompaniesScreen(db=self.db, campaign_id=self.campaign_id, actor=self.actor)
+        )
+
     @work(thread=True, exclusive=True, group="dashboard")
-    def load(self) -> reports.Dashboard:
+    def load(self) -> Dashboard:
         today = self._today() if self._today else None
         with self.db.session() as session:
             campaign = session.get(Campaign, self.campaign_id)
             if campaign is None:
                 raise NotFound(f"Kampagne nr. {self.campaign_id} findes ikke.")
-            return reports.dashboard(session=session, campaign=campaign, today=today)
+            return dashboard(session=session, campaign=campaign, today=today)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "dashboard":
             return
-        if event.state == WorkerState.SUCCESS and isinstance(
-            event.worker.result, reports.Dashboard
-        ):
+        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Dashboard):
             self.show(event.worker.result)
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
@@ -129,7 +140,7 @@ class DashboardScreen(Screen[None]):
 
     # ----------------------------------------------------------------- rendering
 
-    def show(self, summary: reports.Dashboard) -> None:
+    def show(self, summary: Dashboard) -> None:
         self.summary = summary
         total = sum(r.companies for r in summary.rounds)
         called = sum(r.called for r in summary.rounds)
@@ -142,7 +153,7 @@ class DashboardScreen(Screen[None]):
         rounds.clear()
         for r in summary.rounds:
             rounds.add_row(
-                str(r.number) if r.number is not None else reports.NO_ROUND_LABEL,
+                str(r.number) if r.number is not None else NO_ROUND_LABEL,
                 ROUND_STATE_LABELS.get(r.state, "–") if r.state else "–",
                 str(r.companies),
                 str(r.called),
@@ -168,7 +179,7 @@ class DashboardScreen(Screen[None]):
                 str(f.unseen_bookings),
             )
 
-    def _plot_outcomes(self, summary: reports.Dashboard) -> None:
+    def _plot_outcomes(self, summary: Dashboard) -> None:
         plot = self.query_one("#dash-outcomes", PlotextPlot)
         labels = [o.label for o in Outcome] + ["Ikke ringet"]
         values = [summary.outcomes.get(o, 0) for o in Outcome] + [summary.not_called]

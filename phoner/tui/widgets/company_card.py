@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from phoner.core.calling import CompanyCard
 from phoner.core.phones import format_phone
+from phoner.core.queue.card import CompanyCard
 from phoner.tui.i18n import format_when, outcome_label, t
 
 #: Earlier attempts shown on the card (newest first); older ones are summarised.

@@ -1,0 +1,133 @@
+"""The call view's read model: the company card and the phoner's status line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from phoner.core.call_lists import callable_clause
+from phoner.core.errors import NotFound
+from phoner.core.models import CallAttempt, CallState, Company, Jobcenter, Outcome, Round
+from phoner.core.queue._common import get_campaign
+from phoner.core.queue.hours import TZ
+
+_ACTIVE_STATES = (CallState.NEW, CallState.RETRY, CallState.CALLBACK)
+
+
+@dataclass(frozen=True)
+class AttemptLine:
+    """One earlier call on the company card."""
+
+    id: int
+    at: dt.datetime
+    phoner: str
+    outcome: Outcome
+    note: str | None
+    callback_at: dt.datetime | None
+    answers: dict[str, Any]
+    needs: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class CompanyCard:
+    """Everything the call view shows about the company being called."""
+
+    company: Company
+    campaign_name: str
+    jobcenter_name: str | None
+    round_number: int | None
+    attempts: list[AttemptLine]  # newest first
+    clearing_notes: list[str]
+    wrong_numbers: int  # forkert_nummer attempts so far: phones[wrong_numbers] is next
+
+
+@dataclass(frozen=True)
+class PhonerStats:
+    calls_today: int
+    outcomes_today: dict[Outcome, int] = field(default_factory=dict)
+    left_in_round: int = 0
+
+
+def company_card(*, session: Session, company_id: int) -> CompanyCard:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFound(f"Virksomheden med id {company_id} findes ikke.")
+    campaign = get_campaign(session, company.campaign_id)
+    jobcenter = session.get(Jobcenter, company.jobcenter_id) if company.jobcenter_id else None
+    rnd = session.get(Round, company.round_id) if company.round_id else None
+    attempts = session.exec(
+        select(CallAttempt)
+        .where(CallAttempt.company_id == company_id)
+        .order_by(col(CallAttempt.ended_at).desc(), col(CallAttempt.id).desc())
+    ).all()
+    lines = [
+        AttemptLine(
+            id=a.id or 0,
+            at=a.ended_at,
+            phoner=a.phoner,
+            outcome=a.outcome,
+            note=a.note,
+            callback_at=a.callback_at,
+            answers=dict(a.answers),
+            needs=dict(a.needs),
+            source=a.source,
+        )
+        for a in attempts
+    ]
+    notes: list[str] = []
+    if company.clearing_proposal is not None:
+        notes.append(f"Foreslået fjernet: {company.clearing_proposal.label}")
+    if company.clearing_note:
+        notes.append(company.clearing_note)
+    return CompanyCard(
+        company=company,
+        campaign_name=campaign.name,
+        jobcenter_name=jobcenter.name if jobcenter else None,
+        round_number=rnd.number if rnd else None,
+        attempts=lines,
+        clearing_notes=notes,
+        wrong_numbers=sum(1 for a in lines if a.outcome == Outcome.FORKERT_NUMMER),
+    )
+
+
+def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC start and end of a Copenhagen calendar day."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=TZ)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=TZ)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def phoner_stats(
+    *,
+    session: Session,
+    campaign_id: int,
+    phoner: str,
+    day: dt.date,
+    round_id: int | None = None,
+) -> PhonerStats:
+    """The status line: the phoner's calls and outcomes on ``day`` (Copenhagen), and the
+    companies still to call in ``round_id`` (or in all active rounds)."""
+    start, end = local_day_bounds(day)
+    rows = session.exec(
+        select(CallAttempt.outcome, func.count())
+        .where(
+            CallAttempt.campaign_id == campaign_id,
+            CallAttempt.phoner == phoner,
+            col(CallAttempt.ended_at) >= start,
+            col(CallAttempt.ended_at) < end,
+        )
+        .group_by(col(CallAttempt.outcome))
+    ).all()
+    outcomes = {Outcome(o): int(n) for o, n in rows}
+    where = [callable_clause(campaign_id), col(Company.call_state).in_(_ACTIVE_STATES)]
+    if round_id is not None:
+        where.append(col(Company.round_id) == round_id)
+    left = session.exec(select(func.count()).select_from(Company).where(*where)).one()
+    return PhonerStats(
+        calls_today=sum(outcomes.values()), outcomes_today=outcomes, left_in_round=int(left)
+    )

@@ -1,0 +1,139 @@
+"""Undo: take back the phoner's last outcome within a few minutes and call again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlmodel import col, select
+
+from phoner.core import audit
+from phoner.core.db import Database
+from phoner.core.errors import Conflict, NotFound
+from phoner.core.models import AuditLog, Booking, CallAttempt, Company, ContactHistory, FollowUp
+from phoner.core.queue._common import now_utc
+from phoner.core.queue.claims import LEASE, Claim, claim_reason
+from phoner.core.queue.outcomes import restore_snapshot
+
+UNDO_WINDOW = dt.timedelta(minutes=5)
+
+
+def undo_outcome(
+    *,
+    db: Database,
+    attempt_id: int,
+    phoner: str,
+    window: dt.timedelta = UNDO_WINDOW,
+    now: dt.datetime | None = None,
+) -> Claim:
+    """Take back the phoner's last outcome within ``window`` and give the company back.
+
+    The company's queue state is restored to what it was before the call, the attempt
+    (and the contact history / open follow-up it created) is deleted, the undo is
+    audited, and the phoner gets the company again with a fresh lease.
+    """
+    moment = now_utc(now)
+    with db.session(write=True) as session:
+        attempt = session.get(CallAttempt, attempt_id)
+        if attempt is None:
+            raise NotFound("Opkaldet findes ikke længere (måske er det allerede fortrudt).")
+        if attempt.phoner != phoner:
+            raise Conflict(
+                f"Opkaldet blev registreret af {attempt.phoner}; du kan kun fortryde dine egne."
+            )
+        if moment - attempt.ended_at > window:
+            minutes = int(window.total_seconds() // 60)
+            raise Conflict(
+                f"Udfaldet kan kun fortrydes i {minutes} minutter efter opkaldet.",
+                hint="Ring virksomheden op igen, eller bed koordinatoren rette udfaldet.",
+            )
+        stmt = select(Company).where(Company.id == attempt.company_id)
+        if not db.is_sqlite:
+            stmt = stmt.with_for_update()
+        company = session.exec(stmt).one()
+        newer = session.exec(
+            select(CallAttempt.id).where(
+                CallAttempt.company_id == company.id, col(CallAttempt.id) > attempt_id
+            )
+        ).first()
+        if newer is not None:
+            raise Conflict(
+                "Der er ringet til virksomheden igen siden; udfaldet kan ikke fortrydes."
+            )
+        if (
+            company.lease_holder is not None
+            and company.lease_expires_at is not None
+            and company.lease_expires_at >= moment
+            and company.lease_holder != phoner
+        ):
+            raise Conflict(
+                f"{company.lease_holder} har virksomheden lige nu; udfaldet kan ikke fortrydes."
+            )
+        booked = session.exec(select(Booking.id).where(Booking.attempt_id == attempt_id)).first()
+        if booked is not None:
+            raise Conflict(
+                "Der er booket et besøg på dette opkald.",
+                hint="Aflys eller flyt besøget først, og fortryd så udfaldet.",
+            )
+        entry = session.exec(
+            select(AuditLog)
+            .where(
+                AuditLog.entity == "callattempt",
+                AuditLog.entity_id == attempt_id,
+                AuditLog.action == "record_outcome",
+            )
+            .order_by(col(AuditLog.id).desc())
+        ).first()
+        if entry is None or entry.old is None:
+            raise Conflict("Opkaldet kan ikke fortrydes (det blev ikke registreret herfra).")
+        new = entry.new or {}
+        restore_snapshot(company, entry.old)
+        for fu in session.exec(
+            select(FollowUp).where(
+                FollowUp.attempt_id == attempt_id, col(FollowUp.done_at).is_(None)
+            )
+        ).all():
+            session.delete(fu)
+        if new.get("contact_history_id"):
+            history = session.get(ContactHistory, new["contact_history_id"])
+            if history is not None:
+                session.delete(history)
+        session.flush()
+        done_followup = session.exec(
+            select(FollowUp.id).where(FollowUp.attempt_id == attempt_id)
+        ).first()
+        if done_followup is not None:
+            raise Conflict(
+                "En konsulent har allerede afsluttet opfølgningen på dette opkald; "
+                "udfaldet kan ikke fortrydes."
+            )
+        token = secrets.token_hex(16)
+        expires = moment + LEASE
+        company.lease_holder = phoner
+        company.lease_token = token
+        company.lease_expires_at = expires
+        company.lease_since = moment
+        company.updated_at = moment
+        session.add(company)
+        audit.record(
+            session,
+            actor=phoner,
+            action="undo_outcome",
+            entity="callattempt",
+            entity_id=attempt_id,
+            campaign_id=company.campaign_id,
+            old={
+                "company_id": company.id,
+                "outcome": attempt.outcome.value,
+                # personal data never goes into the audit log (it outlives the data)
+                "note": audit.PERSONAL_MARK if attempt.note else None,
+                "answers": audit.PERSONAL_MARK if attempt.answers else None,
+                "needs": audit.PERSONAL_MARK if attempt.needs else None,
+                "ended_at": attempt.ended_at.isoformat(),
+            },
+            new=dict(entry.old),
+        )
+        session.delete(attempt)
+        assert company.id is not None
+        state = company.call_state
+    return Claim(company.id, token, expires, claim_reason(state))

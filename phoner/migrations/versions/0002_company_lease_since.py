@@ -1,0 +1,31 @@
+"""company lease_since: when the phoner took the company
+
+The coordinator's dashboard lists held companies with who holds them and since when
+(issue 15: the heartbeat lease). Nullable: leases taken before this revision show no
+start time until they are renewed by a new claim.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-01 19:49:43.325999
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0002'
+down_revision: str | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('company', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lease_since', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('company', schema=None) as batch_op:
+        batch_op.drop_column('lease_since')
