@@ -4,8 +4,8 @@ The coordinator's dashboard lists held companies with who holds them and since w
 (issue 15: the heartbeat lease). Nullable: leases taken before this revision show no
 start time until they are renewed by a new claim.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01 19:49:43.325999
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0002'
-down_revision: str | None = '0001'
+revision: str = '0003'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
