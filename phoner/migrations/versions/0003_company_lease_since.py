@@ -21,11 +21,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, not batch mode: SQLite (>= 3.35) adds and drops a plain column in
+# place, where batch mode would copy the whole company table and, on downgrade, trip over
+# the foreign keys that point at it.
 def upgrade() -> None:
-    with op.batch_alter_table('company', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('lease_since', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('company', sa.Column('lease_since', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('company', schema=None) as batch_op:
-        batch_op.drop_column('lease_since')
+    op.drop_column('company', 'lease_since')
