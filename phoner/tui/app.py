@@ -25,6 +25,7 @@ from phoner.core.models import utcnow
 from phoner.tui import data, i18n
 from phoner.tui.data import Prefs
 from phoner.tui.errors import error_text
+from phoner.tui.host import Host
 from phoner.tui.i18n import LOCAL_TZ, t
 from phoner.tui.screens.base import translate_bindings
 
@@ -194,6 +195,11 @@ class PhonerApp(App[None]):
                 return data.campaign_jobcenters(session, self.campaign_id)
         except PhonerError:
             return []
+
+
+def _host(app: PhonerApp) -> Host:
+    """The app is the screens' host (mypy checks it against the protocol here)."""
+    return app
 
 
 #: The command palette's screens (catalog key of the title, how to open it).

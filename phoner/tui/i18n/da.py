@@ -64,7 +64,6 @@ DA: dict[str, str] = {
     "call.reason.retry": "Genopkald (forsøg {n})",
     "call.reason.new": "Ny virksomhed",
     "call.reason.undo": "Fortrudt udfald",
-    "call.saved": "Gemt: {outcome} · {company}. Tryk u for at fortryde.",
     "call.undone": "Fortrudt: {company} er tilbage på skærmen.",
     "call.last_saved": "Sidst: {outcome} · {company} (u fortryder)",
     "call.nothing_to_undo": "Der er ikke noget at fortryde.",
@@ -152,8 +151,6 @@ DA: dict[str, str] = {
     "callback.hint": "1-4 hurtigvalg · Tab: skriv tidspunkt, Enter gem · Esc fortryd",
     "callback.chosen": "Ring tilbage {when}",
     # booking fallback
-    "booking.unavailable": "Booking er ikke klar endnu; en opfølgning er oprettet til en "
-    "konsulent.",
     "booking.booked": "Besøg booket.",
     "booking.skipped": "Intet besøg booket; en konsulent følger op.",
     # time words
@@ -318,4 +315,6 @@ DA: dict[str, str] = {
     ),
     "bookings.cancelled": "Besøg nr. {id} er aflyst ({reason}); konsulenten får besked.",
     "bookings.moved": "Besøg nr. {id} er flyttet; konsulenten får besked.",
+    "booking.no_company": "Virksomheden med id {id} findes ikke.",
+    "call.no_campaign": "Kampagnen med id {id} findes ikke.",
 }

@@ -62,7 +62,6 @@ EN: dict[str, str] = {
     "call.reason.retry": "Retry (attempt {n})",
     "call.reason.new": "New company",
     "call.reason.undo": "Undone outcome",
-    "call.saved": "Saved: {outcome} · {company}. Press u to undo.",
     "call.undone": "Undone: {company} is back on screen.",
     "call.last_saved": "Last: {outcome} · {company} (u undoes)",
     "call.nothing_to_undo": "There is nothing to undo.",
@@ -142,8 +141,6 @@ EN: dict[str, str] = {
     "callback.past": "The time {when} has passed. Choose a later time.",
     "callback.hint": "1-4 quick choice · Tab: type a time, Enter save · Esc cancel",
     "callback.chosen": "Call back {when}",
-    "booking.unavailable": "Booking is not available yet; a follow-up was created for a "
-    "consultant.",
     "booking.booked": "Visit booked.",
     "booking.skipped": "No visit booked; a consultant will follow up.",
     "time.today": "today",
@@ -309,6 +306,8 @@ EN: dict[str, str] = {
     ),
     "bookings.cancelled": "Visit no. {id} is cancelled ({reason}); the consultant is told.",
     "bookings.moved": "Visit no. {id} is moved; the consultant is told.",
+    "booking.no_company": "The company with id {id} does not exist.",
+    "call.no_campaign": "The campaign with id {id} does not exist.",
 }
 
 OUTCOME_EN: dict[Outcome, str] = {

@@ -159,7 +159,7 @@ class BookingScreen(PhonerModal[int | None]):
         with self.db.session() as session:
             company = session.get(Company, self.company_id)
             if company is None:
-                raise PhonerError(f"Virksomheden med id {self.company_id} findes ikke.")
+                raise PhonerError(t("booking.no_company", id=self.company_id))
             consultants: list[Consultant] = bk.company_consultants(
                 session=session, company_id=self.company_id
             )

@@ -208,7 +208,7 @@ class CallScreen(PhonerScreen):
         with self.db.session() as session:
             campaign = session.get(Campaign, self.campaign_id)
             if campaign is None:
-                raise PhonerError(f"Kampagnen med id {self.campaign_id} findes ikke.")
+                raise PhonerError(t("call.no_campaign", id=self.campaign_id))
             rnd = session.get(Round, self.round_id) if self.round_id is not None else None
         path = Path(campaign.script_path)
         if not path.is_absolute():
