@@ -44,6 +44,13 @@ MEETING_STATUS_LABELS = _visits.MEETING_STATUS_LABELS
 CANCEL_REASON_LABELS = _visits.CANCEL_REASON_LABELS
 BookingRow = _booking.BookingRow
 CANCEL_LABELS = _booking.CANCEL_LABELS
+# The booking dialog's building blocks (it searches slots day by day in one session).
+Slot = _booking.Slot
+BookingRefused = _booking.BookingRefused
+find_slots = _booking.find_slots
+company_consultants = _booking.company_consultants
+book_visit = _booking.book_visit
+move_booking = _booking.move_booking
 FLAG_LABELS = _lists.FLAG_LABELS
 DECISION_LABELS = _lists.DECISION_LABELS
 proposal_label = _lists.proposal_label

@@ -30,8 +30,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from phoner.core import booking as bk
-from phoner.core.booking import BookingRefused, Slot
 from phoner.core.errors import PhonerError
 from phoner.core.models import CancelReason, Company, Consultant
 from phoner.core.workdays import to_local
@@ -39,6 +37,7 @@ from phoner.tui import usecases
 from phoner.tui.errors import error_text
 from phoner.tui.i18n import t, weekday_name
 from phoner.tui.screens.base import Cell, Listing, PhonerModal, TableScreen
+from phoner.tui.usecases import BookingRefused, Slot
 from phoner.tui.workers import db_worker
 
 MAX_DAY_STEPS = 70
@@ -160,13 +159,13 @@ class BookingScreen(PhonerModal[int | None]):
             company = session.get(Company, self.company_id)
             if company is None:
                 raise PhonerError(t("booking.no_company", id=self.company_id))
-            consultants: list[Consultant] = bk.company_consultants(
+            consultants: list[Consultant] = usecases.company_consultants(
                 session=session, company_id=self.company_id
             )
             slots: list[Slot] = []
             current = day
             if day is None:
-                slots = bk.find_slots(
+                slots = usecases.find_slots(
                     session=session,
                     company_id=self.company_id,
                     now=now,
@@ -176,7 +175,7 @@ class BookingScreen(PhonerModal[int | None]):
             else:
                 for _ in range(MAX_DAY_STEPS):
                     assert current is not None
-                    slots = bk.find_slots(
+                    slots = usecases.find_slots(
                         session=session,
                         company_id=self.company_id,
                         now=now,
@@ -318,7 +317,7 @@ class BookingScreen(PhonerModal[int | None]):
     def book(self, slot: Slot, contact: str | None, email: str | None, mobile: str | None) -> None:
         try:
             if self.move_booking_id is not None:
-                booking = bk.move_booking(
+                booking = usecases.move_booking(
                     db=self.db,
                     booking_id=self.move_booking_id,
                     start=slot.start,
@@ -329,7 +328,7 @@ class BookingScreen(PhonerModal[int | None]):
                 assert booking.id is not None
                 self.post_message(self.Booked(booking.id))
                 return
-            booking = bk.book_visit(
+            booking = usecases.book_visit(
                 db=self.db,
                 company_id=self.company_id,
                 consultant_id=slot.consultant_id,
