@@ -9,8 +9,6 @@ errors become a notification (a Danish message, never a traceback).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,30 +20,22 @@ from textual.screen import Screen
 
 from phoner.config import Settings
 from phoner.core.db import Database
-from phoner.core.errors import PhonerError, from_os_error, write_crash_log
+from phoner.core.errors import PhonerError
 from phoner.core.models import utcnow
 from phoner.tui import data, i18n
 from phoner.tui.data import Prefs
+from phoner.tui.errors import error_text
+from phoner.tui.host import Host
 from phoner.tui.i18n import LOCAL_TZ, t
 from phoner.tui.screens.base import translate_bindings
 
 Clock = Callable[[], dt.datetime]
 
-#: Screens other features add to the TUI: (module, class name, i18n key of the title).
-#: Each is reached from the command palette (ctrl+p) when its module is installed.
 TERMINAL_CHECK_SECONDS = 2.0
-
-EXTRA_SCREENS: list[tuple[str, str, str]] = [
-    ("phoner.tui.screens.dashboard", "DashboardScreen", "bind.dashboard"),
-    ("phoner.tui.screens.followups", "FollowUpsScreen", "bind.followups"),
-    ("phoner.tui.screens.visits", "VisitsScreen", "bind.visits"),
-    ("phoner.tui.screens.clearing", "ClearingScreen", "bind.clearing"),
-    ("phoner.tui.screens.booking", "BookingsScreen", "bind.bookings"),
-]
 
 
 class PhonerApp(App[None]):
-    """The phoner's terminal app."""
+    """The phoner's terminal app (the one :class:`~phoner.tui.host.Host` of the screens)."""
 
     CSS_PATH = [Path(__file__).with_name("app.tcss")]
     TITLE = "phoner"
@@ -75,13 +65,21 @@ class PhonerApp(App[None]):
         self.clock: Clock = clock or utcnow
         self.prefs = Prefs.load(config_dir)
         self.autostart = autostart
-        self.errors: list[str] = []  # every error message shown (tests read it)
 
     # ------------------------------------------------------------------ basics
 
     def now(self) -> dt.datetime:
         """The app's clock (injected in tests so screens are deterministic)."""
         return self.clock()
+
+    def today(self) -> dt.date:
+        """Today in Copenhagen by the app's clock."""
+        return self.now().astimezone(LOCAL_TZ).date()
+
+    @property
+    def actor(self) -> str:
+        """Who is at the keyboard, for the audit log."""
+        return self.phoner_name or "tui"
 
     def on_mount(self) -> None:
         from phoner.tui.screens.start import StartScreen
@@ -107,15 +105,13 @@ class PhonerApp(App[None]):
             self.exit(return_code=129)
         return alive
 
-    def show_error(self, exc: BaseException) -> None:
-        """The one place a failure becomes a message on screen."""
-        if isinstance(exc, OSError):
-            exc = from_os_error(exc)
-        if isinstance(exc, PhonerError):
-            message = exc.message if not exc.hint else f"{exc.message}\n{exc.hint}"
-        else:
-            message = t("app.error_unexpected", path=write_crash_log(exc))
-        self.errors.append(message)
+    def show_error(self, exc: BaseException, *, hint: str | None = None) -> None:
+        """The one place a failure becomes a message on screen (message and hint).
+
+        ``hint`` is the screen's own advice; without it core's hint is shown unless it
+        names a CLI command, which the TUI replaces (:mod:`phoner.tui.errors`).
+        """
+        message = error_text(exc, hint)
         self.notify(message, title=t("app.error_title"), severity="error", timeout=12)
 
     async def action_quit(self) -> None:
@@ -130,6 +126,8 @@ class PhonerApp(App[None]):
                 release()
 
     # ------------------------------------------------------------------ navigation
+    # One typed method per screen. The coordinator's screens are imported inside them:
+    # the phoner's own screens (the start screen, the call view) come up faster.
 
     def start_calling(self, *, phoner: str, campaign_id: int, round_id: int | None) -> None:
         from phoner.tui.screens.call import CallScreen
@@ -142,48 +140,59 @@ class PhonerApp(App[None]):
 
         self.push_screen(CallListScreen(campaign_id=campaign_id, round_id=round_id))
 
-    def extra_screens(self) -> list[tuple[str, type[Screen[Any]]]]:
-        """The coordinator's and consultants' screens, with their titles.
-
-        Imported here rather than at start-up: the phoner's own screens come up faster.
-        """
+    def _campaign_or_say(self) -> int | None:
         if self.campaign_id is None:
-            return []  # they all show one campaign
-        found: list[tuple[str, type[Screen[Any]]]] = []
-        for module_name, class_name, title_key in EXTRA_SCREENS:
-            cls = getattr(importlib.import_module(module_name), class_name)
-            found.append((t(title_key), cls))
-        return found
+            self.notify(t("start.need_campaign"), severity="warning")
+        return self.campaign_id
 
-    def open_extra(self, cls: type[Screen[Any]], **extra: Any) -> None:
-        try:
-            screen = _build_screen(cls, self, **extra)
-        except PhonerError as exc:
-            self.show_error(exc)
-            return
-        self.push_screen(screen)
+    def open_dashboard(self) -> None:
+        from phoner.tui.screens.dashboard import DashboardScreen
 
-    def open_extra_by_name(self, class_name: str) -> None:
-        """Open another feature's screen by class name (the start screen's F-keys)."""
-        for _, cls in self.extra_screens():
-            if cls.__name__ == class_name:
-                self.open_extra(cls)
-                return
+        if (campaign_id := self._campaign_or_say()) is not None:
+            self.push_screen(DashboardScreen(campaign_id=campaign_id))
+
+    def open_followups(self, *, consultant_id: int | None = None) -> None:
+        from phoner.tui.screens.followups import FollowUpsScreen
+
+        if (campaign_id := self._campaign_or_say()) is not None:
+            self.push_screen(FollowUpsScreen(campaign_id=campaign_id, consultant_id=consultant_id))
+
+    def open_visits(self, *, consultant_id: int | None = None) -> None:
+        from phoner.tui.screens.visits import VisitsScreen
+
+        if (campaign_id := self._campaign_or_say()) is not None:
+            self.push_screen(VisitsScreen(campaign_id=campaign_id, consultant_id=consultant_id))
+
+    def open_clearing(self, jobcenter_id: int) -> None:
+        from phoner.tui.screens.clearing import ClearingScreen
+
+        if (campaign_id := self._campaign_or_say()) is not None:
+            self.push_screen(ClearingScreen(campaign_id=campaign_id, jobcenter_id=jobcenter_id))
+
+    def open_bookings(self) -> None:
+        from phoner.tui.screens.booking import BookingsScreen
+
+        if (campaign_id := self._campaign_or_say()) is not None:
+            self.push_screen(BookingsScreen(campaign_id=campaign_id))
+
+    def open_held_companies(self) -> None:
+        """The companies phoners hold now; the coordinator gives a stale one back."""
+        from phoner.tui.screens.held import HeldCompaniesScreen
+
+        if (campaign_id := self._campaign_or_say()) is not None:
+            self.push_screen(HeldCompaniesScreen(campaign_id=campaign_id))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, cls in self.extra_screens():
-            if "jobcenter_id" in _required_params(cls):
-                # one entry per jobcenter of the campaign (clearing is per jobcenter)
-                for jc_id, jc_name in self._campaign_jobcenters():
-                    label = f"{title}: {jc_name}"
-                    yield SystemCommand(
-                        label,
-                        label,
-                        lambda cls=cls, jc_id=jc_id: self.open_extra(cls, jobcenter_id=jc_id),
-                    )
-                continue
-            yield SystemCommand(title, title, lambda cls=cls: self.open_extra(cls))
+        if self.campaign_id is None:
+            return  # the coordinator's screens all show one campaign
+        for title_key, open_screen in COMMANDS:
+            title = t(title_key)
+            yield SystemCommand(title, title, lambda open_screen=open_screen: open_screen(self))
+        # clearing is per jobcenter: one entry for each of the campaign's
+        for jc_id, jc_name in self._campaign_jobcenters():
+            label = f"{t('bind.clearing')}: {jc_name}"
+            yield SystemCommand(label, label, lambda jc_id=jc_id: self.open_clearing(jc_id))
 
     def _campaign_jobcenters(self) -> list[tuple[int, str]]:
         if self.campaign_id is None:
@@ -195,34 +204,19 @@ class PhonerApp(App[None]):
             return []
 
 
-def _required_params(cls: type[Screen[Any]]) -> set[str]:
-    params = inspect.signature(cls.__init__).parameters.values()
-    return {
-        p.name
-        for p in params
-        if p.default is inspect.Parameter.empty
-        and p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        and p.name != "self"
-    }
+def _host(app: PhonerApp) -> Host:
+    """The app is the screens' host (mypy checks it against the protocol here)."""
+    return app
 
 
-def _build_screen(cls: type[Screen[Any]], app: PhonerApp, **extra: Any) -> Screen[Any]:
-    """Instantiate another feature's screen with the arguments it asks for."""
-    params = inspect.signature(cls.__init__).parameters
-    available: dict[str, Any] = {
-        "db": app.db,
-        "settings": app.settings,
-        "campaign": app.campaign_name,
-        "campaign_name": app.campaign_name,
-        "campaign_id": app.campaign_id,
-        "phoner": app.phoner_name,
-        "actor": app.phoner_name or "tui",
-        "clock": app.clock,
-        "today": lambda: app.now().astimezone(LOCAL_TZ).date(),
-    }
-    available.update(extra)
-    kwargs = {k: v for k, v in available.items() if k in params}
-    return cls(**kwargs)
+#: The command palette's screens (catalog key of the title, how to open it).
+COMMANDS: tuple[tuple[str, Callable[[PhonerApp], None]], ...] = (
+    ("bind.dashboard", PhonerApp.open_dashboard),
+    ("bind.followups", PhonerApp.open_followups),
+    ("bind.visits", PhonerApp.open_visits),
+    ("bind.bookings", PhonerApp.open_bookings),
+    ("held.title", PhonerApp.open_held_companies),
+)
 
 
 def create_app(

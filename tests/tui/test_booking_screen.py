@@ -6,36 +6,16 @@ import datetime as dt
 from typing import Any
 
 from sqlmodel import col, select
-from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
 from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.models import Booking, Company
 from phoner.tui.screens.booking import BookingScreen
+from tests.support.clock import NOW, Clock
+from tests.support.host import ScreenHost, errors
 
-#: Tuesday 24 November 2026, 10:00 Copenhagen: earliest bookable day is Thursday 26.
-NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
-
-
-class Host(App[None]):
-    def __init__(self, screen: BookingScreen) -> None:
-        super().__init__()
-        self.booking_screen = screen
-        self.result: Any = "pending"
-        self.errors: list[str] = []
-
-    def compose(self) -> ComposeResult:
-        yield Static("host")
-
-    def on_mount(self) -> None:
-        self.push_screen(self.booking_screen, self._done)
-
-    def _done(self, result: int | None) -> None:
-        self.result = result
-
-    def show_error(self, exc: BaseException) -> None:
-        self.errors.append(str(exc))
+# NOW: Tuesday 24 November 2026, 10:00 Copenhagen: earliest bookable day is Thursday 26.
 
 
 def _company(db: Database) -> Company:
@@ -63,8 +43,8 @@ def _rows(screen: BookingScreen) -> list[list[str]]:
 async def test_enter_books_the_first_free_slot_with_contact(demo_db: Database) -> None:
     company = _company(demo_db)
     assert company.id is not None
-    screen = BookingScreen(db=demo_db, company_id=company.id, phoner="telefonist1", now=NOW)
-    app = Host(screen)
+    screen = BookingScreen(company_id=company.id, phoner="telefonist1")
+    app = ScreenHost(lambda: screen, db=demo_db, clock=Clock(NOW))
     async with app.run_test(size=(100, 40)) as pilot:
         await _settle(pilot)
         rows = _rows(screen)
@@ -76,7 +56,7 @@ async def test_enter_books_the_first_free_slot_with_contact(demo_db: Database) -
         screen.query_one("#booking-slots", DataTable).focus()
         await pilot.press("enter")
         await _settle(pilot)
-    assert isinstance(app.result, int) and app.errors == []
+    assert isinstance(app.result, int) and errors(app) == []
     with demo_db.session() as s:
         b = s.get(Booking, app.result)
         assert b is not None and b.company_id == company.id and b.booked_by == "telefonist1"
@@ -87,8 +67,8 @@ async def test_enter_books_the_first_free_slot_with_contact(demo_db: Database) -
 async def test_browse_days_and_consultants_then_number_key(demo_db: Database) -> None:
     company = _company(demo_db)
     assert company.id is not None
-    screen = BookingScreen(db=demo_db, company_id=company.id, phoner="t", now=NOW)
-    app = Host(screen)
+    screen = BookingScreen(company_id=company.id, phoner="t")
+    app = ScreenHost(lambda: screen, db=demo_db, clock=Clock(NOW))
     async with app.run_test(size=(100, 40)) as pilot:
         await _settle(pilot)
         await pilot.press("right")  # the whole first day
@@ -128,8 +108,8 @@ async def test_slot_taken_meanwhile_is_refused_and_list_refreshed(demo_db: Datab
             select(Company).where(Company.municipality == "Køge", Company.id != company.id)
         ).first()
         assert other is not None and other.id is not None
-    screen = BookingScreen(db=demo_db, company_id=company.id, phoner="t1", now=NOW)
-    app = Host(screen)
+    screen = BookingScreen(company_id=company.id, phoner="t1")
+    app = ScreenHost(lambda: screen, db=demo_db, clock=Clock(NOW))
     async with app.run_test(size=(100, 40)) as pilot:
         await _settle(pilot)
         first = screen.slots[0]
@@ -158,22 +138,6 @@ async def test_slot_taken_meanwhile_is_refused_and_list_refreshed(demo_db: Datab
         assert s.exec(select(Booking).where(Booking.company_id == company.id)).all() == []
 
 
-class ListHost(App[None]):
-    def __init__(self, screen: Any) -> None:
-        super().__init__()
-        self.first = screen
-        self.errors: list[str] = []
-
-    def compose(self) -> ComposeResult:
-        yield Static("host")
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
-
-    def show_error(self, exc: BaseException) -> None:
-        self.errors.append(str(exc))
-
-
 async def test_bookings_list_move_and_cancel(demo_db: Database) -> None:
     from phoner.core.models import BookingStatus, CancelReason
     from phoner.tui.screens.booking import BookingsScreen
@@ -190,10 +154,8 @@ async def test_bookings_list_move_and_cancel(demo_db: Database) -> None:
         booked_by="t",
         now=NOW,
     )
-    screen = BookingsScreen(
-        db=demo_db, campaign_id=company.campaign_id, actor="koordinator", clock=lambda: NOW
-    )
-    app = ListHost(screen)
+    screen = BookingsScreen(campaign_id=company.campaign_id)
+    app = ScreenHost(lambda: screen, db=demo_db, clock=Clock(NOW), actor="koordinator")
     async with app.run_test(size=(110, 40)) as pilot:
         await _settle(pilot)
         table = screen.query_one("#bookings-table", DataTable)
@@ -221,7 +183,7 @@ async def test_bookings_list_move_and_cancel(demo_db: Database) -> None:
             screen.query_one("#booking-error", Static).render()
         )
         assert table.row_count == 0
-    assert app.errors == []
+    assert errors(app) == []
     with demo_db.session() as s:
         done = s.get(Booking, b.id)
         assert done is not None and done.status == BookingStatus.CANCELLED

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from rich.text import Text
-from sqlmodel import col, select
+from sqlmodel import select
 
 from phoner.core.call_scripts import load_script, outcome_paths
 from phoner.core.db import Database
 from phoner.core.models import (
-    CallAttempt,
     CallState,
     Company,
     FollowUp,
@@ -27,27 +26,14 @@ from phoner.tui.screens.callback import CallbackScreen
 from phoner.tui.screens.faq import FaqScreen
 from phoner.tui.widgets.needs_form import NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel, script_text
-from tests.tui.conftest import NOW, Clock, settle
+from tests.support.calling import attempts, start_calling
+from tests.support.clock import NOW, Clock
+from tests.support.host import errors, notifications
+from tests.support.pilot import settle
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = load_script(REPO / "scripts" / "fleksjob.toml")
 OUTCOMES = sorted(outcome_paths(SCRIPT), key=lambda o: o.value)
-
-
-async def start_calling(pilot: object, name: str = "Anne") -> CallScreen:
-    """From the start screen: the name is filled in, Enter starts the call view."""
-    await settle(pilot)
-    await pilot.press("enter")  # type: ignore[attr-defined]
-    await settle(pilot)
-    screen = pilot.app.screen  # type: ignore[attr-defined]
-    assert isinstance(screen, CallScreen)
-    assert screen.claim is not None, pilot.app.errors  # type: ignore[attr-defined]
-    return screen
-
-
-def attempts(db: Database) -> list[CallAttempt]:
-    with db.session() as s:
-        return list(s.exec(select(CallAttempt).order_by(col(CallAttempt.id))).all())
 
 
 def company(db: Database, company_id: int) -> Company:
@@ -178,7 +164,7 @@ async def test_not_final_outcomes_are_one_key(
         await pilot.press(key)
         await settle(pilot)
         assert screen.claim is not None
-        assert screen.messages and outcome.label in screen.messages[-1]
+        assert outcome.label in str(screen.query_one(ScriptPanel).border_subtitle)
         if key == "f" and len(phones) > 1:
             # wrong number with another number on the card: call that one right away
             assert screen.claim.company_id == first.company_id
@@ -291,7 +277,7 @@ async def test_undo_brings_the_company_back_with_its_answers(
         assert screen.walk is not None and screen.walk.answers == {"rette_person": "1"}
         assert form.values()["jobtype"] == "Pedel"
         assert form.note() == "Ring efter kl. 12"
-        assert "Fortrudt" in screen.messages[-1]
+        assert "Fortrudt" in notifications(app)[-1]
         assert not screen.query_one(ScriptPanel).border_subtitle
     assert attempts(demo_db) == []
     assert company(demo_db, first.company_id).call_state == CallState.NEW
@@ -311,7 +297,7 @@ async def test_undo_after_the_window_is_refused_in_danish(
         clock.advance(minutes=10)
         await pilot.press("u")
         await settle(pilot)
-        assert app.errors and "fortrydes" in app.errors[-1]
+        assert errors(app) and "fortrydes" in errors(app)[-1]
         assert screen.claim == second  # still working on the next company
         assert not screen.busy
     assert len(attempts(demo_db)) == 1
@@ -332,7 +318,7 @@ async def test_lost_lease_is_a_notification_not_a_crash(
             s.add(c)
         await pilot.press("l")
         await settle(pilot)
-        assert app.errors and "Du har ikke længere" in app.errors[-1]
+        assert errors(app) and "Du har ikke længere" in errors(app)[-1]
         assert app.screen is screen and not screen.busy
         await pilot.press("s")  # the way on: skip to the next company
         await settle(pilot)
@@ -551,7 +537,7 @@ async def test_script_placeholders_are_filled_for_the_company_on_screen(
     assert "[dit navn]" in SCRIPT.opening and "[jobcentrets navn]" in SCRIPT.opening
     app = make_app(phoner="Anne Hansen")
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await start_calling(pilot, "Anne Hansen")
+        screen = await start_calling(pilot)
         assert screen.card is not None and screen.card.jobcenter_name
         text = " ".join(str(screen.query_one("#script-body").render()).split())
         assert "mit navn er Anne Hansen" in text

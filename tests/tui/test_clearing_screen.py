@@ -5,52 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlmodel import select
-from textual.app import App
 from textual.widgets import DataTable, Input, Select
 
-from phoner.core import call_lists, campaigns
 from phoner.core.db import Database
 from phoner.core.models import AuditLog, CampaignJobcenter, ClearingState, Company
 from phoner.tui.screens.clearing import ClearingScreen
-
-REPO = Path(__file__).resolve().parents[2]
-A, B, C = "12345674", "23456788", "34567891"
-
-
-class _Host(App[None]):
-    def __init__(self, screen: ClearingScreen) -> None:
-        super().__init__()
-        self._screen = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen)
-
-
-def _setup(db: Database, tmp_path: Path) -> tuple[int, int]:
-    path = tmp_path / "l.csv"
-    path.write_text(
-        "Navn;CVR;Telefon;Kommune;Reklamebeskyttet\n"
-        f"Alfa ApS;{A};33 12 34 56;Køge;\n"
-        f"Beta ApS;{B};33 12 34 57;Køge;ja\n"
-        f"Gamma ApS;{C};33 12 34 58;Køge;\n",
-        encoding="utf-8",
-    )
-    with db.session(write=True) as s:
-        camp = campaigns.create_campaign(
-            session=s, name="K", script=REPO / "scripts" / "fleksjob.toml"
-        )
-        call_lists.import_list(session=s, campaign=camp, path=path)
-        jc = call_lists.find_jobcenter(session=s, text="Køge", create=False)
-        assert camp.id is not None and jc.id is not None
-        return camp.id, jc.id
+from tests.support.host import ScreenHost, errors
+from tests.support.pilot import settle
+from tests.support.worlds import clearing_world
 
 
 async def test_clearing_screen_review_and_sign_off(sqlite_db: Database, tmp_path: Path) -> None:
-    campaign_id, jobcenter_id = _setup(sqlite_db, tmp_path)
-    screen = ClearingScreen(
-        db=sqlite_db, campaign_id=campaign_id, jobcenter_id=jobcenter_id, actor="Karen"
-    )
-    app = _Host(screen)
+    campaign_id, jobcenter_id = clearing_world(sqlite_db, tmp_path)
+    screen = ClearingScreen(campaign_id=campaign_id, jobcenter_id=jobcenter_id)
+    app = ScreenHost(lambda: screen, db=sqlite_db, actor="Karen")
     async with app.run_test(size=(160, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -65,13 +33,18 @@ async def test_clearing_screen_review_and_sign_off(sqlite_db: Database, tmp_path
         # sign-off is refused while a proposal is unreviewed
         await pilot.press("g")
         await pilot.click("#yes")
-        await pilot.pause()
+        await settle(pilot)
         with sqlite_db.session() as s:
             assert s.exec(select(CampaignJobcenter)).one().signed_off_at is None
+        # the refusal says what to do in the TUI, not which CLI flag to use
+        refusal = errors(app)[-1]
+        assert "ikke gennemgået" in refusal and "(G)" in refusal and "--force" not in refusal
         # remove Beta with the proposed reason
         await pilot.press("f")
         await pilot.pause()
-        assert app.screen.query_one("#reason", Input).value == "Reklamebeskyttet i CVR-registret"
+        assert (
+            app.screen.query_one("#dialog-input", Input).value == "Reklamebeskyttet i CVR-registret"
+        )
         await pilot.press("enter")
         await pilot.pause()
         await app.workers.wait_for_complete()

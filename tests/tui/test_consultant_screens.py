@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import select
-from textual.app import App
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select
 
 from phoner.core import visits
@@ -18,57 +18,48 @@ from phoner.core.models import (
     MeetingStatus,
     VisitResult,
 )
-from phoner.tui.screens.followups import DoneNoteModal, FollowUpsScreen
+from phoner.tui.screens.dialogs import TextDialog
+from phoner.tui.screens.followups import FollowUpsScreen
 from phoner.tui.screens.visits import VisitResultModal, VisitsScreen
-from tests.core.test_reports import TODAY, build
+from tests.support.clock import Clock
+from tests.support.host import ScreenHost, errors
+from tests.support.pilot import settle
+from tests.support.worlds import TODAY, reports_world
 
-
-class OneScreenApp(App[None]):
-    def __init__(self, screen: Screen[None]) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
+#: Noon on the reports world's today; the world's last visit (9 November) is in the past.
+NOON = dt.datetime.combine(TODAY, dt.time(11, 0), tzinfo=dt.UTC)
+AFTER_THE_VISITS = dt.datetime(2026, 11, 20, 11, 0, tzinfo=dt.UTC)
 
 
 def _setup(db: Database) -> tuple[int, int, int]:
     with db.session(write=True) as s:
-        c = build(s)
+        c = reports_world(s)
         karen = s.exec(select(Consultant).where(Consultant.name == "Karen")).one()
         pia = s.exec(select(Consultant).where(Consultant.name == "Pia")).one()
         assert c.id is not None and karen.id is not None and pia.id is not None
         return c.id, karen.id, pia.id
 
 
-async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_followups_screen_lists_overdue_first_and_marks_done(sqlite_db: Database) -> None:
     cid, karen, _ = _setup(sqlite_db)
-    screen = FollowUpsScreen(
-        db=sqlite_db, campaign_id=cid, consultant_id=karen, actor="karen", today=lambda: TODAY
-    )
-    app = OneScreenApp(screen)
+    screen = FollowUpsScreen(campaign_id=cid, consultant_id=karen)
+    app = ScreenHost(lambda: screen, db=sqlite_db, clock=Clock(NOON), actor="karen")
     async with app.run_test(size=(140, 30)) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         table = screen.query_one("#fu-table", DataTable)
         assert table.row_count == 1  # Karen's open one (the call follow-up is done)
         assert "OVERSKREDET" in str(table.get_row_at(0)[1])
         await pilot.press("a")
-        await _settle(pilot)
+        await settle(pilot)
         assert table.row_count == 2
         await pilot.press("a")
-        await _settle(pilot)
+        await settle(pilot)
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, DoneNoteModal)
-        app.screen.query_one("#note", Input).value = "Sendt to CV'er"
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one("#dialog-input", Input).value = "Sendt to CV'er"
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert table.row_count == 0
     with sqlite_db.session() as s:
         done = s.exec(select(FollowUp).where(FollowUp.note == "Sendt to CV'er")).one()
@@ -77,10 +68,10 @@ async def test_followups_screen_lists_overdue_first_and_marks_done(sqlite_db: Da
 
 async def test_visits_screen_records_a_result(sqlite_db: Database) -> None:
     cid, _, pia = _setup(sqlite_db)
-    screen = VisitsScreen(db=sqlite_db, campaign_id=cid, consultant_id=pia, actor="pia")
-    app = OneScreenApp(screen)
+    screen = VisitsScreen(campaign_id=cid, consultant_id=pia)
+    app = ScreenHost(lambda: screen, db=sqlite_db, clock=Clock(AFTER_THE_VISITS), actor="pia")
     async with app.run_test(size=(140, 50)) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         table = screen.query_one("#visits-table", DataTable)
         assert table.row_count == 1
         assert "Mangler resultat" in str(table.get_row_at(0)[3])
@@ -93,7 +84,7 @@ async def test_visits_screen_records_a_result(sqlite_db: Database) -> None:
         modal.query_one("#vr-virksomhedspraktik", Input).value = "1"
         modal.query_one("#vr-note", Input).value = "God snak"
         modal.save()
-        await _settle(pilot)
+        await settle(pilot)
         assert "Afholdt" in str(table.get_row_at(0)[3])
         assert "Fleksjob 2" in str(table.get_row_at(0)[4])
         # a bad count is refused in the form, nothing saved
@@ -104,8 +95,9 @@ async def test_visits_screen_records_a_result(sqlite_db: Database) -> None:
         assert modal.query_one("#vr-fleksjob", Input).value == "2"  # pre-filled
         modal.query_one("#vr-status", Select).value = MeetingStatus.KONSULENT_UDEBLEV.value
         modal.save()  # agreements with a no-show: the service refuses, screen says why
-        await _settle(pilot)
+        await settle(pilot)
         assert "Afholdt" in str(table.get_row_at(0)[3])
+        assert errors(app) and app.is_running
     with sqlite_db.session() as s:
         n = s.exec(select(Company).where(Company.name == "N")).one()
         booking = s.exec(select(Booking).where(Booking.company_id == n.id)).one()

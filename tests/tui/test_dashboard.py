@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from textual.app import App
+import datetime as dt
+
 from textual.widgets import DataTable, Static
 
 from phoner.core.db import Database
 from phoner.tui.screens.dashboard import DashboardScreen, progress_bar
-from tests.core.test_reports import TODAY, build
+from tests.support.clock import Clock
+from tests.support.host import ScreenHost
+from tests.support.pilot import settle
+from tests.support.worlds import TODAY, reports_world
+
+#: Noon on the reports world's today.
+NOON = dt.datetime.combine(TODAY, dt.time(11, 0), tzinfo=dt.UTC)
 
 
-class DashApp(App[None]):
-    def __init__(self, db: Database, campaign_id: int) -> None:
-        super().__init__()
-        self.db = db
-        self.campaign_id = campaign_id
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            DashboardScreen(db=self.db, campaign_id=self.campaign_id, today=lambda: TODAY)
-        )
+def dash_app(db: Database, campaign_id: int) -> ScreenHost:
+    return ScreenHost(lambda: DashboardScreen(campaign_id=campaign_id), db=db, clock=Clock(NOON))
 
 
 def _campaign(db: Database) -> int:
     with db.session(write=True) as s:
-        c = build(s)
+        c = reports_world(s)
         assert c.id is not None
         return c.id
 
@@ -40,7 +39,7 @@ def test_progress_bar() -> None:
 
 async def test_dashboard_shows_the_campaign(sqlite_db: Database) -> None:
     cid = _campaign(sqlite_db)
-    app = DashApp(sqlite_db, cid)
+    app = dash_app(sqlite_db, cid)
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -85,7 +84,7 @@ async def test_dashboard_shows_the_campaign(sqlite_db: Database) -> None:
 def test_dashboard_snapshot(snap_compare, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
     cid = _campaign(sqlite_db)
 
-    async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def redrawn(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -95,14 +94,13 @@ def test_dashboard_snapshot(snap_compare, sqlite_db: Database) -> None:  # type:
             table.refresh(layout=True)
         await pilot.pause()
 
-    assert snap_compare(DashApp(sqlite_db, cid), terminal_size=(120, 45), run_before=settle)
+    assert snap_compare(dash_app(sqlite_db, cid), terminal_size=(120, 45), run_before=redrawn)
 
 
 async def test_screens_open_from_the_phoner_app(make_app) -> None:  # type: ignore[no-untyped-def]
     """The start screen's F2/F3/F4 open the dashboard, follow-ups and visits."""
     from phoner.tui.screens.followups import FollowUpsScreen
     from phoner.tui.screens.visits import VisitsScreen
-    from tests.tui.conftest import settle
 
     app = make_app()
     async with app.run_test(size=(140, 45)) as pilot:

@@ -5,27 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlmodel import select
-from textual.app import App
 from textual.widgets import DataTable
 
 from phoner.core.db import Database
 from phoner.core.models import AuditLog, Company, utcnow
 from phoner.core.queue.claims import STALE_AFTER, claim_next
-from phoner.tui.screens.clearing import ConfirmModal
 from phoner.tui.screens.dashboard import DashboardScreen
+from phoner.tui.screens.dialogs import ConfirmDialog
 from phoner.tui.screens.held import HeldCompaniesScreen
 from tests.core.test_calling import make_campaign
-from tests.tui.conftest import settle
-
-
-class DashApp(App[None]):
-    def __init__(self, db: Database, campaign_id: int) -> None:
-        super().__init__()
-        self.db = db
-        self.campaign_id = campaign_id
-
-    def on_mount(self) -> None:
-        self.push_screen(DashboardScreen(db=self.db, campaign_id=self.campaign_id, actor="Kim"))
+from tests.support.host import ScreenHost
+from tests.support.pilot import settle
 
 
 def _cells(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]
@@ -46,7 +36,13 @@ async def test_coordinator_releases_a_stale_lease_from_the_dashboard(sqlite_db: 
         db=sqlite_db, campaign_id=s.campaign_id, phoner="Bo", now=now, ignore_hours=True
     )
     assert gone is not None and working is not None
-    app = DashApp(sqlite_db, s.campaign_id)
+    app = ScreenHost(
+        lambda: DashboardScreen(campaign_id=s.campaign_id),
+        db=sqlite_db,
+        clock=utcnow,
+        actor="Kim",
+        campaign_id=s.campaign_id,
+    )
     async with app.run_test(size=(120, 45)) as pilot:
         await settle(pilot)
         await pilot.press("l")
@@ -65,7 +61,7 @@ async def test_coordinator_releases_a_stale_lease_from_the_dashboard(sqlite_db: 
         # Anne's terminal is gone: f, confirm, and the company is back in the queue
         await pilot.press("up", "f")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#yes")
         await settle(pilot)
         assert app.screen is screen

@@ -12,8 +12,9 @@ from phoner.core.db import Database
 from phoner.core.demo import DEMO_CAMPAIGN, build_demo
 from phoner.core.models import CallAttempt, Company, Outcome
 from phoner.tui.app import create_app
-from tests.tui.conftest import Clock, settle
-from tests.tui.test_call_view import start_calling
+from tests.support.calling import start_calling
+from tests.support.clock import Clock
+from tests.support.pilot import settle
 
 pytestmark = pytest.mark.postgres
 

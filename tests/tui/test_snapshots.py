@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from phoner.tui.app import PhonerApp
-from tests.tui.conftest import settle
+from tests.support.pilot import settle
 
 MakeApp = Callable[..., PhonerApp]
 

@@ -18,48 +18,27 @@ moment ago is refused with the reason, and the list is refreshed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from phoner.core.booking import service as bk
-from phoner.core.booking.listing import BookingRow, list_bookings
-from phoner.core.booking.rules import BookingRefused, Slot
-from phoner.core.db import Database
 from phoner.core.errors import PhonerError
-from phoner.core.models import CANCEL_LABELS, CancelReason, Company, Consultant, utcnow
-from phoner.core.workdays import WEEKDAYS_DA, to_local
-from phoner.tui.screens.base import PhonerModal, report_worker
-
-#: The screen's Danish texts (one place, so an English catalog can sit beside it).
-TEXT = {
-    "title": "Book besøg: {company}",
-    "title.move": "Flyt besøg: {company}",
-    "mode.first": "Første ledige tider",
-    "mode.day": "Ledige tider {weekday} {day}",
-    "filter.all": "alle konsulenter",
-    "filter.one": "kun {name}",
-    "none": "Ingen ledige tider inden for bookinghorisonten.",
-    "none.day": "Ingen flere dage med ledige tider i den retning.",
-    "contact": "Kontaktperson",
-    "email": "E-mail",
-    "mobile": "Mobil",
-    "keys": "Enter/1-9 book · ←/→ dag · f første ledige · c konsulent · Tab kontakt · Esc luk",
-    "booking": "Booker …",
-    "col.n": "#",
-    "col.day": "Dag",
-    "col.time": "Tid",
-    "col.consultant": "Konsulent",
-}
+from phoner.core.models import CancelReason, Company, Consultant
+from phoner.core.workdays import to_local
+from phoner.tui import usecases
+from phoner.tui.errors import error_text
+from phoner.tui.i18n import t, weekday_name
+from phoner.tui.screens.base import Cell, Listing, PhonerModal, TableScreen
+from phoner.tui.usecases import BookingRefused, Slot
+from phoner.tui.workers import db_worker
 
 MAX_DAY_STEPS = 70
 FIRST_LIMIT = 9
@@ -96,13 +75,13 @@ class BookingScreen(PhonerModal[int | None]):
     AUTO_FOCUS = "#booking-slots"
 
     BINDINGS = [
-        Binding("escape", "close", "Luk"),
-        Binding("enter", "book_highlighted", "Book", priority=False),
+        Binding("escape", "close", "bind.close"),
+        Binding("enter", "book_highlighted", "booking.bind.book", priority=False),
         *[Binding(str(n), f"book_number({n})", show=False) for n in range(1, 10)],
-        Binding("right", "day(1)", "Næste dag"),
-        Binding("left", "day(-1)", "Forrige dag"),
-        Binding("f", "first", "Første ledige"),
-        Binding("c", "consultant", "Konsulent"),
+        Binding("right", "day(1)", "booking.bind.next_day"),
+        Binding("left", "day(-1)", "booking.bind.prev_day"),
+        Binding("f", "first", "booking.bind.first"),
+        Binding("c", "consultant", "col.consultant"),
     ]
 
     class Loaded(Message):
@@ -123,22 +102,16 @@ class BookingScreen(PhonerModal[int | None]):
     def __init__(
         self,
         *,
-        db: Database,
         company_id: int,
         phoner: str,
         attempt_id: int | None = None,
-        now: dt.datetime | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
         move_booking_id: int | None = None,
     ) -> None:
         super().__init__()
-        self.db = db
         self.move_booking_id = move_booking_id
         self.company_id = company_id
         self.phoner = phoner
         self.attempt_id = attempt_id
-        fixed = now
-        self._clock: Callable[[], dt.datetime] = clock or (lambda: fixed or utcnow())
         self.slots: list[Slot] = []
         self.day: dt.date | None = None
         self.consultant_id: int | None = None
@@ -155,39 +128,44 @@ class BookingScreen(PhonerModal[int | None]):
             yield SlotTable(id="booking-slots", cursor_type="row", zebra_stripes=True)
             yield Static("", id="booking-error", markup=False)
             with Horizontal(classes="booking-field"):
-                yield Label(TEXT["contact"], classes="booking-label")
+                yield Label(t("booking.contact"), classes="booking-label")
                 yield Input(id="booking-contact")
             with Horizontal(classes="booking-field"):
-                yield Label(TEXT["email"], classes="booking-label")
+                yield Label(t("booking.email"), classes="booking-label")
                 yield Input(id="booking-email")
             with Horizontal(classes="booking-field"):
-                yield Label(TEXT["mobile"], classes="booking-label")
+                yield Label(t("booking.mobile"), classes="booking-label")
                 yield Input(id="booking-mobile")
-            yield Static(TEXT["keys"], id="booking-keys", markup=False)
+            yield Static(t("booking.keys"), id="booking-keys", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#booking-slots", DataTable)
-        table.add_columns(TEXT["col.n"], TEXT["col.day"], TEXT["col.time"], TEXT["col.consultant"])
+        table.add_columns(
+            t("booking.col.n"),
+            t("booking.col.day"),
+            t("booking.col.time"),
+            t("booking.col.consultant"),
+        )
         self.load()
 
     # ------------------------------------------------------------------ loading
 
-    @work(thread=True, exclusive=True, group="booking")
+    @db_worker("booking")
     def load(self, day: dt.date | None = None, step: int = 0) -> None:
         """Find slots: the first free (day None), or the day ``day`` (moving by ``step``
         until a day with free slots is found)."""
-        now = self._clock()
+        now = self.now()
         with self.db.session() as session:
             company = session.get(Company, self.company_id)
             if company is None:
-                raise PhonerError(f"Virksomheden med id {self.company_id} findes ikke.")
-            consultants: list[Consultant] = bk.company_consultants(
+                raise PhonerError(t("booking.no_company", id=self.company_id))
+            consultants: list[Consultant] = usecases.company_consultants(
                 session=session, company_id=self.company_id
             )
             slots: list[Slot] = []
             current = day
             if day is None:
-                slots = bk.find_slots(
+                slots = usecases.find_slots(
                     session=session,
                     company_id=self.company_id,
                     now=now,
@@ -197,7 +175,7 @@ class BookingScreen(PhonerModal[int | None]):
             else:
                 for _ in range(MAX_DAY_STEPS):
                     assert current is not None
-                    slots = bk.find_slots(
+                    slots = usecases.find_slots(
                         session=session,
                         company_id=self.company_id,
                         now=now,
@@ -211,7 +189,7 @@ class BookingScreen(PhonerModal[int | None]):
                     if current < to_local(now).date():
                         break
                 if not slots:
-                    self.post_message(self.Refused(TEXT["none.day"]))
+                    self.post_message(self.Refused(t("booking.none.day")))
                     return
             loaded = _Loaded(
                 slots=slots,
@@ -228,8 +206,8 @@ class BookingScreen(PhonerModal[int | None]):
         self.slots = data.slots
         self.day = data.day
         self.consultants = data.consultants
-        title = TEXT["title.move" if self.move_booking_id else "title"]
-        self.query_one("#booking-title", Static).update(title.format(company=data.company))
+        title = "booking.title.move" if self.move_booking_id else "booking.title"
+        self.query_one("#booking-title", Static).update(t(title, company=data.company))
         if not self._contact_loaded:
             self._contact_loaded = True
             contact, email, mobile = data.contact
@@ -243,7 +221,7 @@ class BookingScreen(PhonerModal[int | None]):
             local = to_local(slot.start)
             table.add_row(
                 str(i) if i <= 9 else "",
-                f"{WEEKDAYS_DA[local.weekday()][:3]} {local:%d.%m.%Y}",
+                f"{weekday_name(local.weekday())[:3]} {local:%d.%m.%Y}",
                 f"{local:%H:%M}–{to_local(slot.end):%H:%M}",
                 slot.consultant_name,
                 key=str(i),
@@ -251,20 +229,22 @@ class BookingScreen(PhonerModal[int | None]):
         if self.slots:
             table.move_cursor(row=0)
         if not self.slots:
-            self.query_one("#booking-error", Static).update(TEXT["none"])
+            self.query_one("#booking-error", Static).update(t("booking.none"))
 
     def _mode_text(self) -> str:
         if self.day is None:
-            mode = TEXT["mode.first"]
+            mode = t("booking.mode.first")
         else:
-            mode = TEXT["mode.day"].format(
-                weekday=WEEKDAYS_DA[self.day.weekday()], day=f"{self.day:%d.%m.%Y}"
+            mode = t(
+                "booking.mode.day",
+                weekday=weekday_name(self.day.weekday()),
+                day=f"{self.day:%d.%m.%Y}",
             )
         if self.consultant_id is None:
-            who = TEXT["filter.all"]
+            who = t("booking.filter.all")
         else:
             name = next((n for cid, n in self.consultants if cid == self.consultant_id), "?")
-            who = TEXT["filter.one"].format(name=name)
+            who = t("booking.filter.one", name=name)
         return f"{mode} · {who}"
 
     # ------------------------------------------------------------------ browsing
@@ -272,7 +252,7 @@ class BookingScreen(PhonerModal[int | None]):
     def action_day(self, step: int) -> None:
         self._clear_error()
         if self.day is None:
-            base = self.slots[0].day if self.slots else to_local(self._clock()).date()
+            base = self.slots[0].day if self.slots else to_local(self.now()).date()
             if step > 0:
                 self.load(base, 1)  # the whole day of the first free slot, then onwards
                 return
@@ -325,7 +305,7 @@ class BookingScreen(PhonerModal[int | None]):
         if self.busy:
             return
         self.busy = True
-        self.query_one("#booking-error", Static).update(TEXT["booking"])
+        self.query_one("#booking-error", Static).update(t("booking.booking"))
         self.book(
             slot,
             self.query_one("#booking-contact", Input).value.strip() or None,
@@ -333,22 +313,22 @@ class BookingScreen(PhonerModal[int | None]):
             self.query_one("#booking-mobile", Input).value.strip() or None,
         )
 
-    @work(thread=True, exclusive=True, group="booking-write")
+    @db_worker("booking-write")
     def book(self, slot: Slot, contact: str | None, email: str | None, mobile: str | None) -> None:
         try:
             if self.move_booking_id is not None:
-                booking = bk.move_booking(
+                booking = usecases.move_booking(
                     db=self.db,
                     booking_id=self.move_booking_id,
                     start=slot.start,
                     consultant_id=slot.consultant_id,
                     actor=self.phoner,
-                    now=self._clock(),
+                    now=self.now(),
                 )
                 assert booking.id is not None
                 self.post_message(self.Booked(booking.id))
                 return
-            booking = bk.book_visit(
+            booking = usecases.book_visit(
                 db=self.db,
                 company_id=self.company_id,
                 consultant_id=slot.consultant_id,
@@ -358,15 +338,15 @@ class BookingScreen(PhonerModal[int | None]):
                 contact_person=contact,
                 contact_email=email,
                 contact_mobile=mobile,
-                now=self._clock(),
-                workspace=_workspace(self.app),
+                now=self.now(),
+                workspace=self.host.settings.workspace,
             )
         except BookingRefused as exc:
-            self.post_message(self.Refused(exc.message))
+            self.post_message(self.Refused(error_text(exc)))
             self.app.call_from_thread(self.load, self.day, 0)
             return
         except PhonerError as exc:
-            self.post_message(self.Refused(exc.message))
+            self.post_message(self.Refused(error_text(exc)))
             return
         assert booking.id is not None
         self.post_message(self.Booked(booking.id))
@@ -393,25 +373,13 @@ class BookingScreen(PhonerModal[int | None]):
 
 # --------------------------------------------------------------------------- move / cancel
 
-LIST_TEXT = {
-    "title": "Bookede besøg",
-    "empty": "Ingen kommende besøg i kampagnen.",
-    "keys": "m flyt · a aflys · g opdatér · Esc tilbage",
-    "cancel.title": "Aflys besøg nr. {id}: {company}",
-    "cancel.keys": (
-        "Hvorfor? 1 virksomheden aflyste · 2 konsulenten aflyste · 3 flyttet · Esc fortryd"
-    ),
-    "cancelled": "Besøg nr. {id} er aflyst ({reason}); konsulenten får besked.",
-    "moved": "Besøg nr. {id} er flyttet; konsulenten får besked.",
-}
-
 
 class CancelReasonScreen(PhonerModal[CancelReason | None]):
     """One key per cancel reason; returns it, or None (Esc)."""
 
     CSS_PATH = Path(__file__).with_name("booking.tcss")
     BINDINGS = [
-        Binding("escape", "choose(0)", "Fortryd"),
+        Binding("escape", "choose(0)", "dialog.cancel"),
         Binding("1", "choose(1)", show=False),
         Binding("2", "choose(2)", show=False),
         Binding("3", "choose(3)", show=False),
@@ -425,11 +393,11 @@ class CancelReasonScreen(PhonerModal[CancelReason | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="booking-dialog"):
             yield Static(
-                LIST_TEXT["cancel.title"].format(id=self.booking_id, company=self.company),
+                t("bookings.cancel.title", id=self.booking_id, company=self.company),
                 id="booking-title",
                 markup=False,
             )
-            yield Static(LIST_TEXT["cancel.keys"], id="booking-keys", markup=False)
+            yield Static(t("bookings.cancel.keys"), id="booking-keys", markup=False)
 
     def action_choose(self, n: int) -> None:
         reasons = [
@@ -441,148 +409,101 @@ class CancelReasonScreen(PhonerModal[CancelReason | None]):
         self.dismiss(reasons[n])
 
 
-class BookingsScreen(Screen[None]):
+class BookingsScreen(TableScreen[usecases.BookingRow]):
     """The campaign's upcoming visits: move (``m``) or cancel (``a``) one."""
 
     CSS_PATH = Path(__file__).with_name("booking.tcss")
     AUTO_FOCUS = "#bookings-table"
     BINDINGS = [
-        Binding("escape", "back", "Tilbage"),
-        Binding("m", "move", "Flyt"),
-        Binding("a", "cancel", "Aflys"),
-        Binding("g", "reload", "Opdatér"),
+        Binding("escape", "app.pop_screen", "bind.back"),
+        Binding("m", "move", "bookings.bind.move"),
+        Binding("a", "cancel", "bookings.bind.cancel"),
+        Binding("g", "reload", "bind.refresh"),
     ]
+    TITLE_ID = "booking-title"
+    TABLE_ID = "bookings-table"
+    TITLE_KEY = "bookings.title"
+    COLUMNS = (
+        "bookings.col.n",
+        "bookings.col.when",
+        "col.company",
+        "col.consultant",
+        "bookings.col.contact",
+    )
 
-    class Rows(Message):
-        def __init__(self, rows: list[BookingRow]) -> None:
-            self.rows = rows
-            super().__init__()
-
-    class Done(Message):
-        def __init__(self, text: str) -> None:
-            self.text = text
-            super().__init__()
-
-    def __init__(
-        self,
-        *,
-        db: Database,
-        campaign_id: int,
-        actor: str = "tui",
-        clock: Callable[[], dt.datetime] | None = None,
-    ) -> None:
+    def __init__(self, *, campaign_id: int) -> None:
         super().__init__()
-        self.db = db
         self.campaign_id = campaign_id
-        self.actor = actor
-        self._clock: Callable[[], dt.datetime] = clock or utcnow
-        self.rows: list[BookingRow] = []
 
-    def compose(self) -> ComposeResult:
-        yield Static(LIST_TEXT["title"], id="booking-title", markup=False)
-        yield DataTable(id="bookings-table", cursor_type="row", zebra_stripes=True)
+    def compose_bottom(self) -> ComposeResult:
         yield Static("", id="bookings-empty", markup=False)
         yield Static("", id="booking-error", markup=False)
-        yield Static(LIST_TEXT["keys"], id="booking-keys", markup=False)
+        yield Static(t("bookings.keys"), id="booking-keys", markup=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#bookings-table", DataTable).add_columns(
-            "Nr.", "Tid", "Virksomhed", "Konsulent", "Kontakt"
+    def fetch(self) -> Listing[usecases.BookingRow]:
+        rows = usecases.bookings(self.db, campaign_id=self.campaign_id, since=self.now())
+        return Listing(rows, t("bookings.title"))
+
+    def cells(self, row: usecases.BookingRow) -> Sequence[Cell]:
+        b = row.booking
+        local = to_local(b.start)
+        return (
+            str(b.id),
+            f"{weekday_name(local.weekday())[:3]} {local:%d.%m.%Y %H:%M}",
+            row.company.name,
+            row.consultant.name,
+            b.contact_person or "",
         )
-        self.action_reload()
 
-    def action_reload(self) -> None:
-        self.load()
+    def row_key(self, row: usecases.BookingRow) -> str | None:
+        return str(row.booking.id)
 
-    @work(thread=True, exclusive=True, group="bookings")
-    def load(self) -> None:
-        with self.db.session() as session:
-            rows = list_bookings(session=session, campaign_id=self.campaign_id, since=self._clock())
-        self.post_message(self.Rows(rows))
+    def shown(self, data: Listing[usecases.BookingRow]) -> None:
+        self.query_one("#bookings-empty", Static).update("" if self.rows else t("bookings.empty"))
 
-    @on(Rows)
-    def _show(self, message: Rows) -> None:
-        self.rows = message.rows
-        table = self.query_one("#bookings-table", DataTable)
-        table.clear()
-        for r in self.rows:
-            b = r.booking
-            local = to_local(b.start)
-            table.add_row(
-                str(b.id),
-                f"{WEEKDAYS_DA[local.weekday()][:3]} {local:%d.%m.%Y %H:%M}",
-                r.company.name,
-                r.consultant.name,
-                b.contact_person or "",
-                key=str(b.id),
-            )
-        self.query_one("#bookings-empty", Static).update("" if self.rows else LIST_TEXT["empty"])
-
-    def _current(self) -> BookingRow | None:
-        table = self.query_one("#bookings-table", DataTable)
-        if self.rows and 0 <= table.cursor_row < len(self.rows):
-            return self.rows[table.cursor_row]
-        return None
+    def written(self, text: str) -> None:
+        self.query_one("#booking-error", Static).update(text)
 
     def action_move(self) -> None:
-        row = self._current()
+        row = self.selected()
         if row is None or row.booking.id is None or row.company.id is None:
             return
         booking_id = row.booking.id
 
         def moved(result: int | None) -> None:
             if result:
-                self.post_message(self.Done(LIST_TEXT["moved"].format(id=booking_id)))
+                text = t("bookings.moved", id=booking_id)
+                self.notify(text, timeout=6)
+                self.written(text)
             self.load()
 
         self.app.push_screen(
             BookingScreen(
-                db=self.db,
-                company_id=row.company.id,
-                phoner=self.actor,
-                clock=self._clock,
-                move_booking_id=booking_id,
+                company_id=row.company.id, phoner=self.host.actor, move_booking_id=booking_id
             ),
             moved,
         )
 
     def action_cancel(self) -> None:
-        row = self._current()
+        row = self.selected()
         if row is None or row.booking.id is None:
             return
         booking_id = row.booking.id
 
         def chosen(reason: CancelReason | None) -> None:
-            if reason is not None:
-                self.cancel(booking_id, reason)
+            if reason is None:
+                return
+            actor, now = self.host.actor, self.now()
+
+            def change() -> str:
+                usecases.cancel_booking(
+                    self.db, booking_id=booking_id, reason=reason, actor=actor, now=now
+                )
+                label = usecases.CANCEL_LABELS[reason].lower()
+                return t("bookings.cancelled", id=booking_id, reason=label)
+
+            self.write(change)
 
         self.app.push_screen(
             CancelReasonScreen(booking_id=booking_id, company=row.company.name), chosen
         )
-
-    @work(thread=True, exclusive=True, group="bookings-write")
-    def cancel(self, booking_id: int, reason: CancelReason) -> None:
-        bk.cancel_booking(
-            db=self.db, booking_id=booking_id, reason=reason, actor=self.actor, now=self._clock()
-        )
-        label = CANCEL_LABELS[reason].lower()
-        self.post_message(self.Done(LIST_TEXT["cancelled"].format(id=booking_id, reason=label)))
-        self.app.call_from_thread(self.load)
-
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        self.query_one("#booking-error", Static).update(message.text)
-        self.notify(message.text, timeout=6)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_worker(self, event)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-
-def _workspace(app: object) -> Path | None:
-    """The campaign workspace of the running app (relative script paths resolve there)."""
-    settings = getattr(app, "settings", None)
-    workspace = getattr(settings, "workspace", None)
-    return workspace if isinstance(workspace, Path) else None

@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
-import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -50,6 +48,7 @@ from phoner.tui.widgets.key_bar import KeyBar
 from phoner.tui.widgets.needs_form import NOTE_ID, NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel
 from phoner.tui.widgets.status_line import Status, StatusLine
+from phoner.tui.workers import db_worker
 
 #: From this width the needs form sits beside the script instead of replacing it.
 WIDE = 120
@@ -110,15 +109,6 @@ class View:
     saved: Saved | None = None
     restored: Saved | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def _find_booking_screen() -> type[Any] | None:
-    try:
-        module = importlib.import_module("phoner.tui.screens.booking")
-    except ImportError:
-        return None
-    cls = getattr(module, "BookingScreen", None)
-    return cls if isinstance(cls, type) else None
 
 
 class CallScreen(PhonerScreen):
@@ -189,7 +179,6 @@ class CallScreen(PhonerScreen):
         self.started_at: dt.datetime | None = None
         self.empty_reason: str | None = None
         self.lease_expires_at: dt.datetime | None = None
-        self.messages: list[str] = []  # every message shown to the phoner (tests read it)
         self.panel = "script-panel"  # in a narrow terminal: the script or the needs form
 
     # ------------------------------------------------------------------ layout
@@ -212,19 +201,12 @@ class CallScreen(PhonerScreen):
 
     # ------------------------------------------------------------------ workers
 
-    @property
-    def db(self) -> Any:
-        return self.phoner_app.db
-
-    def now(self) -> dt.datetime:
-        return self.phoner_app.now()
-
-    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    @db_worker("call")
     def _prepare(self) -> None:
         with self.db.session() as session:
             campaign = session.get(Campaign, self.campaign_id)
             if campaign is None:
-                raise PhonerError(f"Kampagnen med id {self.campaign_id} findes ikke.")
+                raise PhonerError(t("call.no_campaign", id=self.campaign_id))
             rnd = session.get(Round, self.round_id) if self.round_id is not None else None
         path = Path(campaign.script_path)
         if not path.is_absolute():
@@ -275,7 +257,7 @@ class CallScreen(PhonerScreen):
             self.Shown(View(claim, card, stats, reason, saved=saved, restored=restored))
         )
 
-    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    @db_worker("call")
     def _record(self, request: RecordRequest) -> None:
         attempt = outcomes.record_outcome(
             db=self.db,
@@ -304,11 +286,11 @@ class CallScreen(PhonerScreen):
             return
         self._load_view(self._claim(), saved=saved)
 
-    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    @db_worker("call")
     def _next(self, saved: Saved | None = None) -> None:
         self._load_view(self._claim(), saved=saved)
 
-    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    @db_worker("call")
     def _skip(self, old: Claim | None) -> None:
         # Claim first, then release: otherwise the queue hands the same company back.
         claim = self._claim()
@@ -316,7 +298,7 @@ class CallScreen(PhonerScreen):
             claims.release(db=self.db, company_id=old.company_id, lease_token=old.lease_token)
         self._load_view(claim)
 
-    @work(thread=True, exclusive=True, group="call", exit_on_error=False)
+    @db_worker("call")
     def _undo(self, saved: Saved, current: Claim | None) -> None:
         # Undo first (it may be refused); only then give up the company on screen.
         claim = undo.undo_outcome(
@@ -328,7 +310,7 @@ class CallScreen(PhonerScreen):
             )
         self._load_view(claim, restored=saved)
 
-    @work(thread=True, exclusive=True, group="lease", exit_on_error=False)
+    @db_worker("lease")
     def _renew(self, claim: Claim) -> None:
         expires = claims.renew_lease(
             db=self.db, company_id=claim.company_id, lease_token=claim.lease_token, now=self.now()
@@ -389,15 +371,6 @@ class CallScreen(PhonerScreen):
             )
         if view.saved is not None and view.saved != self.saved:
             self._set_saved(view.saved)
-            # no pop-up: the line under the script shows it until the next call
-            self._say(
-                t(
-                    "call.saved",
-                    outcome=outcome_label(view.saved.outcome),
-                    company=view.saved.company,
-                ),
-                toast=False,
-            )
         if view.restored is not None:
             self._set_saved(None)
             self._say(t("call.undone", company=view.restored.company))
@@ -409,25 +382,13 @@ class CallScreen(PhonerScreen):
     def on_call_screen_recorded_for_visit(self, message: RecordedForVisit) -> None:
         self._set_saved(message.saved)
         self.claim = None  # the outcome is saved; the lease is gone
-        self._say(
-            t(
-                "call.saved",
-                outcome=outcome_label(message.saved.outcome),
-                company=message.card.company.name,
-            ),
-            toast=False,
+        from phoner.tui.screens.booking import BookingScreen
+
+        screen = BookingScreen(
+            company_id=message.request.company_id,
+            phoner=self.phoner,
+            attempt_id=message.saved.attempt_id,
         )
-        booking = _find_booking_screen()
-        if booking is None:
-            self._say(t("booking.unavailable"))
-            self._next(message.saved)
-            return
-        try:
-            screen = _build_booking(booking, self, message)
-        except PhonerError as exc:
-            self.phoner_app.show_error(exc)
-            self._next(message.saved)
-            return
 
         def done(result: int | None) -> None:
             self._say(t("booking.booked") if result else t("booking.skipped"))
@@ -447,10 +408,8 @@ class CallScreen(PhonerScreen):
             else ""
         )
 
-    def _say(self, text: str, *, toast: bool = True) -> None:
-        self.messages.append(text)
-        if toast:
-            self.notify(text, timeout=4)
+    def _say(self, text: str) -> None:
+        self.notify(text, timeout=4)
 
     def _banner(self) -> str | None:
         if self.claim is None or self.card is None:
@@ -687,24 +646,3 @@ def _inside(widget: Widget, container: Widget) -> bool:
             return True
         node = node.parent
     return False
-
-
-def _build_booking(cls: type[Any], screen: CallScreen, message: CallScreen.RecordedForVisit) -> Any:
-    """Create the booking feature's screen with the arguments its constructor names."""
-    params = inspect.signature(cls.__init__).parameters
-    req = message.request
-    available: dict[str, Any] = {
-        "db": screen.db,
-        "company_id": req.company_id,
-        "company": message.card.company,
-        "card": message.card,
-        "campaign_id": screen.campaign_id,
-        "attempt_id": message.saved.attempt_id,
-        "phoner": screen.phoner,
-        "answers": req.answers,
-        "needs": req.needs,
-        "note": req.note,
-        "now": screen.now(),
-        "clock": screen.phoner_app.clock,
-    }
-    return cls(**{k: v for k, v in available.items() if k in params})

@@ -7,7 +7,7 @@ of 100,000 companies stays responsive.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -18,6 +18,7 @@ from phoner.tui.data import CompanyRow
 from phoner.tui.i18n import t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.widgets.company_table import CompanyTable
+from phoner.tui.workers import db_worker
 
 
 class CallListScreen(PhonerScreen):
@@ -51,7 +52,7 @@ class CallListScreen(PhonerScreen):
         self.query_one(CompanyTable).focus()
         self._load("")
 
-    @work(thread=True, exclusive=True, group="call-list", exit_on_error=False)
+    @db_worker("call-list")
     def _load(self, query: str) -> None:
         with self.phoner_app.db.session() as session:
             campaign = data.campaign_by_id(session, self.campaign_id)

@@ -106,7 +106,7 @@ class CallbackScreen(PhonerModal[dt.datetime | None]):
     def __init__(self, *, company: str, now: dt.datetime) -> None:
         super().__init__()
         self.company = company
-        self.now = now
+        self.opened_at = now
         self.choices = presets(now)
 
     def compose(self) -> ComposeResult:
@@ -147,12 +147,12 @@ class CallbackScreen(PhonerModal[dt.datetime | None]):
     @on(Input.Submitted, "#callback-input")
     def _typed(self, event: Input.Submitted) -> None:
         error = self.query_one("#callback-error", Static)
-        when = parse_when(event.value, self.now)
+        when = parse_when(event.value, self.opened_at)
         if when is None:
             error.update(t("callback.invalid", text=event.value))
             return
-        if when <= self.now:
-            error.update(t("callback.past", when=format_when(when, now=self.now)))
+        if when <= self.opened_at:
+            error.update(t("callback.past", when=format_when(when, now=self.opened_at)))
             return
         self.dismiss(when)
 

@@ -1,125 +1,50 @@
 """Clearing a jobcenter's part of the list in the terminal (the same review as the sheet).
 
-``ClearingScreen(db=..., campaign_id=..., jobcenter_id=..., actor="Karen")`` lists the
-jobcenter's companies with the proposed decision and its reason. ``b`` keeps the
-selected company, ``f`` removes it (asking for the reason, prefilled with the proposal),
-the filter narrows the list to one proposal reason, and ``g`` signs the list off (after a
-confirmation; ``G`` forces it even with unreviewed proposals, which is audited). All
-changes go through :mod:`phoner.core.call_lists`, so they are audited exactly like the
-clearing sheet's.
+``ClearingScreen(campaign_id=..., jobcenter_id=...)`` lists the jobcenter's companies
+with the proposed decision and its reason. ``b`` keeps the selected company, ``f``
+removes it (asking for the reason, prefilled with the proposal), the filter narrows the
+list to one proposal reason, and ``g`` signs the list off (after a confirmation; ``G``
+forces it even with unreviewed proposals, which is audited). All changes run in workers
+through core's clearing services, so they are audited exactly like the clearing sheet's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Sequence
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
-from textual.worker import Worker, WorkerState
+from textual.containers import Horizontal
+from textual.widgets import Select, Static
 
-from phoner.core import call_lists
-from phoner.core.db import Database
-from phoner.core.errors import PhonerError
-from phoner.core.models import Campaign, ClearingReason, ClearingState, Company, Jobcenter
+from phoner.core.errors import Conflict
+from phoner.core.models import ClearingReason, ClearingState, Company
 from phoner.core.phones import format_phone
+from phoner.tui import usecases
+from phoner.tui.i18n import t
+from phoner.tui.screens.base import Cell, Listing, TableScreen
+from phoner.tui.screens.dialogs import ConfirmDialog, TextDialog
 
 ALL = "alle"
 NONE = "ingen"
-FilterValue = ClearingReason | Literal["any"] | None
-
-
-@dataclass(frozen=True)
-class ClearingData:
-    campaign: str
-    jobcenter: str
-    companies: list[Company]
-    signed_off: str | None  # "dd.mm.yyyy hh:mm af NAVN" when signed off
-
-
-class ReasonModal(ModalScreen[str | None]):
-    """Ask why a company is removed (Escape cancels)."""
-
-    DEFAULT_CSS = """
-    ReasonModal { align: center middle; }
-    ReasonModal > Vertical { width: 70; height: auto; border: thick $accent; padding: 1 2; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Fortryd")]
-
-    def __init__(self, title: str, reason: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.reason = reason
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text)
-            yield Input(
-                value=self.reason,
-                placeholder="Begrundelse, fx kendt virksomhed, lukket, forkert branche",
-                id="reason",
-            )
-            yield Button("Fjern fra listen", id="ok", variant="error")
-
-    @on(Button.Pressed, "#ok")
-    @on(Input.Submitted, "#reason")
-    def ok(self) -> None:
-        self.dismiss(self.query_one("#reason", Input).value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """Yes/no before signing off (Escape = no)."""
-
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical { width: 76; height: auto; border: thick $warning; padding: 1 2; }
-    ConfirmModal Horizontal { height: auto; margin-top: 1; }
-    """
-    BINDINGS = [Binding("escape", "no", "Fortryd")]
-
-    def __init__(self, text: str, yes: str) -> None:
-        super().__init__()
-        self.text = text
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.text)
-            with Horizontal():
-                yield Button(self.yes, id="yes", variant="warning")
-                yield Button("Fortryd", id="no")
-
-    @on(Button.Pressed, "#yes")
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#no")
-    def action_no(self) -> None:
-        self.dismiss(False)
 
 
 def _filter_options() -> list[tuple[str, str]]:
-    options = [("Alle virksomheder", ALL), ("Uden forslag", NONE)]
-    options += [(f"Forslag: {r.label.lower()}", r.value) for r in ClearingReason]
+    options = [(t("cl.filter.all"), ALL), (t("cl.filter.none"), NONE)]
+    options += [(t("cl.filter.reason", reason=r.label.lower()), r.value) for r in ClearingReason]
     return options
 
 
-def _parse_filter(value: Any) -> FilterValue:
+def _parse_filter(value: object) -> usecases.ClearingFilter:
     if value in (ALL, Select.BLANK, None):
         return "any"
     if value == NONE:
         return None
-    return ClearingReason(value)
+    return ClearingReason(str(value))
 
 
-class ClearingScreen(Screen[None]):
+class ClearingScreen(TableScreen[Company]):
     """One jobcenter's companies in a campaign: review, keep/remove, sign off."""
 
     DEFAULT_CSS = """
@@ -130,152 +55,125 @@ class ClearingScreen(Screen[None]):
     ClearingScreen #cl-table { height: 1fr; }
     """
     BINDINGS = [
-        Binding("b", "keep", "Behold"),
-        Binding("f", "remove", "Fjern"),
-        Binding("g", "sign_off", "Godkend liste"),
-        Binding("G", "force_sign_off", "Godkend (tving)", show=False),
-        Binding("r", "reload", "Opdatér"),
-        Binding("escape", "app.pop_screen", "Tilbage"),
+        Binding("b", "keep", "cl.bind.keep"),
+        Binding("f", "remove", "cl.bind.remove"),
+        Binding("g", "sign_off", "cl.bind.sign_off"),
+        Binding("G", "force_sign_off", "cl.bind.force", show=False),
+        Binding("r", "reload", "bind.refresh"),
+        Binding("escape", "app.pop_screen", "bind.back"),
     ]
+    #: Core's hints for a refused sign-off name CLI flags; the keys here do the same.
+    HINTS = {Conflict: "cl.hint.conflict"}
+    TITLE_ID = "cl-title"
+    TABLE_ID = "cl-table"
+    TITLE_KEY = "cl.title"
+    COLUMNS = (
+        "col.cvr",
+        "col.company",
+        "col.phone",
+        "cl.col.employees",
+        "cl.col.proposal",
+        "cl.col.decision",
+        "cl.col.reason",
+        "cl.col.remarks",
+    )
 
-    def __init__(
-        self, *, db: Database, campaign_id: int, jobcenter_id: int, actor: str = "tui"
-    ) -> None:
+    def __init__(self, *, campaign_id: int, jobcenter_id: int) -> None:
         super().__init__()
-        self.db = db
         self.campaign_id = campaign_id
         self.jobcenter_id = jobcenter_id
-        self.actor = actor
-        self.filter: FilterValue = "any"
-        self.companies: list[Company] = []
-        self.data: ClearingData | None = None
+        self.filter: usecases.ClearingFilter = "any"
+        self.signed_off = False
 
-    def compose(self) -> ComposeResult:
-        yield Static("Clearing", id="cl-title")
+    def compose_top(self) -> ComposeResult:
         with Horizontal(id="cl-bar"):
             yield Select(
-                _filter_options(), value=ALL, allow_blank=False, id="cl-filter", prompt="Filter"
+                _filter_options(),
+                value=ALL,
+                allow_blank=False,
+                id="cl-filter",
+                prompt=t("cl.filter"),
             )
             yield Static("", id="cl-status")
-        yield DataTable(id="cl-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#cl-table", DataTable).add_columns(
-            "CVR",
-            "Virksomhed",
-            "Telefon",
-            "Ansatte",
-            "Forslag",
-            "Beslutning",
-            "Begrundelse",
-            "Bemærkninger",
-        )
-        self.load()
+    @property
+    def companies(self) -> list[Company]:
+        return self.rows
 
     # ------------------------------------------------------------------ data
-
-    def action_reload(self) -> None:
-        self.load()
 
     @on(Select.Changed, "#cl-filter")
     def filter_changed(self, event: Select.Changed) -> None:
         self.filter = _parse_filter(event.value)
         self.load()
 
-    @work(thread=True, exclusive=True, group="clearing")
-    def load(self) -> ClearingData:
-        with self.db.session() as session:
-            campaign = session.get(Campaign, self.campaign_id)
-            jobcenter = session.get(Jobcenter, self.jobcenter_id)
-            if campaign is None or jobcenter is None:
-                raise PhonerError("Kampagnen eller jobcentret findes ikke længere.")
-            companies = call_lists.clearing_companies(
-                session=session,
-                campaign_id=self.campaign_id,
-                jobcenter_id=self.jobcenter_id,
-                proposal=self.filter,
-            )
-            signed: str | None = None
-            for st in call_lists.jobcenter_status(session=session, campaign=campaign):
-                if st.jobcenter == jobcenter.name and st.signed_off_at is not None:
-                    signed = f"{call_lists._local(st.signed_off_at)} af {st.signed_off_by}" + (
-                        " (tvunget)" if st.forced else ""
-                    )
-            return ClearingData(campaign.name, jobcenter.name, list(companies), signed)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "clearing":
-            return
-        if event.state == WorkerState.SUCCESS and isinstance(event.worker.result, ClearingData):
-            self.show(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            error = event.worker.error
-            message = error.message if isinstance(error, PhonerError) else str(error)
-            self.notify(message, severity="error")
-
-    def show(self, data: ClearingData) -> None:
-        self.data = data
-        self.companies = data.companies
-        table = self.query_one("#cl-table", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for c in data.companies:
-            remarks = c.out_of_target or ", ".join(
-                call_lists.FLAG_LABELS.get(f, f) for f in c.flags
-            )
-            decision = call_lists.DECISION_LABELS[c.clearing_state] or "–"
-            if c.clearing_state == ClearingState.REMOVE:
-                decision = f"[b red]{decision}[/]"
-            elif c.clearing_state == ClearingState.KEEP:
-                decision = f"[green]{decision}[/]"
-            table.add_row(
-                c.cvr or "–",
-                c.name,
-                ", ".join(format_phone(p) for p in c.phones),
-                "–" if c.employees is None else str(c.employees),
-                call_lists.proposal_label(c) or "–",
-                decision,
-                c.clearing_note or "",
-                remarks,
-                key=str(c.id),
-            )
-        if data.companies:
-            table.move_cursor(row=min(max(cursor, 0), len(data.companies) - 1))
-        self.query_one("#cl-title", Static).update(
-            f"Clearing: {data.jobcenter} · {data.campaign} · {len(data.companies)} virksomheder"
+    def fetch(self) -> Listing[Company]:
+        data = usecases.clearing(
+            self.db,
+            campaign_id=self.campaign_id,
+            jobcenter_id=self.jobcenter_id,
+            proposal=self.filter,
         )
-        kept = sum(call_lists.effective_keep(c) for c in data.companies)
-        status = (
-            f"Godkendt {data.signed_off}"
-            if data.signed_off
-            else f"Ikke godkendt · {kept} ringes op, {len(data.companies) - kept} fjernes"
+        title = t(
+            "cl.title_full",
+            jobcenter=data.jobcenter,
+            campaign=data.campaign,
+            count=len(data.companies),
         )
-        self.query_one("#cl-status", Static).update(status)
+        kept = sum(usecases.effective_keep(c) for c in data.companies)
+        if data.signed_off_at is not None:
+            status = t(
+                "cl.signed" + (".forced" if data.forced else ""),
+                when=usecases.local_text(data.signed_off_at),
+                who=data.signed_off_by or "",
+            )
+        else:
+            status = t("cl.unsigned", kept=kept, removed=len(data.companies) - kept)
+        return Listing(
+            data.companies,
+            title,
+            {"status": status, "signed_off": data.signed_off_at is not None},
+        )
 
-    def selected(self) -> Company | None:
-        table = self.query_one("#cl-table", DataTable)
-        if not self.companies or not 0 <= table.cursor_row < len(self.companies):
-            return None
-        return self.companies[table.cursor_row]
+    def cells(self, c: Company) -> Sequence[Cell]:
+        remarks = c.out_of_target or ", ".join(usecases.FLAG_LABELS.get(f, f) for f in c.flags)
+        decision = usecases.DECISION_LABELS[c.clearing_state] or "–"
+        if c.clearing_state == ClearingState.REMOVE:
+            decision = f"[b red]{decision}[/]"
+        elif c.clearing_state == ClearingState.KEEP:
+            decision = f"[green]{decision}[/]"
+        return (
+            c.cvr or "–",
+            c.name,
+            ", ".join(format_phone(p) for p in c.phones),
+            "–" if c.employees is None else str(c.employees),
+            usecases.proposal_label(c) or "–",
+            decision,
+            c.clearing_note or "",
+            remarks,
+        )
+
+    def row_key(self, row: Company) -> str | None:
+        return str(row.id)
+
+    def shown(self, data: Listing[Company]) -> None:
+        self.signed_off = bool(data.extra.get("signed_off"))
+        self.query_one("#cl-status", Static).update(str(data.extra.get("status", "")))
 
     # ------------------------------------------------------------------ actions
 
     def _decide(self, company: Company, decision: ClearingState, reason: str | None) -> None:
-        try:
-            with self.db.session(write=True) as session:
-                fresh = session.get(Company, company.id)
-                if fresh is None:
-                    raise PhonerError("Virksomheden findes ikke længere.")
-                changed = call_lists.set_decision(
-                    session=session, company=fresh, decision=decision, by=self.actor, reason=reason
-                )
-        except PhonerError as exc:
-            self.notify(exc.message, severity="error")
-            return
-        label = call_lists.DECISION_LABELS[decision]
-        self.notify(f"{company.name}: {label}" + ("" if changed else " (uændret)"))
-        self.load()
+        company_id, name, actor = company.id, company.name, self.host.actor
+        assert company_id is not None
+
+        def change() -> str:
+            changed = usecases.set_clearing_decision(
+                self.db, company_id=company_id, decision=decision, actor=actor, reason=reason
+            )
+            label = usecases.DECISION_LABELS[decision]
+            return t("cl.decided" if changed else "cl.unchanged", company=name, decision=label)
+
+        self.write(change)
 
     def action_keep(self) -> None:
         company = self.selected()
@@ -294,49 +192,45 @@ class ClearingScreen(Screen[None]):
             if reason is not None:
                 self._decide(company, ClearingState.REMOVE, reason or None)
 
-        self.app.push_screen(ReasonModal(f"Fjern {company.name}?", suggestion), after)
+        dialog = TextDialog(
+            t("cl.remove_title", company=company.name),
+            ok=t("cl.remove_ok"),
+            value=suggestion,
+            placeholder=t("cl.reason_placeholder"),
+            variant="error",
+        )
+        self.app.push_screen(dialog, after)
 
     def _sign_off(self, force: bool) -> None:
-        try:
-            with self.db.session(write=True) as session:
-                campaign = session.get(Campaign, self.campaign_id)
-                jobcenter = session.get(Jobcenter, self.jobcenter_id)
-                assert campaign is not None and jobcenter is not None
-                result = call_lists.sign_off(
-                    session=session,
-                    campaign=campaign,
-                    jobcenter=jobcenter,
-                    by=self.actor,
-                    force=force,
-                )
-        except PhonerError as exc:
-            self.notify(exc.message, severity="error", timeout=10)
-            return
-        text = (
-            f"{result.jobcenter}s liste er godkendt (version {result.list_version}): "
-            f"{result.kept} beholdes, {result.removed} fjernes."
-        )
-        if force:
-            self.notify(text + " Godkendt med tvang; det er logget.", severity="warning")
-        else:
-            self.notify(text)
-        self.load()
+        actor = self.host.actor
+
+        def change() -> str:
+            result = usecases.sign_off(
+                self.db,
+                campaign_id=self.campaign_id,
+                jobcenter_id=self.jobcenter_id,
+                actor=actor,
+                force=force,
+            )
+            text = t(
+                "cl.signed_off",
+                jobcenter=result.jobcenter,
+                version=result.list_version,
+                kept=result.kept,
+                removed=result.removed,
+            )
+            return f"{text} {t('cl.forced_logged')}" if force else text
+
+        self.write(change, severity="warning" if force else "information")
 
     def action_sign_off(self) -> None:
         self.app.push_screen(
-            ConfirmModal(
-                "Godkend listen? Den fryses, og virksomhederne kan derefter ringes op.",
-                "Godkend",
-            ),
+            ConfirmDialog(t("cl.confirm"), yes=t("cl.confirm_yes")),
             lambda yes: self._sign_off(False) if yes else None,
         )
 
     def action_force_sign_off(self) -> None:
         self.app.push_screen(
-            ConfirmModal(
-                "Godkend med TVANG? Forslag, der ikke er gennemgået, bliver til 'Fjern', "
-                "og det logges, at listen er godkendt uden fuld gennemgang.",
-                "Godkend med tvang",
-            ),
+            ConfirmDialog(t("cl.confirm_force"), yes=t("cl.confirm_force_yes")),
             lambda yes: self._sign_off(True) if yes else None,
         )

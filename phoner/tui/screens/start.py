@@ -7,7 +7,7 @@ normal morning the phoner presses Enter once and is calling.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,8 +22,13 @@ from phoner.tui.data import CampaignInfo, CompanyRow
 from phoner.tui.i18n import t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.widgets.company_table import COMPACT, CompanyTable
+from phoner.tui.workers import db_worker
 
 ALL_ROUNDS = "all"
+
+
+#: The start screen's F-keys to the coordinator's screens (off until a campaign is chosen).
+COORDINATOR_ACTIONS = frozenset({"dashboard", "followups", "visits", "bookings"})
 
 
 class StartScreen(PhonerScreen):
@@ -32,10 +37,10 @@ class StartScreen(PhonerScreen):
     BINDINGS = [
         Binding("ctrl+l", "call_list", "bind.list"),
         Binding("f5", "start", "start.start"),
-        Binding("f2", "extra('DashboardScreen')", "bind.dashboard"),
-        Binding("f3", "extra('FollowUpsScreen')", "bind.followups"),
-        Binding("f4", "extra('VisitsScreen')", "bind.visits"),
-        Binding("f6", "extra('BookingsScreen')", "bind.bookings"),
+        Binding("f2", "dashboard", "bind.dashboard"),
+        Binding("f3", "followups", "bind.followups"),
+        Binding("f4", "visits", "bind.visits"),
+        Binding("f6", "bookings", "bind.bookings"),
         Binding("escape", "focus_name", show=False),
     ]
 
@@ -86,7 +91,7 @@ class StartScreen(PhonerScreen):
 
     # ------------------------------------------------------------------ loading
 
-    @work(thread=True, exclusive=True, group="start", exit_on_error=False)
+    @db_worker("start")
     def _load(self) -> None:
         with self.phoner_app.db.session() as session:
             infos = data.campaign_infos(session)
@@ -137,7 +142,7 @@ class StartScreen(PhonerScreen):
             self.notify(t("start.no_rounds"), severity="warning")
         self._load_list(campaign)
 
-    @work(thread=True, exclusive=True, group="start-list", exit_on_error=False)
+    @db_worker("start-list")
     def _load_list(self, campaign: CampaignInfo) -> None:
         with self.phoner_app.db.session() as session:
             rows, total = data.company_rows(session, campaign_id=campaign.id)
@@ -193,16 +198,31 @@ class StartScreen(PhonerScreen):
         if self.campaign is not None:
             self.phoner_app.open_call_list(campaign_id=self.campaign.id)
 
-    def action_extra(self, class_name: str) -> None:
+    def _remember_name(self) -> None:
+        """The coordinator's screens audit changes under the name typed here."""
         name = " ".join(self.query_one("#name", Input).value.split())
         if name:
             self.phoner_app.phoner_name = name
-        self.phoner_app.open_extra_by_name(class_name)
+
+    def action_dashboard(self) -> None:
+        self._remember_name()
+        self.phoner_app.open_dashboard()
+
+    def action_followups(self) -> None:
+        self._remember_name()
+        self.phoner_app.open_followups()
+
+    def action_visits(self) -> None:
+        self._remember_name()
+        self.phoner_app.open_visits()
+
+    def action_bookings(self) -> None:
+        self._remember_name()
+        self.phoner_app.open_bookings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "extra" and parameters:
-            names = {cls.__name__ for _, cls in self.phoner_app.extra_screens()}
-            return parameters[0] in names
+        if action in COORDINATOR_ACTIONS:
+            return self.phoner_app.campaign_id is not None  # they all show one campaign
         return True
 
     def action_focus_name(self) -> None:

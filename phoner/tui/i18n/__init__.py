@@ -1,0 +1,97 @@
+"""Every string the TUI shows, in Danish (default) and English (``PHONER_LANG=en``).
+
+The one place for user-facing TUI text: screens and widgets call :func:`t` with a key and
+keyword arguments. The Danish catalog (:mod:`.da`) is the reference; the English one
+(:mod:`.en`) must have the same keys (a test checks it), and no screen or widget module
+holds a Danish literal of its own (another test checks that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from phoner.core.models import CallState, Outcome
+from phoner.core.workdays import WEEKDAYS_DA
+from phoner.tui.i18n.da import DA
+from phoner.tui.i18n.en import EN, OUTCOME_EN
+
+__all__ = [
+    "DA",
+    "EN",
+    "LOCAL_TZ",
+    "format_when",
+    "has_key",
+    "outcome_label",
+    "set_language",
+    "t",
+    "weekday_name",
+]
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+CATALOGS: dict[str, dict[str, str]] = {"da": DA, "en": EN}
+_lang = "da"
+
+
+def set_language(lang: str) -> None:
+    """Switch the catalog (``da`` or ``en``); anything else falls back to Danish."""
+    global _lang
+    _lang = lang if lang in CATALOGS else "da"
+
+
+def language() -> str:
+    return _lang
+
+
+def has_key(key: str | None) -> bool:
+    """Whether ``key`` is a catalog key (binding descriptions may be keys or plain text)."""
+    return key is not None and key in DA
+
+
+def t(key: str, /, **kw: object) -> str:
+    """The text for ``key`` in the current language, formatted with ``kw``."""
+    text = CATALOGS[_lang].get(key) or DA.get(key) or key
+    return text.format(**kw) if kw else text
+
+
+def outcome_label(outcome: Outcome | str) -> str:
+    out = Outcome.parse(outcome) if isinstance(outcome, str) else outcome
+    return OUTCOME_EN[out] if _lang == "en" else out.label
+
+
+def state_label(state: CallState | str) -> str:
+    return t(f"state.{CallState(state).value}")
+
+
+def local(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(LOCAL_TZ)
+
+
+def format_when(when: dt.datetime, *, now: dt.datetime | None = None) -> str:
+    """A time for people: ``i dag 14.30``, ``i morgen 9.00`` or ``24.11. 10.30``."""
+    w = local(when)
+    sep = ":" if _lang == "en" else "."
+    clock = f"{w.hour}{sep}{w.minute:02d}"
+    if now is not None:
+        today = local(now).date()
+        if w.date() == today:
+            return f"{t('time.today')} {clock}"
+        if w.date() == today + dt.timedelta(days=1):
+            return f"{t('time.tomorrow')} {clock}"
+    if _lang == "en":
+        return f"{w.day:02d}/{w.month:02d} {clock}"
+    return f"{w.day:02d}.{w.month:02d}. {clock}"
+
+
+def format_short(when: dt.datetime) -> str:
+    """Date and time in a card line: ``24.11. 10.30``."""
+    return format_when(when)
+
+
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday_name(weekday: int) -> str:
+    """The name of a weekday (0 = Monday) in the current language."""
+    return _WEEKDAYS_EN[weekday] if _lang == "en" else WEEKDAYS_DA[weekday]

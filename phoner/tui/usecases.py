@@ -1,0 +1,261 @@
+"""The coordinator screens' reads and writes: the one place they reach into core.
+
+Each function takes the :class:`~phoner.core.db.Database`, opens its own unit of work
+and returns what the screen shows (or a sign of what changed). The screens call them
+from :func:`phoner.tui.workers.db_worker` threads, never on the UI thread. Core is being
+split into packages (``core/lists/``, ``core/booking/``, ``core/reports/``): when a
+module moves, the import lines here follow, and the screens stay as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlmodel import Session
+
+from phoner.core import call_lists as _lists
+from phoner.core import followups as _followups
+from phoner.core import models as _models
+from phoner.core import visits as _visits
+from phoner.core.booking import listing as _booking_listing
+from phoner.core.booking import rules as _booking_rules
+from phoner.core.booking import service as _booking
+from phoner.core.db import Database
+from phoner.core.errors import NotFound
+from phoner.core.models import (
+    AgreementCategory,
+    Campaign,
+    CancelReason,
+    ClearingReason,
+    ClearingState,
+    Company,
+    CompanyCancelReason,
+    Jobcenter,
+    MeetingStatus,
+)
+from phoner.core.queue import claims as _claims
+from phoner.core.reports import common as _reports_common
+from phoner.core.reports import dashboard as _dashboard
+from phoner.tui.i18n import LOCAL_TZ, t
+
+# What the screens show of core's results (types and labels), re-exported in one place.
+Dashboard = _dashboard.Dashboard
+NO_ROUND_LABEL = _reports_common.NO_ROUND_LABEL
+FollowUpRow = _followups.FollowUpRow
+VisitRow = _visits.VisitRow
+MEETING_STATUS_LABELS = _visits.MEETING_STATUS_LABELS
+CANCEL_REASON_LABELS = _visits.CANCEL_REASON_LABELS
+BookingRow = _booking_listing.BookingRow
+CANCEL_LABELS = _models.CANCEL_LABELS
+HeldCompany = _claims.HeldCompany
+# The booking dialog's building blocks (it searches slots day by day in one session).
+Slot = _booking_rules.Slot
+BookingRefused = _booking_rules.BookingRefused
+find_slots = _booking.find_slots
+company_consultants = _booking.company_consultants
+book_visit = _booking.book_visit
+move_booking = _booking.move_booking
+FLAG_LABELS = _lists.FLAG_LABELS
+DECISION_LABELS = _lists.DECISION_LABELS
+proposal_label = _lists.proposal_label
+effective_keep = _lists.effective_keep
+SignOffResult = _lists.SignOffResult
+ClearingFilter = ClearingReason | Literal["any"] | None  # None: no proposal
+
+
+def _campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(t("error.no_campaign", id=campaign_id))
+    return campaign
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def dashboard(db: Database, *, campaign_id: int, today: dt.date) -> Dashboard:
+    with db.session() as session:
+        campaign = _campaign(session, campaign_id)
+        return _dashboard.dashboard(session=session, campaign=campaign, today=today)
+
+
+def held_companies(db: Database, *, campaign_id: int, now: dt.datetime) -> list[HeldCompany]:
+    """The companies phoners hold right now, the stalest first."""
+    with db.session() as session:
+        return _claims.held_companies(session=session, campaign_id=campaign_id, now=now)
+
+
+def release_stale_lease(
+    db: Database, *, held: HeldCompany, coordinator: str, now: dt.datetime
+) -> None:
+    """Give a stale lease back to the queue (audited; refused if the phoner came back)."""
+    _claims.release_stale(
+        db=db,
+        company_id=held.company_id,
+        lease_token=held.lease_token,
+        coordinator=coordinator,
+        now=now,
+    )
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def followups(
+    db: Database,
+    *,
+    campaign_id: int,
+    consultant_id: int | None,
+    include_done: bool,
+    today: dt.date,
+) -> list[FollowUpRow]:
+    with db.session() as session:
+        return _followups.list_followups(
+            session=session,
+            campaign_id=campaign_id,
+            consultant_id=consultant_id,
+            include_done=include_done,
+            today=today,
+        )
+
+
+def mark_followup_done(
+    db: Database, *, followup_id: int, actor: str, note: str | None, now: dt.datetime
+) -> None:
+    with db.session(write=True) as session:
+        _followups.mark_done(
+            session=session, followup_id=followup_id, actor=actor, note=note, now=now
+        )
+
+
+# --------------------------------------------------------------------------- visits
+
+
+def visits(
+    db: Database, *, campaign_id: int, consultant_id: int | None, missing_only: bool
+) -> list[VisitRow]:
+    with db.session() as session:
+        return _visits.list_visits(
+            session=session,
+            campaign_id=campaign_id,
+            consultant_id=consultant_id,
+            missing_result=missing_only,
+        )
+
+
+@dataclass(frozen=True)
+class VisitResultInput:
+    """What the visit result form returns."""
+
+    status: MeetingStatus
+    reason: CompanyCancelReason | None
+    agreements: dict[AgreementCategory, int]
+    note: str | None
+
+
+def record_visit_result(
+    db: Database, *, booking_id: int, value: VisitResultInput, actor: str, now: dt.datetime
+) -> None:
+    with db.session(write=True) as session:
+        _visits.record_visit_result(
+            session=session,
+            booking_id=booking_id,
+            status=value.status,
+            actor=actor,
+            company_cancel_reason=value.reason,
+            agreements=value.agreements,
+            note=value.note,
+            now=now,
+        )
+
+
+# --------------------------------------------------------------------------- clearing
+
+
+@dataclass(frozen=True)
+class Clearing:
+    campaign: str
+    jobcenter: str
+    companies: list[Company]
+    signed_off_at: dt.datetime | None
+    signed_off_by: str | None
+    forced: bool
+
+
+def clearing(
+    db: Database, *, campaign_id: int, jobcenter_id: int, proposal: ClearingFilter
+) -> Clearing:
+    with db.session() as session:
+        campaign = _campaign(session, campaign_id)
+        jobcenter = session.get(Jobcenter, jobcenter_id)
+        if jobcenter is None:
+            raise NotFound(t("error.no_jobcenter", id=jobcenter_id))
+        companies = _lists.clearing_companies(
+            session=session,
+            campaign_id=campaign_id,
+            jobcenter_id=jobcenter_id,
+            proposal=proposal,
+        )
+        status = next(
+            (
+                st
+                for st in _lists.jobcenter_status(session=session, campaign=campaign)
+                if st.jobcenter == jobcenter.name
+            ),
+            None,
+        )
+        return Clearing(
+            campaign=campaign.name,
+            jobcenter=jobcenter.name,
+            companies=list(companies),
+            signed_off_at=status.signed_off_at if status else None,
+            signed_off_by=status.signed_off_by if status else None,
+            forced=bool(status and status.forced),
+        )
+
+
+def set_clearing_decision(
+    db: Database, *, company_id: int, decision: ClearingState, actor: str, reason: str | None
+) -> bool:
+    """Keep or remove one company; False when nothing changed."""
+    with db.session(write=True) as session:
+        company = session.get(Company, company_id)
+        if company is None:
+            raise NotFound(t("error.no_company", id=company_id))
+        return _lists.set_decision(
+            session=session, company=company, decision=decision, by=actor, reason=reason
+        )
+
+
+def sign_off(
+    db: Database, *, campaign_id: int, jobcenter_id: int, actor: str, force: bool
+) -> SignOffResult:
+    with db.session(write=True) as session:
+        campaign = _campaign(session, campaign_id)
+        jobcenter = session.get(Jobcenter, jobcenter_id)
+        if jobcenter is None:
+            raise NotFound(t("error.no_jobcenter", id=jobcenter_id))
+        return _lists.sign_off(
+            session=session, campaign=campaign, jobcenter=jobcenter, by=actor, force=force
+        )
+
+
+# --------------------------------------------------------------------------- bookings
+
+
+def bookings(db: Database, *, campaign_id: int, since: dt.datetime) -> list[BookingRow]:
+    with db.session() as session:
+        return _booking_listing.list_bookings(session=session, campaign_id=campaign_id, since=since)
+
+
+def cancel_booking(
+    db: Database, *, booking_id: int, reason: CancelReason, actor: str, now: dt.datetime
+) -> None:
+    _booking.cancel_booking(db=db, booking_id=booking_id, reason=reason, actor=actor, now=now)
+
+
+def local_text(when: dt.datetime) -> str:
+    """``dd.mm.yyyy hh:mm`` in Copenhagen (how the clearing sheet writes times)."""
+    return when.astimezone(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
