@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from phoner.core.booking import service as booking
+from phoner.core.booking.rules import BookingRefused
 from phoner.core.db import open_database
 from phoner.core.errors import DatabaseError, PhonerError
 from phoner.core.models import Outcome
@@ -53,7 +54,7 @@ def _book(
                 booked_by=phoner,
                 attempt_id=attempt_id,
             )
-        except booking.BookingRefused as exc:
+        except BookingRefused as exc:
             log["refused"][exc.rule.value] = log["refused"].get(exc.rule.value, 0) + 1
             continue
         log["bookings"].append([b.id, company_id, b.consultant_id])
