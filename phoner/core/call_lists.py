@@ -1,18 +1,6 @@
 """Call lists: import, dedupe, targeting, suppression, clearing and sign-off.
 
-The callable rule (:func:`callable_clause`) is the one place that says which companies a
-phoner may be handed. A company is callable iff
-
-- its jobcenter's part of the campaign list is signed off (or force-signed off); a
-  signed-off list is frozen: the importer refuses new companies for it and clearing
-  decisions are refused until the jobcenter reopens it;
-- the jobcenter's clearing kept it: ``clearing_state == keep``, or ``pending`` without a
-  removal proposal (not reviewed, nothing against it);
-- it is in the campaign's target group (``out_of_target is None``);
-- its round is active.
-
-The queue (call state, leases, retry times) is the calling service's business; it adds its
-own conditions to this clause.
+Which companies may be called is :mod:`phoner.core.lists.eligibility`'s business.
 """
 
 from __future__ import annotations
@@ -27,12 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, geography
 from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.models import (
     SUBSTANTIVE_OUTCOMES,
     CallState,
@@ -58,45 +45,6 @@ from phoner.formats.tabular import (
     write_rejects_csv,
     write_xlsx,
 )
-
-
-def signed_off_clause() -> ColumnElement[bool]:
-    """The company's jobcenter has signed off its part of the list."""
-    return exists().where(
-        col(CampaignJobcenter.campaign_id) == col(Company.campaign_id),
-        col(CampaignJobcenter.jobcenter_id) == col(Company.jobcenter_id),
-        col(CampaignJobcenter.signed_off_at).is_not(None),
-    )
-
-
-def kept_clause() -> ColumnElement[bool]:
-    """Clearing kept the company (explicitly, or pending with nothing proposed against it)."""
-    return or_(
-        col(Company.clearing_state) == ClearingState.KEEP,
-        and_(
-            col(Company.clearing_state) == ClearingState.PENDING,
-            col(Company.clearing_proposal).is_(None),
-        ),
-    )
-
-
-def callable_clause(campaign_id: int) -> ColumnElement[bool]:
-    """WHERE clause on :class:`Company`: callable in ``campaign_id`` (see the module doc).
-
-    Use it as ``select(Company).where(callable_clause(campaign.id), ...)``.
-    """
-    active_round = exists().where(
-        col(Round.id) == col(Company.round_id),
-        col(Round.state) == RoundState.ACTIVE,
-    )
-    return and_(
-        col(Company.campaign_id) == campaign_id,
-        signed_off_clause(),
-        kept_clause(),
-        col(Company.out_of_target).is_(None),
-        active_round,
-    )
-
 
 # =========================================================================== import
 
@@ -1129,7 +1077,7 @@ def refresh_list(
     assert campaign.id is not None
     today = today or dt.datetime.now(dt.UTC).date()
     suppression = _Suppression(session, campaign, today)
-    signed = _signed_jobcenters(session, campaign.id)
+    signed = signed_jobcenters(session, campaign.id)
     changed_target = changed_prop = n_out = n_prop = 0
     now = utcnow()
     targeting = TargetRules(campaign)
@@ -1160,17 +1108,6 @@ def refresh_list(
         n_prop += c.clearing_state == ClearingState.PENDING and c.clearing_proposal is not None
     session.flush()
     return RefreshResult(n_out, changed_target, n_prop, changed_prop)
-
-
-def _signed_jobcenters(session: Session, campaign_id: int) -> set[int | None]:
-    return set(
-        session.exec(
-            select(CampaignJobcenter.jobcenter_id).where(
-                CampaignJobcenter.campaign_id == campaign_id,
-                col(CampaignJobcenter.signed_off_at).is_not(None),
-            )
-        ).all()
-    )
 
 
 @dataclass(frozen=True)
@@ -1259,7 +1196,7 @@ def import_known(
         for c in open_campaigns:
             signed = signed_by_campaign.get(c.campaign_id)
             if signed is None:
-                signed = signed_by_campaign[c.campaign_id] = _signed_jobcenters(
+                signed = signed_by_campaign[c.campaign_id] = signed_jobcenters(
                     session, c.campaign_id
                 )
             if c.jobcenter_id in signed or c.ad_protected:
@@ -1525,7 +1462,7 @@ def clearing_import(
         for c in session.exec(select(Company).where(Company.campaign_id == campaign.id)).all()
     }
     by_cvr = {c.cvr: c for c in companies.values() if c.cvr}
-    signed = _signed_jobcenters(session, campaign.id)
+    signed = signed_jobcenters(session, campaign.id)
     result = ClearingImportResult(read=len(table.rows))
     i_id, i_cvr = hmap.index("id"), hmap.index("cvr")
     i_dec, i_reason = hmap.index("decision"), hmap.index("reason")

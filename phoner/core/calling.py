@@ -49,9 +49,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, followups
-from phoner.core.call_lists import callable_clause
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, DatabaseError, InvalidInput, NotFound
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import (
     AuditLog,
     Booking,

@@ -35,8 +35,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from phoner.core import geography
-from phoner.core.call_lists import kept_clause
 from phoner.core.followups import LOCAL_TZ, local_date
+from phoner.core.lists.eligibility import kept_clause
 from phoner.core.models import (
     AAPOR_CLASS,
     AGREEMENT_LABELS,

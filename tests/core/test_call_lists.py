@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from phoner.core import call_lists, campaigns
-from phoner.core.call_lists import callable_clause
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import (
     AuditLog,
     Campaign,

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from phoner.core import call_lists, campaigns, rounds
-from phoner.core.call_lists import callable_clause
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import CallState, Campaign, Company, Round, RoundState
 from phoner.core.phones import cvr_check_digit
 
