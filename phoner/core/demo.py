@@ -21,10 +21,11 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from phoner.core import call_lists, campaigns, geography, rounds
+from phoner.core import campaigns, geography, rounds
 from phoner.core.call_scripts import STANDARD_SCRIPT, install_standard_script
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
+from phoner.core.lists import importer, signoff
 from phoner.core.models import (
     Campaign,
     Company,
@@ -250,7 +251,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
     """Create the demo campaign in ``db`` (idempotent) and return what it holds.
 
     The campaign is built the way a coordinator would build one: the list is imported
-    from ``lists/demo-virksomheder.csv`` (:func:`phoner.core.call_lists.import_list`),
+    from ``lists/demo-virksomheder.csv`` (:func:`phoner.core.lists.importer.import_list`),
     each jobcenter signs its part off, the list is planned into two rounds two weeks
     apart, and round 1 is started.
     """
@@ -283,7 +284,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
             campaign = campaigns.create_campaign(
                 session=session, name=DEMO_CAMPAIGN, script=script, actor="demo", min_employees=2
             )
-            call_lists.import_list(
+            importer.import_list(
                 session=session,
                 campaign=campaign,
                 path=list_path,
@@ -292,7 +293,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
                 today=today,
             )
             for jc in jobcenters.values():
-                call_lists.sign_off(session=session, campaign=campaign, jobcenter=jc, by="demo")
+                signoff.sign_off(session=session, campaign=campaign, jobcenter=jc, by="demo")
             rounds.plan_rounds(
                 session=session,
                 campaign=campaign,

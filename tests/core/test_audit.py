@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import delete, event, update
 from sqlmodel import col, select
 
-from phoner.core import audit, booking, call_lists, calling, visits
+from phoner.core import audit, booking, calling, visits
 from phoner.core.db import Database
+from phoner.core.lists import clearing
 from phoner.core.models import (
     Agreement,
     AgreementCategory,
@@ -294,7 +295,7 @@ def test_clearing_decision_service_is_audited_once(db: Database) -> None:
     with db.session(write=True) as s:
         co = s.get(Company, company_id)
         assert co is not None
-        assert call_lists.set_decision(
+        assert clearing.set_decision(
             session=s, company=co, decision=ClearingState.REMOVE, by="lis", reason="kendt"
         )
     [entry] = _entries(db, entity="company")

@@ -8,8 +8,9 @@ from sqlmodel import select
 from textual.app import App
 from textual.widgets import DataTable, Input, Select
 
-from phoner.core import call_lists, campaigns
+from phoner.core import campaigns, jobcenters
 from phoner.core.db import Database
+from phoner.core.lists import importer
 from phoner.core.models import AuditLog, CampaignJobcenter, ClearingState, Company
 from phoner.tui.screens.clearing import ClearingScreen
 
@@ -39,8 +40,8 @@ def _setup(db: Database, tmp_path: Path) -> tuple[int, int]:
         camp = campaigns.create_campaign(
             session=s, name="K", script=REPO / "scripts" / "fleksjob.toml"
         )
-        call_lists.import_list(session=s, campaign=camp, path=path)
-        jc = call_lists.find_jobcenter(session=s, text="Køge", create=False)
+        importer.import_list(session=s, campaign=camp, path=path)
+        jc = jobcenters.find_jobcenter(session=s, text="Køge", create=False)
         assert camp.id is not None and jc.id is not None
         return camp.id, jc.id
 

@@ -5,7 +5,7 @@ jobcenter's companies with the proposed decision and its reason. ``b`` keeps the
 selected company, ``f`` removes it (asking for the reason, prefilled with the proposal),
 the filter narrows the list to one proposal reason, and ``g`` signs the list off (after a
 confirmation; ``G`` forces it even with unreviewed proposals, which is audited). All
-changes go through :mod:`phoner.core.call_lists`, so they are audited exactly like the
+changes go through :mod:`phoner.core.lists`, so they are audited exactly like the
 clearing sheet's.
 """
 
@@ -22,9 +22,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from phoner.core import call_lists
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
+from phoner.core.lists import clearing, records, signoff
 from phoner.core.models import Campaign, ClearingReason, ClearingState, Company, Jobcenter
 from phoner.core.phones import format_phone
 
@@ -190,16 +190,16 @@ class ClearingScreen(Screen[None]):
             jobcenter = session.get(Jobcenter, self.jobcenter_id)
             if campaign is None or jobcenter is None:
                 raise PhonerError("Kampagnen eller jobcentret findes ikke længere.")
-            companies = call_lists.clearing_companies(
+            companies = clearing.clearing_companies(
                 session=session,
                 campaign_id=self.campaign_id,
                 jobcenter_id=self.jobcenter_id,
                 proposal=self.filter,
             )
             signed: str | None = None
-            for st in call_lists.jobcenter_status(session=session, campaign=campaign):
+            for st in signoff.jobcenter_status(session=session, campaign=campaign):
                 if st.jobcenter == jobcenter.name and st.signed_off_at is not None:
-                    signed = f"{call_lists._local(st.signed_off_at)} af {st.signed_off_by}" + (
+                    signed = f"{clearing.local_stamp(st.signed_off_at)} af {st.signed_off_by}" + (
                         " (tvunget)" if st.forced else ""
                     )
             return ClearingData(campaign.name, jobcenter.name, list(companies), signed)
@@ -221,10 +221,8 @@ class ClearingScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         for c in data.companies:
-            remarks = c.out_of_target or ", ".join(
-                call_lists.FLAG_LABELS.get(f, f) for f in c.flags
-            )
-            decision = call_lists.DECISION_LABELS[c.clearing_state] or "–"
+            remarks = c.out_of_target or ", ".join(records.FLAG_LABELS.get(f, f) for f in c.flags)
+            decision = clearing.DECISION_LABELS[c.clearing_state] or "–"
             if c.clearing_state == ClearingState.REMOVE:
                 decision = f"[b red]{decision}[/]"
             elif c.clearing_state == ClearingState.KEEP:
@@ -234,7 +232,7 @@ class ClearingScreen(Screen[None]):
                 c.name,
                 ", ".join(format_phone(p) for p in c.phones),
                 "–" if c.employees is None else str(c.employees),
-                call_lists.proposal_label(c) or "–",
+                clearing.proposal_label(c) or "–",
                 decision,
                 c.clearing_note or "",
                 remarks,
@@ -245,7 +243,7 @@ class ClearingScreen(Screen[None]):
         self.query_one("#cl-title", Static).update(
             f"Clearing: {data.jobcenter} · {data.campaign} · {len(data.companies)} virksomheder"
         )
-        kept = sum(call_lists.effective_keep(c) for c in data.companies)
+        kept = sum(clearing.effective_keep(c) for c in data.companies)
         status = (
             f"Godkendt {data.signed_off}"
             if data.signed_off
@@ -267,13 +265,13 @@ class ClearingScreen(Screen[None]):
                 fresh = session.get(Company, company.id)
                 if fresh is None:
                     raise PhonerError("Virksomheden findes ikke længere.")
-                changed = call_lists.set_decision(
+                changed = clearing.set_decision(
                     session=session, company=fresh, decision=decision, by=self.actor, reason=reason
                 )
         except PhonerError as exc:
             self.notify(exc.message, severity="error")
             return
-        label = call_lists.DECISION_LABELS[decision]
+        label = clearing.DECISION_LABELS[decision]
         self.notify(f"{company.name}: {label}" + ("" if changed else " (uændret)"))
         self.load()
 
@@ -302,7 +300,7 @@ class ClearingScreen(Screen[None]):
                 campaign = session.get(Campaign, self.campaign_id)
                 jobcenter = session.get(Jobcenter, self.jobcenter_id)
                 assert campaign is not None and jobcenter is not None
-                result = call_lists.sign_off(
+                result = signoff.sign_off(
                     session=session,
                     campaign=campaign,
                     jobcenter=jobcenter,
