@@ -20,8 +20,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, geography
+from phoner.core import audit
 from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import Consultant, Jobcenter, utcnow
 from phoner.formats.ics import CalendarUnreadable, read_busy
 
@@ -100,38 +101,6 @@ def rotate_token(*, session: Session, consultant: Consultant, actor: str) -> str
         entity_id=consultant.id,
     )
     return consultant.feed_token
-
-
-def ensure_jobcenter(*, session: Session, name_or_municipality: str) -> Jobcenter:
-    """The jobcenter for a municipality (``"Køge"`` or ``"Jobcenter Køge"``), created from
-    the municipality list if it is not in the database yet."""
-    text = name_or_municipality.strip()
-    bare = re.sub(r"^jobcenter\s+", "", text, flags=re.IGNORECASE).strip()
-    for candidate in (text, f"Jobcenter {bare}"):
-        jc = session.exec(select(Jobcenter).where(Jobcenter.name == candidate)).first()
-        if jc is not None:
-            return jc
-    jc = session.exec(select(Jobcenter).where(Jobcenter.municipality == bare)).first()
-    if jc is not None:
-        return jc
-    municipality = geography.municipality_name(bare)
-    if municipality is None:
-        raise InvalidInput(
-            f"Jobcentret {text!r} kendes ikke (ingen kommune med det navn).",
-            hint="Skriv kommunens navn, fx 'Køge' eller 'Jobcenter Køge'.",
-        )
-    jc = session.exec(select(Jobcenter).where(Jobcenter.municipality == municipality)).first()
-    if jc is not None:
-        return jc
-    jc = Jobcenter(
-        name=f"Jobcenter {municipality}",
-        municipality=municipality,
-        municipality_code=geography.municipality_code(municipality),
-        rar_area=geography.rar_area(municipality),
-    )
-    session.add(jc)
-    session.flush()
-    return jc
 
 
 # --------------------------------------------------------------------------- absence
@@ -481,8 +450,8 @@ def import_consultants(
         seen[values["email"]] = row.line
         try:
             before = {jc.id for jc in session.exec(select(Jobcenter)).all()}
-            jc = ensure_jobcenter(session=session, name_or_municipality=values.pop("jobcenter"))
-        except InvalidInput as exc:
+            jc = find_jobcenter(session=session, text=values.pop("jobcenter"))
+        except NotFound as exc:
             result.rejects.append((row.line, exc.message, list(row.cells)))
             continue
         if jc.id not in before:

@@ -19,18 +19,18 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from phoner.core import campaigns, geography, rounds
+from phoner.core import campaigns, rounds
 from phoner.core.call_scripts import STANDARD_SCRIPT, install_standard_script
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
+from phoner.core.jobcenters import find_jobcenter
 from phoner.core.lists import importer, signoff
 from phoner.core.models import (
     Campaign,
     Company,
     Consultant,
-    Jobcenter,
 )
 from phoner.core.phones import cvr_check_digit, parse_phone
 
@@ -232,21 +232,6 @@ class DemoSummary:
     jobcenters: int
 
 
-def _jobcenter(session: Session, municipality: str) -> Jobcenter:
-    name = f"Jobcenter {municipality}"
-    jc = session.exec(select(Jobcenter).where(Jobcenter.name == name)).first()
-    if jc is None:
-        jc = Jobcenter(
-            name=name,
-            municipality=municipality,
-            municipality_code=geography.municipality_code(municipality),
-            rar_area=geography.rar_area(municipality),
-        )
-        session.add(jc)
-        session.flush()
-    return jc
-
-
 def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
     """Create the demo campaign in ``db`` (idempotent) and return what it holds.
 
@@ -267,7 +252,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
         write_demo_list(list_path)
     today = dt.datetime.now(dt.UTC).date()
     with db.session(write=True) as session:
-        jobcenters = {m: _jobcenter(session, m) for m in _TOWNS}
+        jobcenters = {m: find_jobcenter(session=session, text=m) for m in _TOWNS}
         jc_ids = {m: jc.id for m, jc in jobcenters.items() if jc.id is not None}
         for name, email, municipality in DEMO_CONSULTANTS:
             if session.exec(select(Consultant).where(Consultant.email == email)).first() is None:

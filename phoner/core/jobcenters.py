@@ -1,8 +1,20 @@
-"""Jobcenters: finding one from what a user or a file writes, and its part of a campaign."""
+"""Jobcenters: finding one from what a user or a file writes, and its part of a campaign.
+
+One matching rule for every caller (list import, known companies, clearing, sign-off,
+consultants import, follow-ups, the demo) — :func:`find_jobcenter`:
+
+1. a jobcenter whose name is the text (``"Jobcenter Køge"``, ``"Jobcenter Nord"``), or
+   the text with ``"Jobcenter "`` in front (``"Nord"``);
+2. else, when the text is a Danish municipality in any spelling, code or form
+   (``"Køge"``, ``"Køge Kommune"``, ``"jobcenter køge"``, ``"259"``): the jobcenter of
+   that municipality, or the one named ``"Jobcenter <municipality>"``; created on first
+   use (with municipality code and RAR area) unless ``create`` is False;
+3. else :class:`NotFound`, naming the jobcenters there are.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from phoner.core import geography
 from phoner.core.errors import NotFound
@@ -10,15 +22,13 @@ from phoner.core.models import CampaignJobcenter, Jobcenter
 
 
 def find_jobcenter(*, session: Session, text: str, create: bool = True) -> Jobcenter:
-    """A jobcenter by name (``"Jobcenter Køge"``), municipality (``"Køge"``) or code.
-
-    A jobcenter of a known municipality is created on first use, with its municipality
-    code and RAR area.
-    """
+    """The jobcenter ``text`` names (see the module doc for the rule)."""
     text = text.strip()
-    jc = session.exec(select(Jobcenter).where(Jobcenter.name == text)).first()
-    if jc is not None:
-        return jc
+    names = [text] if text.casefold().startswith("jobcenter") else [text, f"Jobcenter {text}"]
+    for name in names:
+        jc = session.exec(select(Jobcenter).where(Jobcenter.name == name)).first()
+        if jc is not None:
+            return jc
     official = geography.municipality_name(text)
     if official is not None:
         jc = session.exec(select(Jobcenter).where(Jobcenter.municipality == official)).first()
@@ -38,7 +48,7 @@ def find_jobcenter(*, session: Session, text: str, create: bool = True) -> Jobce
             session.add(jc)
             session.flush()
             return jc
-    known = session.exec(select(Jobcenter.name).order_by(Jobcenter.name)).all()
+    known = session.exec(select(Jobcenter.name).order_by(col(Jobcenter.name))).all()
     if official is not None:
         raise NotFound(
             f"Jobcenter {official} har ingen virksomheder endnu.",
