@@ -279,11 +279,7 @@ def decide(
     reason: Annotated[str | None, typer.Option("--reason", help="Begrundelse.")] = None,
 ) -> None:
     """Behold eller fjern én virksomhed (som i clearing-arket)."""
-    from sqlmodel import select
-
-    from phoner.core.errors import NotFound
-    from phoner.core.models import Company
-    from phoner.core.phones import normalize_cvr
+    from phoner.core.companies import company_by_cvr
 
     choice = DECISION_WORDS.get(decision.strip().lower())
     if choice is None:
@@ -291,11 +287,7 @@ def decide(
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        company = session.exec(
-            select(Company).where(Company.campaign_id == camp.id, Company.cvr == normalize_cvr(cvr))
-        ).first()
-        if company is None:
-            raise NotFound(f"CVR-nr. {cvr} er ikke på listen i kampagnen {campaign!r}.")
+        company = company_by_cvr(session=session, campaign=camp, cvr=cvr)
         changed = clearing.set_decision(
             session=session, company=company, decision=choice, by=by, reason=reason
         )

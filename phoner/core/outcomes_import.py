@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from phoner.core.calling import apply_outcome
 from phoner.core.campaigns import get_campaign
+from phoner.core.companies import cvr_index, invalid_cvr_reason
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.models import CallAttempt, CallState, Campaign, Company, Outcome, Round, utcnow
@@ -178,7 +179,7 @@ def import_outcomes(
     with db.session() as session:
         campaign = get_campaign(session=session, name=campaign_name)
         assert campaign.id is not None
-        companies = _companies_by_cvr(session, campaign.id)
+        companies = cvr_index(session=session, campaign_id=campaign.id)
         rounds = {
             r.number: r.id
             for r in session.exec(select(Round).where(Round.campaign_id == campaign.id)).all()
@@ -202,21 +203,6 @@ def import_outcomes(
     return summary
 
 
-def _companies_by_cvr(
-    session: Session, campaign_id: int
-) -> dict[str, list[tuple[int, int | None]]]:
-    out: dict[str, list[tuple[int, int | None]]] = {}
-    rows = session.exec(
-        select(Company.id, Company.cvr, Company.round_id).where(
-            Company.campaign_id == campaign_id, col(Company.cvr).is_not(None)
-        )
-    ).all()
-    for cid, cvr, round_id in rows:
-        if cid is not None and cvr is not None:
-            out.setdefault(cvr, []).append((cid, round_id))
-    return out
-
-
 def _check_row(
     row: Row,
     hmap: Any,
@@ -238,7 +224,7 @@ def _check_row(
     if not cvr:
         return "CVR mangler. Skriv virksomhedens CVR-nummer (8 cifre)."
     if len(cvr) != 8 or not cvr_is_valid(cvr):
-        return f"Ugyldigt CVR-nummer {raw_cvr!r} (8 cifre med gyldigt kontrolciffer)."
+        return f"{invalid_cvr_reason(raw_cvr)}."
     if not raw_outcome:
         return f"Udfald mangler. Brug et af: {_OUTCOME_CODES}."
     try:

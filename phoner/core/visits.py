@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
+from phoner.core.companies import companies_with_cvr, valid_cvr
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.followups import local_date
 from phoner.core.models import (
@@ -42,7 +43,6 @@ from phoner.core.models import (
     VisitResult,
     utcnow,
 )
-from phoner.core.phones import cvr_is_valid, normalize_cvr
 from phoner.formats import tabular
 
 MEETING_STATUS_LABELS: dict[MeetingStatus, str] = {
@@ -377,13 +377,16 @@ def _find_booking(
         if booking is None or booking.campaign_id != campaign.id:
             return None, f"booking {booking_ref!r} findes ikke i kampagnen"
         return booking, None
-    normalized = normalize_cvr(cvr)
-    if not normalized or not cvr_is_valid(normalized):
-        return None, f"ugyldigt CVR-nummer {cvr!r} (8 cifre med gyldigt kontrolciffer)"
+    try:
+        normalized = valid_cvr(cvr)
+    except InvalidInput as exc:
+        return None, exc.message
+    ids = [
+        c.id for c in companies_with_cvr(session=session, campaign_id=campaign.id, cvr=normalized)
+    ]
     bookings = session.exec(
         select(Booking)
-        .join(Company, col(Company.id) == Booking.company_id)
-        .where(Booking.campaign_id == campaign.id, Company.cvr == normalized)
+        .where(Booking.campaign_id == campaign.id, col(Booking.company_id).in_(ids))
         .order_by(col(Booking.start).desc())
     ).all()
     if not bookings:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
+from phoner.core.companies import invalid_cvr_reason
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.importing import default_rejects_path
 from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter
@@ -296,7 +297,7 @@ class _RowParser:
         else:
             cvr = normalize_cvr(cvr_raw)
         if cvr is not None and not cvr_is_valid(cvr):
-            problems.append(f"Ugyldigt CVR-nummer {cvr_raw!r} (8 cifre med gyldigt kontrolciffer)")
+            problems.append(invalid_cvr_reason(cvr_raw))
         p_raw = cx[i_p]
         p_number = parse_p_number(p_raw) if p_raw else None
         if p_number is not None and (len(p_number) != 10 or not p_number.isdigit()):

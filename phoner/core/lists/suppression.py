@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
+from phoner.core.companies import invalid_cvr_reason
 from phoner.core.errors import InvalidInput
 from phoner.core.importing import default_rejects_path
 from phoner.core.jobcenters import find_jobcenter
@@ -155,13 +156,7 @@ def import_known(
         if cvr is None:
             rejects.append(Reject(row.line, "CVR-nummer mangler", row.cells))
         elif not cvr_is_valid(cvr):
-            rejects.append(
-                Reject(
-                    row.line,
-                    f"Ugyldigt CVR-nummer {raw!r} (8 cifre med gyldigt kontrolciffer)",
-                    row.cells,
-                )
-            )
+            rejects.append(Reject(row.line, invalid_cvr_reason(raw), row.cells))
         else:
             cvrs.add(cvr)
     added = sorted(cvrs - known)
