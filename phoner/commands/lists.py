@@ -196,15 +196,7 @@ def known(
     with db.session(write=True) as session:
         r = suppression.import_known(session=session, path=file, jobcenter=jobcenter, actor=by)
     if as_json:
-        echo_json(
-            {
-                "read": r.read,
-                "added": r.added,
-                "proposed": r.proposed,
-                "rejected": len(r.rejects),
-                "rejects_file": None if r.rejects_file is None else str(r.rejects_file),
-            }
-        )
+        echo_json({**r.common_json(), "added": r.added, "proposed": r.proposed})
         return
     typer.echo(
         f"{r.read} rækker læst, {r.added} nye kendte virksomheder, {r.proposed} virksomheder "
@@ -251,7 +243,7 @@ def clearing_import(
     if as_json:
         echo_json(
             {
-                "read": r.read,
+                **r.common_json(),
                 "changed": r.changed,
                 "unchanged": r.unchanged,
                 "errors": [{"line": e.line, "reason": e.reason} for e in r.errors],

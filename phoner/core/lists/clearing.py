@@ -10,7 +10,7 @@ edited key columns, unknown word, signed-off list) is reported, never applied.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from phoner.core import audit
 from phoner.core.errors import Conflict, InvalidInput
+from phoner.core.importing import ImportResult
 from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.lists.records import FLAG_LABELS
 from phoner.core.models import (
@@ -241,12 +242,17 @@ def clearing_export(
     return len(rows)
 
 
-@dataclass
-class ClearingImportResult:
-    read: int = 0
+@dataclass(kw_only=True)
+class ClearingImportResult(ImportResult):
+    """What a returned clearing sheet changed. Bad rows are ``rejects`` (also ``errors``);
+    no rejects file is written: the sheet itself is what the jobcenter corrects."""
+
     changed: int = 0
     unchanged: int = 0
-    errors: list[Reject] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Reject]:
+        return self.rejects
 
 
 def clearing_import(

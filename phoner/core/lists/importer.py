@@ -27,10 +27,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, importing
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.errors import InvalidInput, NotFound
-from phoner.core.importing import default_rejects_path
+from phoner.core.importing import ImportResult
 from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter
 from phoner.core.lists.bulk_insert import NewCompany, insert_companies, new_ids
 from phoner.core.lists.dedupe import Batch, Merge
@@ -59,18 +59,16 @@ from phoner.core.phones import PhoneParse, cvr_is_valid, normalize_cvr, parse_ph
 from phoner.formats.tabular import (
     REJECT_META_HEADERS,
     HeaderMap,
-    Reject,
     Row,
     Table,
     gc_paused,
     map_headers,
     read_table,
-    write_rejects_csv,
 )
 
 
-@dataclass
-class ImportSummary:
+@dataclass(kw_only=True)
+class ImportSummary(ImportResult):
     """What an import did. ``to_json`` gives the machine-readable shape of the CLI.
 
     ``read``: data rows in the file (blank lines are not rows); ``imported``: new
@@ -81,17 +79,13 @@ class ImportSummary:
     created or merged into that carry a flag for clearing (:data:`FLAG_LABELS`).
     """
 
-    read: int = 0
     imported: int = 0
     merged_duplicates: int = 0
-    rejected: int = 0
     flagged: int = 0
-    rejects_file: Path | None = None
     out_of_target: int = 0
     proposed_removal: int = 0
     jobcenters: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -146,31 +140,18 @@ def import_list(
     parser = _RowParser(session, campaign_id, table, hmap, fixed_jc)
     batch = Batch(session.exec(select(Company).where(Company.campaign_id == campaign_id)).all())
     signed = _signed_off(session, campaign_id)
-    rejects: list[Reject] = []
-    for row in table.rows:
-        rec = parser.parse(row)
-        if isinstance(rec, str):
-            rejects.append(Reject(row.line, rec, row.cells))
-            continue
+    summary = ImportSummary(unknown_columns=[table.headers[i] for i in parser.extra_cols])
+    for row, rec in importing.rows(table.rows, parser.parse, summary):
         ref = batch.match(rec)
         if ref is not None:
             batch.merge(ref, rec, row.line)
         elif rec.jobcenter_id is not None and rec.jobcenter_id in signed:
-            rejects.append(
-                Reject(row.line, _signed_off_reason(signed[rec.jobcenter_id]), row.cells)
-            )
+            summary.reject(row, _signed_off_reason(signed[rec.jobcenter_id]))
         else:
             batch.add(rec, row.line)
     batch.flag_shared_phones()
-
-    summary = ImportSummary(
-        read=len(table.rows),
-        imported=len(batch.new),
-        merged_duplicates=batch.merged_rows,
-        rejected=len(rejects),
-        rejects=rejects,
-        unknown_columns=[table.headers[i] for i in parser.extra_cols],
-    )
+    summary.imported = len(batch.new)
+    summary.merged_duplicates = batch.merged_rows
     now = utcnow()
     _write_merges(session, batch, campaign_id=campaign_id, path=path, actor=actor, now=now)
     _insert_new(session, batch, campaign, summary, path=path, actor=actor, now=now, today=today)
@@ -181,9 +162,8 @@ def import_list(
     jc_names = {j.id: j.name for j in session.exec(select(Jobcenter)).all()}
     summary.jobcenters = sorted(jc_names[i] for i in batch.jobcenter_ids())
     summary.flagged = batch.flagged()
-    if rejects and write_rejects:
-        summary.rejects_file = rejects_path or default_rejects_path(path)
-        write_rejects_csv(summary.rejects_file, table.headers, rejects)
+    if write_rejects:
+        importing.write_rejects(summary, source=path, headers=table.headers, target=rejects_path)
     audit.record(
         session,
         actor=actor,
@@ -342,25 +322,27 @@ class _RowParser:
         if jobcenter_id is None:
             flags.append("mangler_jobcenter")
         i_contact, i_email, i_addr, i_post, i_city, i_ad = self._ix[8:]
+        # Positional, in CompanyRecord's field order: keyword arguments cost more than
+        # the rest of building the record (measured; this runs once per row).
         return CompanyRecord(
-            name=name,
-            cvr=cvr,
-            p_number=p_number,
-            phones=valid,
-            contact_person=cx[i_contact][:200] or None,
-            email=cx[i_email][:200] or None,
-            address=cx[i_addr][:300] or None,
-            postcode=cx[i_post][:10] or None,
-            city=cx[i_city][:100] or None,
-            municipality=municipality,
-            industry=industry,
-            industry_code=industry_code,
-            employees=employees,
-            ad_protected=parse_truthy(cx[i_ad]) if cx[i_ad] else False,
-            extra=extra,
-            flags=sorted(flags),
-            jobcenter_id=jobcenter_id,
-            round_id=None if round_no is None else self._round_id(round_no),
+            name,
+            cvr,
+            p_number,
+            valid,  # phones
+            cx[i_contact][:200] or None,  # contact_person
+            cx[i_email][:200] or None,  # email
+            cx[i_addr][:300] or None,  # address
+            cx[i_post][:10] or None,  # postcode
+            cx[i_city][:100] or None,  # city
+            municipality,
+            industry,
+            industry_code,
+            employees,
+            parse_truthy(cx[i_ad]) if cx[i_ad] else False,  # ad_protected
+            extra,
+            sorted(flags),
+            jobcenter_id,
+            None if round_no is None else self._round_id(round_no),  # round_id
         )
 
     def _phones_of(self, cells: list[str]) -> tuple[list[str], list[str]]:
@@ -390,14 +372,16 @@ class _RowParser:
             return self._fixed_jc.id
         if not municipality:
             return None
-        if municipality not in self._jobcenters:
-            try:
-                jc = find_jobcenter(session=self._session, text=municipality)
-            except NotFound:
-                self._jobcenters[municipality] = None
-            else:
-                self._jobcenters[municipality] = jc.id
-        return self._jobcenters[municipality]
+        try:
+            return self._jobcenters[municipality]
+        except KeyError:
+            pass
+        try:
+            jc_id = find_jobcenter(session=self._session, text=municipality).id
+        except NotFound:
+            jc_id = None
+        self._jobcenters[municipality] = jc_id
+        return jc_id
 
     def _round_id(self, number: int) -> int:
         round_id = self._rounds.get(number)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, importing
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.errors import InvalidInput
-from phoner.core.importing import default_rejects_path
+from phoner.core.importing import ImportResult
 from phoner.core.jobcenters import find_jobcenter
 from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.lists.records import FIELD_ALIASES
@@ -36,10 +36,8 @@ from phoner.core.models import (
 from phoner.core.phones import cvr_is_valid, normalize_cvr
 from phoner.formats.tabular import (
     REJECT_META_HEADERS,
-    Reject,
     map_headers,
     read_table,
-    write_rejects_csv,
 )
 
 
@@ -104,13 +102,10 @@ class Suppression:
         return None
 
 
-@dataclass(frozen=True)
-class KnownResult:
-    read: int
-    added: int  # new CVR numbers on the jobcenter's list of known companies
-    proposed: int  # companies (in open campaigns) now proposed for removal
-    rejects: list[Reject]
-    rejects_file: Path | None
+@dataclass(kw_only=True)
+class KnownResult(ImportResult):
+    added: int = 0  # new CVR numbers on the jobcenter's list of known companies
+    proposed: int = 0  # companies (in open campaigns) now proposed for removal
 
 
 def import_known(
@@ -148,15 +143,15 @@ def import_known(
             )
         ).all()
     )
-    rejects: list[Reject] = []
+    result = KnownResult(read=len(table.rows))
     cvrs: set[str] = set()
     for row in table.rows:
         raw = row.get(idx)
         cvr = normalize_cvr(raw)
         if cvr is None:
-            rejects.append(Reject(row.line, "CVR-nummer mangler", row.cells))
+            result.reject(row, "CVR-nummer mangler")
         elif not cvr_is_valid(cvr):
-            rejects.append(Reject(row.line, invalid_cvr_reason(raw), row.cells))
+            result.reject(row, invalid_cvr_reason(raw))
         else:
             cvrs.add(cvr)
     added = sorted(cvrs - known)
@@ -195,10 +190,8 @@ def import_known(
                 c.updated_at = utcnow()
                 session.add(c)
                 proposed += 1
-    rejects_file: Path | None = None
-    if rejects:
-        rejects_file = rejects_path or default_rejects_path(path)
-        write_rejects_csv(rejects_file, table.headers, rejects)
+    result.added, result.proposed = len(added), proposed
+    importing.write_rejects(result, source=path, headers=table.headers, target=rejects_path)
     audit.record(
         session,
         actor=actor,
@@ -207,4 +200,4 @@ def import_known(
         entity_id=jc.id,
         new={"file": str(path), "read": len(table.rows), "added": len(added), "proposed": proposed},
     )
-    return KnownResult(len(table.rows), len(added), proposed, rejects, rejects_file)
+    return result
