@@ -9,17 +9,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns
 from phoner.core.booking import service as bk
 from phoner.core.booking.listing import BookingView, list_bookings
 from phoner.core.booking.rules import Slot
+from phoner.core.companies import company_by_cvr
 from phoner.core.consultants import get_consultant
-from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.errors import InvalidInput
 from phoner.core.models import CANCEL_LABELS, BookingStatus, Company
-from phoner.core.phones import format_phone, normalize_cvr
+from phoner.core.phones import format_phone
 from phoner.core.workdays import format_local, parse_local, to_local
 
 app = typer.Typer(help="Flyt, aflys og vis bookede besøg.", no_args_is_help=True)
@@ -39,18 +40,7 @@ def _parse_at(text: str) -> dt.datetime:
 
 def _company(session: Session, campaign_name: str, cvr: str) -> Company:
     camp = campaigns.get_campaign(session=session, name=campaign_name)
-    number = normalize_cvr(cvr)
-    company = session.exec(
-        select(Company)
-        .where(Company.campaign_id == camp.id, Company.cvr == number)
-        .order_by(col(Company.id))
-    ).first()
-    if company is None:
-        raise NotFound(
-            f"Ingen virksomhed med CVR {cvr} i kampagnen {campaign_name!r}.",
-            hint="Tjek CVR-nummeret, eller importér listen med: phoner list import",
-        )
-    return company
+    return company_by_cvr(session=session, campaign=camp, cvr=cvr)
 
 
 def _slot_lines(slots: list[Slot]) -> list[str]:

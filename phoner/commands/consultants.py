@@ -49,22 +49,16 @@ def import_(
     db = state(ctx).db()
     with db.session(write=True) as session:
         result = cons_mod.import_consultants(
-            session=session, path=file, actor=by, overrides=overrides
+            session=session, path=file, actor=by, overrides=overrides, rejects_path=rejects
         )
-    rejects_file = None
-    if result.rejects:
-        from phoner.formats.tabular import write_rejects_csv
-
-        rejects_file = rejects or file.with_name(f"{file.stem}.afviste.csv")
-        write_rejects_csv(rejects_file, result.headers, result.rejects)
+    rejects_file = result.rejects_file
     if as_json:
         echo_json(
             {
+                **result.common_json(),
                 "created": result.created,
                 "updated": result.updated,
                 "unchanged": result.unchanged,
-                "rejected": len(result.rejects),
-                "rejects_file": str(rejects_file) if rejects_file else None,
                 "jobcenters_created": result.jobcenters_created,
             }
         )

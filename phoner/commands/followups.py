@@ -6,14 +6,12 @@ import datetime as dt
 from typing import Annotated
 
 import typer
-from sqlalchemy import or_
-from sqlmodel import col, select
 
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, consultants
 from phoner.core import followups as fu
-from phoner.core.errors import NotFound
-from phoner.core.models import FollowUpKind, Jobcenter
+from phoner.core.jobcenters import find_jobcenter
+from phoner.core.models import FollowUpKind
 from phoner.core.phones import format_phone
 
 app = typer.Typer(help="Opfølgninger: hvem ringer til hvem, og hvornår.", no_args_is_help=True)
@@ -55,17 +53,7 @@ def list_(
             k_id = consultants.get_consultant(session=session, key=consultant).id
         jc_id = None
         if jobcenter:
-            jc = session.exec(
-                select(Jobcenter).where(
-                    or_(col(Jobcenter.name) == jobcenter, col(Jobcenter.municipality) == jobcenter)
-                )
-            ).first()
-            if jc is None:
-                raise NotFound(
-                    f"Jobcentret {jobcenter!r} findes ikke.",
-                    hint="Skriv jobcentrets navn eller kommune, fx 'Jobcenter Køge' eller 'Køge'.",
-                )
-            jc_id = jc.id
+            jc_id = find_jobcenter(session=session, text=jobcenter, create=False).id
         rows = fu.list_followups(
             session=session,
             campaign_id=camp.id,

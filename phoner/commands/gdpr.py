@@ -10,7 +10,8 @@ import typer
 
 from phoner.commands.common import state
 from phoner.core import campaigns, gdpr
-from phoner.core.phones import cvr_is_valid, normalize_cvr
+from phoner.core.companies import valid_cvr
+from phoner.core.errors import InvalidInput
 
 app = typer.Typer(
     help="Persondata (GDPR): slet efter udløb, vis hvad der er gemt.", no_args_is_help=True
@@ -56,9 +57,10 @@ def export(
     cvr: Annotated[str, typer.Option("--cvr", help="Virksomhedens CVR-nummer.")],
 ) -> None:
     """Vis alt, phoner har gemt om en virksomheds personer (som JSON)."""
-    number = normalize_cvr(cvr) or ""
-    if not cvr_is_valid(number):
-        raise typer.BadParameter(f"{cvr!r} er ikke et gyldigt CVR-nummer", param_hint="--cvr")
+    try:
+        number = valid_cvr(cvr)
+    except InvalidInput as exc:
+        raise typer.BadParameter(exc.message, param_hint="--cvr") from None
     db = state(ctx).db()
     with db.session() as session:
         record = gdpr.export(session=session, cvr=number)

@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import echo_json, state
-from phoner.core import call_lists, campaigns
-from phoner.core.call_lists import DECISION_WORDS, FLAG_LABELS, LIST_STATES
+from phoner.core import campaigns, jobcenters
+from phoner.core.lists import clearing, importer, records, signoff, suppression, targeting
+from phoner.core.lists.clearing import DECISION_WORDS
+from phoner.core.lists.records import FLAG_LABELS
+from phoner.core.lists.signoff import LIST_STATES
 from phoner.core.phones import format_phone
 
 app = typer.Typer(
@@ -44,7 +47,7 @@ def import_(
         typer.Option(
             "--map",
             help="Kolonne=felt, når en overskrift ikke genkendes, fx --map 'Tlf arbejde=phone'. "
-            "Felter: " + ", ".join(call_lists.FIELD_ALIASES) + "; - springer kolonnen over.",
+            "Felter: " + ", ".join(records.FIELD_ALIASES) + "; - springer kolonnen over.",
         ),
     ] = None,
     sheet: Annotated[
@@ -54,11 +57,11 @@ def import_(
     as_json: JsonOpt = False,
 ) -> None:
     """Importér en virksomhedsliste til en kampagne (dubletter flettes, fejl afvises)."""
-    overrides = call_lists.parse_overrides(mapping or [])
+    overrides = importer.parse_overrides(mapping or [])
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        s = call_lists.import_list(
+        s = importer.import_list(
             session=session,
             campaign=camp,
             path=file,
@@ -152,8 +155,8 @@ def target(
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        settings = call_lists.set_targeting(session=session, campaign=camp, actor=by, **kwargs)  # type: ignore[arg-type]
-        result = call_lists.refresh_list(session=session, campaign=camp)
+        settings = targeting.set_targeting(session=session, campaign=camp, actor=by, **kwargs)  # type: ignore[arg-type]
+        result = targeting.refresh_list(session=session, campaign=camp)
     if as_json:
         echo_json(
             {
@@ -191,17 +194,9 @@ def known(
     """Indlæs virksomheder, jobcentret allerede samarbejder med: de foreslås fjernet."""
     db = state(ctx).db()
     with db.session(write=True) as session:
-        r = call_lists.import_known(session=session, path=file, jobcenter=jobcenter, actor=by)
+        r = suppression.import_known(session=session, path=file, jobcenter=jobcenter, actor=by)
     if as_json:
-        echo_json(
-            {
-                "read": r.read,
-                "added": r.added,
-                "proposed": r.proposed,
-                "rejected": len(r.rejects),
-                "rejects_file": None if r.rejects_file is None else str(r.rejects_file),
-            }
-        )
+        echo_json({**r.common_json(), "added": r.added, "proposed": r.proposed})
         return
     typer.echo(
         f"{r.read} rækker læst, {r.added} nye kendte virksomheder, {r.proposed} virksomheder "
@@ -224,8 +219,8 @@ def clearing_export(
     db = state(ctx).db()
     with db.session() as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        jc = call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
-        n = call_lists.clearing_export(session=session, campaign=camp, jobcenter=jc, out=out)
+        jc = jobcenters.find_jobcenter(session=session, text=jobcenter, create=False)
+        n = clearing.clearing_export(session=session, campaign=camp, jobcenter=jc, out=out)
     typer.echo(
         f"{out}: {n} virksomheder for {jc.name}. Udfyld Beslutning (Behold/Fjern) og "
         "Begrundelse, og indlæs arket med phoner list clearing-import."
@@ -244,11 +239,11 @@ def clearing_import(
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        r = call_lists.clearing_import(session=session, campaign=camp, path=file, by=by)
+        r = clearing.clearing_import(session=session, campaign=camp, path=file, by=by)
     if as_json:
         echo_json(
             {
-                "read": r.read,
+                **r.common_json(),
                 "changed": r.changed,
                 "unchanged": r.unchanged,
                 "errors": [{"line": e.line, "reason": e.reason} for e in r.errors],
@@ -276,11 +271,7 @@ def decide(
     reason: Annotated[str | None, typer.Option("--reason", help="Begrundelse.")] = None,
 ) -> None:
     """Behold eller fjern én virksomhed (som i clearing-arket)."""
-    from sqlmodel import select
-
-    from phoner.core.errors import NotFound
-    from phoner.core.models import Company
-    from phoner.core.phones import normalize_cvr
+    from phoner.core.companies import company_by_cvr
 
     choice = DECISION_WORDS.get(decision.strip().lower())
     if choice is None:
@@ -288,15 +279,11 @@ def decide(
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        company = session.exec(
-            select(Company).where(Company.campaign_id == camp.id, Company.cvr == normalize_cvr(cvr))
-        ).first()
-        if company is None:
-            raise NotFound(f"CVR-nr. {cvr} er ikke på listen i kampagnen {campaign!r}.")
-        changed = call_lists.set_decision(
+        company = company_by_cvr(session=session, campaign=camp, cvr=cvr)
+        changed = clearing.set_decision(
             session=session, company=company, decision=choice, by=by, reason=reason
         )
-    label = call_lists.DECISION_LABELS[choice]
+    label = clearing.DECISION_LABELS[choice]
     typer.echo(f"{company.name}: {label}" + ("" if changed else " (uændret)") + ".")
 
 
@@ -317,8 +304,8 @@ def sign_off(
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        jc = call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
-        r = call_lists.sign_off(session=session, campaign=camp, jobcenter=jc, by=by, force=force)
+        jc = jobcenters.find_jobcenter(session=session, text=jobcenter, create=False)
+        r = signoff.sign_off(session=session, campaign=camp, jobcenter=jc, by=by, force=force)
     if force:
         typer.secho(
             f"ADVARSEL: {r.jobcenter}s liste er godkendt med --force af {by}, uden at jobcentret "
@@ -347,8 +334,8 @@ def reopen(
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        jc = call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
-        call_lists.reopen(session=session, campaign=camp, jobcenter=jc, by=by, reason=reason)
+        jc = jobcenters.find_jobcenter(session=session, text=jobcenter, create=False)
+        signoff.reopen(session=session, campaign=camp, jobcenter=jc, by=by, reason=reason)
     typer.echo(
         f"{jc.name}s liste er genåbnet. Der ringes ikke til jobcentrets virksomheder, før "
         "listen er godkendt igen (phoner list sign-off)."
@@ -361,7 +348,7 @@ def status(ctx: typer.Context, campaign: CampaignOpt, as_json: JsonOpt = False) 
     db = state(ctx).db()
     with db.session() as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        rows = call_lists.jobcenter_status(session=session, campaign=camp)
+        rows = signoff.jobcenter_status(session=session, campaign=camp)
     if as_json:
         echo_json(
             {
@@ -389,7 +376,7 @@ def status(ctx: typer.Context, campaign: CampaignOpt, as_json: JsonOpt = False) 
         return
     for r in rows:
         signed = (
-            f"godkendt {call_lists._local(r.signed_off_at)} af {r.signed_off_by}"
+            f"godkendt {clearing.local_stamp(r.signed_off_at)} af {r.signed_off_by}"
             + (" (TVUNGET)" if r.forced else "")
             if r.signed_off_at
             else "IKKE godkendt"
@@ -417,11 +404,11 @@ def show(
     with db.session() as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
         jc = (
-            call_lists.find_jobcenter(session=session, text=jobcenter, create=False)
+            jobcenters.find_jobcenter(session=session, text=jobcenter, create=False)
             if jobcenter
             else None
         )
-        rows = call_lists.list_companies(
+        rows = signoff.list_companies(
             session=session, campaign=camp, jobcenter=jc, states=state_ or ()
         )
     if as_json:

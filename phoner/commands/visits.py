@@ -198,12 +198,11 @@ def import_(
     if as_json:
         echo_json(
             {
+                **res.common_json(),
                 "file": str(file),
                 "registered": res.registered,
                 "updated": res.updated,
-                "rejected": len(res.rejects),
                 "rejects": [{"line": r.line, "reason": r.reason} for r in res.rejects],
-                "rejects_file": str(res.rejects_path) if res.rejects_path else None,
             }
         )
         return

@@ -1,4 +1,9 @@
-"""Campaigns: create, find, list, and change their settings."""
+"""Campaigns: create, find, list, and change their settings, and load their call script.
+
+A campaign stores the path of its call script as given when it was created; a relative
+path is relative to the workspace (the folder with ``scripts/``), never to the current
+directory. :func:`campaign_script` is the one way to load it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from phoner.core import audit
-from phoner.core.call_scripts import load_script
-from phoner.core.errors import AlreadyExists, InvalidInput, NotFound
+from phoner.core.call_scripts import CallScript, load_script
+from phoner.core.errors import AlreadyExists, InvalidInput, NotFound, PhonerError
 from phoner.core.models import Campaign, Company
 
 
@@ -100,3 +105,31 @@ def list_campaigns(*, session: Session) -> list[tuple[Campaign, int]]:
         .order_by(col(Campaign.created_at), col(Campaign.id))
     ).all()
     return [(c, int(n)) for c, n in rows]
+
+
+def script_file(campaign: Campaign, *, workspace: Path | None) -> Path:
+    """The campaign's call script file; a relative path is taken in ``workspace``."""
+    path = Path(campaign.script_path)
+    if not path.is_absolute() and workspace is not None:
+        path = workspace / path
+    return path
+
+
+def campaign_script(campaign: Campaign, *, workspace: Path | None) -> CallScript:
+    """The campaign's call script (see the module doc); raises ScriptError when unreadable."""
+    return load_script(script_file(campaign, workspace=workspace))
+
+
+def campaign_script_or_none(
+    campaign: Campaign, *, workspace: Path | None, script_hash: str | None = None
+) -> CallScript | None:
+    """The campaign's call script, or None when it cannot be read or, given the hash of
+    the version a call was made with, when it has changed since (answer keys of another
+    version could mean other texts)."""
+    try:
+        script = campaign_script(campaign, workspace=workspace)
+    except (PhonerError, OSError, ValueError):
+        return None
+    if script_hash and script_hash != script.hash:
+        return None
+    return script

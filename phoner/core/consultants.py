@@ -20,8 +20,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, geography
+from phoner.core import audit
 from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.importing import ImportResult, write_rejects
+from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import Consultant, Jobcenter, utcnow
 from phoner.formats.ics import CalendarUnreadable, read_busy
 
@@ -100,38 +102,6 @@ def rotate_token(*, session: Session, consultant: Consultant, actor: str) -> str
         entity_id=consultant.id,
     )
     return consultant.feed_token
-
-
-def ensure_jobcenter(*, session: Session, name_or_municipality: str) -> Jobcenter:
-    """The jobcenter for a municipality (``"Køge"`` or ``"Jobcenter Køge"``), created from
-    the municipality list if it is not in the database yet."""
-    text = name_or_municipality.strip()
-    bare = re.sub(r"^jobcenter\s+", "", text, flags=re.IGNORECASE).strip()
-    for candidate in (text, f"Jobcenter {bare}"):
-        jc = session.exec(select(Jobcenter).where(Jobcenter.name == candidate)).first()
-        if jc is not None:
-            return jc
-    jc = session.exec(select(Jobcenter).where(Jobcenter.municipality == bare)).first()
-    if jc is not None:
-        return jc
-    municipality = geography.municipality_name(bare)
-    if municipality is None:
-        raise InvalidInput(
-            f"Jobcentret {text!r} kendes ikke (ingen kommune med det navn).",
-            hint="Skriv kommunens navn, fx 'Køge' eller 'Jobcenter Køge'.",
-        )
-    jc = session.exec(select(Jobcenter).where(Jobcenter.municipality == municipality)).first()
-    if jc is not None:
-        return jc
-    jc = Jobcenter(
-        name=f"Jobcenter {municipality}",
-        municipality=municipality,
-        municipality_code=geography.municipality_code(municipality),
-        rar_area=geography.rar_area(municipality),
-    )
-    session.add(jc)
-    session.flush()
-    return jc
 
 
 # --------------------------------------------------------------------------- absence
@@ -329,12 +299,11 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
-@dataclass
-class ConsultantImport:
+@dataclass(kw_only=True)
+class ConsultantImport(ImportResult):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejects: list[tuple[int, str, list[str]]] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     jobcenters_created: list[str] = field(default_factory=list)
@@ -436,11 +405,14 @@ def import_consultants(
     path: Path,
     actor: str = "cli",
     overrides: dict[str, str] | None = None,
+    rejects_path: Path | None = None,
+    write_rejects_file: bool = True,
 ) -> ConsultantImport:
     """Create or update consultants from a CSV/XLSX file (e-mail is the key).
 
     Columns the file does not have keep their current value (or the default for new
-    consultants); bad rows are rejected with line and reason, the rest go in.
+    consultants); bad rows are rejected with line and reason, the rest go in, and the
+    rejected rows are written to ``rejects_path`` (default ``NAME.afviste.csv``).
     """
     from phoner.formats import tabular
 
@@ -459,7 +431,9 @@ def import_consultants(
             "Kolonnerne i filen er: " + ", ".join(repr(h) for h in table.headers) + ".",
         )
     result = ConsultantImport(
-        headers=list(table.headers), unknown_columns=[table.headers[i] for i in hm.unknown]
+        read=len(table.rows),
+        headers=list(table.headers),
+        unknown_columns=[table.headers[i] for i in hm.unknown],
     )
     seen: dict[str, int] = {}
     for row in table.rows:
@@ -467,23 +441,19 @@ def import_consultants(
         try:
             values = _row_values(row, hm, where)
         except ValueError as exc:
-            result.rejects.append((row.line, str(exc).split(": ", 1)[-1], list(row.cells)))
+            result.reject(row, str(exc).split(": ", 1)[-1])
             continue
         if values["email"] in seen:
-            result.rejects.append(
-                (
-                    row.line,
-                    f"e-mailen {values['email']} står også på linje {seen[values['email']]}.",
-                    list(row.cells),
-                )
+            result.reject(
+                row, f"e-mailen {values['email']} står også på linje {seen[values['email']]}."
             )
             continue
         seen[values["email"]] = row.line
         try:
             before = {jc.id for jc in session.exec(select(Jobcenter)).all()}
-            jc = ensure_jobcenter(session=session, name_or_municipality=values.pop("jobcenter"))
-        except InvalidInput as exc:
-            result.rejects.append((row.line, exc.message, list(row.cells)))
+            jc = find_jobcenter(session=session, text=values.pop("jobcenter"))
+        except NotFound as exc:
+            result.reject(row, exc.message)
             continue
         if jc.id not in before:
             result.jobcenters_created.append(jc.name)
@@ -523,6 +493,8 @@ def import_consultants(
             old={k: v for k, v in old.items() if new[k] != v},
             new={k: v for k, v in new.items() if old[k] != v},
         )
+    if write_rejects_file:
+        write_rejects(result, source=path, headers=table.headers, target=rejects_path)
     return result
 
 

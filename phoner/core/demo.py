@@ -19,17 +19,18 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from phoner.core import call_lists, campaigns, geography, rounds
+from phoner.core import campaigns, rounds
 from phoner.core.call_scripts import STANDARD_SCRIPT, install_standard_script
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
+from phoner.core.jobcenters import find_jobcenter
+from phoner.core.lists import importer, signoff
 from phoner.core.models import (
     Campaign,
     Company,
     Consultant,
-    Jobcenter,
 )
 from phoner.core.phones import cvr_check_digit, parse_phone
 
@@ -231,26 +232,11 @@ class DemoSummary:
     jobcenters: int
 
 
-def _jobcenter(session: Session, municipality: str) -> Jobcenter:
-    name = f"Jobcenter {municipality}"
-    jc = session.exec(select(Jobcenter).where(Jobcenter.name == name)).first()
-    if jc is None:
-        jc = Jobcenter(
-            name=name,
-            municipality=municipality,
-            municipality_code=geography.municipality_code(municipality),
-            rar_area=geography.rar_area(municipality),
-        )
-        session.add(jc)
-        session.flush()
-    return jc
-
-
 def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
     """Create the demo campaign in ``db`` (idempotent) and return what it holds.
 
     The campaign is built the way a coordinator would build one: the list is imported
-    from ``lists/demo-virksomheder.csv`` (:func:`phoner.core.call_lists.import_list`),
+    from ``lists/demo-virksomheder.csv`` (:func:`phoner.core.lists.importer.import_list`),
     each jobcenter signs its part off, the list is planned into two rounds two weeks
     apart, and round 1 is started.
     """
@@ -266,7 +252,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
         write_demo_list(list_path)
     today = dt.datetime.now(dt.UTC).date()
     with db.session(write=True) as session:
-        jobcenters = {m: _jobcenter(session, m) for m in _TOWNS}
+        jobcenters = {m: find_jobcenter(session=session, text=m) for m in _TOWNS}
         jc_ids = {m: jc.id for m, jc in jobcenters.items() if jc.id is not None}
         for name, email, municipality in DEMO_CONSULTANTS:
             if session.exec(select(Consultant).where(Consultant.email == email)).first() is None:
@@ -283,7 +269,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
             campaign = campaigns.create_campaign(
                 session=session, name=DEMO_CAMPAIGN, script=script, actor="demo", min_employees=2
             )
-            call_lists.import_list(
+            importer.import_list(
                 session=session,
                 campaign=campaign,
                 path=list_path,
@@ -292,7 +278,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
                 today=today,
             )
             for jc in jobcenters.values():
-                call_lists.sign_off(session=session, campaign=campaign, jobcenter=jc, by="demo")
+                signoff.sign_off(session=session, campaign=campaign, jobcenter=jc, by="demo")
             rounds.plan_rounds(
                 session=session,
                 campaign=campaign,

@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, workdays
+from phoner.core.companies import companies_with_cvr
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.models import (
     Agreement,
@@ -391,9 +392,7 @@ def add_followup(
             raise NotFound(f"Besøg (booking) nr. {booking_id} findes ikke i kampagnen.")
         company = session.get(Company, booking.company_id)
     elif cvr:
-        found = session.exec(
-            select(Company).where(Company.campaign_id == campaign.id, Company.cvr == cvr.strip())
-        ).all()
+        found = companies_with_cvr(session=session, campaign_id=campaign.id, cvr=cvr)
         if not found:
             raise NotFound(f"CVR {cvr} findes ikke i kampagnen {campaign.name!r}.")
         if len(found) > 1:

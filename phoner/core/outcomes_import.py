@@ -22,16 +22,19 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
+from phoner.core import importing
 from phoner.core.campaigns import get_campaign
+from phoner.core.companies import cvr_index, invalid_cvr_reason
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
+from phoner.core.importing import ImportResult
 from phoner.core.models import CallAttempt, CallState, Campaign, Company, Outcome, Round, utcnow
 from phoner.core.phones import cvr_is_valid, normalize_cvr
 from phoner.core.queue.outcomes import apply_outcome
@@ -41,7 +44,6 @@ from phoner.formats.tabular import (
     Row,
     map_headers,
     read_table,
-    write_rejects_csv,
 )
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -75,27 +77,13 @@ _TIME_FORMATS = (
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%y", "%d.%m.%y")
 
 
-@dataclass
-class OutcomesImportSummary:
-    read: int = 0
+@dataclass(kw_only=True)
+class OutcomesImportSummary(ImportResult):
     recorded: int = 0
-    rejected: int = 0
     already_recorded: int = 0
-    rejects_file: Path | None = None
-    rejects: list[Reject] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "read": self.read,
-            "recorded": self.recorded,
-            "rejected": self.rejected,
-            "rejects_file": None if self.rejects_file is None else str(self.rejects_file),
-        }
-
-
-def default_rejects_path(path: Path) -> Path:
-    """``udfald.xlsx`` -> ``udfald.afviste.csv`` next to the input."""
-    return path.with_name(f"{path.stem}.afviste.csv")
+        return {**self.common_json(), "recorded": self.recorded}
 
 
 def parse_time(text: str) -> dt.datetime | None:
@@ -174,47 +162,25 @@ def import_outcomes(
             + ", ".join(repr(h) for h in table.headers)
             + ".",
         )
-    summary = OutcomesImportSummary(read=len(table.rows))
+    summary = OutcomesImportSummary()
     with db.session() as session:
         campaign = get_campaign(session=session, name=campaign_name)
         assert campaign.id is not None
-        companies = _companies_by_cvr(session, campaign.id)
+        companies = cvr_index(session=session, campaign_id=campaign.id)
         rounds = {
             r.number: r.id
             for r in session.exec(select(Round).where(Round.campaign_id == campaign.id)).all()
         }
     seen: Counter[tuple[str, ...]] = Counter()
-    valid: list[_Valid] = []
-    for row in table.rows:
-        result = _check_row(row, hmap, campaign, companies, rounds, seen, moment)
-        if isinstance(result, str):
-            summary.rejects.append(Reject(row.line, result, row.cells))
-        else:
-            valid.append(result)
+
+    def check(row: Row) -> _Valid | str:
+        return _check_row(row, hmap, campaign, companies, rounds, seen, moment)
+
+    valid = [v for _row, v in importing.rows(table.rows, check, summary)]
     for start in range(0, len(valid), CHUNK):
         _record_chunk(db, campaign.id, valid[start : start + CHUNK], summary)
-    summary.rejects.sort(key=lambda r: r.line)
-    summary.rejected = len(summary.rejects)
-    if summary.rejects:
-        target = rejects_path or default_rejects_path(path)
-        write_rejects_csv(target, table.headers, summary.rejects)
-        summary.rejects_file = target
+    importing.write_rejects(summary, source=path, headers=table.headers, target=rejects_path)
     return summary
-
-
-def _companies_by_cvr(
-    session: Session, campaign_id: int
-) -> dict[str, list[tuple[int, int | None]]]:
-    out: dict[str, list[tuple[int, int | None]]] = {}
-    rows = session.exec(
-        select(Company.id, Company.cvr, Company.round_id).where(
-            Company.campaign_id == campaign_id, col(Company.cvr).is_not(None)
-        )
-    ).all()
-    for cid, cvr, round_id in rows:
-        if cid is not None and cvr is not None:
-            out.setdefault(cvr, []).append((cid, round_id))
-    return out
 
 
 def _check_row(
@@ -238,7 +204,7 @@ def _check_row(
     if not cvr:
         return "CVR mangler. Skriv virksomhedens CVR-nummer (8 cifre)."
     if len(cvr) != 8 or not cvr_is_valid(cvr):
-        return f"Ugyldigt CVR-nummer {raw_cvr!r} (8 cifre med gyldigt kontrolciffer)."
+        return f"{invalid_cvr_reason(raw_cvr)}."
     if not raw_outcome:
         return f"Udfald mangler. Brug et af: {_OUTCOME_CODES}."
     try:

@@ -1,7 +1,7 @@
 """Rounds (omgange / udsendelser): plan the cleared list into batches, and their states.
 
 A round is planned -> active -> closed; only companies of active rounds are called
-(:func:`phoner.core.call_lists.callable_clause`). Planning spreads each jobcenter's
+(:func:`phoner.core.lists.eligibility.callable_clause`). Planning spreads each jobcenter's
 companies evenly over the new rounds, so no jobcenter (and so no consultant) gets a whole
 round's follow-ups at once.
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, func, select
 
 from phoner.core import audit
-from phoner.core.call_lists import kept_clause, signed_off_clause
 from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.lists.eligibility import kept_clause, signed_off_clause
 from phoner.core.models import (
     CallState,
     Campaign,

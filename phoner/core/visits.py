@@ -21,9 +21,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, importing
+from phoner.core.companies import companies_with_cvr, valid_cvr
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.followups import local_date
+from phoner.core.importing import ImportResult
 from phoner.core.models import (
     AGREEMENT_LABELS,
     Agreement,
@@ -42,7 +44,6 @@ from phoner.core.models import (
     VisitResult,
     utcnow,
 )
-from phoner.core.phones import cvr_is_valid, normalize_cvr
 from phoner.formats import tabular
 
 MEETING_STATUS_LABELS: dict[MeetingStatus, str] = {
@@ -344,16 +345,19 @@ for _cat, _label in AGREEMENT_LABELS.items():
     IMPORT_ALIASES[_cat.value] = [_label, _label.split("/")[0]]
 
 
-@dataclass
-class VisitImportResult:
+@dataclass(kw_only=True)
+class VisitImportResult(ImportResult):
     """What ``phoner visits import`` did: rows registered and rows rejected."""
 
     path: Path
     registered: int = 0
     updated: int = 0
-    rejects: list[tabular.Reject] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
-    rejects_path: Path | None = None
+
+    @property
+    def rejects_path(self) -> Path | None:
+        """The rejects file (the common name is ``rejects_file``)."""
+        return self.rejects_file
 
 
 def _find_booking(
@@ -377,13 +381,16 @@ def _find_booking(
         if booking is None or booking.campaign_id != campaign.id:
             return None, f"booking {booking_ref!r} findes ikke i kampagnen"
         return booking, None
-    normalized = normalize_cvr(cvr)
-    if not normalized or not cvr_is_valid(normalized):
-        return None, f"ugyldigt CVR-nummer {cvr!r} (8 cifre med gyldigt kontrolciffer)"
+    try:
+        normalized = valid_cvr(cvr)
+    except InvalidInput as exc:
+        return None, exc.message
+    ids = [
+        c.id for c in companies_with_cvr(session=session, campaign_id=campaign.id, cvr=normalized)
+    ]
     bookings = session.exec(
         select(Booking)
-        .join(Company, col(Company.id) == Booking.company_id)
-        .where(Booking.campaign_id == campaign.id, Company.cvr == normalized)
+        .where(Booking.campaign_id == campaign.id, col(Booking.company_id).in_(ids))
         .order_by(col(Booking.start).desc())
     ).all()
     if not bookings:
@@ -427,14 +434,13 @@ def import_visit_results(
         )
     out = VisitImportResult(path=path, headers=list(table.headers))
     seen: set[int] = set()
-    for row in table.rows:
-        reason = _import_row(session, campaign, hmap, row, actor, out, seen)
-        if reason is not None:
-            out.rejects.append(tabular.Reject(row.line, reason, row.cells))
-    if out.rejects:
-        target = rejects_path or path.with_name(f"{path.stem}.afviste.csv")
-        tabular.write_rejects_csv(target, table.headers, out.rejects)
-        out.rejects_path = target
+
+    def register(row: tabular.Row) -> str | None:
+        return _import_row(session, campaign, hmap, row, actor, out, seen)
+
+    for _ in importing.rows(table.rows, register, out):
+        pass  # registered by _import_row
+    importing.write_rejects(out, source=path, headers=table.headers, target=rejects_path)
     return out
 
 

@@ -15,7 +15,6 @@ from typing import Literal
 
 from sqlmodel import Session
 
-from phoner.core import call_lists as _lists
 from phoner.core import followups as _followups
 from phoner.core import models as _models
 from phoner.core import visits as _visits
@@ -35,6 +34,9 @@ from phoner.core.models import (
     Jobcenter,
     MeetingStatus,
 )
+from phoner.core.lists import clearing as _clearing
+from phoner.core.lists import records as _records
+from phoner.core.lists import signoff as _signoff
 from phoner.core.queue import claims as _claims
 from phoner.core.reports import common as _reports_common
 from phoner.core.reports import dashboard as _dashboard
@@ -57,11 +59,11 @@ find_slots = _booking.find_slots
 company_consultants = _booking.company_consultants
 book_visit = _booking.book_visit
 move_booking = _booking.move_booking
-FLAG_LABELS = _lists.FLAG_LABELS
-DECISION_LABELS = _lists.DECISION_LABELS
-proposal_label = _lists.proposal_label
-effective_keep = _lists.effective_keep
-SignOffResult = _lists.SignOffResult
+FLAG_LABELS = _records.FLAG_LABELS
+DECISION_LABELS = _clearing.DECISION_LABELS
+proposal_label = _clearing.proposal_label
+effective_keep = _clearing.effective_keep
+SignOffResult = _signoff.SignOffResult
 ClearingFilter = ClearingReason | Literal["any"] | None  # None: no proposal
 
 
@@ -192,7 +194,7 @@ def clearing(
         jobcenter = session.get(Jobcenter, jobcenter_id)
         if jobcenter is None:
             raise NotFound(t("error.no_jobcenter", id=jobcenter_id))
-        companies = _lists.clearing_companies(
+        companies = _clearing.clearing_companies(
             session=session,
             campaign_id=campaign_id,
             jobcenter_id=jobcenter_id,
@@ -201,7 +203,7 @@ def clearing(
         status = next(
             (
                 st
-                for st in _lists.jobcenter_status(session=session, campaign=campaign)
+                for st in _signoff.jobcenter_status(session=session, campaign=campaign)
                 if st.jobcenter == jobcenter.name
             ),
             None,
@@ -224,7 +226,7 @@ def set_clearing_decision(
         company = session.get(Company, company_id)
         if company is None:
             raise NotFound(t("error.no_company", id=company_id))
-        return _lists.set_decision(
+        return _clearing.set_decision(
             session=session, company=company, decision=decision, by=actor, reason=reason
         )
 
@@ -237,7 +239,7 @@ def sign_off(
         jobcenter = session.get(Jobcenter, jobcenter_id)
         if jobcenter is None:
             raise NotFound(t("error.no_jobcenter", id=jobcenter_id))
-        return _lists.sign_off(
+        return _signoff.sign_off(
             session=session, campaign=campaign, jobcenter=jobcenter, by=actor, force=force
         )
 

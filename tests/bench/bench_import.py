@@ -11,9 +11,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from phoner.core import call_lists, campaigns
+from phoner.core import campaigns
 from phoner.core.db import Database, make_engine
 from phoner.core.demo import HEADERS, demo_rows
+from phoner.core.lists import importer
 from phoner.core.phones import parse_phones
 from tests.bench.harness import Bench, stopwatch
 
@@ -72,7 +73,7 @@ def _import(ws: Path, path: Path, name: str) -> float:
         campaigns.create_campaign(session=s, name=name, script=ws / "scripts" / "fleksjob.toml")
     with stopwatch() as elapsed, db.session(write=True) as s:
         camp = campaigns.get_campaign(session=s, name=name)
-        summary = call_lists.import_list(session=s, campaign=camp, path=path)
+        summary = importer.import_list(session=s, campaign=camp, path=path)
     assert summary.imported > 0
     db.dispose()
     return elapsed()

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import delete, event, update
 from sqlmodel import col, select
 
-from phoner.core import audit, call_lists, visits
+from phoner.core import audit, visits
 from phoner.core.booking import service as booking
 from phoner.core.db import Database
+from phoner.core.lists import clearing
 from phoner.core.models import (
     Agreement,
     AgreementCategory,
@@ -296,7 +297,7 @@ def test_clearing_decision_service_is_audited_once(db: Database) -> None:
     with db.session(write=True) as s:
         co = s.get(Company, company_id)
         assert co is not None
-        assert call_lists.set_decision(
+        assert clearing.set_decision(
             session=s, company=co, decision=ClearingState.REMOVE, by="lis", reason="kendt"
         )
     [entry] = _entries(db, entity="company")

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from phoner.core import call_lists, campaigns
-from phoner.core.call_lists import callable_clause
+from phoner.core import campaigns, jobcenters
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput
+from phoner.core.lists import clearing, importer, signoff, suppression, targeting
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import (
     AuditLog,
     Campaign,
@@ -203,7 +204,7 @@ def test_messy_file_import_exact_counts_rejects_and_merges(
         path = write_messy_xlsx(tmp_path / "liste.xlsx")
     with db.session(write=True) as s:
         camp = new_campaign(s)
-        summary = call_lists.import_list(session=s, campaign=camp, path=path, actor="test")
+        summary = importer.import_list(session=s, campaign=camp, path=path, actor="test")
     assert summary.to_json() == {
         "read": 12,
         "imported": 7,
@@ -266,19 +267,19 @@ def test_reimport_is_idempotent_and_rejects_file_reimports(db: Database, tmp_pat
     path = write_messy_csv(tmp_path / "liste.csv")
     with db.session(write=True) as s:
         camp = new_campaign(s)
-        call_lists.import_list(session=s, campaign=camp, path=path)
+        importer.import_list(session=s, campaign=camp, path=path)
     with db.session() as s:
         camp = campaigns.get_campaign(session=s, name="Test")
-        before = call_lists.list_companies(session=s, campaign=camp)
+        before = signoff.list_companies(session=s, campaign=camp)
         n_audit = len(s.exec(select(AuditLog)).all())
     with db.session(write=True) as s:
         camp = campaigns.get_campaign(session=s, name="Test")
-        again = call_lists.import_list(session=s, campaign=camp, path=path)
+        again = importer.import_list(session=s, campaign=camp, path=path)
     assert again.to_json()["imported"] == 0
     assert (again.merged_duplicates, again.rejected, again.read) == (8, 4, 12)
     with db.session() as s:
         camp = campaigns.get_campaign(session=s, name="Test")
-        assert call_lists.list_companies(session=s, campaign=camp) == before
+        assert signoff.list_companies(session=s, campaign=camp) == before
         # only the import itself is logged; no merge changed anything
         assert len(s.exec(select(AuditLog)).all()) == n_audit + 1
     # fix the rejects file and import it: the fixed rows go in, the rest are rejected again
@@ -295,7 +296,7 @@ def test_reimport_is_idempotent_and_rejects_file_reimports(db: Database, tmp_pat
             w.writerow(cells)
     with db.session(write=True) as s:
         camp = campaigns.get_campaign(session=s, name="Test")
-        third = call_lists.import_list(session=s, campaign=camp, path=fixed)
+        third = importer.import_list(session=s, campaign=camp, path=fixed)
     assert (third.imported, third.rejected) == (1, 3)
     assert third.unknown_columns == ["Hjemmeside"]  # Linje and Årsag are not data
 
@@ -306,13 +307,13 @@ def test_missing_columns_and_map_overrides(db: Database, tmp_path: Path) -> None
     with db.session(write=True) as s:
         camp = new_campaign(s)
         with pytest.raises(InvalidInput, match="ingen kolonne for Telefon"):
-            call_lists.import_list(session=s, campaign=camp, path=path)
-        summary = call_lists.import_list(
+            importer.import_list(session=s, campaign=camp, path=path)
+        summary = importer.import_list(
             session=s,
             campaign=camp,
             path=path,
             jobcenter="Ringsted",
-            overrides=call_lists.parse_overrides(["Nummer til kontor=phone"]),
+            overrides=importer.parse_overrides(["Nummer til kontor=phone"]),
         )
         assert (summary.imported, summary.rejected) == (1, 0)
         c = s.exec(select(Company)).one()
@@ -334,7 +335,7 @@ def test_round_column_is_kept_and_pnumber_merges(db: Database, tmp_path: Path) -
     )
     with db.session(write=True) as s:
         camp = new_campaign(s)
-        summary = call_lists.import_list(session=s, campaign=camp, path=path)
+        summary = importer.import_list(session=s, campaign=camp, path=path)
         assert (summary.imported, summary.merged_duplicates, summary.rejected) == (2, 1, 1)
         assert summary.rejects[0].line == 5 and "Ugyldig runde 'to'" in summary.rejects[0].reason
         rounds = {r.id: r for r in s.exec(select(Round)).all()}
@@ -349,11 +350,11 @@ def test_targeting_marks_out_of_target_with_rule(db: Database, tmp_path: Path) -
     path = write_messy_csv(tmp_path / "liste.csv")
     with db.session(write=True) as s:
         camp = new_campaign(s, min_employees=5)
-        summary = call_lists.import_list(session=s, campaign=camp, path=path)
+        summary = importer.import_list(session=s, campaign=camp, path=path)
         assert summary.out_of_target == 1
         companies = by_cvr(s, camp)
         assert companies[C].out_of_target == "3 ansatte er under minimum 5"
-        call_lists.set_targeting(
+        targeting.set_targeting(
             session=s,
             campaign=camp,
             actor="test",
@@ -361,7 +362,7 @@ def test_targeting_marks_out_of_target_with_rule(db: Database, tmp_path: Path) -
             municipalities=["Køge Kommune"],
             industries=["10", "43"],
         )
-        result = call_lists.refresh_list(session=s, campaign=camp)
+        result = targeting.refresh_list(session=s, campaign=camp)
         companies = by_cvr(s, camp)
         assert companies[B].out_of_target == "40 ansatte er over maksimum 30"
         assert companies[E].out_of_target == "kommunen Roskilde er ikke i målgruppen"
@@ -370,7 +371,7 @@ def test_targeting_marks_out_of_target_with_rule(db: Database, tmp_path: Path) -
         assert result.out_of_target == 5  # B, C, E, H, Uden CVR (Roskilde)
         assert s.exec(select(AuditLog).where(AuditLog.action == "campaign_targeting")).one()
         with pytest.raises(InvalidInput, match="ikke en dansk kommune"):
-            call_lists.set_targeting(session=s, campaign=camp, actor="t", municipalities=["Xyz"])
+            targeting.set_targeting(session=s, campaign=camp, actor="t", municipalities=["Xyz"])
 
 
 def test_suppression_proposals(db: Database, tmp_path: Path) -> None:
@@ -412,10 +413,10 @@ def test_suppression_proposals(db: Database, tmp_path: Path) -> None:
                 ),
             ]
         )
-        k = call_lists.import_known(session=s, path=known, jobcenter="Køge", today=today)
+        k = suppression.import_known(session=s, path=known, jobcenter="Køge", today=today)
         assert (k.read, k.added, k.proposed, [r.line for r in k.rejects]) == (2, 1, 0, [3])
         camp = new_campaign(s)
-        summary = call_lists.import_list(session=s, campaign=camp, path=path, today=today)
+        summary = importer.import_list(session=s, campaign=camp, path=path, today=today)
         assert summary.proposed_removal == 3
         c = by_cvr(s, camp)
         assert c[A].clearing_proposal == ClearingReason.KENDT_VIRKSOMHED
@@ -425,8 +426,8 @@ def test_suppression_proposals(db: Database, tmp_path: Path) -> None:
         assert c[D].clearing_proposal == ClearingReason.REKLAMEBESKYTTET and c[D].ad_protected
         assert c[E].clearing_proposal is None  # not reached is not a substantive contact
         # a longer window brings the old visit in
-        call_lists.set_targeting(session=s, campaign=camp, actor="t", recent_contact_days=500)
-        call_lists.refresh_list(session=s, campaign=camp, today=today)
+        targeting.set_targeting(session=s, campaign=camp, actor="t", recent_contact_days=500)
+        targeting.refresh_list(session=s, campaign=camp, today=today)
         assert by_cvr(s, camp)[C].clearing_note == "Besøgt 19.10.2025 i kampagnen Forår 2025"
 
 
@@ -437,7 +438,7 @@ def _import_koege(s: Session, tmp_path: Path) -> Campaign:
         lines.append(f"Firma {i};{cvr};33 12 34 5{i};Køge")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     camp = new_campaign(s)
-    call_lists.import_list(session=s, campaign=camp, path=path)
+    importer.import_list(session=s, campaign=camp, path=path)
     return camp
 
 
@@ -445,8 +446,8 @@ def test_clearing_round_trip_through_real_xlsx(db: Database, tmp_path: Path) -> 
     out = tmp_path / "clearing.xlsx"
     with db.session(write=True) as s:
         camp = _import_koege(s, tmp_path)
-        jc = call_lists.find_jobcenter(session=s, text="Køge", create=False)
-        assert call_lists.clearing_export(session=s, campaign=camp, jobcenter=jc, out=out) == 5
+        jc = jobcenters.find_jobcenter(session=s, text="Køge", create=False)
+        assert clearing.clearing_export(session=s, campaign=camp, jobcenter=jc, out=out) == 5
     # the drop-down is in the file as Excel/LibreOffice read it
     with zipfile.ZipFile(out) as zf:
         sheet_xml = zf.read("xl/worksheets/sheet1.xml").decode()
@@ -476,7 +477,7 @@ def test_clearing_round_trip_through_real_xlsx(db: Database, tmp_path: Path) -> 
     wb.save(out)
     with db.session(write=True) as s:
         camp = campaigns.get_campaign(session=s, name="Test")
-        result = call_lists.clearing_import(session=s, campaign=camp, path=out, by="Karen")
+        result = clearing.clearing_import(session=s, campaign=camp, path=out, by="Karen")
     assert (result.read, result.changed, result.unchanged) == (6, 2, 1)
     assert [(e.line, e.reason) for e in result.errors] == [
         (rows[C], "Ukendt beslutning 'Måske' (skriv Behold eller Fjern)"),
@@ -512,9 +513,9 @@ def test_clearing_round_trip_through_real_xlsx(db: Database, tmp_path: Path) -> 
     # the exported decisions come back unchanged on a second import
     with db.session(write=True) as s:
         camp = campaigns.get_campaign(session=s, name="Test")
-        jc = call_lists.find_jobcenter(session=s, text="Køge", create=False)
-        call_lists.clearing_export(session=s, campaign=camp, jobcenter=jc, out=out)
-        again = call_lists.clearing_import(session=s, campaign=camp, path=out, by="Karen")
+        jc = jobcenters.find_jobcenter(session=s, text="Køge", create=False)
+        clearing.clearing_export(session=s, campaign=camp, jobcenter=jc, out=out)
+        again = clearing.clearing_import(session=s, campaign=camp, path=out, by="Karen")
     assert (again.changed, again.errors) == (0, [])
 
 
@@ -522,7 +523,7 @@ def test_sign_off_freezes_and_gates_calling(db: Database, tmp_path: Path) -> Non
     with db.session(write=True) as s:
         camp = _import_koege(s, tmp_path)
         assert camp.id is not None
-        jc = call_lists.find_jobcenter(session=s, text="Køge", create=False)
+        jc = jobcenters.find_jobcenter(session=s, text="Køge", create=False)
         companies = by_cvr(s, camp)
         companies[A].clearing_proposal = ClearingReason.KENDT_VIRKSOMHED
         rnd = Round(campaign_id=camp.id, number=1, state=RoundState.ACTIVE)
@@ -534,26 +535,26 @@ def test_sign_off_freezes_and_gates_calling(db: Database, tmp_path: Path) -> Non
         s.flush()
         assert s.exec(select(Company).where(callable_clause(camp.id))).all() == []
         with pytest.raises(Conflict, match="foreslået fjernet"):
-            call_lists.sign_off(session=s, campaign=camp, jobcenter=jc, by="Karen")
-        r = call_lists.sign_off(session=s, campaign=camp, jobcenter=jc, by="Karen", force=True)
+            signoff.sign_off(session=s, campaign=camp, jobcenter=jc, by="Karen")
+        r = signoff.sign_off(session=s, campaign=camp, jobcenter=jc, by="Karen", force=True)
         assert (r.kept, r.removed, r.forced, r.list_version) == (4, 1, True, 1)
         callable_ = s.exec(select(Company.cvr).where(callable_clause(camp.id))).all()
         assert sorted(callable_) == [B, C, D, E]
         entry = s.exec(select(AuditLog).where(AuditLog.action == "list_sign_off_forced")).one()
         assert entry.actor == "Karen" and entry.new is not None and entry.new["forced"] is True
         with pytest.raises(Conflict, match="allerede godkendt"):
-            call_lists.set_decision(
+            clearing.set_decision(
                 session=s, company=companies[B], decision=ClearingState.REMOVE, by="Karen"
             )
         # new companies for a signed-off jobcenter are refused (nothing lost: rejects file)
         extra = tmp_path / "ny.csv"
         extra.write_text(f"Navn;CVR;Telefon;Kommune\nNy;{F};33 12 34 80;Køge\n", encoding="utf-8")
-        summary = call_lists.import_list(session=s, campaign=camp, path=extra)
+        summary = importer.import_list(session=s, campaign=camp, path=extra)
         assert (summary.imported, summary.rejected) == (0, 1)
         assert "allerede godkendt" in summary.rejects[0].reason
-        call_lists.reopen(session=s, campaign=camp, jobcenter=jc, by="Karen")
+        signoff.reopen(session=s, campaign=camp, jobcenter=jc, by="Karen")
         assert s.exec(select(Company).where(callable_clause(camp.id))).all() == []
-        assert call_lists.set_decision(
+        assert clearing.set_decision(
             session=s,
             company=companies[B],
             decision=ClearingState.REMOVE,
@@ -592,7 +593,7 @@ def test_property_every_row_is_imported_merged_or_rejected(
     with sqlite_db.session(write=True) as s:
         n = len(s.exec(select(Campaign)).all())
         camp = new_campaign(s, name=f"P{n}")
-        summary = call_lists.import_list(session=s, campaign=camp, path=path)
+        summary = importer.import_list(session=s, campaign=camp, path=path)
         stored = s.exec(select(Company).where(Company.campaign_id == camp.id)).all()
     assert summary.read == sum(1 for r in rows if any(r))  # blank lines are no rows
     assert summary.imported + summary.merged_duplicates + summary.rejected == summary.read
@@ -605,3 +606,75 @@ def test_property_every_row_is_imported_merged_or_rejected(
     # nothing valid was lost: every valid CVR in the file is on the list
     valid_in_file = {r[1] for r in rows if r[0] and r[1] in _VALID_CVRS and r[2] in _PHONES}
     assert valid_in_file <= {c.cvr for c in stored}
+
+
+def test_jobcenter_status_counts_match_the_companies(db: Database, tmp_path: Path) -> None:
+    """The GROUP BY gives the figures a count over the loaded companies gives."""
+    path = tmp_path / "l.csv"
+    lines = ["Navn;CVR;Telefon;Kommune;Antal ansatte"]
+    for i, (cvr, town) in enumerate(
+        [(A, "Køge"), (B, "Køge"), (C, "Køge"), (D, "Roskilde"), (E, "Roskilde"), (F, "Køge")]
+    ):
+        lines.append(f"Firma {i};{cvr};33 12 34 5{i};{town};{10 + i}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with db.session(write=True) as s:
+        camp = new_campaign(s)
+        importer.import_list(session=s, campaign=camp, path=path)
+        other = new_campaign(s, name="Anden")
+        importer.import_list(session=s, campaign=other, path=path)  # not counted in camp
+        jobcenters.find_jobcenter(session=s, text="Greve")  # a jobcenter with no companies
+        assert camp.id is not None
+        koege = jobcenters.find_jobcenter(session=s, text="Køge", create=False)
+        assert koege.id is not None
+        jobcenters.campaign_jobcenter(session=s, campaign_id=camp.id, jobcenter_id=koege.id)
+        greve = jobcenters.find_jobcenter(session=s, text="Greve", create=False)
+        assert greve.id is not None
+        jobcenters.campaign_jobcenter(session=s, campaign_id=camp.id, jobcenter_id=greve.id)
+        companies = by_cvr(s, camp)
+        companies[A].clearing_state = ClearingState.KEEP
+        companies[B].clearing_state = ClearingState.REMOVE
+        companies[C].clearing_proposal = ClearingReason.KENDT_VIRKSOMHED
+        companies[D].out_of_target = "for lille"
+        companies[F].clearing_proposal = ClearingReason.REKLAMEBESKYTTET
+        companies[F].clearing_state = ClearingState.KEEP
+        for c in companies.values():
+            s.add(c)
+        s.flush()
+        signoff.sign_off(
+            session=s,
+            campaign=camp,
+            jobcenter=jobcenters.find_jobcenter(session=s, text="Roskilde", create=False),
+            by="Karen",
+        )
+        status = signoff.jobcenter_status(session=s, campaign=camp)
+        figures = {
+            st_.jobcenter: (
+                st_.companies,
+                st_.kept,
+                st_.removed,
+                st_.pending,
+                st_.proposed,
+                st_.out_of_target,
+                st_.signed_off_by,
+            )
+            for st_ in status
+        }
+        assert [st_.jobcenter for st_ in status] == sorted(figures)
+        all_ = s.exec(select(Company).where(Company.campaign_id == camp.id)).all()
+        for name, got in figures.items():
+            jc = jobcenters.find_jobcenter(session=s, text=name, create=False)
+            mine = [c for c in all_ if c.jobcenter_id == jc.id]
+            pending = [c for c in mine if c.clearing_state == ClearingState.PENDING]
+            assert got[:6] == (
+                len(mine),
+                sum(c.clearing_state == ClearingState.KEEP for c in mine),
+                sum(c.clearing_state == ClearingState.REMOVE for c in mine),
+                len(pending),
+                sum(c.clearing_proposal is not None for c in pending),
+                sum(c.out_of_target is not None for c in mine),
+            )
+        assert figures == {
+            "Jobcenter Greve": (0, 0, 0, 0, 0, 0, None),
+            "Jobcenter Køge": (4, 2, 1, 1, 1, 0, None),
+            "Jobcenter Roskilde": (2, 2, 0, 0, 0, 1, "Karen"),
+        }

@@ -11,11 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from phoner.core import call_lists, campaigns, rounds
-from phoner.core.call_lists import callable_clause
+from phoner.core import campaigns, jobcenters, rounds
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, NotFound
-from phoner.core.models import CallState, Campaign, Company, Round, RoundState
+from phoner.core.lists import clearing, importer, signoff
+from phoner.core.lists.eligibility import callable_clause
+from phoner.core.models import CallState, Campaign, ClearingState, Company, Round, RoundState
 from phoner.core.phones import cvr_check_digit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,11 +45,11 @@ def _setup(s: Session, tmp_path: Path, sizes: dict[str, int], *, sign: bool = Tr
             lines.append(f"{municipality} {i};{next(cvrs)};{phone};{municipality}")
     path = tmp_path / "l.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    call_lists.import_list(session=s, campaign=camp, path=path)
+    importer.import_list(session=s, campaign=camp, path=path)
     if sign:
         for municipality in sizes:
-            jc = call_lists.find_jobcenter(session=s, text=municipality, create=False)
-            call_lists.sign_off(session=s, campaign=camp, jobcenter=jc, by="test")
+            jc = jobcenters.find_jobcenter(session=s, text=municipality, create=False)
+            signoff.sign_off(session=s, campaign=camp, jobcenter=jc, by="test")
     return camp
 
 
@@ -103,12 +104,12 @@ def test_plan_skips_unsigned_removed_out_of_target_and_keeps_existing_rounds(
     with db.session(write=True) as s:
         camp = _setup(s, tmp_path, {"Køge": 10, "Roskilde": 5}, sign=False)
         assert camp.id is not None
-        koege = call_lists.find_jobcenter(session=s, text="Køge", create=False)
+        koege = jobcenters.find_jobcenter(session=s, text="Køge", create=False)
         companies = s.exec(
             select(Company).where(Company.jobcenter_id == koege.id).order_by(Company.id)
         ).all()
-        call_lists.set_decision(
-            session=s, company=companies[0], decision=call_lists.ClearingState.REMOVE, by="t"
+        clearing.set_decision(
+            session=s, company=companies[0], decision=ClearingState.REMOVE, by="t"
         )
         companies[1].out_of_target = "for lille"
         fixed = Round(campaign_id=camp.id, number=1, state=RoundState.PLANNED)
@@ -116,7 +117,7 @@ def test_plan_skips_unsigned_removed_out_of_target_and_keeps_existing_rounds(
         s.flush()
         companies[2].round_id = fixed.id
         s.add_all([companies[1], companies[2]])
-        call_lists.sign_off(session=s, campaign=camp, jobcenter=koege, by="t")
+        signoff.sign_off(session=s, campaign=camp, jobcenter=koege, by="t")
         created = rounds.plan_rounds(
             session=s, campaign=camp, first=dt.date(2026, 9, 1), gap_days=7, rounds=2
         )

@@ -213,7 +213,7 @@ def test_import_csv_with_rejects(db: Database, tmp_path: Path) -> None:
     assert res.registered == 2 and res.updated == 0
     assert [(r.line, r.reason.split(" ")[0]) for r in res.rejects] == [
         (4, "ukendt"),
-        (5, "ugyldigt"),
+        (5, "Ugyldigt"),  # the one CVR error text (phoner.core.companies)
         (6, "kolonnen"),
         (7, "besøget"),
     ]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from phoner.core import call_lists, campaigns, demo, reports
+from phoner.core import campaigns, demo, reports
 from phoner.core.db import Database
+from phoner.core.lists import clearing, importer, signoff
 from phoner.core.models import Campaign, Company, Jobcenter, Outcome, Round, RoundState
 from phoner.core.queue import claims, outcomes
 from phoner.core.reports.leads import leads_report
@@ -72,15 +73,15 @@ def poisoned(sqlite_db: Database, tmp_path: Path) -> tuple[Database, int, Path]:
         camp = campaigns.create_campaign(
             session=s, name="Injektion", script=REPO / "scripts" / "fleksjob.toml"
         )
-        summary = call_lists.import_list(
+        summary = importer.import_list(
             session=s, campaign=camp, path=src, rejects_path=tmp_path / "afviste.csv"
         )
         assert summary.imported == len(PAYLOADS) and summary.rejected == len(PAYLOADS)
         jc = s.exec(select(Jobcenter)).one()
-        call_lists.clearing_export(
+        clearing.clearing_export(
             session=s, campaign=camp, jobcenter=jc, out=tmp_path / "clearing.xlsx"
         )
-        call_lists.sign_off(session=s, campaign=camp, jobcenter=jc, by="=1+1", force=True)
+        signoff.sign_off(session=s, campaign=camp, jobcenter=jc, by="=1+1", force=True)
         assert camp.id is not None
         rnd = Round(campaign_id=camp.id, number=1, state=RoundState.ACTIVE)
         s.add(rnd)
@@ -120,9 +121,9 @@ def test_rejects_file_and_clearing_sheet_are_neutralised(
     rejects = tmp / "afviste.csv"
     assert count_cells(rejects, MARK) > 0
     assert csv_problems(rejects) == []
-    clearing = tmp / "clearing.xlsx"
-    assert count_cells(clearing, MARK) > 0
-    assert xlsx_problems(clearing) == []
+    sheet = tmp / "clearing.xlsx"
+    assert count_cells(sheet, MARK) > 0
+    assert xlsx_problems(sheet) == []
 
 
 @pytest.mark.parametrize("name", ["rounds", "rates", "followups", "visits", "phoners", "leads"])

@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from phoner.core import call_lists, campaigns, consultants, demo, outcomes_import, visits
+from phoner.core import campaigns, consultants, demo, outcomes_import, visits
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
+from phoner.core.lists import importer
 from phoner.core.models import (
     AGREEMENT_LABELS,
     Booking,
@@ -65,7 +66,7 @@ def base(db: Database, tmp_path: Path) -> Iterator[Base]:
         camp = campaigns.create_campaign(
             session=s, name="Fuzz", script=REPO / "scripts" / "fleksjob.toml"
         )
-        call_lists.import_list(session=s, campaign=camp, path=src)
+        importer.import_list(session=s, campaign=camp, path=src)
         companies = list(s.exec(select(Company)).all())
         k = Consultant(
             name="Karen",
@@ -155,7 +156,7 @@ def test_list_import(base: Base, data: st.DataObject) -> None:
         with base.db.session(write=True) as s:
             camp = s.get(Campaign, base.campaign_id)
             assert camp is not None
-            summary = call_lists.import_list(
+            summary = importer.import_list(
                 session=s, campaign=camp, path=path, rejects_path=rejects, actor="fuzz"
             )
     except PhonerError as exc:
@@ -315,7 +316,7 @@ def test_found_list_import_huge_round_and_head_count(base: Base) -> None:
     with base.db.session(write=True) as s:
         camp = s.get(Campaign, base.campaign_id)
         assert camp is not None
-        summary = call_lists.import_list(session=s, campaign=camp, path=path, write_rejects=False)
+        summary = importer.import_list(session=s, campaign=camp, path=path, write_rejects=False)
     assert (summary.imported, summary.rejected) == (2, 2)
     assert all("runde" in r.reason for r in summary.rejects)
 

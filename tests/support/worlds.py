@@ -14,7 +14,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from phoner.core import call_lists, campaigns, followups, visits
+from phoner.core import campaigns, followups, visits
+from phoner.core.jobcenters import find_jobcenter
+from phoner.core.lists.importer import import_list
 from phoner.core.db import Database, make_engine
 from phoner.core.demo import build_demo
 from phoner.core.models import (
@@ -181,7 +183,7 @@ def clearing_world(db: Database, folder: Path) -> tuple[int, int]:
         camp = campaigns.create_campaign(
             session=s, name="K", script=REPO / "scripts" / "fleksjob.toml"
         )
-        call_lists.import_list(session=s, campaign=camp, path=path)
-        jc = call_lists.find_jobcenter(session=s, text="Køge", create=False)
+        import_list(session=s, campaign=camp, path=path)
+        jc = find_jobcenter(session=s, text="Køge", create=False)
         assert camp.id is not None and jc.id is not None
         return camp.id, jc.id

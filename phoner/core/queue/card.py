@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from phoner.core.call_lists import callable_clause
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.errors import NotFound
 from phoner.core.models import CallAttempt, CallState, Company, Jobcenter, Outcome, Round
 from phoner.core.queue._common import get_campaign

@@ -39,7 +39,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
-from phoner.core.call_lists import callable_clause
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, NotFound
 from phoner.core.models import CallState, Campaign, Company, UTCDateTime

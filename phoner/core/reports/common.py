@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from phoner.core.call_lists import kept_clause
+from phoner.core.lists.eligibility import kept_clause
 from phoner.core.models import (
     Booking,
     BookingStatus,

@@ -1,0 +1,521 @@
+"""The list import (``phoner list import``): a file of companies onto a campaign's list.
+
+Every data row is either imported (a new company), merged into a company already on the
+list or earlier in the file (:mod:`.dedupe`), or rejected with a Danish reason and its
+line; ``imported + merged_duplicates + rejected == read`` always holds, and re-importing
+the same file changes nothing. A jobcenter that has signed off gets no new companies.
+New companies get targeting (:mod:`.targeting`) and removal proposals
+(:mod:`.suppression`) and go in with one bulk insert (:mod:`.bulk_insert`); merges into
+existing companies are audited field by field.
+
+The steps: read and map the columns (:func:`_read`), turn each row into a
+:class:`CompanyRecord` or a reason (:class:`_RowParser`), dedupe into a
+:class:`~.dedupe.Batch`, then write: merges (:func:`_write_merges`), new companies
+(:func:`_insert_new`), the jobcenters' parts of the campaign, the rejects file.
+
+Performance matters here (``make bench``: the CSV import against the floor of reading the
+file and parsing the phones): the row loop caches every parse of a repeated cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from phoner.core import audit, importing
+from phoner.core.companies import invalid_cvr_reason
+from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.importing import ImportResult
+from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter
+from phoner.core.lists.bulk_insert import NewCompany, insert_companies, new_ids
+from phoner.core.lists.dedupe import Batch, Merge
+from phoner.core.lists.records import (
+    FIELD_ALIASES,
+    FIELD_LABELS,
+    CompanyRecord,
+    parse_employees,
+    parse_p_number,
+    parse_round,
+    parse_truthy,
+    split_industry,
+)
+from phoner.core.lists.suppression import Suppression
+from phoner.core.lists.targeting import TargetRules
+from phoner.core.models import (
+    Campaign,
+    CampaignJobcenter,
+    Company,
+    Jobcenter,
+    Round,
+    RoundState,
+    utcnow,
+)
+from phoner.core.phones import PhoneParse, cvr_is_valid, normalize_cvr, parse_phones
+from phoner.formats.tabular import (
+    REJECT_META_HEADERS,
+    HeaderMap,
+    Row,
+    Table,
+    gc_paused,
+    map_headers,
+    read_table,
+)
+
+
+@dataclass(kw_only=True)
+class ImportSummary(ImportResult):
+    """What an import did. ``to_json`` gives the machine-readable shape of the CLI.
+
+    ``read``: data rows in the file (blank lines are not rows); ``imported``: new
+    companies; ``merged_duplicates``: rows merged into a company already on the list or
+    earlier in the file (a re-import merges every row); ``rejected``: rows refused, each
+    with its line and reason in ``rejects`` and the rejects file; always
+    ``imported + merged_duplicates + rejected == read``. ``flagged``: companies this import
+    created or merged into that carry a flag for clearing (:data:`FLAG_LABELS`).
+    """
+
+    imported: int = 0
+    merged_duplicates: int = 0
+    flagged: int = 0
+    out_of_target: int = 0
+    proposed_removal: int = 0
+    jobcenters: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "imported": self.imported,
+            "merged_duplicates": self.merged_duplicates,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+            "rejects_file": None if self.rejects_file is None else str(self.rejects_file),
+        }
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, str]:
+    """``["Mobilnr=phone", ...]`` (from ``--map``) -> ``{"Mobilnr": "phone"}``."""
+    out: dict[str, str] = {}
+    for item in items:
+        column, sep, fld = item.partition("=")
+        if not sep or not column.strip() or not fld.strip():
+            raise InvalidInput(
+                f"--map {item!r}: skriv kolonne=felt, fx --map 'Mobilnr=phone'.",
+                hint="Felter: " + ", ".join(FIELD_ALIASES) + " (eller - for at springe over).",
+            )
+        out[column.strip()] = fld.strip()
+    return out
+
+
+@gc_paused()
+def import_list(
+    *,
+    session: Session,
+    campaign: Campaign,
+    path: Path,
+    jobcenter: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    rejects_path: Path | None = None,
+    write_rejects: bool = True,
+    actor: str = "system",
+    today: dt.date | None = None,
+) -> ImportSummary:
+    """Import a company list into ``campaign`` (see the module doc and :class:`ImportSummary`).
+
+    Rejected rows are written to ``rejects_path`` (default ``NAME.afviste.csv`` next to
+    the file) unless ``write_rejects`` is False.
+    """
+    assert campaign.id is not None
+    campaign_id = campaign.id
+    today = today or dt.datetime.now(dt.UTC).date()
+    table, hmap = _read(path, sheet, overrides)
+    fixed_jc = find_jobcenter(session=session, text=jobcenter) if jobcenter else None
+    parser = _RowParser(session, campaign_id, table, hmap, fixed_jc)
+    batch = Batch(session.exec(select(Company).where(Company.campaign_id == campaign_id)).all())
+    signed = _signed_off(session, campaign_id)
+    summary = ImportSummary(unknown_columns=[table.headers[i] for i in parser.extra_cols])
+    for row, rec in importing.rows(table.rows, parser.parse, summary):
+        ref = batch.match(rec)
+        if ref is not None:
+            batch.merge(ref, rec, row.line)
+        elif rec.jobcenter_id is not None and rec.jobcenter_id in signed:
+            summary.reject(row, _signed_off_reason(signed[rec.jobcenter_id]))
+        else:
+            batch.add(rec, row.line)
+    batch.flag_shared_phones()
+    summary.imported = len(batch.new)
+    summary.merged_duplicates = batch.merged_rows
+    now = utcnow()
+    _write_merges(session, batch, campaign_id=campaign_id, path=path, actor=actor, now=now)
+    _insert_new(session, batch, campaign, summary, path=path, actor=actor, now=now, today=today)
+    for jc_id in {r.jobcenter_id for r in batch.new if r.jobcenter_id is not None}:
+        campaign_jobcenter(session=session, campaign_id=campaign_id, jobcenter_id=jc_id)
+    if fixed_jc is not None and fixed_jc.id is not None:
+        campaign_jobcenter(session=session, campaign_id=campaign_id, jobcenter_id=fixed_jc.id)
+    jc_names = {j.id: j.name for j in session.exec(select(Jobcenter)).all()}
+    summary.jobcenters = sorted(jc_names[i] for i in batch.jobcenter_ids())
+    summary.flagged = batch.flagged()
+    if write_rejects:
+        importing.write_rejects(summary, source=path, headers=table.headers, target=rejects_path)
+    audit.record(
+        session,
+        actor=actor,
+        action="list_import",
+        entity="campaign",
+        entity_id=campaign_id,
+        campaign_id=campaign_id,
+        new={**summary.to_json(), "file": str(path)},
+    )
+    session.flush()
+    return summary
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read(
+    path: Path, sheet: str | None, overrides: Mapping[str, str] | None
+) -> tuple[Table, HeaderMap]:
+    """The file's table and its column map; refused when it has no name or phone column."""
+    table = read_table(path, sheet=sheet)
+    hmap = map_headers(table.headers, FIELD_ALIASES, overrides, ignore=REJECT_META_HEADERS)
+    missing = hmap.missing(["name", "phone"])
+    if missing:
+        names = " og ".join(FIELD_LABELS[m] for m in missing)
+        raise InvalidInput(
+            f"{path}: filen har ingen kolonne for {names}.",
+            hint="Kolonnerne i filen er: "
+            + ", ".join(repr(h) for h in table.headers)
+            + ". Angiv kolonnen med --map, fx --map 'Tlf arbejde=phone'.",
+        )
+    return table, hmap
+
+
+class _RowParser:
+    """Turns a row into a :class:`CompanyRecord`, or the Danish reason it is rejected.
+
+    Lists repeat the same few phones, municipalities, industries and head counts: each
+    distinct cell is parsed (and each municipality's jobcenter looked up) once. A round
+    number the campaign does not have yet creates a planned round.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        campaign_id: int,
+        table: Table,
+        hmap: HeaderMap,
+        fixed_jc: Jobcenter | None,
+    ) -> None:
+        self._session = session
+        self._campaign_id = campaign_id
+        self._headers = table.headers
+        self._fixed_jc = fixed_jc
+        self.phone_cols = [hmap.fields["phone"]] + [i for i, f in hmap.duplicates if f == "phone"]
+        #: Columns kept as ``extra`` (unknown ones and second copies of a known one).
+        self.extra_cols = hmap.unknown + [i for i, f in hmap.duplicates if f != "phone"]
+        # Column index per field; a field the file lacks points at the "" appended to a row.
+        ix = {f: hmap.fields.get(f, len(table.headers)) for f in FIELD_ALIASES}
+        self._ix = tuple(
+            ix[f]
+            for f in (
+                "name",
+                "cvr",
+                "p_number",
+                "round",
+                "municipality",
+                "industry",
+                "industry_code",
+                "employees",
+                "contact_person",
+                "email",
+                "address",
+                "postcode",
+                "city",
+                "ad_protected",
+            )
+        )
+        self._rounds: dict[int, int] = {
+            r.number: r.id
+            for r in session.exec(select(Round).where(Round.campaign_id == campaign_id)).all()
+            if r.id is not None
+        }
+        self._jobcenters: dict[str, int | None] = {}
+        self._phones: dict[str, PhoneParse] = {}
+        self._industries: dict[str, tuple[str | None, str | None]] = {}
+        self._employees: dict[str, int | None] = {}
+
+    def parse(self, row: Row) -> CompanyRecord | str:
+        cells = row.cells
+        cx = [*cells, ""]  # cells are already trimmed by read_table
+        (i_name, i_cvr, i_p, i_round, i_mun, i_ind, i_code, i_emp) = self._ix[:8]
+        problems: list[str] = []
+        name = cx[i_name][:300]
+        if not name:
+            problems.append("Firmanavn mangler")
+        valid, invalid = self._phones_of(cells)
+        if not valid:
+            problems.append(
+                "Intet gyldigt telefonnummer ("
+                + ", ".join(repr(v) for v in invalid)
+                + " er ikke et gyldigt nummer)"
+                if invalid
+                else "Telefonnummer mangler"
+            )
+        cvr_raw = cx[i_cvr]
+        if not cvr_raw:
+            cvr = None
+        elif cvr_raw.isdigit() and cvr_raw.isascii():
+            cvr = cvr_raw  # already what normalize_cvr would return (cells are trimmed)
+        else:
+            cvr = normalize_cvr(cvr_raw)
+        if cvr is not None and not cvr_is_valid(cvr):
+            problems.append(invalid_cvr_reason(cvr_raw))
+        p_raw = cx[i_p]
+        p_number = parse_p_number(p_raw) if p_raw else None
+        if p_number is not None and (len(p_number) != 10 or not p_number.isdigit()):
+            problems.append(f"Ugyldigt P-nummer {p_raw!r} (10 cifre)")
+        round_raw = cx[i_round]
+        round_no = parse_round(round_raw) if round_raw else None
+        if round_raw and round_no is None:
+            problems.append(f"Ugyldig runde {round_raw!r} (skriv rundens nummer, fx 1)")
+        if problems:
+            return "; ".join(problems)
+
+        municipality = cx[i_mun][:80] or None
+        jobcenter_id = self._jobcenter_id(municipality)
+        industry = cx[i_ind][:200] or None
+        industry_code = cx[i_code][:20] or None
+        if industry and not industry_code:
+            split = self._industries.get(industry)
+            if split is None:
+                split = self._industries[industry] = split_industry(industry)
+            industry, industry_code = split
+        extra = self._extra(cells) if self.extra_cols else {}
+        employees_raw = cx[i_emp]
+        employees: int | None = None
+        if employees_raw:
+            if employees_raw in self._employees:
+                employees = self._employees[employees_raw]
+            else:
+                employees = self._employees[employees_raw] = parse_employees(employees_raw)
+            if employees is None:
+                extra[FIELD_LABELS["employees"]] = employees_raw
+        if invalid:
+            extra["Ugyldige numre"] = ", ".join(invalid)
+        if row.surplus:
+            extra["Overskydende celler"] = " | ".join(row.surplus)
+        flags: list[str] = []
+        if cvr is None:
+            flags.append("mangler_cvr")
+        if not valid[0].startswith("+45"):
+            flags.append("udenlandsk_nummer")
+        if invalid:
+            flags.append("ugyldigt_ekstranummer")
+        if jobcenter_id is None:
+            flags.append("mangler_jobcenter")
+        i_contact, i_email, i_addr, i_post, i_city, i_ad = self._ix[8:]
+        # Positional, in CompanyRecord's field order: keyword arguments cost more than
+        # the rest of building the record (measured; this runs once per row).
+        return CompanyRecord(
+            name,
+            cvr,
+            p_number,
+            valid,  # phones
+            cx[i_contact][:200] or None,  # contact_person
+            cx[i_email][:200] or None,  # email
+            cx[i_addr][:300] or None,  # address
+            cx[i_post][:10] or None,  # postcode
+            cx[i_city][:100] or None,  # city
+            municipality,
+            industry,
+            industry_code,
+            employees,
+            parse_truthy(cx[i_ad]) if cx[i_ad] else False,  # ad_protected
+            extra,
+            sorted(flags),
+            jobcenter_id,
+            None if round_no is None else self._round_id(round_no),  # round_id
+        )
+
+    def _phones_of(self, cells: list[str]) -> tuple[list[str], list[str]]:
+        """The row's valid phones (E.164, de-duplicated, primary first) and invalid cells."""
+        valid: list[str] = []
+        invalid: list[str] = []
+        for i in self.phone_cols:
+            cell = cells[i]
+            if not cell:
+                continue
+            parsed = self._phones.get(cell)
+            if parsed is None:
+                parsed = self._phones[cell] = parse_phones(cell)
+            if valid:
+                valid.extend(p for p in parsed.valid if p not in valid)
+            else:
+                valid.extend(parsed.valid)  # already de-duplicated by parse_phones
+            invalid.extend(parsed.invalid)
+        return valid, invalid
+
+    def _extra(self, cells: list[str]) -> dict[str, str]:
+        headers = self._headers
+        return {headers[i] or f"Kolonne {i + 1}": cells[i] for i in self.extra_cols if cells[i]}
+
+    def _jobcenter_id(self, municipality: str | None) -> int | None:
+        if self._fixed_jc is not None:
+            return self._fixed_jc.id
+        if not municipality:
+            return None
+        try:
+            return self._jobcenters[municipality]
+        except KeyError:
+            pass
+        try:
+            jc_id = find_jobcenter(session=self._session, text=municipality).id
+        except NotFound:
+            jc_id = None
+        self._jobcenters[municipality] = jc_id
+        return jc_id
+
+    def _round_id(self, number: int) -> int:
+        round_id = self._rounds.get(number)
+        if round_id is None:
+            rnd = Round(campaign_id=self._campaign_id, number=number, state=RoundState.PLANNED)
+            self._session.add(rnd)
+            self._session.flush()
+            assert rnd.id is not None
+            round_id = self._rounds[number] = rnd.id
+        return round_id
+
+
+def _signed_off(session: Session, campaign_id: int) -> dict[int, str]:
+    """The jobcenters of the campaign that have signed off: id -> name."""
+    return {
+        jc.id: jc.name
+        for cj, jc in session.exec(
+            select(CampaignJobcenter, Jobcenter)
+            .join(Jobcenter, col(Jobcenter.id) == col(CampaignJobcenter.jobcenter_id))
+            .where(CampaignJobcenter.campaign_id == campaign_id)
+        ).all()
+        if jc.id is not None and cj.signed_off_at is not None
+    }
+
+
+def _signed_off_reason(jobcenter: str) -> str:
+    return (
+        f"{jobcenter} har allerede godkendt sin liste, så der kan ikke komme nye "
+        "virksomheder på (genåbn listen med phoner list reopen og importér "
+        "afvisningsfilen igen)"
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _write_merges(
+    session: Session,
+    batch: Batch,
+    *,
+    campaign_id: int,
+    path: Path,
+    actor: str,
+    now: dt.datetime,
+) -> None:
+    """Apply what the import changed on existing companies (merges, flags), audited."""
+    merges: dict[int, list[Merge]] = {}
+    for m in batch.merges:
+        if m.ref[0] == "old":
+            merges.setdefault(m.ref[1], []).append(m)
+    for cid, rec in batch.old.items():
+        company = batch.existing[cid]
+        changed_old, changed_new = rec.changes(CompanyRecord.from_company(company))
+        if not changed_new:
+            continue
+        for k, v in changed_new.items():
+            setattr(company, k, v)
+        company.updated_at = now
+        session.add(company)
+        mine = merges.get(cid, [])
+        lines = [m.line for m in mine]
+        conflicts = {k: v for m in mine for k, v in m.conflicts.items()}
+        audit.record(
+            session,
+            actor=actor,
+            action="list_merge",
+            entity="company",
+            entity_id=cid,
+            campaign_id=campaign_id,
+            old=_jsonable(changed_old),
+            new=_jsonable({**changed_new, "konflikter": conflicts})
+            if conflicts
+            else _jsonable(changed_new),
+            reason=f"{path.name}: "
+            + (
+                f"linje {', '.join(map(str, lines))} flettet ind" if lines else "delt telefonnummer"
+            ),
+        )
+
+
+def _insert_new(
+    session: Session,
+    batch: Batch,
+    campaign: Campaign,
+    summary: ImportSummary,
+    *,
+    path: Path,
+    actor: str,
+    now: dt.datetime,
+    today: dt.date,
+) -> None:
+    """Targeting and removal proposals for the new companies, one bulk insert, and the
+    audit of rows merged into another row of the file."""
+    assert campaign.id is not None
+    suppression = Suppression(session, campaign, today)
+    targeting = TargetRules(campaign)
+    rows: list[NewCompany] = []
+    for rec in batch.new:
+        rule = targeting.rule(
+            employees=rec.employees,
+            municipality=rec.municipality,
+            industry_code=rec.industry_code,
+        )
+        proposal = suppression.propose(
+            cvr=rec.cvr, jobcenter_id=rec.jobcenter_id, ad_protected=rec.ad_protected
+        )
+        summary.out_of_target += rule is not None
+        summary.proposed_removal += proposal is not None
+        rows.append((rec, rule, proposal))
+    if rows:
+        insert_companies(session, rows, campaign_id=campaign.id, now=now)
+    merged_new = [m for m in batch.merges if m.ref[0] == "new"]
+    if not merged_new:
+        return
+    ids = new_ids(session, campaign.id, [batch.new[m.ref[1]] for m in merged_new])
+    for m, cid in zip(merged_new, ids, strict=True):
+        audit.record(
+            session,
+            actor=actor,
+            action="list_merge",
+            entity="company",
+            entity_id=cid,
+            campaign_id=campaign.id,
+            new=_jsonable({"linje": m.line, "konflikter": m.conflicts}),
+            reason=f"{path.name}: linje {m.line} er en dublet af linje "
+            f"{batch.new_lines[m.ref[1]]}, flettet sammen",
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

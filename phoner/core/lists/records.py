@@ -1,0 +1,206 @@
+"""The columns of a call list and the typed record one row becomes.
+
+A :class:`CompanyRecord` holds exactly the :class:`~phoner.core.models.Company` columns an
+import sets (its field names are the column names: the bulk insert relies on it). Values
+are already normalised: phones are E.164 and de-duplicated with the primary first, CVR
+and P-number are digits, text is trimmed and cut to the column's length, ``flags`` is
+sorted. The cell parsers here are pure (no session).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from phoner.core.models import Company
+
+#: Field -> header aliases (Danish and English). Matching ignores case, spaces,
+#: punctuation and æøå spelling (see :func:`phoner.formats.tabular.normalize_header`).
+FIELD_ALIASES: dict[str, list[str]] = {
+    "name": ["Firmanavn", "Navn", "Virksomhed", "Virksomhedsnavn", "Firma", "Name", "Company"],
+    "cvr": ["CVR", "CVR-nr.", "CVR-nummer", "CVRnr", "CVR no", "VAT"],
+    "p_number": ["P-nr.", "P-nummer", "Pnr", "P-number", "Produktionsenhed"],
+    "phone": [
+        "Telefon",
+        "Tlf.",
+        "Tlf.nr.",
+        "Telefonnummer",
+        "Telefonnr",
+        "Mobil",
+        "Mobilnummer",
+        "Mobiltelefon",
+        "Phone",
+        "Telephone",
+        "Tel",
+    ],
+    "contact_person": ["Kontaktperson", "Kontakt", "Contact", "Contact person"],
+    "address": ["Adresse", "Vejadresse", "Address", "Street"],
+    "postcode": ["Postnr.", "Postnummer", "Post nr", "Zip", "Postal code", "Postcode"],
+    "city": ["By", "Postdistrikt", "City", "Town"],
+    "municipality": ["Kommune", "Kommunenavn", "Jobcenter", "Municipality"],
+    "industry": ["Branche", "Branchetekst", "Branchebetegnelse", "Industry"],
+    "industry_code": ["Branchekode", "Branchenr", "DB07", "Industry code", "NACE"],
+    "employees": [
+        "Antal ansatte",
+        "Ansatte",
+        "Antal medarbejdere",
+        "Medarbejdere",
+        "Employees",
+        "Årsværk",
+    ],
+    "email": ["E-mail", "Email", "Mail", "E-mailadresse"],
+    "ad_protected": ["Reklamebeskyttet", "Reklamebeskyttelse", "Ad protected"],
+    "round": ["Runde", "Omgang", "Udsendelse", "Round"],
+}
+#: Danish column names for messages and exports.
+FIELD_LABELS: dict[str, str] = {
+    "name": "Firmanavn",
+    "cvr": "CVR-nr.",
+    "p_number": "P-nr.",
+    "phone": "Telefon",
+    "contact_person": "Kontaktperson",
+    "address": "Adresse",
+    "postcode": "Postnr.",
+    "city": "By",
+    "municipality": "Kommune",
+    "industry": "Branche",
+    "industry_code": "Branchekode",
+    "employees": "Antal ansatte",
+    "email": "E-mail",
+    "ad_protected": "Reklamebeskyttet",
+    "round": "Runde",
+}
+#: Flags an import can set, with their Danish labels.
+FLAG_LABELS: dict[str, str] = {
+    "mangler_cvr": "Mangler CVR",
+    "delt_telefon": "Samme telefon som en anden virksomhed",
+    "udenlandsk_nummer": "Udenlandsk telefonnummer",
+    "ugyldigt_ekstranummer": "Et af numrene er ugyldigt",
+    "mangler_jobcenter": "Ukendt kommune (intet jobcenter)",
+}
+#: The plain fields a merge fills when empty (phones, flags, extra, ad_protected merge
+#: by their own rules, see :func:`phoner.core.lists.dedupe.merge`).
+MERGE_FIELDS = (
+    "name",
+    "cvr",
+    "p_number",
+    "contact_person",
+    "email",
+    "address",
+    "postcode",
+    "city",
+    "municipality",
+    "industry",
+    "industry_code",
+    "employees",
+    "jobcenter_id",
+    "round_id",
+)
+_TRUE_WORDS = frozenset({"ja", "j", "yes", "y", "x", "1", "true", "sand", "reklamebeskyttet"})
+_INT = re.compile(r"\d+")
+_CODE_AND_TEXT = re.compile(r"^\s*(\d{2,6}(?:\.\d+)?)\s*[-–:]?\s*(.*)$")
+
+
+@dataclass(slots=True)
+class CompanyRecord:
+    """One company as the import builds it, before it becomes (or merges into) a row."""
+
+    name: str
+    cvr: str | None
+    p_number: str | None
+    phones: list[str]
+    contact_person: str | None = None
+    email: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    municipality: str | None = None
+    industry: str | None = None
+    industry_code: str | None = None
+    employees: int | None = None
+    ad_protected: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    jobcenter_id: int | None = None
+    round_id: int | None = None
+
+    @classmethod
+    def from_company(cls, c: Company) -> CompanyRecord:
+        """The record of a company already on the list (lists and dicts copied)."""
+        return cls(
+            name=c.name,
+            cvr=c.cvr,
+            p_number=c.p_number,
+            phones=list(c.phones),
+            contact_person=c.contact_person,
+            email=c.email,
+            address=c.address,
+            postcode=c.postcode,
+            city=c.city,
+            municipality=c.municipality,
+            industry=c.industry,
+            industry_code=c.industry_code,
+            employees=c.employees,
+            ad_protected=c.ad_protected,
+            extra=dict(c.extra),
+            flags=list(c.flags),
+            jobcenter_id=c.jobcenter_id,
+            round_id=c.round_id,
+        )
+
+    def copy(self) -> CompanyRecord:
+        """A copy whose lists and dicts are not shared with this one."""
+        return dataclasses.replace(
+            self, phones=list(self.phones), flags=list(self.flags), extra=dict(self.extra)
+        )
+
+    def changes(self, old: CompanyRecord) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(old values, new values)`` of the fields where this record differs from ``old``."""
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for name in COLUMNS:
+            a, b = getattr(old, name), getattr(self, name)
+            if a != b:
+                before[name], after[name] = a, b
+        return before, after
+
+
+#: The record's fields in declaration order: the columns the bulk insert writes.
+COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CompanyRecord))
+
+
+def parse_employees(text: str) -> int | None:
+    """``"12"``, ``"ca. 12"``, ``"10-19"`` (lower bound), ``"1.200"`` -> int or None."""
+    text = text.strip().replace(".", "").replace("\xa0", "")
+    m = _INT.search(text)
+    # more than 9 digits is no head count (and would overflow the column)
+    return int(m.group()) if m and len(m.group()) <= 9 else None
+
+
+def parse_round(text: str) -> int | None:
+    """``"1"``, ``"Runde 2"`` -> the round number; None when it is no number from 1."""
+    m = _INT.search(text)
+    if m is None or len(m.group()) > 6 or int(m.group()) < 1:
+        return None
+    return int(m.group())
+
+
+def parse_truthy(text: str) -> bool:
+    """A yes-cell (``ja``, ``x``, ``1``, ``Reklamebeskyttet``, ...)."""
+    return text.strip().lower() in _TRUE_WORDS
+
+
+def parse_p_number(text: str) -> str | None:
+    """The digits of a P-number cell (``"1.234.567.890"``, ``"1234567890.0"``)."""
+    digits = re.sub(r"[\s.\-]", "", text.strip())
+    if digits.endswith("0") and text.strip().endswith(".0"):
+        digits = digits[:-1]
+    return digits or None
+
+
+def split_industry(text: str) -> tuple[str | None, str | None]:
+    """``"561010 Restauranter"`` -> ``("Restauranter", "561010")``; no code -> (text, None)."""
+    m = _CODE_AND_TEXT.match(text)
+    return (text, None) if m is None else (m.group(2) or None, m.group(1))

@@ -1,0 +1,297 @@
+"""Sign-off: the jobcenter freezes its part of the list; only a signed-off list is called.
+
+Invariants: signing off turns every pending company into a decision (kept unless a
+removal was proposed) and bumps the list version; it is refused while proposals are
+unreviewed unless forced, and a forced sign-off is audited as such. Reopening undoes the
+sign-off (calling stops) but keeps the decisions and the version. The status per
+jobcenter is counted in the database (one GROUP BY), never by loading the companies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import and_, case, func
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from phoner.core import audit
+from phoner.core.errors import Conflict, InvalidInput
+from phoner.core.jobcenters import campaign_jobcenter
+from phoner.core.lists.clearing import clearing_companies, local_stamp
+from phoner.core.models import (
+    Campaign,
+    CampaignJobcenter,
+    ClearingState,
+    Company,
+    Jobcenter,
+    Round,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class SignOffResult:
+    jobcenter: str
+    list_version: int
+    kept: int
+    removed: int
+    forced: bool
+    unreviewed_proposals: int
+    out_of_target: int = 0  # not counted in kept/removed: never called anyway
+
+
+def sign_off(
+    *,
+    session: Session,
+    campaign: Campaign,
+    jobcenter: Jobcenter,
+    by: str,
+    force: bool = False,
+    reason: str | None = None,
+) -> SignOffResult:
+    """Freeze the jobcenter's part of the list; only a signed-off list is called.
+
+    Pending companies become decisions: kept unless a removal was proposed. Without
+    ``force`` the sign-off is refused while proposals are unreviewed; ``force`` signs
+    off anyway (proposals become removals) and is audited as forced.
+    """
+    assert campaign.id is not None and jobcenter.id is not None
+    if not by.strip():
+        raise InvalidInput("Angiv hvem der godkender listen (--by NAVN).")
+    cj = campaign_jobcenter(session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id)
+    if cj.signed_off_at is not None:
+        raise Conflict(
+            f"{jobcenter.name} har allerede godkendt sin liste (version {cj.list_version}, "
+            f"{local_stamp(cj.signed_off_at)} af {cj.signed_off_by}).",
+            hint="Vil du ændre den, så genåbn den: phoner list reopen.",
+        )
+    companies = clearing_companies(
+        session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id
+    )
+    if not companies and not force:
+        raise InvalidInput(
+            f"{jobcenter.name} har ingen virksomheder i kampagnen {campaign.name!r}.",
+            hint="Importér listen først (phoner list import), eller brug --force.",
+        )
+    unreviewed = [
+        c for c in companies if c.clearing_state == ClearingState.PENDING and c.clearing_proposal
+    ]
+    if unreviewed and not force:
+        raise Conflict(
+            f"{len(unreviewed)} virksomheder hos {jobcenter.name} er foreslået fjernet, men "
+            "ikke gennemgået (fx " + ", ".join(c.name for c in unreviewed[:3]) + ").",
+            hint="Tag stilling i clearing-arket (phoner list clearing-export/-import), eller "
+            "godkend alligevel med --force (forslagene bliver så til 'Fjern').",
+        )
+    now = utcnow()
+    kept = removed = out_of_target = 0
+    for c in companies:
+        if c.clearing_state == ClearingState.PENDING:
+            c.clearing_state = (
+                ClearingState.REMOVE if c.clearing_proposal is not None else ClearingState.KEEP
+            )
+            c.updated_at = now
+            session.add(c)
+        if c.out_of_target is not None:
+            out_of_target += 1
+        elif c.clearing_state == ClearingState.KEEP:
+            kept += 1
+        else:
+            removed += 1
+    cj.signed_off_at = now
+    cj.signed_off_by = by.strip()
+    cj.forced = force
+    cj.list_version += 1
+    session.add(cj)
+    audit.record(
+        session,
+        actor=by.strip(),
+        action="list_sign_off_forced" if force else "list_sign_off",
+        entity="campaign_jobcenter",
+        entity_id=cj.id,
+        campaign_id=campaign.id,
+        new={
+            "jobcenter": jobcenter.name,
+            "list_version": cj.list_version,
+            "kept": kept,
+            "removed": removed,
+            "forced": force,
+            "unreviewed_proposals": len(unreviewed),
+            "out_of_target": out_of_target,
+        },
+        reason=reason or ("godkendt med --force" if force else None),
+    )
+    session.flush()
+    return SignOffResult(
+        jobcenter.name, cj.list_version, kept, removed, force, len(unreviewed), out_of_target
+    )
+
+
+def reopen(
+    *,
+    session: Session,
+    campaign: Campaign,
+    jobcenter: Jobcenter,
+    by: str,
+    reason: str | None = None,
+) -> CampaignJobcenter:
+    """Undo a sign-off so the list can be changed; calling stops until it is signed again."""
+    assert campaign.id is not None and jobcenter.id is not None
+    cj = campaign_jobcenter(session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id)
+    if cj.signed_off_at is None:
+        raise Conflict(f"{jobcenter.name}s liste er ikke godkendt, så den er allerede åben.")
+    old = {"signed_off_at": cj.signed_off_at.isoformat(), "signed_off_by": cj.signed_off_by}
+    cj.signed_off_at = None
+    cj.signed_off_by = None
+    cj.forced = False
+    session.add(cj)
+    audit.record(
+        session,
+        actor=by.strip() or "system",
+        action="list_reopen",
+        entity="campaign_jobcenter",
+        entity_id=cj.id,
+        campaign_id=campaign.id,
+        old=old,
+        new={"list_version": cj.list_version},
+        reason=reason,
+    )
+    session.flush()
+    return cj
+
+
+@dataclass(frozen=True)
+class JobcenterStatus:
+    jobcenter: str
+    companies: int
+    kept: int
+    removed: int
+    pending: int
+    proposed: int
+    out_of_target: int
+    signed_off_at: dt.datetime | None
+    signed_off_by: str | None
+    forced: bool
+    list_version: int
+
+
+def state_of(company: Company) -> str:
+    """One word for a company's list state (``phoner list show --state``)."""
+    if company.out_of_target is not None:
+        return "uden_for_maalgruppe"
+    if company.clearing_state == ClearingState.KEEP:
+        return "behold"
+    if company.clearing_state == ClearingState.REMOVE:
+        return "fjern"
+    return "foreslaaet_fjernet" if company.clearing_proposal is not None else "afventer"
+
+
+LIST_STATES = ("afventer", "foreslaaet_fjernet", "behold", "fjern", "uden_for_maalgruppe")
+
+
+def list_companies(
+    *,
+    session: Session,
+    campaign: Campaign,
+    jobcenter: Jobcenter | None = None,
+    states: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """The campaign's companies as plain dicts (the ``list show --json`` shape)."""
+    assert campaign.id is not None
+    wanted = set(states)
+    unknown = wanted - set(LIST_STATES)
+    if unknown:
+        raise InvalidInput(
+            f"Ukendt tilstand: {', '.join(sorted(unknown))}.",
+            hint="Brug en af: " + ", ".join(LIST_STATES) + ".",
+        )
+    stmt = select(Company).where(Company.campaign_id == campaign.id)
+    if jobcenter is not None:
+        stmt = stmt.where(Company.jobcenter_id == jobcenter.id)
+    jc_names = {j.id: j.name for j in session.exec(select(Jobcenter)).all()}
+    rounds = {
+        r.id: r.number
+        for r in session.exec(select(Round).where(Round.campaign_id == campaign.id)).all()
+    }
+    out: list[dict[str, Any]] = []
+    for c in session.exec(stmt.order_by(col(Company.name), col(Company.id))).all():
+        st = state_of(c)
+        if wanted and st not in wanted:
+            continue
+        out.append(
+            {
+                "id": c.id,
+                "cvr": c.cvr,
+                "p_number": c.p_number,
+                "name": c.name,
+                "phones": list(c.phones),
+                "jobcenter": jc_names.get(c.jobcenter_id),
+                "state": st,
+                "round": rounds.get(c.round_id),
+                "proposal": None if c.clearing_proposal is None else c.clearing_proposal.value,
+                "note": c.clearing_note,
+                "out_of_target": c.out_of_target,
+                "flags": list(c.flags),
+                "employees": c.employees,
+                "municipality": c.municipality,
+                "call_state": c.call_state.value,
+            }
+        )
+    return out
+
+
+def jobcenter_status(*, session: Session, campaign: Campaign) -> list[JobcenterStatus]:
+    """Per jobcenter of the campaign, by name: counts and sign-off (one GROUP BY)."""
+    assert campaign.id is not None
+
+    def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    pending = col(Company.clearing_state) == ClearingState.PENDING
+    counts = {
+        jc_id: tuple(int(n) for n in figures)
+        for jc_id, *figures in session.execute(
+            sa.select(
+                col(Company.jobcenter_id),
+                func.count(),
+                count_if(col(Company.clearing_state) == ClearingState.KEEP),
+                count_if(col(Company.clearing_state) == ClearingState.REMOVE),
+                count_if(pending),
+                count_if(and_(pending, col(Company.clearing_proposal).is_not(None))),
+                count_if(col(Company.out_of_target).is_not(None)),
+            )
+            .where(col(Company.campaign_id) == campaign.id)
+            .group_by(col(Company.jobcenter_id))
+        ).all()
+    }
+    out: list[JobcenterStatus] = []
+    for cj, jc in session.exec(
+        select(CampaignJobcenter, Jobcenter)
+        .join(Jobcenter, col(Jobcenter.id) == col(CampaignJobcenter.jobcenter_id))
+        .where(CampaignJobcenter.campaign_id == campaign.id)
+        .order_by(col(Jobcenter.name))
+    ).all():
+        companies, kept, removed, pending_, proposed, out_of_target = counts.get(
+            jc.id, (0, 0, 0, 0, 0, 0)
+        )
+        out.append(
+            JobcenterStatus(
+                jobcenter=jc.name,
+                companies=companies,
+                kept=kept,
+                removed=removed,
+                pending=pending_,
+                proposed=proposed,
+                out_of_target=out_of_target,
+                signed_off_at=cj.signed_off_at,
+                signed_off_by=cj.signed_off_by,
+                forced=cj.forced,
+                list_version=cj.list_version,
+            )
+        )
+    return out
