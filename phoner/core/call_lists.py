@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, geography
+from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.models import (
     SUBSTANTIVE_OUTCOMES,
@@ -240,7 +241,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, str]:
 
 def parse_employees(text: str) -> int | None:
     """``"12"``, ``"ca. 12"``, ``"10-19"`` (lower bound), ``"1.200"`` -> int or None."""
-    text = text.strip().replace(".", "").replace("\xa0", "")
+    text = ascii_digits(text).strip().replace(".", "").replace("\xa0", "")
     m = _INT.search(text)
     # more than 9 digits is no head count (and would overflow the column)
     return int(m.group()) if m and len(m.group()) <= 9 else None
@@ -251,7 +252,7 @@ def _truthy(text: str) -> bool:
 
 
 def _p_number(text: str) -> str | None:
-    digits = re.sub(r"[\s.\-]", "", text.strip())
+    digits = re.sub(r"[\s.\-]", "", ascii_digits(text).strip())
     if digits.endswith("0") and text.strip().endswith(".0"):
         digits = digits[:-1]
     return digits or None
@@ -521,7 +522,7 @@ def import_list(
         )
     phone_cols = [hmap.fields["phone"]] + [i for i, f in hmap.duplicates if f == "phone"]
     extra_cols = hmap.unknown + [i for i, f in hmap.duplicates if f != "phone"]
-    summary = ImportSummary(read=len(table.rows))
+    summary = ImportSummary(read=table.read)
     summary.unknown_columns = [table.headers[i] for i in extra_cols]
 
     fixed_jc: Jobcenter | None = None
@@ -564,7 +565,7 @@ def import_list(
     ] = []  # (kind, idx/id, line, conflicts)
     touched_new: set[int] = set()
     touched_old: set[int] = set()
-    rejects: list[Reject] = []
+    rejects: list[Reject] = list(table.rejects)
     phone_cache: dict[str, PhoneParse] = {}
     # Lists repeat the same few industries and head counts: parse each distinct cell once.
     industry_cache: dict[str, tuple[str | None, str | None]] = {}
@@ -642,7 +643,7 @@ def import_list(
         p_number = _p_number(p_raw) if p_raw else None
         if p_number is not None and (len(p_number) != 10 or not p_number.isdigit()):
             problems.append(f"Ugyldigt P-nummer {p_raw!r} (10 cifre)")
-        round_raw = cx[i_round]
+        round_raw = ascii_digits(cx[i_round])
         round_no: int | None = None
         if round_raw:
             m = _INT.search(round_raw)
@@ -650,6 +651,8 @@ def import_list(
                 problems.append(f"Ugyldig runde {round_raw!r} (skriv rundens nummer, fx 1)")
             else:
                 round_no = int(m.group())
+        if bad_count := count_problem(cx[i_emp], FIELD_LABELS["employees"]):
+            problems.append(bad_count)
         if problems:
             rejects.append(Reject(row.line, "; ".join(problems), cells))
             continue
@@ -709,7 +712,7 @@ def import_list(
             "contact_person": cx[i_contact][:200] or None,
             "email": cx[i_email][:200] or None,
             "address": cx[i_addr][:300] or None,
-            "postcode": cx[i_post][:10] or None,
+            "postcode": ascii_digits(cx[i_post])[:10] or None,
             "city": cx[i_city][:100] or None,
             "municipality": municipality,
             "industry": industry,
@@ -1217,7 +1220,7 @@ def import_known(
             )
         ).all()
     )
-    rejects: list[Reject] = []
+    rejects: list[Reject] = list(table.rejects)
     cvrs: set[str] = set()
     for row in table.rows:
         raw = row.get(idx)
@@ -1280,9 +1283,9 @@ def import_known(
         action="known_import",
         entity="jobcenter",
         entity_id=jc.id,
-        new={"file": str(path), "read": len(table.rows), "added": len(added), "proposed": proposed},
+        new={"file": str(path), "read": table.read, "added": len(added), "proposed": proposed},
     )
-    return KnownResult(len(table.rows), len(added), proposed, rejects, rejects_file)
+    return KnownResult(table.read, len(added), proposed, rejects, rejects_file)
 
 
 # =========================================================================== clearing
@@ -1526,7 +1529,7 @@ def clearing_import(
     }
     by_cvr = {c.cvr: c for c in companies.values() if c.cvr}
     signed = _signed_jobcenters(session, campaign.id)
-    result = ClearingImportResult(read=len(table.rows))
+    result = ClearingImportResult(read=table.read, errors=list(table.rejects))
     i_id, i_cvr = hmap.index("id"), hmap.index("cvr")
     i_dec, i_reason = hmap.index("decision"), hmap.index("reason")
     seen: set[int] = set()

@@ -459,7 +459,9 @@ def import_consultants(
             "Kolonnerne i filen er: " + ", ".join(repr(h) for h in table.headers) + ".",
         )
     result = ConsultantImport(
-        headers=list(table.headers), unknown_columns=[table.headers[i] for i in hm.unknown]
+        headers=list(table.headers),
+        unknown_columns=[table.headers[i] for i in hm.unknown],
+        rejects=[(r.line, r.reason, list(r.cells)) for r in table.rejects],
     )
     seen: dict[str, int] = {}
     for row in table.rows:

@@ -174,7 +174,7 @@ def import_outcomes(
             + ", ".join(repr(h) for h in table.headers)
             + ".",
         )
-    summary = OutcomesImportSummary(read=len(table.rows))
+    summary = OutcomesImportSummary(read=table.read, rejects=list(table.rejects))
     with db.session() as session:
         campaign = get_campaign(session=session, name=campaign_name)
         assert campaign.id is not None

@@ -425,7 +425,7 @@ def import_visit_results(
             + ", ".join(repr(h) for h in table.headers)
             + ".",
         )
-    out = VisitImportResult(path=path, headers=list(table.headers))
+    out = VisitImportResult(path=path, headers=list(table.headers), rejects=list(table.rejects))
     seen: set[int] = set()
     for row in table.rows:
         reason = _import_row(session, campaign, hmap, row, actor, out, seen)
