@@ -102,8 +102,8 @@ def detect_delimiter(text: str) -> str:
     return ";"
 
 
-def _header_delimiters(physical: list[str], delimiter: str) -> int:
-    for line in physical[:10]:
+def _header_delimiters(text: str, delimiter: str) -> int:
+    for line in text[:100_000].splitlines()[:10]:
         n = count_outside_quotes(line, delimiter)
         if n:
             return n
@@ -131,19 +131,21 @@ def records(
     text: str, delimiter: str, clean: Callable[[list[str]], list[str]]
 ) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
     """The non-empty records as (first line, cleaned cells), and the records set aside."""
-    physical = list(io.StringIO(text, newline=""))
-    threshold = max(1, _header_delimiters(physical, delimiter) - 1)
+    threshold = max(1, _header_delimiters(text, delimiter) - 1)
     nul = "\x00" in text
     lines: list[tuple[int, list[str]]] = []
     problems: list[Problem] = []
     append = lines.append
+    # The common case reads straight from the text; the physical lines are split out only
+    # when a record must be set aside and the reader restarted on the line after it.
+    physical: list[str] | None = None
+    source: Iterator[str] = io.StringIO(text, newline="")
     offset = 0  # physical lines before the current reader's first line
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_CELL)
     try:
-        while offset < len(physical):
+        while True:
             restart: int | None = None
-            source: Iterator[str] = (physical[k] for k in range(offset, len(physical)))
             reader = csv.reader(source, delimiter=delimiter, strict=False)
             previous_end = 0
             try:
@@ -154,7 +156,8 @@ def records(
                     if end > start:
                         column = _swallowed(record, delimiter, threshold)
                         if column is not None:
-                            problems.append(_unclosed(start, end, column, physical))
+                            physical = physical or list(io.StringIO(text, newline=""))
+                            problems.append(_unclosed(start, end, column, physical, delimiter))
                             restart = start  # the line after the one with the quote
                             break
                     cells = clean(record)
@@ -171,37 +174,42 @@ def records(
                     elif any(cells):
                         append((start, cells))
             except csv.Error as exc:
+                physical = physical or list(io.StringIO(text, newline=""))
                 start = offset + previous_end + 1
                 end = max(start, offset + reader.line_num)
                 raw = "".join(physical[start - 1 : end])
                 cells = clean(raw.rstrip("\r\n").split(delimiter))
                 if "larger than field limit" in str(exc):
-                    text_ = f"en celle er længere end {MAX_CELL:,} tegn (Excels grænse)"
                     problems.append(
                         Problem(
                             start,
                             _column_of_long_cell(raw, delimiter),
-                            text_.replace(",", "."),
+                            f"en celle er længere end {MAX_CELL:_} tegn (Excels grænse)".replace(
+                                "_", "."
+                            ),
                             cells,
                         )
                     )
                 else:
                     problems.append(Problem(start, None, "linjen kan ikke læses som CSV", cells))
                 restart = end
-            if restart is None:
+            if restart is None or physical is None or restart >= len(physical):
                 break
-            offset = restart
+            rest = iter(physical)
+            rest.__setstate__(restart)  # type: ignore[attr-defined]  # O(1), unlike islice
+            source, offset = rest, restart
     finally:
         csv.field_size_limit(limit)
     return lines, problems
 
 
-def _unclosed(start: int, end: int, column: int, physical: list[str]) -> Problem:
+def _unclosed(start: int, end: int, column: int, physical: list[str], delimiter: str) -> Problem:
+    # the line as it stands, split at every delimiter: the stray quote shows where it is
     raw = physical[start - 1].rstrip("\r\n")
     return Problem(
         start,
         column,
         f'et anførselstegn (") åbnes, men lukkes ikke, så linje {start}-{end} blev læst '
         f"som én række; linjen er sprunget over, og linjerne efter den er læst hver for sig",
-        [raw],
+        [c.strip() for c in raw.split(delimiter)],
     )

@@ -26,7 +26,14 @@ Reading
 - A leading apostrophe that :func:`neutralize` added (``'=SUM(A1)``) is removed again, so
   files phoner wrote read back as they were.
 - A file that cannot be read raises :class:`~phoner.core.errors.InvalidInput` with a Danish
-  message naming the file and what to do.
+  message naming the file and what to do; so does a file with headers and no data rows,
+  and a spreadsheet archive that is hostile (a zip bomb, a sheet claiming billions of
+  cells: :mod:`phoner.formats.archive_guard`, checked before calamine inflates anything).
+- A CSV line the reader cannot hand on as it is (a cell over 32,767 characters, a NUL in a
+  cell, an unterminated quote that swallowed the next lines: :mod:`phoner.formats.csv_records`)
+  is not in ``Table.rows`` but in ``Table.rejects``, with its line and column; the rest of
+  the file is read. Importers start their rejects with ``table.rejects`` and count
+  ``table.read`` (rows + reader rejects) as the rows read.
 
 Headers
 -------
