@@ -294,7 +294,7 @@ def test_a_nul_in_one_cell_rejects_the_row_but_a_binary_file_is_refused(tmp_path
 def test_a_hostile_header_line_refuses_the_file(tmp_path: Path) -> None:
     path = tmp_path / "liste.csv"
     path.write_text("Navn;No\x00te\nA;x\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="linje 1: .*NUL-tegn.*kolonneoverskrifterne"):
+    with pytest.raises(InvalidInput, match=r"linje 1: .*NUL-tegn.*kolonneoverskrifterne"):
         read_table(path)
 
 
