@@ -249,16 +249,13 @@ def clearing_import(
                 "errors": [{"line": e.line, "reason": e.reason} for e in r.errors],
             }
         )
-        if r.errors:
-            raise typer.Exit(1)
-        return
+        return  # rejected rows are reported, not a failure: exit 0 like every importer
     typer.echo(f"{r.read} rækker læst: {r.changed} beslutninger ændret, {r.unchanged} uændret.")
     if r.errors:
         typer.secho(f"{len(r.errors)} rækker blev sprunget over:", fg="yellow", err=True)
         for e in r.errors:
             typer.echo(f"  linje {e.line}: {e.reason}", err=True)
         typer.echo("Ret rækkerne i arket og indlæs det igen (resten er gemt).", err=True)
-        raise typer.Exit(1)
 
 
 @app.command("decide")

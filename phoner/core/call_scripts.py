@@ -302,11 +302,18 @@ def _check_graph(c: _Checker, start: str | None, questions: dict[str, Question])
     state: dict[str, int] = {}
     reported: set[frozenset[str]] = set()
 
-    def visit(qid: str, path: list[str]) -> None:
-        state[qid] = 1
-        path.append(qid)
-        for a in questions[qid].answers:
-            nxt = a.next
+    def visit(root: str) -> None:
+        # iterative: a chain of thousands of questions must not hit the recursion limit
+        path: list[str] = [root]
+        state[root] = 1
+        frames = [iter(questions[root].answers)]
+        while frames:
+            a = next(frames[-1], None)
+            if a is None:
+                frames.pop()
+                state[path.pop()] = 2
+                continue
+            qid, nxt = path[-1], a.next
             if nxt is None or nxt not in questions:
                 continue
             if state.get(nxt) == 1:
@@ -321,13 +328,13 @@ def _check_graph(c: _Checker, start: str | None, questions: dict[str, Question])
                         + ".",
                     )
             elif nxt not in state:
-                visit(nxt, path)
-        path.pop()
-        state[qid] = 2
+                state[nxt] = 1
+                path.append(nxt)
+                frames.append(iter(questions[nxt].answers))
 
     for qid in questions:
         if qid not in state:
-            visit(qid, [])
+            visit(qid)
 
 
 def _parse_needs(c: _Checker, doc: dict[str, Any]) -> list[NeedsField]:
@@ -394,12 +401,40 @@ def _parse_faq(c: _Checker, doc: dict[str, Any]) -> list[FaqEntry]:
     return entries
 
 
+_MAX_DEPTH = 32  # a script is tables of questions and answers, a few levels deep
+_TOO_DEEP = (
+    f"lister og tabeller er indlejret for dybt (mere end {_MAX_DEPTH} niveauer); "
+    "et manuskript har spørgsmål med svar, kun få niveauer dybt. Tjek filen for "
+    "[ eller { uden slutparentes."
+)
+
+
+def _depth(doc: object) -> int:
+    """How deep lists and tables nest in ``doc`` (iterative: the nesting is user input)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > _MAX_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, level + 1) for v in node)
+    return deepest
+
+
 def _parse(data: bytes, path: Path) -> tuple[CallScript | None, list[ScriptProblem]]:
     c = _Checker()
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
+        # utf-8-sig: Windows' Notepad and Excel save a byte-order mark first, which is no TOML
+        doc = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         c.add(f"byte {exc.start}", "filen er ikke gemt som UTF-8 (gem den som UTF-8 og prøv igen).")
+        return None, c.problems
+    except RecursionError:
+        c.add("filen", _TOO_DEEP)
         return None, c.problems
     except tomllib.TOMLDecodeError as exc:
         text = str(exc)
@@ -407,6 +442,9 @@ def _parse(data: bytes, path: Path) -> tuple[CallScript | None, list[ScriptProbl
         where = f"linje {m.group(1)}, kolonne {m.group(2)}" if m else "filen"
         detail = _TOML_POS.sub("", text).strip()
         c.add(where, f"ugyldig TOML: {detail}. Tjek anførselstegn, '=' og [tabeller] her.")
+        return None, c.problems
+    if _depth(doc) > _MAX_DEPTH:
+        c.add("filen", _TOO_DEEP)
         return None, c.problems
 
     c.unknown(doc, _TOP_FIELDS, "filen")

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from phoner.core import audit
 from phoner.core.errors import InvalidInput, NotFound
+from phoner.core import importing
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import Consultant, Jobcenter, utcnow
@@ -431,10 +432,10 @@ def import_consultants(
             "Kolonnerne i filen er: " + ", ".join(repr(h) for h in table.headers) + ".",
         )
     result = ConsultantImport(
-        read=len(table.rows),
         headers=list(table.headers),
         unknown_columns=[table.headers[i] for i in hm.unknown],
     )
+    importing.start(table, result)
     seen: dict[str, int] = {}
     for row in table.rows:
         where = f"{path.name} linje {row.line}"

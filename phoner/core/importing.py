@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from phoner.formats.tabular import Reject, Row, write_rejects_csv
+from phoner.formats.tabular import Reject, Row, Table, write_rejects_csv
 
 T = TypeVar("T")
 
@@ -54,16 +54,23 @@ def default_rejects_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.afviste.csv")
 
 
+def start(table: Table, result: ImportResult) -> None:
+    """Begin ``result`` with what the reader already knows: the rows read (including
+    those it could not use) and its own per-line rejects (an unterminated quote, a NUL)."""
+    result.read = table.read
+    result.rejects[:0] = table.rejects
+
+
 def rows(
-    table_rows: Sequence[Row], check: Callable[[Row], T | str], result: ImportResult
+    table: Table, check: Callable[[Row], T | str], result: ImportResult
 ) -> Iterator[tuple[Row, T]]:
     """The row driver: each row ``check`` accepts, with what it made of it.
 
     ``check`` returns a value, or the Danish reason the row is rejected (recorded in
-    ``result``). ``result.read`` is the number of data rows.
+    ``result``). ``result`` starts as :func:`start` makes it.
     """
-    result.read = len(table_rows)
-    for row in table_rows:
+    start(table, result)
+    for row in table.rows:
         value = check(row)
         if isinstance(value, str):
             result.reject(row, value)

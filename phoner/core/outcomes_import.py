@@ -176,7 +176,7 @@ def import_outcomes(
     def check(row: Row) -> _Valid | str:
         return _check_row(row, hmap, campaign, companies, rounds, seen, moment)
 
-    valid = [v for _row, v in importing.rows(table.rows, check, summary)]
+    valid = [v for _row, v in importing.rows(table, check, summary)]
     for start in range(0, len(valid), CHUNK):
         _record_chunk(db, campaign.id, valid[start : start + CHUNK], summary)
     importing.write_rejects(summary, source=path, headers=table.headers, target=rejects_path)

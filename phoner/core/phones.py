@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from phoner.core.digits import ascii_digits, is_ascii_number
+
 DEFAULT_REGION = "DK"
 _CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 # Separators between several numbers in one cell. A single space or dash is *not* one:
@@ -33,7 +35,7 @@ class PhoneParse:
 
 def parse_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
     """One number as E.164, or None if it is not a valid phone number."""
-    text = text.strip()
+    text = ascii_digits(text).strip()
     if not text:
         return None
     if text.startswith("00"):
@@ -52,7 +54,7 @@ def parse_phones(cell: str | None, region: str = DEFAULT_REGION) -> PhoneParse:
     result = PhoneParse()
     if not cell or not str(cell).strip():
         return result
-    for piece in _SPLIT.split(str(cell)):
+    for piece in _SPLIT.split(ascii_digits(str(cell))):
         piece = piece.strip(" .-")
         if not piece:
             continue
@@ -79,7 +81,7 @@ def normalize_cvr(text: str | None) -> str | None:
     """Digits of a CVR cell ("DK 12 34 56 78" -> "12345678"); None if empty."""
     if text is None:
         return None
-    s = str(text).strip().upper()
+    s = ascii_digits(str(text)).strip().upper()
     if s.endswith(".0"):  # a number that went through Excel as a float
         s = s[:-2]
     s = s.removeprefix("DK")
@@ -89,7 +91,7 @@ def normalize_cvr(text: str | None) -> str | None:
 
 def cvr_is_valid(cvr: str) -> bool:
     """8 digits, first not 0, weighted sum (2,7,6,5,4,3,2,1) divisible by 11."""
-    if len(cvr) != 8 or not cvr.isdigit() or cvr[0] == "0":
+    if len(cvr) != 8 or not is_ascii_number(cvr) or cvr[0] == "0":
         return False
     return sum(int(d) * w for d, w in zip(cvr, _CVR_WEIGHTS, strict=True)) % 11 == 0
 

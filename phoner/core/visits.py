@@ -432,13 +432,13 @@ def import_visit_results(
             + ", ".join(repr(h) for h in table.headers)
             + ".",
         )
-    out = VisitImportResult(path=path, headers=list(table.headers))
+    out = VisitImportResult(path=path, headers=list(table.headers), rejects=list(table.rejects))
     seen: set[int] = set()
 
     def register(row: tabular.Row) -> str | None:
         return _import_row(session, campaign, hmap, row, actor, out, seen)
 
-    for _ in importing.rows(table.rows, register, out):
+    for _ in importing.rows(table, register, out):
         pass  # registered by _import_row
     importing.write_rejects(out, source=path, headers=table.headers, target=rejects_path)
     return out

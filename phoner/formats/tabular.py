@@ -26,7 +26,14 @@ Reading
 - A leading apostrophe that :func:`neutralize` added (``'=SUM(A1)``) is removed again, so
   files phoner wrote read back as they were.
 - A file that cannot be read raises :class:`~phoner.core.errors.InvalidInput` with a Danish
-  message naming the file and what to do.
+  message naming the file and what to do; so does a file with headers and no data rows,
+  and a spreadsheet archive that is hostile (a zip bomb, a sheet claiming billions of
+  cells: :mod:`phoner.formats.archive_guard`, checked before calamine inflates anything).
+- A CSV line the reader cannot hand on as it is (a cell over 32,767 characters, a NUL in a
+  cell, an unterminated quote that swallowed the next lines: :mod:`phoner.formats.csv_records`)
+  is not in ``Table.rows`` but in ``Table.rejects``, with its line and column; the rest of
+  the file is read. Importers start their rejects with ``table.rejects`` and count
+  ``table.read`` (rows + reader rejects) as the rows read.
 
 Headers
 -------
@@ -60,7 +67,6 @@ that is not a plain number such as ``+45 33 12 34 56``) gets a leading apostroph
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -74,6 +80,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from phoner.core.errors import InvalidInput, os_reason
+from phoner.formats import csv_records
+from phoner.formats.archive_guard import check_archive
 
 __all__ = [
     "REJECT_META_HEADERS",
@@ -132,6 +140,12 @@ class Table:
     encoding: str | None = None  # CSV only
     delimiter: str | None = None  # CSV only
     sheet: str | None = None  # spreadsheets only
+    rejects: list[Reject] = field(default_factory=list)  # rows the reader refused
+
+    @property
+    def read(self) -> int:
+        """Data rows in the file: the rows handed on plus the rows the reader refused."""
+        return len(self.rows) + len(self.rejects)
 
     def dicts(self) -> list[dict[str, str]]:
         """Rows as ``{header: cell}`` (later duplicate headers win; prefer ``rows``)."""
@@ -304,47 +318,6 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     return _read_csv(path, data)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-def _count_outside_quotes(line: str, ch: str) -> int:
-    n, quoted = 0, False
-    for c in line:
-        if c == '"':
-            quoted = not quoted
-        elif c == ch and not quoted:
-            n += 1
-    return n
-
-
-def _detect_delimiter(text: str) -> str:
-    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
-    if not lines:
-        return ";"
-    sep = re.fullmatch(r"\s*sep=(.)\s*", lines[0])  # Excel's "sep=;" hint line
-    if sep is not None:
-        return sep.group(1)
-    # The header decides: the first line with any delimiter (a title line may come first).
-    for line in lines[:10]:
-        counts = {d: _count_outside_quotes(line, d) for d in _DELIMITERS}
-        best = max(_DELIMITERS, key=lambda d: counts[d])  # max keeps the first on a tie
-        if counts[best] > 0:
-            return best
-    return ";"
-
-
 def _split_header(lines: list[tuple[int, list[str]]]) -> tuple[int, list[str], list[Row]]:
     """(header line, headers, rows) from the non-empty lines of a file.
 
@@ -374,43 +347,73 @@ def _split_header(lines: list[tuple[int, list[str]]]) -> tuple[int, list[str], l
 
 
 def _read_csv(path: Path, data: bytes) -> Table:
-    text, encoding = _decode(data)
-    if "\x00" in text:
+    text, encoding = csv_records.decode(data)
+    if text.count("\x00") > max(16, len(text) // 100):
         raise InvalidInput(
             f"{path} ligner ikke en tekst- eller Excel-fil.",
             hint="Gem listen som CSV (semikolonsepareret) eller .xlsx og prøv igen.",
         )
-    delimiter = _detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    lines: list[tuple[int, list[str]]] = []
-    append = lines.append
-    previous_end = 0
+    delimiter = csv_records.detect_delimiter(text)
     # No no-break space or apostrophe anywhere in the file: every cell only needs strip().
     plain = "\xa0" not in text and "'" not in text
-    try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            cells = [c.strip() for c in record] if plain else _clean_all(record)
-            if any(cells):
-                append((start, cells))
-    except csv.Error as exc:
-        raise InvalidInput(
-            f"{path}, linje {reader.line_num}: filen kan ikke læses som CSV ({exc}).",
-            hint="Tjek anførselstegnene på den linje, eller gem filen igen fra Excel.",
-        ) from exc
+    lines, problems = csv_records.records(
+        text, delimiter, (lambda r: [c.strip() for c in r]) if plain else _clean_all
+    )
     if not lines:
+        if problems:
+            raise _header_problem(path, problems[0], [])
         raise InvalidInput(f"Filen {path} er tom.", hint="Gem listen igen fra Excel og prøv igen.")
     header_line, headers, rows = _split_header(lines)
     return Table(
         path=path,
         headers=headers,
-        rows=rows,
+        rows=_no_rows_check(path, header_line, rows, problems),
         header_line=header_line,
         kind="csv",
         encoding=encoding,
         delimiter=delimiter,
+        rejects=_rejects(path, header_line, headers, problems),
     )
+
+
+def _where(headers: list[str], column: int | None) -> str:
+    if column is None:
+        return ""
+    if column < len(headers) and headers[column]:
+        return f"kolonnen {headers[column]!r}: "
+    return f"kolonne {column + 1}: "
+
+
+def _header_problem(path: Path, problem: csv_records.Problem, headers: list[str]) -> InvalidInput:
+    return InvalidInput(
+        f"{path}, linje {problem.line}: {_where(headers, problem.column)}{problem.text}; "
+        "linjen med kolonneoverskrifterne kan ikke læses.",
+        hint="Ret linjen i Excel eller en teksteditor, gem filen igen og prøv igen.",
+    )
+
+
+def _rejects(
+    path: Path, header_line: int, headers: list[str], problems: list[csv_records.Problem]
+) -> list[Reject]:
+    """Problems on data lines as rejects; a problem before the data refuses the file."""
+    out = []
+    for p in problems:
+        if p.line <= header_line:
+            raise _header_problem(path, p, headers)
+        out.append(Reject(p.line, _where(headers, p.column) + p.text, p.cells))
+    return out
+
+
+def _no_rows_check(
+    path: Path, header_line: int, rows: list[Row], problems: Sequence[object]
+) -> list[Row]:
+    if not rows and not problems:
+        raise InvalidInput(
+            f"{path} har kun kolonneoverskrifterne (linje {header_line}) og ingen rækker med data.",
+            hint="Tjek at det er den rigtige fil (eller det rigtige ark), og at rækkerne "
+            "står under overskrifterne, og prøv igen.",
+        )
+    return rows
 
 
 def _fit(line: int, cells: list[str], width: int) -> Row:
@@ -425,6 +428,8 @@ def _fit(line: int, cells: list[str], width: int) -> Row:
 def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
     import python_calamine as pc  # local: only needed for spreadsheets
 
+    if data.startswith(_ZIP_MAGIC):
+        check_archive(path, data)  # before calamine: it aborts on a hostile archive
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises many unrelated types for a broken file
@@ -468,7 +473,7 @@ def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
     return Table(
         path=path,
         headers=headers,
-        rows=rows,
+        rows=_no_rows_check(path, header_line, rows, ()),
         header_line=header_line,
         kind="spreadsheet",
         sheet=sheet_name,

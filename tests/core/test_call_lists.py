@@ -580,7 +580,8 @@ _cells = st.tuples(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(rows=st.lists(_cells, min_size=1, max_size=25))
+# a file without one non-empty row is refused by read_table (test_tabular covers it)
+@given(rows=st.lists(_cells, min_size=1, max_size=25).filter(lambda rs: any(map(any, rs))))
 def test_property_every_row_is_imported_merged_or_rejected(
     sqlite_db: Database, tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, ...]]
 ) -> None:

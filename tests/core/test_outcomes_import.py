@@ -164,7 +164,7 @@ def test_missing_columns_and_unknown_campaign(db: Database, tmp_path: Path) -> N
     path = write_csv(tmp_path / "u.csv", ["Firma", "Resultat"], [["x", "har_kontakt"]])
     with pytest.raises(InvalidInput, match="CVR mangler"):
         import_outcomes(db=db, path=path, campaign_name="Ekstern")
-    ok = write_csv(tmp_path / "v.csv", ["CVR", "Udfald"], [])
+    ok = write_csv(tmp_path / "v.csv", ["CVR", "Udfald"], [["12345674", "har_kontakt"]])
     with pytest.raises(Exception, match="findes ikke"):
         import_outcomes(db=db, path=ok, campaign_name="Ukendt")
 

@@ -232,3 +232,88 @@ def test_title_and_sep_lines_before_the_header_are_skipped(tmp_path: Path) -> No
     one_column = tmp_path / "kendte.csv"
     one_column.write_text("CVR\n12345674\n", encoding="utf-8")
     assert read_table(one_column).headers == ["CVR"]
+
+
+# --------------------------------------------------------------------------- hostile lines
+# (issue 15; every importer runs them in tests/fuzz/test_hostile_files.py)
+
+
+def test_unterminated_quote_is_a_reject_and_the_swallowed_rows_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text('Navn;Telefon\nA;"33 12\nB;44\nC;"55"\nD;66\n', encoding="utf-8")
+    table = read_table(path)
+    assert [(r.line, r.cells) for r in table.rows] == [
+        (3, ["B", "44"]),
+        (4, ["C", "55"]),
+        (5, ["D", "66"]),
+    ]
+    assert [(r.line, r.reason[:36]) for r in table.rejects] == [
+        (2, "kolonnen 'Telefon': et anførselstegn")
+    ]
+    assert table.read == 4
+
+
+def test_a_multiline_cell_without_delimiters_is_still_one_cell(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text('Navn;Adresse;By\nA;"Vej 1\nbaghuset";Køge\nB;Vej 2;Køge\n', encoding="utf-8")
+    table = read_table(path)
+    assert [r.cells[1] for r in table.rows] == ["Vej 1\nbaghuset", "Vej 2"]
+    assert table.rejects == []
+
+
+def test_many_unterminated_quotes_stay_linear(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text("Navn;Telefon\n" + 'A;"1\nB;2\n' * 5000, encoding="utf-8")
+    table = read_table(path)  # 5,000 restarts; each must not re-skip the lines before it
+    assert (len(table.rows), len(table.rejects)) == (5000, 5000)
+
+
+def test_a_long_cell_is_a_reject_in_danish_not_pythons_english(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text(f"Navn;Note\nA;{'x' * 131_073}\nB;ok\n", encoding="utf-8")
+    table = read_table(path)  # was: InvalidInput "field larger than field limit (131072)"
+    assert [r.cells for r in table.rows] == [["B", "ok"]]
+    assert table.rejects[0].line == 2
+    assert table.rejects[0].reason == (
+        "kolonnen 'Note': en celle er længere end 32.767 tegn (Excels grænse)"
+    )
+
+
+def test_a_nul_in_one_cell_rejects_the_row_but_a_binary_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text("Navn;Note\nA;x\x00y\nB;ok\n", encoding="utf-8")
+    table = read_table(path)
+    assert [r.cells for r in table.rows] == [["B", "ok"]]
+    assert (table.rejects[0].line, table.rejects[0].cells) == (2, ["A", "xy"])
+    binary = tmp_path / "binaer.csv"
+    binary.write_bytes(b"Navn;Note\n" + b"\x00\x01" * 500)
+    with pytest.raises(InvalidInput, match="ligner ikke en tekst- eller Excel-fil"):
+        read_table(binary)
+
+
+def test_a_hostile_header_line_refuses_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text("Navn;No\x00te\nA;x\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"linje 1: .*NUL-tegn.*kolonneoverskrifterne"):
+        read_table(path)
+
+
+def test_mixed_utf8_and_cp1252_lines_are_each_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_bytes(
+        "Navn;By\nÅse;Køge\n".encode() + "Søren;Ærø\n".encode("cp1252") + "Bo;Ølstykke\n".encode()
+    )
+    table = read_table(path)
+    assert [r.cells for r in table.rows] == [["Åse", "Køge"], ["Søren", "Ærø"], ["Bo", "Ølstykke"]]
+    assert table.encoding == "utf-8+cp1252"
+
+
+def test_header_only_files_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text("Navn;Telefon\n\n\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="kun kolonneoverskrifterne \\(linje 1\\)"):
+        read_table(path)
+    xlsx = tmp_path / "liste.xlsx"
+    write_xlsx(xlsx, ["Navn", "Telefon"], [])
+    with pytest.raises(InvalidInput, match="kun kolonneoverskrifterne"):
+        read_table(xlsx)

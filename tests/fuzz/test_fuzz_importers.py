@@ -9,32 +9,21 @@ cells in XLSX, CSV injection, odd digits. Whatever comes in:
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlmodel import select
 
-from phoner.core import campaigns, consultants, demo, outcomes_import, visits
-from phoner.core.db import Database
+from phoner.core import consultants, outcomes_import, visits
 from phoner.core.errors import PhonerError
 from phoner.core.lists import importer
 from phoner.core.models import (
     AGREEMENT_LABELS,
-    Booking,
     Campaign,
-    Company,
-    Consultant,
     Outcome,
-    utcnow,
 )
 from phoner.formats.tabular import read_table
+from tests.fuzz.conftest import Base
 from tests.fuzz.files import hostile_files, sheets
 from tests.fuzz.safety import csv_problems
 
@@ -48,68 +37,10 @@ FUZZ = settings(
 )
 
 
-@dataclass
-class Base:
-    db: Database
-    campaign_id: int
-    campaign_name: str
-    cvrs: list[str]
-    booking_ids: list[int]
-    folder: Path
-
-
-@pytest.fixture
-def base(db: Database, tmp_path: Path) -> Iterator[Base]:
-    """A campaign with a small imported list, consultants and a few bookings."""
-    src = demo.write_demo_list(tmp_path / "grundliste.csv", demo.demo_rows(12, seed=3))
-    with db.session(write=True) as s:
-        camp = campaigns.create_campaign(
-            session=s, name="Fuzz", script=REPO / "scripts" / "fleksjob.toml"
-        )
-        importer.import_list(session=s, campaign=camp, path=src)
-        companies = list(s.exec(select(Company)).all())
-        k = Consultant(
-            name="Karen",
-            email="karen@fuzz.dk",
-            jobcenter_id=companies[0].jobcenter_id or 0,
-            feed_token=secrets.token_hex(16),
-        )
-        s.add(k)
-        s.flush()
-        start = utcnow() + dt.timedelta(days=3)
-        bookings = []
-        for i, co in enumerate(companies[:5]):
-            assert co.id is not None and k.id is not None
-            b = Booking(
-                uid=secrets.token_hex(8),
-                campaign_id=co.campaign_id,
-                company_id=co.id,
-                consultant_id=k.id,
-                start=start + dt.timedelta(hours=2 * i),
-                end=start + dt.timedelta(hours=2 * i + 1),
-                booked_by="fuzz",
-            )
-            s.add(b)
-            bookings.append(b)
-        s.flush()
-        assert camp.id is not None
-        base = Base(
-            db=db,
-            campaign_id=camp.id,
-            campaign_name=camp.name,
-            cvrs=[c.cvr for c in companies if c.cvr],
-            booking_ids=[b.id for b in bookings if b.id is not None],
-            folder=tmp_path / "filer",
-        )
-    base.folder.mkdir()
-    yield base
-    shutil.rmtree(base.folder, ignore_errors=True)
-
-
 def _rows_seen(path: Path) -> int | None:
     """How many data rows the table reader sees (None: it refuses the file)."""
     try:
-        return len(read_table(path).rows)
+        return read_table(path).read  # rows handed on + rows the reader refused
     except PhonerError:
         return None
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, importing
 from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.importing import ImportResult
 from phoner.core.lists.eligibility import signed_jobcenters
@@ -280,7 +280,8 @@ def clearing_import(
     }
     by_cvr = {c.cvr: c for c in companies.values() if c.cvr}
     signed = signed_jobcenters(session, campaign.id)
-    result = ClearingImportResult(read=len(table.rows))
+    result = ClearingImportResult()
+    importing.start(table, result)
     i_id, i_cvr = hmap.index("id"), hmap.index("cvr")
     i_dec, i_reason = hmap.index("decision"), hmap.index("reason")
     seen: set[int] = set()

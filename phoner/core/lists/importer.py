@@ -28,6 +28,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, importing
+from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.importing import ImportResult
@@ -141,7 +142,7 @@ def import_list(
     batch = Batch(session.exec(select(Company).where(Company.campaign_id == campaign_id)).all())
     signed = _signed_off(session, campaign_id)
     summary = ImportSummary(unknown_columns=[table.headers[i] for i in parser.extra_cols])
-    for row, rec in importing.rows(table.rows, parser.parse, summary):
+    for row, rec in importing.rows(table, parser.parse, summary):
         ref = batch.match(rec)
         if ref is not None:
             batch.merge(ref, rec, row.line)
@@ -286,6 +287,8 @@ class _RowParser:
         round_no = parse_round(round_raw) if round_raw else None
         if round_raw and round_no is None:
             problems.append(f"Ugyldig runde {round_raw!r} (skriv rundens nummer, fx 1)")
+        if bad_count := count_problem(cx[i_emp], FIELD_LABELS["employees"]):
+            problems.append(bad_count)
         if problems:
             return "; ".join(problems)
 
@@ -332,7 +335,7 @@ class _RowParser:
             cx[i_contact][:200] or None,  # contact_person
             cx[i_email][:200] or None,  # email
             cx[i_addr][:300] or None,  # address
-            cx[i_post][:10] or None,  # postcode
+            ascii_digits(cx[i_post])[:10] or None,  # postcode
             cx[i_city][:100] or None,  # city
             municipality,
             industry,

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from phoner.core.digits import ascii_digits
 from phoner.core.models import Company
 
 #: Field -> header aliases (Danish and English). Matching ignores case, spaces,
@@ -173,7 +174,7 @@ COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CompanyRecor
 
 def parse_employees(text: str) -> int | None:
     """``"12"``, ``"ca. 12"``, ``"10-19"`` (lower bound), ``"1.200"`` -> int or None."""
-    text = text.strip().replace(".", "").replace("\xa0", "")
+    text = ascii_digits(text).strip().replace(".", "").replace("\xa0", "")
     m = _INT.search(text)
     # more than 9 digits is no head count (and would overflow the column)
     return int(m.group()) if m and len(m.group()) <= 9 else None
@@ -181,7 +182,7 @@ def parse_employees(text: str) -> int | None:
 
 def parse_round(text: str) -> int | None:
     """``"1"``, ``"Runde 2"`` -> the round number; None when it is no number from 1."""
-    m = _INT.search(text)
+    m = _INT.search(ascii_digits(text))
     if m is None or len(m.group()) > 6 or int(m.group()) < 1:
         return None
     return int(m.group())
@@ -194,7 +195,7 @@ def parse_truthy(text: str) -> bool:
 
 def parse_p_number(text: str) -> str | None:
     """The digits of a P-number cell (``"1.234.567.890"``, ``"1234567890.0"``)."""
-    digits = re.sub(r"[\s.\-]", "", text.strip())
+    digits = re.sub(r"[\s.\-]", "", ascii_digits(text).strip())
     if digits.endswith("0") and text.strip().endswith(".0"):
         digits = digits[:-1]
     return digits or None

@@ -143,7 +143,8 @@ def import_known(
             )
         ).all()
     )
-    result = KnownResult(read=len(table.rows))
+    result = KnownResult()
+    importing.start(table, result)
     cvrs: set[str] = set()
     for row in table.rows:
         raw = row.get(idx)
@@ -198,6 +199,6 @@ def import_known(
         action="known_import",
         entity="jobcenter",
         entity_id=jc.id,
-        new={"file": str(path), "read": len(table.rows), "added": len(added), "proposed": proposed},
+        new={"file": str(path), "read": result.read, "added": len(added), "proposed": proposed},
     )
     return result
