@@ -20,9 +20,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, importing
 from phoner.core.errors import InvalidInput, NotFound
-from phoner.core import importing
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import Consultant, Jobcenter, utcnow

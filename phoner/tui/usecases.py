@@ -23,6 +23,9 @@ from phoner.core.booking import rules as _booking_rules
 from phoner.core.booking import service as _booking
 from phoner.core.db import Database
 from phoner.core.errors import NotFound
+from phoner.core.lists import clearing as _clearing
+from phoner.core.lists import records as _records
+from phoner.core.lists import signoff as _signoff
 from phoner.core.models import (
     AgreementCategory,
     Campaign,
@@ -34,9 +37,6 @@ from phoner.core.models import (
     Jobcenter,
     MeetingStatus,
 )
-from phoner.core.lists import clearing as _clearing
-from phoner.core.lists import records as _records
-from phoner.core.lists import signoff as _signoff
 from phoner.core.queue import claims as _claims
 from phoner.core.reports import common as _reports_common
 from phoner.core.reports import dashboard as _dashboard

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from phoner.core.lists import importer
 from phoner.core import campaigns, demo
 from phoner.core.db import Database
+from phoner.core.lists import importer
 from phoner.core.models import Booking, Company, Consultant, utcnow
 
 REPO = Path(__file__).resolve().parents[2]

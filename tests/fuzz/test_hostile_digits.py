@@ -14,8 +14,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from phoner.cli import app
-from phoner.core.lists import clearing, importer, suppression
 from phoner.core import outcomes_import
+from phoner.core.lists import clearing, importer, suppression
 from phoner.core.models import Campaign, Company
 from tests.fuzz.conftest import Base
 from tests.fuzz.hostile import ARABIC_INDIC, FULL_WIDTH, SUPERSCRIPT

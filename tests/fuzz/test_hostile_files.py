@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from phoner.core.lists import clearing, importer, suppression
 from phoner.core import consultants, outcomes_import, visits
 from phoner.core.errors import InvalidInput
+from phoner.core.lists import clearing, importer, suppression
 from phoner.core.models import Campaign, Company, Consultant, Jobcenter
 from tests.fuzz import hostile
 from tests.fuzz.conftest import Base

@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from phoner.core import campaigns, followups, visits
-from phoner.core.jobcenters import find_jobcenter
-from phoner.core.lists.importer import import_list
 from phoner.core.db import Database, make_engine
 from phoner.core.demo import build_demo
+from phoner.core.jobcenters import find_jobcenter
+from phoner.core.lists.importer import import_list
 from phoner.core.models import (
     AgreementCategory,
     BookingStatus,

@@ -28,8 +28,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, importing
-from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.companies import invalid_cvr_reason
+from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.importing import ImportResult
 from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from phoner.core.lists.eligibility import callable_clause
 from phoner.core.errors import NotFound
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import CallAttempt, CallState, Company, Jobcenter, Outcome, Round
 from phoner.core.queue._common import get_campaign
 from phoner.core.queue.hours import TZ

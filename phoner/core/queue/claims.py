@@ -39,9 +39,9 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
-from phoner.core.lists.eligibility import callable_clause
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, NotFound
+from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import CallState, Campaign, Company, UTCDateTime
 from phoner.core.queue._common import (
     check_phoner,
