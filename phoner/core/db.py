@@ -27,8 +27,9 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, SQLModel
 
-from phoner.core import audit, models
+from phoner.core import audit, limits, models
 from phoner.core.errors import DatabaseError, SchemaOutOfDate
+from phoner.formats.private_files import private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -39,6 +40,8 @@ METADATA = SQLModel.metadata
 assert models.Company.__tablename__ in METADATA.tables
 # Importing audit installs the session events that audit every change (phoner.core.audit).
 assert audit.AUDITED
+# Importing limits installs the flush check of text lengths (phoner.core.limits).
+assert limits.INSTALLED
 
 
 def _sqlite_file(url: sa.URL) -> Path | None:
@@ -64,9 +67,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 f"Mappen til databasen findes ikke: {path.parent}.",
                 hint="Opret mappen, eller angiv en anden sti med --db.",
             )
+        if path is not None and not path.exists():
+            # SQLite creates -wal and -shm with the database file's mode: create it 0600
+            # first so no copy of the personal data is readable by other local users.
+            with contextlib.suppress(OSError):  # SQLite reports an unusable path itself
+                private_file(path)
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs["connect_args"].setdefault("check_same_thread", False)
+    # Parameter values are personal data (names, e-mails, notes): never put them in an
+    # error's text, which may end up in a crash log or a terminal.
+    kwargs.setdefault("hide_parameters", True)
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
