@@ -74,6 +74,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from phoner.core.errors import InvalidInput, os_reason
+from phoner.formats.private_files import open_private, private_file
 
 __all__ = [
     "REJECT_META_HEADERS",
@@ -566,8 +567,7 @@ def write_csv(
     """Write a CSV Danish Excel opens with a double click (``;``, UTF-8 with BOM)."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding=encoding, newline="") as fh:
+        with open_private(path, "w", encoding=encoding, newline="") as fh:
             writer = csv.writer(fh, delimiter=delimiter)
             writer.writerow([neutralize(cell_text(h)) for h in headers])
             for row in rows:
@@ -672,8 +672,7 @@ def write_xlsx(
         ws.add_data_validation(dv)
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
+        wb.save(private_file(path))
     except OSError as exc:
         raise InvalidInput(
             f"Kan ikke skrive {path} ({os_reason(exc)}).",
