@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,6 +268,30 @@ class Database:
             # only an optimisation, after the data is safely committed: a user without the
             # right to ANALYZE, or a dropped connection, must not turn an import into an error
             return
+
+    def wipe_freed_space(self, tables: tuple[str, ...] = ()) -> bool | None:
+        """After personal data was overwritten: get the old values off the disk.
+
+        SQLite: checkpoint the WAL into the database file and truncate it (the WAL holds
+        old page images until then); returns whether every frame was checkpointed (a
+        reader holding an old snapshot can delay it: retried for a few seconds).
+        PostgreSQL: VACUUM ``tables`` so the dead row versions are removed; returns None.
+        """
+        if self.is_sqlite:
+            with translated_errors(), self.engine.connect() as conn:
+                for _ in range(20):
+                    busy, _log, _done = conn.exec_driver_sql(
+                        "PRAGMA wal_checkpoint(TRUNCATE)"
+                    ).one()
+                    if not busy:
+                        return True
+                    time.sleep(0.25)
+            return False
+        with translated_errors(), self.engine.connect() as conn:
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in tables:
+                auto.exec_driver_sql(f'VACUUM "{table}"')
+        return None
 
     def dispose(self) -> None:
         self.engine.dispose()
