@@ -34,21 +34,44 @@ def purge(
     by: Annotated[str, typer.Option("--by", help="Hvem sletter (til revisionssporet).")] = "gdpr",
 ) -> None:
     """Anonymisér kontaktpersoner, telefonnumre, e-mails og noter; tallene i rapporterne bevares."""
-    db = state(ctx).db()
-    with db.session(write=True) as session:
+    st = state(ctx)
+    db = st.db()
+    with db.session() as session:
         c = campaigns.get_campaign(session=session, name=campaign)
         days = older_than if older_than is not None else c.retention_days
-        if days is None:
-            raise typer.BadParameter(
-                "angiv --older-than DAGE (kampagnen har ingen opbevaringsperiode sat)",
-                param_hint="--older-than",
-            )
-        result = gdpr.purge(session=session, campaign=c, older_than_days=days, actor=by)
+    if days is None:
+        raise typer.BadParameter(
+            "angiv --older-than DAGE (kampagnen har ingen opbevaringsperiode sat)",
+            param_hint="--older-than",
+        )
+    result = gdpr.purge_campaign(
+        db=db,
+        campaign=campaign,
+        older_than_days=days,
+        actor=by,
+        calendars_dir=st.settings.calendars_dir,
+    )
     typer.echo(
         f"Persondata er anonymiseret for {result.companies} virksomheder uden aktivitet i "
         f"{days} dage ({result.attempts} opkald, {result.bookings} bookinger, "
         f"{result.visit_results} besøgsresultater). Rapporternes tal er uændrede."
     )
+    if result.feeds_rebuilt:
+        typer.echo(
+            f"Kalenderfilerne i {st.settings.calendars_dir} er bygget igen "
+            f"({result.feeds_written} opdateret, {result.feeds_removed} fjernet)."
+        )
+    if result.wal_truncated is False:
+        typer.echo(
+            "Bemærk: en anden phoner læste databasen, så de gamle værdier ligger stadig i "
+            "databasens logfil (-wal), til den næste gang skrives ind. Kør purge igen, når "
+            "ingen arbejder, for at fjerne dem med det samme."
+        )
+    if result.companies and result.backups_before is not None:
+        typer.echo(
+            "Backups taget før nu indeholder stadig de anonymiserede persondata og kan ikke "
+            "ændres: slet dem, eller lad phoner backup --keep N rotere dem ud."
+        )
 
 
 @app.command("export")

@@ -17,14 +17,27 @@ def backup(
     overwrite: Annotated[
         bool, typer.Option("--overskriv", help="Overskriv filen, hvis den findes.")
     ] = False,
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep",
+            min=1,
+            help="Gem kun de N nyeste backups af samme slags i mappen (slet de ældre). "
+            "Sådan forsvinder persondata, der er slettet med phoner gdpr purge, også fra "
+            "backupperne.",
+        ),
+    ] = None,
 ) -> None:
     """Tag en konsistent backup af databasen, også mens der ringes."""
     db = state(ctx).db()
-    result = maintenance.backup(db=db, target=file, overwrite=overwrite)
+    result = maintenance.backup(db=db, target=file, overwrite=overwrite, keep=keep)
     typer.echo(
         f"Backup gemt i {result.path} ({result.size_bytes / 1_000_000:.1f} MB, "
         f"databaseversion {result.revision})."
     )
+    if result.removed:
+        names = ", ".join(p.name for p in result.removed)
+        typer.echo(f"{len(result.removed)} ældre backups er slettet ({names}).")
 
 
 def restore(

@@ -58,8 +58,7 @@ def emit(report: report_output.Report, fmt: Format, out: Path | None) -> None:
             if fmt == Format.CSV:
                 report_output.write_csv(report, out)
             else:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(report_output.render(report, fmt.value), encoding="utf-8")
+                report_output.write_text(report, fmt.value, out)
             typer.echo(f"Rapporten er gemt i {out}.")
             return
     except OSError as exc:

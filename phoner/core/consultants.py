@@ -11,8 +11,6 @@ import re
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +18,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, importing
+from phoner.core import absence_sources, audit, importing
+from phoner.core.absence_sources import AbsencePolicy, AbsenceUnavailable
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
@@ -30,7 +29,7 @@ from phoner.formats.ics import CalendarUnreadable, read_busy
 #: secrets.token_urlsafe(32) = 256 random bits, 43 URL-safe characters.
 TOKEN_BYTES = 32
 ABSENCE_CACHE_SECONDS = 300
-ABSENCE_TIMEOUT_SECONDS = 5.0
+ABSENCE_TIMEOUT_SECONDS = absence_sources.TIMEOUT_SECONDS
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -106,9 +105,8 @@ def rotate_token(*, session: Session, consultant: Consultant, actor: str) -> str
 
 # --------------------------------------------------------------------------- absence
 
-
-class AbsenceUnavailable(Exception):
-    """The absence calendar cannot be read; the message is Danish."""
+#: Where a source may point and how much is read: phoner.core.absence_sources.
+check_absence_source = absence_sources.check_source
 
 
 @dataclass
@@ -120,32 +118,37 @@ class _CacheEntry:
 
 @dataclass
 class AbsenceCache:
-    """Raw absence calendars, cached (URLs for a few minutes, files until they change)."""
+    """Raw absence calendars, cached (URLs for a few minutes, files until they change).
+
+    Every read checks the source against the policy first (a cached entry of a source
+    that is no longer allowed is not served)."""
 
     ttl: float = ABSENCE_CACHE_SECONDS
     _entries: dict[str, _CacheEntry] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def read(self, source: str) -> bytes:
+    def read(self, source: str, policy: AbsencePolicy | None = None) -> bytes:
+        policy = policy or absence_sources.current_policy()
         now = time.monotonic()
-        is_url = source.startswith(("http://", "https://", "webcal://"))
+        url = absence_sources.is_url(source)
         stamp: Any = None
-        if not is_url:
-            path = Path(source).expanduser()
-            try:
-                st = path.stat()
-            except OSError as exc:
-                raise AbsenceUnavailable(f"filen {source} findes ikke") from exc
-            stamp = (st.st_mtime_ns, st.st_size)
+        if url:
+            absence_sources.check_url(source, policy)
+        else:
+            stamp = absence_sources.file_stamp(source, policy)
+        key = f"{policy.root}\0{source}"
         with self._lock:
-            entry = self._entries.get(source)
+            entry = self._entries.get(key)
             if entry is not None and (
-                (is_url and now - entry.fetched < self.ttl) or (not is_url and entry.stamp == stamp)
+                (url and now - entry.fetched < self.ttl) or (not url and entry.stamp == stamp)
             ):
                 return entry.data
-        data = _fetch(source) if is_url else Path(source).expanduser().read_bytes()
+        if url:
+            data = _fetch(source, policy)
+        else:
+            data, stamp = absence_sources.read_file(source, policy)
         with self._lock:
-            self._entries[source] = _CacheEntry(now, stamp, data)
+            self._entries[key] = _CacheEntry(now, stamp, data)
         return data
 
     def clear(self) -> None:
@@ -156,16 +159,8 @@ class AbsenceCache:
 ABSENCE_CACHE = AbsenceCache()
 
 
-def _fetch(url: str) -> bytes:
-    if url.startswith("webcal://"):
-        url = "https://" + url[len("webcal://") :]
-    req = urllib.request.Request(url, headers={"User-Agent": "phoner"})
-    try:
-        with urllib.request.urlopen(req, timeout=ABSENCE_TIMEOUT_SECONDS) as resp:
-            data: bytes = resp.read(20_000_000)
-            return data
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise AbsenceUnavailable(f"{url} svarer ikke ({exc})") from exc
+def _fetch(url: str, policy: AbsencePolicy | None = None) -> bytes:
+    return absence_sources.fetch(url, policy or absence_sources.current_policy())
 
 
 def load_absence(
@@ -175,12 +170,18 @@ def load_absence(
     end: dt.datetime,
     cache: AbsenceCache | None = None,
 ) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Busy intervals from a consultant's absence calendar; AbsenceUnavailable if unreadable."""
+    """Busy intervals from a consultant's absence calendar; AbsenceUnavailable if unreadable
+    or not allowed. The message never quotes the content."""
     data = (cache or ABSENCE_CACHE).read(source)
     try:
         return read_busy(data, start=start, end=end)
-    except CalendarUnreadable as exc:
-        raise AbsenceUnavailable(f"{source} er ikke en gyldig kalenderfil ({exc})") from exc
+    except CalendarUnreadable:
+        raise AbsenceUnavailable(f"{_shown(source)} er ikke en gyldig kalenderfil") from None
+
+
+def _shown(source: str) -> str:
+    """The source without its query (a calendar URL's query often holds a secret key)."""
+    return source.split("?", 1)[0] if absence_sources.is_url(source) else source
 
 
 def load_absences(
@@ -385,6 +386,13 @@ def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
                 f"{where}: kolonnen {column('absence_source')!r} er for lang (højst 500 tegn)."
             )
         values["absence_source"] = cell("absence_source") or None
+        if values["absence_source"]:
+            try:
+                check_absence_source(values["absence_source"])
+            except AbsenceUnavailable as exc:
+                raise ValueError(
+                    f"{where}: kolonnen {column('absence_source')!r}: {exc}."
+                ) from None
     if hm.has("active") and cell("active"):
         try:
             values["active"] = _parse_bool(cell("active"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,9 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, SQLModel
 
-from phoner.core import audit, models
+from phoner.core import audit, limits, models
 from phoner.core.errors import DatabaseError, SchemaOutOfDate
+from phoner.formats.private_files import private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -39,6 +41,8 @@ METADATA = SQLModel.metadata
 assert models.Company.__tablename__ in METADATA.tables
 # Importing audit installs the session events that audit every change (phoner.core.audit).
 assert audit.AUDITED
+# Importing limits installs the flush check of text lengths (phoner.core.limits).
+assert limits.INSTALLED
 
 
 def _sqlite_file(url: sa.URL) -> Path | None:
@@ -64,9 +68,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 f"Mappen til databasen findes ikke: {path.parent}.",
                 hint="Opret mappen, eller angiv en anden sti med --db.",
             )
+        if path is not None and not path.exists():
+            # SQLite creates -wal and -shm with the database file's mode: create it 0600
+            # first so no copy of the personal data is readable by other local users.
+            with contextlib.suppress(OSError):  # SQLite reports an unusable path itself
+                private_file(path)
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs["connect_args"].setdefault("check_same_thread", False)
+    # Parameter values are personal data (names, e-mails, notes): never put them in an
+    # error's text, which may end up in a crash log or a terminal.
+    kwargs.setdefault("hide_parameters", True)
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -256,6 +268,30 @@ class Database:
             # only an optimisation, after the data is safely committed: a user without the
             # right to ANALYZE, or a dropped connection, must not turn an import into an error
             return
+
+    def wipe_freed_space(self, tables: tuple[str, ...] = ()) -> bool | None:
+        """After personal data was overwritten: get the old values off the disk.
+
+        SQLite: checkpoint the WAL into the database file and truncate it (the WAL holds
+        old page images until then); returns whether every frame was checkpointed (a
+        reader holding an old snapshot can delay it: retried for a few seconds).
+        PostgreSQL: VACUUM ``tables`` so the dead row versions are removed; returns None.
+        """
+        if self.is_sqlite:
+            with translated_errors(), self.engine.connect() as conn:
+                for _ in range(20):
+                    busy, _log, _done = conn.exec_driver_sql(
+                        "PRAGMA wal_checkpoint(TRUNCATE)"
+                    ).one()
+                    if not busy:
+                        return True
+                    time.sleep(0.25)
+            return False
+        with translated_errors(), self.engine.connect() as conn:
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in tables:
+                auto.exec_driver_sql(f'VACUUM "{table}"')
+        return None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
 import traceback
 from pathlib import Path
@@ -95,12 +96,34 @@ def from_os_error(exc: OSError) -> FileSystemError:
     )
 
 
+#: Lines of a driver's error text that carry the values of a statement, not its shape:
+#: SQLAlchemy's ``[parameters: ...]`` (one line: a repr) and PostgreSQL's DETAIL/CONTEXT
+#: (``Key (email)=(...) already exists``).
+_VALUE_LINES = re.compile(
+    r"^[ \t]*(\[parameters: .*|\[SQL parameters .*|DETAIL: .*|CONTEXT: .*|HINT: .*)$",
+    re.MULTILINE,
+)
+_REMOVED = "[værdier udeladt: de kan være persondata]"
+
+
+def scrub_values(text: str) -> str:
+    """``text`` without the lines of a database error that carry statement values."""
+    return _VALUE_LINES.sub(_REMOVED, text)
+
+
+def crash_report(exc: BaseException) -> str:
+    """The traceback of ``exc`` for a crash log: code locations and error types, never
+    the values a statement carried (they may be a contact's name, e-mail or a note)."""
+    return scrub_values("".join(traceback.format_exception(exc)))
+
+
 def write_crash_log(exc: BaseException) -> Path:
     """Write an unexpected failure's traceback to a temp file the user can send on.
 
-    The CLI and the TUI both show the user only a Danish sentence naming this file.
+    The CLI and the TUI both show the user only a Danish sentence naming this file. The
+    file is readable by its owner only (mkstemp) and holds no parameter values.
     """
     fd, name = tempfile.mkstemp(prefix="phoner-fejl-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("".join(traceback.format_exception(exc)))
+        fh.write(crash_report(exc))
     return Path(name)

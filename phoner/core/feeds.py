@@ -32,6 +32,7 @@ from phoner.core.models import (
 )
 from phoner.core.phones import format_phone
 from phoner.formats.ics import FeedEvent, build_calendar
+from phoner.formats.private_files import private_dir, write_private_bytes
 
 
 def _answers_text(answers: dict[str, Any]) -> list[str]:
@@ -302,7 +303,7 @@ def feed_status(*, session: Session, now: dt.datetime | None = None) -> list[Fee
 def write_feeds(*, session: Session, out_dir: Path) -> list[tuple[Consultant, Path, bool]]:
     """Write one .ics per active consultant into ``out_dir``; unchanged files are left as
     they are. Returns (consultant, path, changed)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     rows = feed_rows(session=session)
     lasts = last_modified(session=session)
     written: list[tuple[Consultant, Path, bool]] = []
@@ -315,7 +316,7 @@ def write_feeds(*, session: Session, out_dir: Path) -> list[tuple[Consultant, Pa
         changed = not path.is_file() or path.read_bytes() != feed.body
         if changed:
             tmp = path.with_suffix(".ics.tmp")
-            tmp.write_bytes(feed.body)
+            write_private_bytes(tmp, feed.body)
             tmp.replace(path)
         written.append((c, path, changed))
     return written

@@ -9,19 +9,35 @@ so every report gives the same figures before and after. :func:`export` shows ev
 held about a company's people (a data subject's access request).
 
 The one table of personal fields is :data:`PERSONAL_FIELDS`; the audit log is scrubbed of
-the same keys, since old/new values of a change may hold them too.
+the same keys, since old/new values of a change may hold them too, and of every text of
+those rows that holds one of the purged values (a follow-up's description names the
+contact person; a cancel note may say why someone is ill).
+
+:func:`purge_campaign` is the use case: it reaches every copy phoner controls. The rows
+are blanked with SQLite's ``secure_delete`` on (freed space is zeroed), the WAL is
+checkpointed and truncated (PostgreSQL: the tables are vacuumed), the built calendar
+feeds are rewritten (feeds of no active consultant removed), and the purge stamp
+(:data:`PURGE_STAMP_KEY`) tells a running feed server to drop its cached feeds. Backups
+cannot be changed: the purge records that those taken before it must be rotated out
+(``phoner backup --keep N``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import functools
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, models
+from phoner.core.campaigns import get_campaign
+from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.models import (
     Agreement,
@@ -29,8 +45,10 @@ from phoner.core.models import (
     Booking,
     CallAttempt,
     Campaign,
+    CancelReason,
     Company,
     FollowUp,
+    Setting,
     VisitResult,
     utcnow,
 )
@@ -44,7 +62,7 @@ PERSONAL_FIELDS: dict[type[Any], tuple[str, ...]] = {
     Booking: ("contact_person", "contact_email", "contact_mobile", "details"),
     VisitResult: ("note",),
     Agreement: ("note",),
-    FollowUp: ("note",),
+    FollowUp: ("note", "description"),
 }
 #: keys scrubbed from the audit log's old/new values
 PERSONAL_KEYS = frozenset(
@@ -53,10 +71,18 @@ PERSONAL_KEYS = frozenset(
 )
 
 
+#: keys of the audit log's old/new values that are free text (scrubbed for purged rows)
+FREE_TEXT_KEYS = frozenset({"description", "reason", "kontaktperson", "beskrivelse"})
+#: the Setting a purge changes, so a feed server drops feeds it built before it
+PURGE_STAMP_KEY = "gdpr.purged_at"
+
+
 def _empty(model: type[Any], name: str) -> Any:
     column = model.__table__.c[name]
     if isinstance(column.type, sa.JSON):
         return [] if name == "phones" else {}
+    if not column.nullable:
+        return ""
     return None
 
 
@@ -67,6 +93,11 @@ class PurgeResult:
     bookings: int = 0
     visit_results: int = 0
     audit_entries: int = 0
+    feeds_rebuilt: bool = False  # the built calendar files were rewritten
+    feeds_written: int = 0
+    feeds_removed: int = 0
+    wal_truncated: bool | None = None  # None: not SQLite
+    backups_before: dt.datetime | None = None  # backups older than this hold purged data
 
 
 def _last_activity(session: Session, campaign_id: int) -> dict[int, dt.datetime]:
@@ -100,10 +131,92 @@ def _last_activity(session: Session, campaign_id: int) -> dict[int, dt.datetime]
     return last
 
 
-def _scrub(value: dict[str, Any] | None) -> dict[str, Any] | None:
+def _tainted(value: str, taint: frozenset[str]) -> bool:
+    folded = value.casefold()
+    return any(t in folded for t in taint)
+
+
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    """phoner's own codes (every enum value of the models): never personal data."""
+    values = {audit.PERSONAL_MARK}
+    for obj in vars(models).values():
+        if isinstance(obj, type) and issubclass(obj, enum.Enum):
+            values.update(str(m.value) for m in obj)
+    return frozenset(values)
+
+
+def _is_code_or_time(value: str) -> bool:
+    if value in _vocabulary():
+        return True
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _scrub_value(value: Any, taint: frozenset[str]) -> Any:
+    """Keep numbers, times and phoner's codes; any other text of a purged row's audit
+    entry may be free text about a person (a note, a description) and is blanked."""
+    if isinstance(value, str):
+        keep = _is_code_or_time(value) and not (taint and _tainted(value, taint))
+        return value if keep else None
+    if isinstance(value, dict):
+        return {
+            k: (None if k in PERSONAL_KEYS or k in FREE_TEXT_KEYS else _scrub_value(v, taint))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_value(v, taint) for v in value]
+    return value
+
+
+def _scrub(
+    value: dict[str, Any] | None, taint: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
     if value is None:
         return None
-    return {k: (None if k in PERSONAL_KEYS else v) for k, v in value.items()}
+    scrubbed: dict[str, Any] = _scrub_value(value, taint)
+    return scrubbed
+
+
+def _scrub_reason(reason: str | None) -> str | None:
+    """Keep a reason only when it is one of phoner's own codes (a cancel reason), never
+    the free text a user added to it."""
+    if reason is None:
+        return None
+    code = reason.split(":", 1)[0].strip()
+    return code if code in {r.value for r in CancelReason} else None
+
+
+def _taint(session: Session, company_ids: list[int]) -> frozenset[str]:
+    """The personal values held for these companies (casefolded, at least 4 characters),
+    looked for in the free text of their audit entries."""
+    values: set[str] = set()
+
+    def add(value: Any) -> None:
+        if isinstance(value, str) and len(value.strip()) >= 4:
+            values.add(value.strip().casefold())
+        elif isinstance(value, list):
+            for v in value:
+                add(v)
+
+    for row in session.exec(
+        select(Company.contact_person, Company.email, Company.phones).where(
+            col(Company.id).in_(company_ids)
+        )
+    ):
+        for v in row:
+            add(v)
+    for booking_row in session.exec(
+        select(Booking.contact_person, Booking.contact_email, Booking.contact_mobile).where(
+            col(Booking.company_id).in_(company_ids)
+        )
+    ):
+        for v in booking_row:
+            add(v)
+    return frozenset(values)
 
 
 def purge(
@@ -118,11 +231,16 @@ def purge(
     if older_than_days < 0:
         raise InvalidInput("--older-than skal være et antal dage (0 eller flere).")
     assert campaign.id is not None
+    if session.get_bind().dialect.name == "sqlite":
+        # zero the space the old values leave behind instead of only marking it free
+        session.execute(sa.text("PRAGMA secure_delete = ON"))
     cutoff = (now or utcnow()) - dt.timedelta(days=older_than_days)
     company_ids = [cid for cid, at in _last_activity(session, campaign.id).items() if at <= cutoff]
     result = PurgeResult()
+    stamp = utcnow()
     for chunk_start in range(0, len(company_ids), 500):
         ids = company_ids[chunk_start : chunk_start + 500]
+        taint = _taint(session, ids)
         result.companies += _blank(session, Company, col(Company.id).in_(ids))
         for company in session.exec(select(Company).where(col(Company.id).in_(ids))):
             if ANONYMISED_FLAG not in company.flags:
@@ -135,7 +253,7 @@ def purge(
         result.visit_results += _blank(session, VisitResult, col(VisitResult.id).in_(visit_ids))
         _blank(session, Agreement, col(Agreement.visit_result_id).in_(visit_ids))
         _blank(session, FollowUp, col(FollowUp.company_id).in_(ids))
-        result.audit_entries += _scrub_audit(session, campaign.id, ids)
+        result.audit_entries += _scrub_audit(session, campaign.id, ids, taint)
     audit.record(
         session,
         actor=actor,
@@ -143,9 +261,70 @@ def purge(
         entity="campaign",
         entity_id=campaign.id,
         campaign_id=campaign.id,
-        new={"older_than_days": older_than_days, "companies": result.companies},
+        new={
+            "older_than_days": older_than_days,
+            "companies": result.companies,
+            # backups cannot be purged: those taken before now must be rotated out
+            "backups_before": stamp.isoformat(),
+        },
     )
+    result.backups_before = stamp
+    if result.companies:
+        _bump_purge_stamp(session, stamp)
     return result
+
+
+def _bump_purge_stamp(session: Session, stamp: dt.datetime) -> None:
+    """Change :data:`PURGE_STAMP_KEY` (a feed server compares it before using its cache)."""
+    value = f"{stamp.isoformat()} {secrets.token_hex(4)}"
+    setting = session.get(Setting, PURGE_STAMP_KEY)
+    if setting is None:
+        session.add(Setting(key=PURGE_STAMP_KEY, value=value))
+    else:
+        setting.value = value
+        session.add(setting)
+
+
+def purge_campaign(
+    *,
+    db: Database,
+    campaign: str,
+    older_than_days: int,
+    actor: str,
+    calendars_dir: Path | None = None,
+    now: dt.datetime | None = None,
+) -> PurgeResult:
+    """Purge the campaign (:func:`purge`) and every copy of the purged data phoner controls:
+    freed database space, the WAL, the built feeds in ``calendars_dir`` and (through the
+    purge stamp) a running feed server's cache."""
+    with db.session(write=True) as session:
+        c = get_campaign(session=session, name=campaign)
+        result = purge(
+            session=session, campaign=c, older_than_days=older_than_days, actor=actor, now=now
+        )
+    models: list[Any] = [*PERSONAL_FIELDS, AuditLog]
+    tables = tuple(str(m.__tablename__) for m in models)
+    result.wal_truncated = db.wipe_freed_space(tables)
+    if calendars_dir is not None and calendars_dir.is_dir():
+        result.feeds_written, result.feeds_removed = _rebuild_feeds(db, calendars_dir)
+        result.feeds_rebuilt = True
+    return result
+
+
+def _rebuild_feeds(db: Database, calendars_dir: Path) -> tuple[int, int]:
+    """Rewrite the built feeds; remove those of no active consultant (they would keep
+    the purged data until someone deletes them by hand)."""
+    from phoner.core.feeds import write_feeds
+
+    with db.session() as session:
+        written = write_feeds(session=session, out_dir=calendars_dir)
+    kept = {path.name for _c, path, _changed in written}
+    removed = 0
+    for stale in [*calendars_dir.glob("*.ics"), *calendars_dir.glob("*.ics.tmp")]:
+        if stale.name not in kept and stale.is_file():
+            stale.unlink()
+            removed += 1
+    return sum(1 for *_x, changed in written if changed), removed
 
 
 def _blank(session: Session, model: type[Any], where: Any) -> int:
@@ -170,8 +349,11 @@ def _related_ids(session: Session, company_ids: list[int]) -> dict[str, list[int
     return related
 
 
-def _scrub_audit(session: Session, campaign_id: int, company_ids: list[int]) -> int:
-    """Blank personal keys in the audit entries of the companies and all their rows."""
+def _scrub_audit(
+    session: Session, campaign_id: int, company_ids: list[int], taint: frozenset[str]
+) -> int:
+    """Blank personal keys, free text and every text holding a purged value in the audit
+    entries of the companies and all their rows."""
     changed = 0
     for entity, ids in _related_ids(session, company_ids).items():
         if not ids:
@@ -183,9 +365,10 @@ def _scrub_audit(session: Session, campaign_id: int, company_ids: list[int]) -> 
             )
         ).all()
         for entry in entries:
-            old, new = _scrub(entry.old), _scrub(entry.new)
-            if old != entry.old or new != entry.new:
-                entry.old, entry.new = old, new
+            old, new = _scrub(entry.old, taint), _scrub(entry.new, taint)
+            reason = _scrub_reason(entry.reason)
+            if old != entry.old or new != entry.new or reason != entry.reason:
+                entry.old, entry.new, entry.reason = old, new, reason
                 session.add(entry)
                 changed += 1
     return changed

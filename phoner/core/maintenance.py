@@ -8,6 +8,8 @@ PostgreSQL has its own tools (pg_dump / pg_restore), which the message points to
 
 from __future__ import annotations
 
+import glob
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +17,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from phoner.core.db import Database, head_revision, known_revisions
-from phoner.core.errors import DatabaseError, InvalidInput
+from phoner.core.errors import DatabaseError, InvalidInput, from_os_error
+from phoner.formats.private_files import private_file
 
 _PAGES_PER_STEP = 1024
 
@@ -25,6 +28,7 @@ class BackupResult:
     path: Path
     size_bytes: int
     revision: str | None
+    removed: tuple[Path, ...] = ()  # older backups deleted by the retention count
 
 
 def _sqlite_path(db: Database) -> Path:
@@ -49,15 +53,26 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
         raise InvalidInput(f"Mappen {target.parent} findes ikke.")
 
 
-def backup(*, db: Database, target: Path, overwrite: bool = False) -> BackupResult:
-    """Copy the live database to ``target`` as one consistent snapshot."""
+def backup(
+    *, db: Database, target: Path, overwrite: bool = False, keep: int | None = None
+) -> BackupResult:
+    """Copy the live database to ``target`` as one consistent snapshot (a 0600 file).
+
+    ``keep``: afterwards keep only the newest ``keep`` backups of the same series in the
+    folder (same name up to the first digit, same suffix: ``phoner-2026-11-23.db`` is of
+    the series ``phoner-*.db``). Backups hold every personal value, also those purged
+    after they were taken: a retention count is how purged data leaves the backups.
+    """
     source = _sqlite_path(db)
+    pattern = _series(target) if keep is not None else None
+    if keep is not None and keep < 1:
+        raise InvalidInput("--keep skal være mindst 1 (antal backups, der gemmes).")
     _check_target(target, overwrite=overwrite)
     tmp = target.with_name(target.name + ".tmp")
     tmp.unlink(missing_ok=True)
     try:
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
-        dst = sqlite3.connect(tmp)
+        dst = sqlite3.connect(private_file(tmp))
         try:
             src.backup(dst, pages=_PAGES_PER_STEP)
             revision = _revision(dst)
@@ -72,7 +87,46 @@ def backup(*, db: Database, target: Path, overwrite: bool = False) -> BackupResu
             f"Backup til {target} mislykkedes: {exc}.",
             hint="Tjek at der er plads på disken og skriveadgang til mappen.",
         ) from exc
-    return BackupResult(target, target.stat().st_size, revision)
+    removed = _rotate(target, pattern, keep) if pattern is not None and keep else ()
+    return BackupResult(target, target.stat().st_size, revision, removed)
+
+
+def _series(target: Path) -> str:
+    """The glob of the backups ``target`` belongs to (its name up to the first digit)."""
+    match = re.match(r"^(\D*)\d", target.name)
+    if not match or not target.suffix:
+        raise InvalidInput(
+            f"--keep kræver et backupnavn med dato og endelse, fx phoner-2026-11-23.db "
+            f"(ikke {target.name}).",
+            hint="Så kan phoner se, hvilke filer i mappen der er ældre backups af samme slags.",
+        )
+    return f"{glob.escape(match.group(1))}*{glob.escape(target.suffix)}"
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _rotate(target: Path, pattern: str, keep: int) -> tuple[Path, ...]:
+    """Delete all but the newest ``keep`` SQLite files of the series (never ``target``)."""
+    series = [
+        p
+        for p in target.parent.glob(pattern)
+        if p.is_file() and not p.name.endswith(".tmp") and _is_sqlite(p)
+    ]
+    series.sort(key=lambda p: (p == target, p.stat().st_mtime_ns, p.name), reverse=True)
+    removed = []
+    for old in series[keep:]:
+        try:
+            old.unlink()
+        except OSError as exc:
+            raise from_os_error(exc) from exc
+        removed.append(old)
+    return tuple(removed)
 
 
 def _revision(conn: sqlite3.Connection) -> str | None:

@@ -48,6 +48,7 @@ from phoner.core.workdays import (
     subtract_working_days,
     to_local,
 )
+from phoner.formats.private_files import write_private_bytes
 
 DEFAULT_SENDER = "ikke-svar@phoner.local"
 
@@ -314,9 +315,8 @@ def send_due(
                         client = _connect(smtp)
                     client.send_message(em)
                 else:
-                    out_dir.mkdir(parents=True, exist_ok=True)
                     name = f"{msg.kind}-besoeg{msg.booking_id}-v{msg.sequence}.eml"
-                    (out_dir / name).write_bytes(bytes(em))
+                    write_private_bytes(out_dir / name, bytes(em))
                     result.folder = out_dir
             except (smtplib.SMTPException, OSError) as exc:
                 _release(db, msg)

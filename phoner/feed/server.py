@@ -6,7 +6,8 @@ What matters for subscribed clients and for safety:
   client's next refresh (no build step to forget). Each request checks the consultant's
   token and a cheap fingerprint of their visits (count, latest change) against the
   database; the body and ETag built for an unchanged fingerprint are reused for at most
-  :data:`CACHE_SECONDS` (company or campaign edits do not touch the visits);
+  :data:`CACHE_SECONDS` (company or campaign edits do not touch the visits). A GDPR purge
+  changes the fingerprint (its stamp is part of it), so purged data is never served;
 - strong ETag from the body; ``If-None-Match`` -> ``304 Not Modified``; Last-Modified is
   the latest change of the consultant's visits (never moves backwards); no compression;
 - tokens are >= 128 bits and compared in constant time against every active token, an
@@ -45,7 +46,8 @@ from starlette.routing import Route
 from phoner.core.db import Database
 from phoner.core.errors import DatabaseError
 from phoner.core.feeds import consultant_feed
-from phoner.core.models import Booking, Consultant, FeedFetch, utcnow
+from phoner.core.gdpr import PURGE_STAMP_KEY
+from phoner.core.models import Booking, Consultant, FeedFetch, Setting, utcnow
 
 log = logging.getLogger("phoner.feed")
 
@@ -77,16 +79,25 @@ def _find_consultant(session: Session, token: str) -> tuple[int, str] | None:
     return found
 
 
+#: the latest GDPR purge (a purge blanks visits' contact data without touching the
+#: fields above): one primary-key lookup in the same statement
+_PURGE_STAMP = (
+    sa.select(col(Setting.value)).where(col(Setting.key) == PURGE_STAMP_KEY).scalar_subquery()
+)
+
+
 def _fingerprint(session: Session, consultant_id: int) -> tuple[object, ...]:
     """Changes as cheap to read as possible (one aggregate over the consultant's visits of
     any status): how many, the newest, the latest change and the sum of SEQUENCEs (a move
-    or cancellation raises both, even within the same clock tick)."""
+    or cancellation raises both, even within the same clock tick), and the stamp of the
+    latest GDPR purge (a purged feed is never served from the cache)."""
     row = session.execute(
         sa.select(
             sa.func.count(col(Booking.id)),
             sa.func.max(col(Booking.id)),
             sa.func.max(col(Booking.modified_at)),
             sa.func.sum(col(Booking.sequence)),
+            _PURGE_STAMP,
         ).where(col(Booking.consultant_id) == consultant_id)
     ).one()
     return tuple(str(v) for v in row)

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from phoner.formats.private_files import private_file, write_private_text
 from phoner.formats.tabular import cell_text, neutralize
 
 FORMATS = ("table", "csv", "json", "xlsx", "md")
@@ -231,8 +232,13 @@ def _csv_cell(cell: Cell) -> str:
 
 def write_csv(report: Report, path: Path) -> Path:
     """Write the CSV as UTF-8 with BOM (Danish Excel opens it with a double click)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_csv(report), encoding="utf-8-sig", newline="")
+    write_private_text(path, render_csv(report), encoding="utf-8-sig")
+    return path
+
+
+def write_text(report: Report, fmt: str, path: Path) -> Path:
+    """Write the report in a text format (:func:`render`) to a private file."""
+    write_private_text(path, render(report, fmt))
     return path
 
 
@@ -316,8 +322,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     ws.column_dimensions["A"].width = 120
     for note in notes:
         ws.append([neutralize(note)])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    wb.save(private_file(path))
     return path
 
 

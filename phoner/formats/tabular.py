@@ -82,6 +82,7 @@ from typing import Any, NamedTuple
 from phoner.core.errors import InvalidInput, os_reason
 from phoner.formats import csv_records
 from phoner.formats.archive_guard import check_archive
+from phoner.formats.private_files import open_private, private_file
 
 __all__ = [
     "REJECT_META_HEADERS",
@@ -571,8 +572,7 @@ def write_csv(
     """Write a CSV Danish Excel opens with a double click (``;``, UTF-8 with BOM)."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding=encoding, newline="") as fh:
+        with open_private(path, "w", encoding=encoding, newline="") as fh:
             writer = csv.writer(fh, delimiter=delimiter)
             writer.writerow([neutralize(cell_text(h)) for h in headers])
             for row in rows:
@@ -677,8 +677,7 @@ def write_xlsx(
         ws.add_data_validation(dv)
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
+        wb.save(private_file(path))
     except OSError as exc:
         raise InvalidInput(
             f"Kan ikke skrive {path} ({os_reason(exc)}).",

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from phoner.core import feeds
+from phoner.core import absence_sources, feeds
+from phoner.core.absence_sources import AbsencePolicy
 from phoner.core.booking import answers
 from phoner.core.booking import service as bk
 from phoner.core.booking.rules import (
@@ -393,7 +394,10 @@ def test_move_and_cancel_raise_sequence_and_audit(db: Database) -> None:
         bk.parse_cancel_reason("vejret")
 
 
-def test_absence_file_blocks_time(db: Database, tmp_path: Path) -> None:
+def test_absence_file_blocks_time(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(absence_sources, "_override", AbsencePolicy(workspace=tmp_path))
     w = make_world(db, consultants=1)
     ics = tmp_path / "fravaer.ics"
     ics.write_bytes(
@@ -478,7 +482,11 @@ def test_parallel_phoners_never_double_book(db: Database, db_url: str) -> None:
     assert len(booked) == 1
 
 
-def test_absence_url_is_read_and_unreachable_url_blocks(sqlite_db: Database) -> None:
+def test_absence_url_is_read_and_unreachable_url_blocks(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loopback = AbsencePolicy(allow_http=True, trusted_hosts=frozenset({"127.0.0.1"}))
+    monkeypatch.setattr(absence_sources, "_override", loopback)
     import http.server
     import threading
 

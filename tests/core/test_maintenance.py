@@ -98,3 +98,25 @@ def test_restore_refuses_garbage(sqlite_db: Database, tmp_path: Path) -> None:
 def test_postgres_points_to_pg_dump(pg_db: Database, tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="pg_dump"):
         maintenance.backup(db=pg_db, target=tmp_path / "x.db")
+
+
+def test_backup_keeps_a_retention_count(sqlite_db: Database, tmp_path: Path) -> None:
+    """--keep N deletes the older backups of the same series (and nothing else)."""
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    other = folder / "noter.txt"
+    other.write_text("ikke en backup")
+    fake = folder / "phoner-1999.db"
+    fake.write_text("ikke en database")  # same series, but not SQLite: kept
+    names = [f"phoner-2027-03-{day:02d}.db" for day in range(20, 25)]
+    for i, name in enumerate(names):
+        result = maintenance.backup(db=sqlite_db, target=folder / name, keep=3)
+        if i < 3:
+            assert result.removed == ()
+    assert result.removed == (folder / names[1],)
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == sorted([*names[2:], "noter.txt", "phoner-1999.db"])
+    with pytest.raises(InvalidInput, match="--keep kræver et backupnavn med dato"):
+        maintenance.backup(db=sqlite_db, target=folder / "backup.db", keep=3)
+    with pytest.raises(InvalidInput, match="mindst 1"):
+        maintenance.backup(db=sqlite_db, target=folder / "phoner-2027-04-01.db", keep=0)
