@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from phoner.core.clock import local_to_utc
 from phoner.core.db import Database
 from phoner.core.models import (
     CallAttempt,
@@ -19,7 +20,6 @@ from phoner.core.models import (
     Jobcenter,
     Outcome,
 )
-from phoner.core.workdays import local_to_utc
 
 #: Monday 22 March 2027, 11:00 Copenhagen (CET). Easter: 25, 26, 28, 29 March are holidays;
 #: DST starts Sunday 28 March. Two working days' notice -> earliest day Wednesday 24 March.

@@ -66,3 +66,17 @@ def test_pre_commit_runs_the_same_checks_as_make_check() -> None:
     hook_tools = {" ".join(h["entry"].split()[:2]).replace(".venv/bin/", "") for h in hooks}
     assert make_tools, "make check has no recipe lines"
     assert make_tools == hook_tools
+
+
+def test_no_module_is_over_800_lines() -> None:
+    """Modules are split by job before they grow past what one can read (issue 16)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "phoner"
+    sizes = {
+        str(p.relative_to(root)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in root.rglob("*.py")
+        if "migrations/versions" not in p.as_posix()
+    }
+    assert len(sizes) > 50
+    assert {name: n for name, n in sizes.items() if n > 800} == {}

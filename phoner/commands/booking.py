@@ -16,12 +16,13 @@ from phoner.core import campaigns
 from phoner.core.booking import service as bk
 from phoner.core.booking.listing import BookingView, list_bookings
 from phoner.core.booking.rules import Slot
+from phoner.core.clock import parse_local, to_local
 from phoner.core.companies import company_by_cvr
 from phoner.core.consultants import get_consultant
+from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
 from phoner.core.models import CANCEL_LABELS, BookingStatus, Company
 from phoner.core.phones import format_phone
-from phoner.core.workdays import format_local, parse_local, to_local
 
 app = typer.Typer(help="Flyt, aflys og vis bookede besøg.", no_args_is_help=True)
 

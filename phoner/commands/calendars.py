@@ -13,10 +13,11 @@ from sqlmodel import Session, col, select
 
 from phoner.commands.common import echo_json, state
 from phoner.core import feeds
+from phoner.core.clock import to_local
 from phoner.core.consultants import get_consultant, rotate_token
+from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
 from phoner.core.models import Consultant, Setting
-from phoner.core.workdays import format_local, to_local
 
 app = typer.Typer(help="Konsulenternes kalenderabonnementer.", no_args_is_help=True)
 

@@ -11,8 +11,9 @@ from rich.table import Table
 
 from phoner.commands.common import echo_json, state
 from phoner.core import consultants as cons_mod
+from phoner.core.clock import to_local
+from phoner.core.display import WEEKDAYS_SHORT_DA
 from phoner.core.errors import InvalidInput
-from phoner.core.workdays import WEEKDAYS_SHORT_DA, to_local
 
 app = typer.Typer(help="Importér og vis virksomhedskonsulenter.", no_args_is_help=True)
 

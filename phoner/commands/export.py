@@ -27,6 +27,8 @@ def leads(
     db = state(ctx).db()
     with db.session() as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        report = leads_report(session=session, campaign=camp)
+        report = leads_report(
+            session=session, campaign=camp, workspace=state(ctx).settings.workspace
+        )
     emit(report, Format.XLSX, out)
     typer.echo(f"{report.data['total']} virksomheder, der vil kontaktes.")

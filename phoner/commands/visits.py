@@ -10,9 +10,9 @@ import typer
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, consultants
 from phoner.core import visits as visits_mod
+from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
 from phoner.core.models import AGREEMENT_LABELS, AgreementCategory
-from phoner.core.workdays import format_local
 from phoner.formats.tabular import normalize_header
 
 app = typer.Typer(

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from phoner.core import absence_sources, audit, importing
 from phoner.core.absence_sources import AbsencePolicy, AbsenceUnavailable
+from phoner.core.clock import TZ
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
@@ -174,7 +175,7 @@ def load_absence(
     or not allowed. The message never quotes the content."""
     data = (cache or ABSENCE_CACHE).read(source)
     try:
-        return read_busy(data, start=start, end=end)
+        return read_busy(data, start=start, end=end, tz=TZ)
     except CalendarUnreadable:
         raise AbsenceUnavailable(f"{_shown(source)} er ikke en gyldig kalenderfil") from None
 

@@ -13,7 +13,6 @@ the modulus-11 check, the phone numbers are valid Danish numbers but made up.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sqlmodel import select
 
 from phoner.core import campaigns, rounds
 from phoner.core.call_scripts import STANDARD_SCRIPT, install_standard_script
+from phoner.core.clock import local_today
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.jobcenters import find_jobcenter
@@ -250,7 +250,7 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
     list_path = workspace / DEMO_LIST
     if not list_path.is_file():
         write_demo_list(list_path)
-    today = dt.datetime.now(dt.UTC).date()
+    today = local_today()
     with db.session(write=True) as session:
         jobcenters = {m: find_jobcenter(session=session, text=m) for m in _TOWNS}
         jc_ids = {m: jc.id for m, jc in jobcenters.items() if jc.id is not None}

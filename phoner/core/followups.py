@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, workdays
+from phoner.core.clock import local_date, to_local
 from phoner.core.companies import companies_with_cvr
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.models import (
@@ -39,14 +40,7 @@ from phoner.core.models import (
     utcnow,
 )
 
-LOCAL_TZ = workdays.TZ
-
-
 # --------------------------------------------------------------------------- working days
-
-#: Re-exported so callers of this module have the working-day rules at hand.
-add_working_days = workdays.add_working_days
-local_date = workdays.local_date
 
 
 # --------------------------------------------------------------------------- create
@@ -116,7 +110,7 @@ def create_call_followup(
     now = now or utcnow()
     consultant = _pick_consultant(session, company.jobcenter_id)
     called = attempt.ended_at or now
-    due = add_working_days(local_date(called), campaign.followup_due_days)
+    due = workdays.add_working_days(local_date(called), campaign.followup_due_days)
     description = "Ring til virksomheden: den vil kontaktes af en konsulent"
     if company.contact_person:
         description += f" (kontaktperson: {company.contact_person})"
@@ -250,7 +244,7 @@ def mark_done(
     if followup.done_at is not None:
         raise Conflict(
             f"Opfølgning nr. {followup_id} er allerede markeret som udført "
-            f"({followup.done_at.astimezone(LOCAL_TZ):%d-%m-%Y %H:%M} af {followup.done_by}).",
+            f"({to_local(followup.done_at):%d-%m-%Y %H:%M} af {followup.done_by}).",
         )
     followup.done_at = now or utcnow()
     followup.done_by = actor

@@ -22,10 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from phoner.core import clock
 
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware in UTC (the only clock the core uses)."""
-    return dt.datetime.now(dt.UTC)
+utcnow = clock.utcnow  # the models' defaults and most services take the time from here
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -25,12 +25,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from phoner.core import importing
 from phoner.core.campaigns import get_campaign
+from phoner.core.clock import localize
 from phoner.core.companies import cvr_index, invalid_cvr_reason
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
@@ -46,7 +46,6 @@ from phoner.formats.tabular import (
     read_table,
 )
 
-TZ = ZoneInfo("Europe/Copenhagen")
 DEFAULT_PHONER = "Ekstern"
 CHUNK = 500  # rows per transaction: phoners on SQLite are not blocked for long
 
@@ -119,7 +118,7 @@ def parse_time(text: str) -> dt.datetime | None:
     if parsed is None:
         raise ValueError(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=TZ)
+        parsed = localize(parsed)
     return parsed.astimezone(dt.UTC)
 
 

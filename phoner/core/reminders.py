@@ -28,7 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
+from phoner.core.display import WEEKDAYS_DA
 from phoner.core.errors import InvalidInput, PhonerError
 from phoner.core.feeds import full_address
 from phoner.core.models import (
@@ -42,12 +44,7 @@ from phoner.core.models import (
     utcnow,
 )
 from phoner.core.phones import format_phone
-from phoner.core.workdays import (
-    WEEKDAYS_DA,
-    local_date,
-    subtract_working_days,
-    to_local,
-)
+from phoner.core.workdays import subtract_working_days
 from phoner.formats.private_files import write_private_bytes
 
 DEFAULT_SENDER = "ikke-svar@phoner.local"

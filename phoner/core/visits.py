@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, importing
+from phoner.core.clock import local_date
 from phoner.core.companies import companies_with_cvr, valid_cvr
 from phoner.core.errors import InvalidInput, NotFound
-from phoner.core.followups import local_date
 from phoner.core.importing import ImportResult
 from phoner.core.models import (
     AGREEMENT_LABELS,

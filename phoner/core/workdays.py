@@ -1,29 +1,23 @@
-"""Danish working days and Europe/Copenhagen time.
+"""Danish working days.
 
 Working days skip weekends and Danish public holidays (from the ``holidays`` package,
 names in Danish). Grundlovsdag, juleaftensdag and nytårsaftensdag are not public holidays
 by law, but jobcenters (municipal offices) are closed, so nobody books a company visit on
 them either: they count as days off here too.
 
-The database stores UTC; everything a person sees or types (a visit "on Monday at
-09:00") is local Copenhagen time. The helpers below convert at that edge.
+Days here are Copenhagen calendar days; :mod:`phoner.core.clock` turns timestamps into
+them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-TZ = ZoneInfo("Europe/Copenhagen")
-
 #: Optional-category days on which jobcenters are closed (kept with the public holidays).
 _CLOSED_OPTIONAL = {"Grundlovsdag", "Juleaftensdag", "Nytårsaften"}
-
-WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-WEEKDAYS_SHORT_DA = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 
 
 @lru_cache(maxsize=64)
@@ -88,37 +82,3 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
         if is_working_day(current):
             count += 1
     return count
-
-
-# --------------------------------------------------------------------------- time zone
-
-
-def to_local(ts: dt.datetime) -> dt.datetime:
-    """An aware timestamp in Copenhagen time (for display and for rules on local days)."""
-    if ts.tzinfo is None:
-        raise ValueError("naive datetime; use timezone-aware UTC")
-    return ts.astimezone(TZ)
-
-
-def local_date(ts: dt.datetime) -> dt.date:
-    return to_local(ts).date()
-
-
-def local_to_utc(day: dt.date, time: dt.time) -> dt.datetime:
-    """Copenhagen wall-clock ``day time`` as aware UTC (correct on both sides of DST)."""
-    return dt.datetime.combine(day, time, tzinfo=TZ).astimezone(dt.UTC)
-
-
-def parse_local(text: str) -> dt.datetime:
-    """``"YYYY-MM-DD HH:MM"`` in Copenhagen time as aware UTC; ValueError if malformed."""
-    parsed = dt.datetime.strptime(text.strip().replace("T", " "), "%Y-%m-%d %H:%M").replace(
-        tzinfo=TZ
-    )
-    return local_to_utc(parsed.date(), parsed.time())
-
-
-def format_local(ts: dt.datetime, *, weekday: bool = True) -> str:
-    """``"man 2027-03-29 kl. 09:00"`` in Copenhagen time."""
-    local = to_local(ts)
-    text = f"{local:%Y-%m-%d} kl. {local:%H:%M}"
-    return f"{WEEKDAYS_SHORT_DA[local.weekday()]} {text}" if weekday else text

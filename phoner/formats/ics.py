@@ -205,12 +205,9 @@ class CalendarUnreadable(ValueError):
     """The bytes are not an iCalendar file."""
 
 
-def _as_utc(value: Any, *, end_of_day: bool = False) -> dt.datetime:
+def _as_utc(value: Any, tz: dt.tzinfo) -> dt.datetime:
     """A DTSTART/DTEND value as aware UTC. Dates are whole local days; floating times are
-    read as Copenhagen time."""
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo("Europe/Copenhagen")
+    read in ``tz`` (the campaign's local time)."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=tz)
@@ -222,9 +219,12 @@ def _as_utc(value: Any, *, end_of_day: bool = False) -> dt.datetime:
 
 
 def read_busy(
-    data: bytes, *, start: dt.datetime, end: dt.datetime
+    data: bytes, *, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """Busy intervals (UTC, sorted, merged) between ``start`` and ``end`` in an .ics file.
+
+    Whole-day events and floating times are local days and times in ``tz`` (phoner passes
+    :data:`phoner.core.clock.TZ`; the formats layer knows no time zone of its own).
 
     Only *when* is read, never what: VEVENTs that are not transparent or cancelled
     (recurrences expanded) and VFREEBUSY periods that are not FREE.
@@ -250,16 +250,16 @@ def read_busy(
         dtstart = ev.get("DTSTART")
         if dtstart is None:
             continue
-        s = _as_utc(dtstart.dt)
+        s = _as_utc(dtstart.dt, tz)
         dtend = ev.get("DTEND")
         if dtend is not None:
-            e = _as_utc(dtend.dt)
+            e = _as_utc(dtend.dt, tz)
         elif ev.get("DURATION") is not None:
             e = s + ev.get("DURATION").dt
         elif isinstance(dtstart.dt, dt.datetime):
             e = s
         else:
-            e = _as_utc(dtstart.dt + dt.timedelta(days=1))
+            e = _as_utc(dtstart.dt + dt.timedelta(days=1), tz)
         if e > s:
             busy.append((s, e))
     for fb in cal.walk("VFREEBUSY"):
@@ -272,8 +272,12 @@ def read_busy(
             for period in prop.dts if hasattr(prop, "dts") else [prop]:
                 value = period.dt if hasattr(period, "dt") else period
                 if isinstance(value, tuple) and len(value) == 2:
-                    s = _as_utc(value[0])
-                    e = s + value[1] if isinstance(value[1], dt.timedelta) else _as_utc(value[1])
+                    s = _as_utc(value[0], tz)
+                    e = (
+                        s + value[1]
+                        if isinstance(value[1], dt.timedelta)
+                        else _as_utc(value[1], tz)
+                    )
                     busy.append((s, e))
     return merge_intervals([(s, e) for s, e in busy if s < end and e > start])
 

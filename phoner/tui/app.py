@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from phoner.config import Settings
+from phoner.core.clock import local_date
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
 from phoner.core.models import utcnow
@@ -26,7 +27,7 @@ from phoner.tui import data, i18n
 from phoner.tui.data import Prefs
 from phoner.tui.errors import error_text
 from phoner.tui.host import Host
-from phoner.tui.i18n import LOCAL_TZ, t
+from phoner.tui.i18n import t
 from phoner.tui.screens.base import translate_bindings
 
 Clock = Callable[[], dt.datetime]
@@ -74,7 +75,7 @@ class PhonerApp(App[None]):
 
     def today(self) -> dt.date:
         """Today in Copenhagen by the app's clock."""
-        return self.now().astimezone(LOCAL_TZ).date()
+        return local_date(self.now())
 
     @property
     def actor(self) -> str:

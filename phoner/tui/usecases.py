@@ -22,6 +22,7 @@ from phoner.core.booking import listing as _booking_listing
 from phoner.core.booking import rules as _booking_rules
 from phoner.core.booking import service as _booking
 from phoner.core.db import Database
+from phoner.core.display import format_stamp
 from phoner.core.errors import NotFound
 from phoner.core.lists import clearing as _clearing
 from phoner.core.lists import records as _records
@@ -40,7 +41,7 @@ from phoner.core.models import (
 from phoner.core.queue import claims as _claims
 from phoner.core.reports import common as _reports_common
 from phoner.core.reports import dashboard as _dashboard
-from phoner.tui.i18n import LOCAL_TZ, t
+from phoner.tui.i18n import t
 
 # What the screens show of core's results (types and labels), re-exported in one place.
 Dashboard = _dashboard.Dashboard
@@ -260,4 +261,4 @@ def cancel_booking(
 
 def local_text(when: dt.datetime) -> str:
     """``dd.mm.yyyy hh:mm`` in Copenhagen (how the clearing sheet writes times)."""
-    return when.astimezone(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
+    return format_stamp(when)

@@ -25,6 +25,7 @@ from sqlmodel import select
 
 from phoner.core import feeds
 from phoner.core.booking import service as bk
+from phoner.core.clock import local_date, local_to_utc
 from phoner.core.db import Database, make_engine
 from phoner.core.models import (
     Booking,
@@ -34,7 +35,7 @@ from phoner.core.models import (
     FeedFetch,
     Jobcenter,
 )
-from phoner.core.workdays import add_working_days, is_working_day, local_date, local_to_utc
+from phoner.core.workdays import add_working_days, is_working_day
 from tests.bench.harness import Bench, percentiles, stopwatch
 
 NOW = local_to_utc(dt.date(2027, 2, 1), dt.time(10, 0))  # a Monday

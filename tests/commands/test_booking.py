@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from phoner.cli import app
+from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
-from phoner.core.workdays import local_date, to_local
 from tests.booking_helpers import make_world
 
 runner = CliRunner()

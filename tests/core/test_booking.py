@@ -24,6 +24,7 @@ from phoner.core.booking.rules import (
     Rule,
     Slot,
 )
+from phoner.core.clock import TZ, local_date, local_to_utc, to_local
 from phoner.core.db import Database, make_engine
 from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.models import (
@@ -34,7 +35,6 @@ from phoner.core.models import (
     Consultant,
     FollowUp,
 )
-from phoner.core.workdays import TZ, local_date, local_to_utc, to_local
 from tests.booking_helpers import NOW, at, make_world
 
 # --------------------------------------------------------------------------- pure rules

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, func, select
 
 from phoner.core import campaigns
+from phoner.core.clock import TZ
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, PhonerError
 from phoner.core.models import (
@@ -52,7 +52,6 @@ from phoner.core.queue.undo import undo_outcome
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "fleksjob.toml"
-TZ = ZoneInfo("Europe/Copenhagen")
 #: Monday 23 November 2026, 10:00 in Copenhagen: inside calling hours.
 MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=TZ).astimezone(dt.UTC)
 

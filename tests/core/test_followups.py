@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from phoner.core import campaigns, followups
+from phoner.core import campaigns, followups, workdays
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.models import (
@@ -82,9 +82,9 @@ def _attempt(session: Session, company: Company, outcome: Outcome, at: dt.dateti
 
 def test_add_working_days_skips_weekends_and_holidays() -> None:
     # Friday 2026-04-03 is Good Friday; Monday 2026-04-06 Easter Monday.
-    assert followups.add_working_days(dt.date(2026, 4, 1), 1) == dt.date(2026, 4, 7)
-    assert followups.add_working_days(dt.date(2026, 11, 20), 3) == dt.date(2026, 11, 25)
-    assert followups.add_working_days(dt.date(2026, 12, 23), 2) == dt.date(2026, 12, 29)
+    assert workdays.add_working_days(dt.date(2026, 4, 1), 1) == dt.date(2026, 4, 7)
+    assert workdays.add_working_days(dt.date(2026, 11, 20), 3) == dt.date(2026, 11, 25)
+    assert workdays.add_working_days(dt.date(2026, 12, 23), 2) == dt.date(2026, 12, 29)
 
 
 def test_call_followup_owner_due_and_audit(db: Database) -> None:

@@ -1,10 +1,8 @@
-"""Danish working days, holidays and Copenhagen time."""
+"""Danish working days and holidays."""
 
 from __future__ import annotations
 
 import datetime as dt
-
-import pytest
 
 from phoner.core import workdays as wd
 
@@ -30,23 +28,3 @@ def test_working_days_skip_weekends_and_holidays() -> None:
     assert wd.subtract_working_days(dt.date(2027, 3, 30), 1) == dt.date(2027, 3, 24)
     assert wd.add_working_days(dt.date(2027, 3, 30), -1) == dt.date(2027, 3, 24)
     assert wd.working_days_between(mon, dt.date(2027, 3, 30)) == 3
-
-
-@pytest.mark.parametrize(
-    ("day", "hour_utc"),
-    [(dt.date(2027, 3, 26), 8), (dt.date(2027, 3, 29), 7), (dt.date(2027, 10, 31), 8)],
-)
-def test_local_to_utc_across_dst(day: dt.date, hour_utc: int) -> None:
-    ts = wd.local_to_utc(day, dt.time(9, 0))
-    assert ts.tzinfo is dt.UTC and ts.hour == hour_utc
-    assert wd.to_local(ts).hour == 9
-
-
-def test_parse_and_format_local() -> None:
-    ts = wd.parse_local("2027-03-30 09:15")
-    assert ts == dt.datetime(2027, 3, 30, 7, 15, tzinfo=dt.UTC)
-    assert wd.format_local(ts) == "tir 2027-03-30 kl. 09:15"
-    with pytest.raises(ValueError):
-        wd.parse_local("30-03-2027 9")
-    with pytest.raises(ValueError):
-        wd.to_local(dt.datetime(2027, 1, 1))

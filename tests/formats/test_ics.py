@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from phoner.core import feeds
 from phoner.core.booking import service as bk
+from phoner.core.clock import TZ
 from phoner.core.db import Database
 from phoner.core.models import CancelReason, Consultant
 from phoner.formats.ics import FeedEvent, build_calendar, read_busy
@@ -204,6 +205,7 @@ def test_read_busy_is_free_busy_only() -> None:
         data,
         start=dt.datetime(2027, 3, 1, tzinfo=dt.UTC),
         end=dt.datetime(2027, 5, 1, tzinfo=dt.UTC),
+        tz=TZ,
     )
     assert busy == [
         (dt.datetime(2027, 3, d, 8, tzinfo=dt.UTC), dt.datetime(2027, 3, d, 10, tzinfo=dt.UTC))

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core.call_scripts import CallScript, load_script
-from phoner.core.errors import NotFound, PhonerError
+from phoner.core.call_scripts import CallScript
+from phoner.core.campaigns import campaign_script_or_none
+from phoner.core.errors import NotFound
 from phoner.core.models import CallAttempt, Campaign, Company
 
 
@@ -23,16 +24,7 @@ def script_for(
     be read or has changed since (answer keys of another version could mean other texts)."""
     if campaign is None or not campaign.script_path:
         return None
-    path = Path(campaign.script_path)
-    if not path.is_absolute() and workspace is not None:
-        path = workspace / path
-    try:
-        script = load_script(path)
-    except (PhonerError, OSError, ValueError):
-        return None
-    if script_hash and script_hash != script.hash:
-        return None
-    return script
+    return campaign_script_or_none(campaign, workspace=workspace, script_hash=script_hash)
 
 
 def _value_text(value: Any) -> str:

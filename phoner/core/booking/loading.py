@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from phoner.core.booking.rules import ConsultantPlan, Interval, Planner
+from phoner.core.clock import local_date, local_to_utc
 from phoner.core.consultants import load_absences
 from phoner.core.errors import NotFound
 from phoner.core.models import Booking, BookingStatus, Campaign, Company, Consultant, Jobcenter
-from phoner.core.workdays import local_date, local_to_utc
 
 Absences = tuple[dict[int, list[Interval]], dict[int, str]]
 

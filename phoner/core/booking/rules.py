@@ -21,17 +21,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from phoner.core.clock import local_date, local_to_utc, to_local
+from phoner.core.display import WEEKDAYS_DA, format_local
 from phoner.core.errors import RuleViolation
 from phoner.core.models import Consultant
-from phoner.core.workdays import (
-    WEEKDAYS_DA,
-    add_working_days,
-    format_local,
-    holiday_name,
-    local_date,
-    local_to_utc,
-    to_local,
-)
+from phoner.core.workdays import add_working_days, holiday_name
 
 #: Visits start on the quarter hour (09:00, 09:15, ...).
 SLOT_STEP_MINUTES = 15

@@ -27,6 +27,7 @@ from phoner.core import audit
 from phoner.core.booking.answers import call_details
 from phoner.core.booking.loading import Absences, build_planner, get_company
 from phoner.core.booking.rules import BookingRefused, Planner, Rule, Violation
+from phoner.core.display import format_local
 from phoner.core.errors import Conflict, NotFound
 from phoner.core.models import (
     Booking,
@@ -37,7 +38,6 @@ from phoner.core.models import (
     FollowUp,
     FollowUpKind,
 )
-from phoner.core.workdays import format_local
 
 UID_DOMAIN = "phoner"
 

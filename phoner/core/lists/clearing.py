@@ -13,11 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, importing
+from phoner.core.display import format_stamp
 from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.importing import ImportResult
 from phoner.core.lists.eligibility import signed_jobcenters
@@ -150,7 +150,7 @@ def require_open(session: Session, campaign_id: int, jobcenter_id: int | None) -
 
 def local_stamp(ts: dt.datetime) -> str:
     """A stored (UTC) time as Danish local ``dd.mm.yyyy HH:MM``."""
-    return ts.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%d.%m.%Y %H:%M")
+    return format_stamp(ts)
 
 
 def set_decision(

@@ -28,6 +28,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, importing
+from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.errors import InvalidInput, NotFound
@@ -135,7 +136,7 @@ def import_list(
     """
     assert campaign.id is not None
     campaign_id = campaign.id
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or local_today()
     table, hmap = _read(path, sheet, overrides)
     fixed_jc = find_jobcenter(session=session, text=jobcenter) if jobcenter else None
     parser = _RowParser(session, campaign_id, table, hmap, fixed_jc)

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, importing
+from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.errors import InvalidInput
 from phoner.core.importing import ImportResult
@@ -123,7 +124,7 @@ def import_known(
     They are remembered across campaigns (contact history of kind ``known``) and proposed
     for removal (*kendt virksomhed*) wherever that jobcenter has not yet decided on them.
     """
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or local_today()
     jc = find_jobcenter(session=session, text=jobcenter)
     table = read_table(path, sheet=sheet)
     hmap = map_headers(table.headers, {"cvr": FIELD_ALIASES["cvr"]}, ignore=REJECT_META_HEADERS)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from phoner.core import audit, geography
+from phoner.core.clock import local_today
 from phoner.core.errors import InvalidInput
 from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.lists.suppression import Suppression
@@ -186,7 +187,7 @@ def refresh_list(
     signed-off list is never changed behind the jobcenter's back.
     """
     assert campaign.id is not None
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or local_today()
     suppression = Suppression(session, campaign, today)
     signed = signed_jobcenters(session, campaign.id)
     changed_target = changed_prop = n_out = n_prop = 0

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from phoner.core.clock import local_day_bounds
 from phoner.core.errors import NotFound
 from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import CallAttempt, CallState, Company, Jobcenter, Outcome, Round
 from phoner.core.queue._common import get_campaign
-from phoner.core.queue.hours import TZ
 
 _ACTIVE_STATES = (CallState.NEW, CallState.RETRY, CallState.CALLBACK)
 
@@ -93,13 +93,6 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
         clearing_notes=notes,
         wrong_numbers=sum(1 for a in lines if a.outcome == Outcome.FORKERT_NUMMER),
     )
-
-
-def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC start and end of a Copenhagen calendar day."""
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=TZ)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=TZ)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def phoner_stats(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from phoner.core.clock import TZ
 from phoner.core.models import Campaign
 from phoner.core.queue._common import now_utc
 from phoner.core.workdays import holiday_name
-
-TZ = ZoneInfo("Europe/Copenhagen")
 
 
 def outside_calling_hours(campaign: Campaign, now: dt.datetime | None = None) -> str | None:

@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, followups
+from phoner.core.clock import local_date
 from phoner.core.db import Database
 from phoner.core.errors import DatabaseError, InvalidInput, NotFound
 from phoner.core.models import (
@@ -40,7 +41,6 @@ from phoner.core.models import (
     Outcome,
 )
 from phoner.core.queue._common import check_phoner, get_campaign, lost_lease, now_utc
-from phoner.core.queue.hours import TZ
 
 DEFAULT_RETRY_MINUTES = 120
 
@@ -251,7 +251,7 @@ def apply_outcome(
             cvr=company.cvr,
             jobcenter_id=company.jobcenter_id,
             campaign_name=campaign.name,
-            contact_date=ended_at.astimezone(TZ).date(),
+            contact_date=local_date(ended_at),
             kind=ContactKind.CALL,
             outcome=outcome.value,
         )

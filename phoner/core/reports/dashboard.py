@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from phoner.core.followups import local_date
+from phoner.core.clock import local_date
 from phoner.core.models import (
     Booking,
     Campaign,

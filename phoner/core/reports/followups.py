@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from phoner.core.followups import local_date
+from phoner.core.clock import local_date
 from phoner.core.models import (
     Booking,
     CallAttempt,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,18 +33,12 @@ from phoner.core.visits import CONTACT_STATUSES, MEETING_STATUS_LABELS
 from phoner.formats.report_output import Cell, Report, ReportTable
 
 
-def _needs_labels(campaign: Campaign) -> dict[str, str]:
+def _needs_labels(campaign: Campaign, workspace: Path | None) -> dict[str, str]:
     """Needs field key -> Danish label from the campaign's call script (keys if unreadable)."""
-    from pathlib import Path
+    from phoner.core.campaigns import campaign_script_or_none
 
-    from phoner.core import call_scripts
-    from phoner.core.errors import PhonerError
-
-    try:
-        script = call_scripts.load_script(Path(campaign.script_path))
-    except (PhonerError, OSError, ValueError):
-        return {}
-    return {f.key: f.label for f in script.needs_fields}
+    script = campaign_script_or_none(campaign, workspace=workspace)
+    return {} if script is None else {f.key: f.label for f in script.needs_fields}
 
 
 def _text(value: Any) -> str:
@@ -58,15 +53,15 @@ def _visit_status_text(status: MeetingStatus | None) -> str:
     return "Booket, uden resultat endnu" if status is None else MEETING_STATUS_LABELS[status]
 
 
-def leads_report(*, session: Session, campaign: Campaign) -> Report:
+def leads_report(*, session: Session, campaign: Campaign, workspace: Path | None = None) -> Report:
     """Every ``vil_kontaktes`` with what the phoner captured: one sheet per jobcenter.
 
     The hand-over to consultants (the 2006 campaign's Excel sheet, done well): company,
     contact, the call (when, who, answers, needs, note), the booked visit if any, and the
     follow-up's owner and due date.
     """
+    from phoner.core.display import format_local
     from phoner.core.phones import format_phone
-    from phoner.core.workdays import format_local
 
     assert campaign.id is not None
     lead_ids = sa.select(col(Company.id)).where(
@@ -118,7 +113,7 @@ def leads_report(*, session: Session, campaign: Campaign) -> Report:
             .order_by(col(FollowUp.done_at).is_not(None), col(FollowUp.due_date))
         ).all():
             follow.setdefault(f.company_id, (f, kname))
-    labels = _needs_labels(campaign)
+    labels = _needs_labels(campaign, workspace)
     keys: list[str] = list(labels)
     for _, attempt, _, _ in rows:
         if attempt is not None:

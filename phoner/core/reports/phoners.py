@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func
 
-from phoner.core.followups import LOCAL_TZ
+from phoner.core.clock import TZ
 from phoner.core.models import (
     SUBSTANTIVE_OUTCOMES,
     Booking,
@@ -46,9 +46,9 @@ def _utc_hour(session: Session, column: Any) -> ColumnElement[Any]:
 def _local_day(bucket: str | dt.datetime) -> dt.date:
     if isinstance(bucket, dt.datetime):
         aware = bucket if bucket.tzinfo else bucket.replace(tzinfo=dt.UTC)
-        return aware.astimezone(LOCAL_TZ).date()
+        return aware.astimezone(TZ).date()
     utc = dt.datetime.strptime(bucket, "%Y-%m-%d %H").replace(tzinfo=dt.UTC)
-    return utc.astimezone(LOCAL_TZ).date()
+    return utc.astimezone(TZ).date()
 
 
 _OUTCOME_CODES: tuple[str, ...] = tuple(o.value for o in Outcome)

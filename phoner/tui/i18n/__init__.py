@@ -9,17 +9,16 @@ holds a Danish literal of its own (another test checks that).
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from phoner.core.clock import to_local
+from phoner.core.display import WEEKDAYS_DA
 from phoner.core.models import CallState, Outcome
-from phoner.core.workdays import WEEKDAYS_DA
 from phoner.tui.i18n.da import DA
 from phoner.tui.i18n.en import EN, OUTCOME_EN
 
 __all__ = [
     "DA",
     "EN",
-    "LOCAL_TZ",
     "format_when",
     "has_key",
     "outcome_label",
@@ -28,7 +27,6 @@ __all__ = [
     "weekday_name",
 ]
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 CATALOGS: dict[str, dict[str, str]] = {"da": DA, "en": EN}
 _lang = "da"
@@ -65,7 +63,7 @@ def state_label(state: CallState | str) -> str:
 
 
 def local(when: dt.datetime) -> dt.datetime:
-    return when.astimezone(LOCAL_TZ)
+    return to_local(when)
 
 
 def format_when(when: dt.datetime, *, now: dt.datetime | None = None) -> str:

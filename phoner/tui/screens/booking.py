@@ -30,9 +30,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from phoner.core.clock import to_local
 from phoner.core.errors import PhonerError
 from phoner.core.models import CancelReason, Company, Consultant
-from phoner.core.workdays import to_local
 from phoner.tui import usecases
 from phoner.tui.errors import error_text
 from phoner.tui.i18n import t, weekday_name

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from textual import events, on
@@ -35,13 +34,15 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 from textual.worker import Worker
 
-from phoner.core.call_scripts import CallScript, ScriptWalk, load_script
+from phoner.core.call_scripts import CallScript, ScriptWalk
+from phoner.core.campaigns import campaign_script
+from phoner.core.clock import local_date
 from phoner.core.errors import PhonerError
 from phoner.core.models import Campaign, Outcome, Round
 from phoner.core.queue import claims, hours, outcomes, undo
 from phoner.core.queue.card import CompanyCard, PhonerStats, company_card, phoner_stats
 from phoner.core.queue.claims import Claim
-from phoner.tui.i18n import LOCAL_TZ, format_when, outcome_label, t
+from phoner.tui.i18n import format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.widgets.company_card import CompanyCardView
 from phoner.tui.widgets.key_bar import KeyBar
@@ -208,10 +209,7 @@ class CallScreen(PhonerScreen):
             if campaign is None:
                 raise PhonerError(t("call.no_campaign", id=self.campaign_id))
             rnd = session.get(Round, self.round_id) if self.round_id is not None else None
-        path = Path(campaign.script_path)
-        if not path.is_absolute():
-            path = self.phoner_app.settings.workspace / path
-        script = load_script(path)
+        script = campaign_script(campaign, workspace=self.phoner_app.settings.workspace)
         label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
         self.post_message(self.Prepared(script, campaign.name, label))
         self._load_view(self._claim())
@@ -245,7 +243,7 @@ class CallScreen(PhonerScreen):
                 session=session,
                 campaign_id=self.campaign_id,
                 phoner=self.phoner,
-                day=now.astimezone(LOCAL_TZ).date(),
+                day=local_date(now),
                 round_id=self.round_id,
             )
             reason = None

@@ -12,8 +12,9 @@ from textual.containers import Vertical
 from textual.events import Key
 from textual.widgets import Input, Static
 
+from phoner.core.clock import local_to_utc, to_local
 from phoner.core.workdays import holiday_name
-from phoner.tui.i18n import LOCAL_TZ, format_when, t
+from phoner.tui.i18n import format_when, t
 from phoner.tui.screens.base import PhonerModal
 
 _TIME = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?"
@@ -30,7 +31,7 @@ def next_working_day(day: dt.date) -> dt.date:
 
 
 def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    return local_to_utc(day, dt.time(hour, minute))
 
 
 def parse_when(text: str, now: dt.datetime) -> dt.datetime | None:
@@ -40,7 +41,7 @@ def parse_when(text: str, now: dt.datetime) -> dt.datetime | None:
     ``24.11.2026 10.30``, ``24/11 10`` and ``2026-11-24 10:30``.
     """
     s = " ".join(text.strip().lower().replace("kl.", " ").replace("kl ", " ").split())
-    today = now.astimezone(LOCAL_TZ).date()
+    today = to_local(now).date()
     patterns = [
         (rf"{_TIME}", "today"),
         (rf"{_TOMORROW}\s*{_TIME}", "tomorrow"),
@@ -74,7 +75,7 @@ def parse_when(text: str, now: dt.datetime) -> dt.datetime | None:
 
 def presets(now: dt.datetime) -> list[tuple[str, dt.datetime]]:
     """The quick choices, keys 1-4."""
-    local = now.astimezone(LOCAL_TZ)
+    local = to_local(now)
     in_hour = (local + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
     in_hour = in_hour.replace(minute=(in_hour.minute // 5) * 5)
     nwd = next_working_day(local.date())

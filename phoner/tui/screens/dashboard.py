@@ -16,8 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 from textual_plotext import PlotextPlot
 
+from phoner.core.display import format_local
 from phoner.core.models import Outcome, RoundState
-from phoner.core.workdays import format_local
 from phoner.formats.report_output import Pct
 from phoner.tui import usecases
 from phoner.tui.i18n import outcome_label, t

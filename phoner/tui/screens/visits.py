@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
+from phoner.core.display import format_local
 from phoner.core.models import AgreementCategory, CompanyCancelReason, MeetingStatus
-from phoner.core.workdays import format_local
 from phoner.tui import usecases
 from phoner.tui.i18n import t
 from phoner.tui.screens.base import Cell, Listing, PhonerModal, TableScreen
