@@ -432,7 +432,7 @@ def import_visit_results(
             + ", ".join(repr(h) for h in table.headers)
             + ".",
         )
-    out = VisitImportResult(path=path, headers=list(table.headers), rejects=list(table.rejects))
+    out = VisitImportResult(path=path, headers=list(table.headers))
     seen: set[int] = set()
 
     def register(row: tabular.Row) -> str | None:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from phoner.core import booking as bk
-from phoner.core import maintenance
+from phoner.core import feeds, maintenance
 from phoner.core import reminders as rem
+from phoner.core.booking import service as bk
 from phoner.core.db import Database, make_engine
 from phoner.formats import report_output, tabular
 from phoner.formats.private_files import private_dir, private_file
@@ -81,7 +81,7 @@ def test_calendar_feeds_are_private(sqlite_db: Database, tmp_path: Path) -> None
     )
     out = tmp_path / "calendars"
     with sqlite_db.session() as s:
-        written = bk.write_feeds(session=s, out_dir=out)
+        written = feeds.write_feeds(session=s, out_dir=out)
     assert written and mode(out) == 0o700
     assert all(mode(path) == 0o600 for _c, path, _changed in written)
 

@@ -7,13 +7,17 @@ from pathlib import Path
 
 from phoner.core import importing
 from phoner.core.importing import ImportResult
-from phoner.formats.tabular import Row
+from phoner.formats.tabular import Row, Table
 
 
 def test_rows_rejects_reasons_and_yields_the_rest_and_rejects_go_to_a_file(
     tmp_path: Path,
 ) -> None:
-    table = [Row(2, ["a", "1"]), Row(3, ["", "2"]), Row(5, ["c", "x"])]
+    table = Table(
+        path=tmp_path / "fil.xlsx",
+        headers=["Navn", "Tal"],
+        rows=[Row(2, ["a", "1"]), Row(3, ["", "2"]), Row(5, ["c", "x"])],
+    )
     result = ImportResult()
 
     def check(row: Row) -> int | str:

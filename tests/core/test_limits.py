@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from phoner.core import booking as bk
 from phoner.core import campaigns, limits
+from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput, crash_report, write_crash_log
 from phoner.core.models import AuditLog, Booking, CancelReason, Company, Consultant

@@ -16,9 +16,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
-from phoner.core import audit, gdpr
-from phoner.core import booking as bk
+from phoner.core import audit, feeds, gdpr
 from phoner.core import followups as fu
+from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.models import (
     Agreement,
@@ -154,7 +154,9 @@ def test_purge_leaves_no_copy_of_personal_data(db: Database, tmp_path: Path) -> 
     cid, token = _plant(db)
     calendars = tmp_path / "calendars"
     with db.session() as s:
-        built = {c.id: path for c, path, _changed in bk.write_feeds(session=s, out_dir=calendars)}
+        built = {
+            c.id: path for c, path, _changed in feeds.write_feeds(session=s, out_dir=calendars)
+        }
     stale = calendars / "tidligere-konsulent-99.ics"  # a feed of no active consultant
     stale.write_bytes(built[cid].read_bytes())
     client = TestClient(create_app(db, record_fetches=False))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from phoner.core.clock import TZ
 from phoner.core.db import Database
 from phoner.core.demo import DEMO_CAMPAIGN
 from phoner.core.models import Booking, CallAttempt, Company, Outcome
@@ -188,7 +189,7 @@ async def test_call_screen_without_campaign_script_shows_the_error(
 
 # --------------------------------------------------------------------------- call-back times
 
-NOW_LOCAL = NOW.astimezone(i18n.LOCAL_TZ)  # Tuesday 24 November 2026 10:00
+NOW_LOCAL = NOW.astimezone(TZ)  # Tuesday 24 November 2026 10:00
 
 
 @pytest.mark.parametrize(
@@ -207,7 +208,7 @@ NOW_LOCAL = NOW.astimezone(i18n.LOCAL_TZ)  # Tuesday 24 November 2026 10:00
     ],
 )
 def test_parse_when(text: str, local: tuple[int, ...]) -> None:
-    expected = dt.datetime(*local, tzinfo=i18n.LOCAL_TZ).astimezone(dt.UTC)
+    expected = dt.datetime(*local, tzinfo=TZ).astimezone(dt.UTC)
     assert parse_when(text, NOW) == expected
 
 
@@ -222,7 +223,7 @@ def test_presets_skip_weekends_and_holidays() -> None:
     assert next_working_day(dt.date(2026, 12, 23)) == dt.date(2026, 12, 28)  # Christmas
     choices = [when for _, when in presets(friday)]
     assert choices[0] == friday + dt.timedelta(hours=1)
-    assert choices[1].astimezone(i18n.LOCAL_TZ).date() == dt.date(2026, 11, 30)
+    assert choices[1].astimezone(TZ).date() == dt.date(2026, 11, 30)
     assert all(when > friday for when in choices)
 
 
