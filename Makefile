@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## make test: set up, run every check, then the whole test suite
 test: check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## make check: formatting, lint, types, architecture contracts
 check: $(STAMP)

@@ -208,7 +208,8 @@ def normalize_header(text: str) -> str:
     return _NON_ALNUM.sub("", s)
 
 
-_SAFE_SIGNED = re.compile(r"^[+-][\d\s().,/-]*$")
+# Only ASCII digits and a plain space: a tab or newline after the sign could hide a formula.
+_SAFE_SIGNED = re.compile(r"^[+-][0-9 ().,/-]*$")
 
 
 def neutralize(value: str) -> str:

@@ -155,6 +155,11 @@ def test_neutralize_blocks_formulas_but_leaves_phone_numbers() -> None:
     assert neutralize("+45 33 12 34 56") == "+45 33 12 34 56"
     assert neutralize("-12") == "-12"
     assert neutralize("Bæk & Søn") == "Bæk & Søn"
+    # a tab, newline or non-ASCII digit after the sign is not a phone number (found by
+    # the importer fuzz test: '+\t5 33123456' went into a rejects file as it was)
+    assert neutralize("+\t5 33123456") == "'+\t5 33123456"
+    assert neutralize("-1\n=cmd") == "'-1\n=cmd"
+    assert neutralize("+٤٥") == "'+٤٥"
 
 
 def test_rejects_csv_round_trips_and_is_injection_safe(tmp_path: Path) -> None:
