@@ -90,3 +90,16 @@ def test_no_screen_is_looked_up_by_name() -> None:
         text = path.read_text(encoding="utf-8")
         assert "importlib" not in text, path
         assert "inspect.signature" not in text, path
+
+
+def test_a_round_state_has_one_danish_word_everywhere() -> None:
+    """A closed round was "afsluttet" in the CLI, "Afsluttet" on the dashboard and "lukket"
+    on the start screen: the TUI's words are core's (capitalised where they head a cell)."""
+    from phoner.core.models import RoundState
+    from phoner.core.rounds import STATE_LABELS
+    from phoner.tui.i18n.da import DA
+
+    for state in RoundState:
+        word = STATE_LABELS[state]
+        assert DA[f"round_state.{state.value}"] == word
+        assert DA[f"dash.round.{state.value}"] == word.capitalize()

@@ -27,7 +27,7 @@ DA: dict[str, str] = {
     "start.call_list": "Ringeliste",
     "round_state.planned": "planlagt",
     "round_state.active": "aktiv",
-    "round_state.closed": "lukket",
+    "round_state.closed": "afsluttet",
     # call list
     "list.title": "Ringeliste: {campaign}",
     "list.count": "{count} virksomheder",
@@ -191,7 +191,7 @@ DA: dict[str, str] = {
     "dash.col.fetched": "Sidst hentet",
     "dash.col.unseen": "Bookinger ikke set",
     "dash.round.planned": "Planlagt",
-    "dash.round.active": "I gang",
+    "dash.round.active": "Aktiv",
     "dash.round.closed": "Afsluttet",
     "dash.never": "aldrig",
     "dash.not_called": "Ikke ringet",
