@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from phoner.cli import app
 from phoner.core.db import Database
 from phoner.core.models import Booking, Company, FollowUp, VisitResult
-from tests.core.test_reports import build
+from tests.support.worlds import reports_world as build
 
 runner = CliRunner()
 

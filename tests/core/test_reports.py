@@ -20,19 +20,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import Session
 
-from phoner.core import followups, visits
 from phoner.core.db import Database
 from phoner.core.models import (
-    AgreementCategory,
-    BookingStatus,
     Campaign,
-    CancelReason,
-    ClearingState,
-    CompanyCancelReason,
-    FollowUpKind,
-    MeetingStatus,
     Outcome,
 )
 from phoner.core.reports import build_report
@@ -45,121 +36,10 @@ from phoner.core.reports.rounds import rounds_report
 from phoner.core.reports.visits import visits_report
 from phoner.formats.report_output import Num, Pct
 from tests.core import builders as b
+from tests.support.worlds import TODAY, at
+from tests.support.worlds import reports_world as build
 
 UTC = dt.UTC
-TODAY = dt.date(2026, 10, 20)
-
-
-def at(day: int, hour: int, minute: int = 0, month: int = 10) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, minute, tzinfo=UTC)
-
-
-def build(s: Session) -> Campaign:
-    c = b.campaign(s, "Efterår", aapor_e=0.5)
-    ringsted = b.jobcenter(s, "Ringsted")
-    aalborg = b.jobcenter(s, "Aalborg")
-    nowhere = b.jobcenter(s, "Atlantis", area=False)
-    karen = b.consultant(s, ringsted, "Karen")
-    ole = b.consultant(s, ringsted, "Ole")
-    niels = b.consultant(s, aalborg, "Niels")
-    pia = b.consultant(s, nowhere, "Pia")
-    r1, r2, _r3, r4 = (b.round_(s, c, n) for n in (1, 2, 3, 4))
-    co = {}
-    for name in "ABCDEFGH":
-        co[name] = b.company(s, c, ringsted, r1, name)
-    b.company(s, c, ringsted, r1, "R", clearing_state=ClearingState.REMOVE)
-    for name in "JKL":
-        co[name] = b.company(s, c, aalborg, r2, name)
-    for name in "MN":
-        co[name] = b.company(s, c, nowhere, r4, name)
-    a_call = b.call(s, co["A"], Outcome.VIL_KONTAKTES, at(5, 9), phoner="tlf1")
-    b_call = b.call(s, co["B"], Outcome.VIL_KONTAKTES, at(5, 9, 20), phoner="tlf1")
-    b.call(s, co["C"], Outcome.IKKE_INTERESSERET, at(5, 9, 10), phoner="tlf2")
-    b.call(s, co["D"], Outcome.HAR_FLEKSJOBBERE, at(5, 10, 5), phoner="tlf2")
-    b.call(s, co["E"], Outcome.IKKE_TRUFFET, at(5, 10, 30), phoner="tlf1")
-    b.call(s, co["E"], Outcome.IKKE_TRUFFET, at(6, 8), phoner="tlf1")
-    b.call(s, co["F"], Outcome.IKKE_TRUFFET, at(5, 10, 45), phoner="tlf1")
-    assert r2.id is not None
-    b.call(s, co["F"], Outcome.HAR_KONTAKT, at(19, 9), phoner="tlf2", round_id=r2.id)
-    b.call(s, co["G"], Outcome.LUKKET, at(5, 11), phoner="tlf2")
-    b.call(s, co["J"], Outcome.VIL_KONTAKTES, at(19, 9, 30), phoner="tlf2")
-    b.call(s, co["K"], Outcome.RING_TILBAGE, at(19, 9), phoner="tlf1")
-    b.call(s, co["L"], Outcome.FORKERT_NUMMER, at(19, 22, 30), phoner="tlf1")
-    b.call(s, co["M"], Outcome.IKKE_TRUFFET, at(2, 8, month=11), phoner="tlf1")
-    b.call(s, co["N"], Outcome.OPTAGET, at(2, 8, 30, month=11), phoner="tlf1")
-    # A: booked, moved (old booking cancelled as moved), the new one held
-    a0 = b.book(s, co["A"], karen, at(8, 9), created_at=at(5, 9, 1), attempt=a_call)
-    a0.status, a0.cancel_reason = BookingStatus.CANCELLED, CancelReason.MOVED
-    s.add(a0)
-    a1 = b.book(s, co["A"], karen, at(9, 9), created_at=at(6, 8, 5), booked_by="tlf1")
-    assert a1.id is not None
-    result = visits.record_visit_result(
-        session=s,
-        booking_id=a1.id,
-        status=MeetingStatus.AFHOLDT,
-        actor="karen",
-        agreements={AgreementCategory.FLEKSJOB: 2, AgreementCategory.LOENTILSKUD: 1},
-    )
-    # B: booked, cancelled by the consultant in phoner -> call follow-up, done 2 days later
-    b0 = b.book(s, co["B"], ole, at(12, 9), created_at=at(5, 9, 21), attempt=b_call)
-    b0.status, b0.cancel_reason = BookingStatus.CANCELLED, CancelReason.CONSULTANT_CANCELLED
-    s.add(b0)
-    fu_b = followups.create_call_followup(
-        session=s, company=co["B"], attempt=b_call, campaign=c, now=at(5, 9, 30)
-    )
-    assert fu_b is not None and fu_b.id is not None and fu_b.consultant_id == karen.id
-    followups.mark_done(session=s, followup_id=fu_b.id, actor="karen", now=at(7, 9, 20))
-    # J: booked in Aalborg, cancelled by the company (travlhed)
-    jb = b.book(s, co["J"], niels, at(23, 9), created_at=at(19, 9, 31), booked_by="tlf2")
-    assert jb.id is not None
-    visits.record_visit_result(
-        session=s,
-        booking_id=jb.id,
-        status=MeetingStatus.AFLYST_AF_VIRKSOMHEDEN,
-        company_cancel_reason=CompanyCancelReason.TRAVLHED,
-        actor="niels",
-    )
-    # N: booked, no result yet (no RAR area)
-    b.book(s, co["N"], pia, at(9, 9, month=11), created_at=at(2, 8, 31, month=11))
-    # more follow-ups: agreement (overdue), other (not due), unowned (overdue)
-    assert result.id is not None
-    from sqlmodel import select
-
-    from phoner.core.models import Agreement
-
-    ag = s.exec(
-        select(Agreement).where(
-            Agreement.visit_result_id == result.id,
-            Agreement.category == AgreementCategory.FLEKSJOB,
-        )
-    ).one()
-    followups.create_agreement_followup(
-        session=s,
-        agreement=ag,
-        company=co["A"],
-        consultant_id=karen.id,
-        due_date=dt.date(2026, 10, 12),
-        description="Send to kandidater",
-        actor="karen",
-    )
-    followups.create_followup(
-        session=s,
-        company=co["C"],
-        due_date=dt.date(2026, 10, 25),
-        description="Ring i foråret",
-        consultant_id=ole.id,
-        actor="koord",
-        kind=FollowUpKind.OTHER,
-    )
-    followups.create_followup(
-        session=s,
-        company=co["M"],
-        due_date=dt.date(2026, 10, 1),
-        description="Find rette person",
-        consultant_id=None,
-        actor="koord",
-    )
-    return c
 
 
 @pytest.fixture
