@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from phoner.commands.common import echo_json, state
-from phoner.core import campaigns
+from phoner.core import campaigns, vocabulary
 from phoner.core.booking import service as bk
 from phoner.core.booking.listing import BookingView, list_bookings
 from phoner.core.booking.rules import Slot
@@ -21,7 +21,7 @@ from phoner.core.companies import company_by_cvr
 from phoner.core.consultants import get_consultant
 from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
-from phoner.core.models import CANCEL_LABELS, BookingStatus, Company
+from phoner.core.models import BookingStatus, CancelReason, Company
 from phoner.core.phones import format_phone
 
 app = typer.Typer(help="Flyt, aflys og vis bookede besøg.", no_args_is_help=True)
@@ -180,12 +180,16 @@ def cancel(
     """Aflys et besøg. Det forsvinder fra konsulentens kalender, og konsulenten får besked."""
     db = state(ctx).db()
     b = bk.cancel_booking(
-        db=db, booking_id=booking_id, reason=bk.parse_cancel_reason(reason), actor=by, note=note
+        db=db,
+        booking_id=booking_id,
+        reason=vocabulary.parse(CancelReason, reason),
+        actor=by,
+        note=note,
     )
     assert b.cancel_reason is not None
     typer.echo(
         f"Besøg nr. {booking_id} ({format_local(b.start)}) er aflyst: "
-        f"{CANCEL_LABELS[b.cancel_reason]}."
+        f"{vocabulary.label(b.cancel_reason)}."
     )
 
 
@@ -229,7 +233,7 @@ def list_(
         status = (
             "booket"
             if b.status == BookingStatus.BOOKED
-            else f"aflyst ({CANCEL_LABELS[b.cancel_reason] if b.cancel_reason else ''})"
+            else f"aflyst ({vocabulary.label(b.cancel_reason) if b.cancel_reason else ''})"
         )
         contact = ", ".join(
             p

@@ -8,12 +8,11 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import echo_json, state
-from phoner.core import campaigns, consultants
+from phoner.core import campaigns, consultants, vocabulary
 from phoner.core import visits as visits_mod
 from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
-from phoner.core.models import AGREEMENT_LABELS, AgreementCategory
-from phoner.formats.tabular import normalize_header
+from phoner.core.models import AgreementCategory, CompanyCancelReason, MeetingStatus
 
 app = typer.Typer(
     help="Besøg: vis dem, og registrér hvad der skete og blev aftalt.", no_args_is_help=True
@@ -22,19 +21,13 @@ app = typer.Typer(
 CampaignOpt = Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")]
 
-_CATEGORY_WORDS: dict[str, AgreementCategory] = {}
-for _c, _label in AGREEMENT_LABELS.items():
-    _CATEGORY_WORDS[normalize_header(_c.value)] = _c
-    _CATEGORY_WORDS[normalize_header(_label)] = _c
-    _CATEGORY_WORDS[normalize_header(_label.split("/")[0])] = _c
-
 
 def parse_agreements(items: list[str]) -> dict[AgreementCategory, int]:
     """``["fleksjob=2", "Løntilskud=1"]`` -> {FLEKSJOB: 2, LOENTILSKUD: 1}."""
     out: dict[AgreementCategory, int] = {}
     for item in items:
         name, sep, count = item.rpartition("=")
-        category = _CATEGORY_WORDS.get(normalize_header(name)) if sep else None
+        category = vocabulary.lookup(AgreementCategory, name) if sep else None
         count = count.strip()
         if category is None or not (count.isascii() and count.isdigit()) or len(count) > 4:
             raise InvalidInput(
@@ -141,22 +134,8 @@ def result(
     by: Annotated[str, typer.Option("--by", help="Hvem registrerer (revisionsspor).")] = "cli",
 ) -> None:
     """Registrér (eller ret) resultatet af et besøg."""
-    try:
-        meeting = visits_mod.parse_status(status)
-    except ValueError:
-        raise InvalidInput(
-            f"Ukendt status {status!r}.",
-            hint="Brug en af: " + ", ".join(visits_mod.MEETING_STATUS_LABELS.values()) + ".",
-        ) from None
-    cancel = None
-    if reason:
-        try:
-            cancel = visits_mod.parse_cancel_reason(reason)
-        except ValueError:
-            raise InvalidInput(
-                f"Ukendt aflysningsårsag {reason!r}.",
-                hint="Brug en af: " + ", ".join(visits_mod.CANCEL_REASON_LABELS.values()) + ".",
-            ) from None
+    meeting = vocabulary.parse(MeetingStatus, status)
+    cancel = vocabulary.parse(CompanyCancelReason, reason) if reason else None
     agreements = parse_agreements(agreement or [])
     db = state(ctx).db()
     with db.session(write=True) as session:

@@ -94,8 +94,10 @@ class Outcome(StrEnum):
 
     @property
     def label(self) -> str:
-        """Danish label: the code written as words ("vil_kontaktes" -> "Vil kontaktes")."""
-        return self.value.replace("_", " ").capitalize()
+        """Danish label (:mod:`phoner.core.vocabulary`): "vil_kontaktes" -> "Vil kontaktes"."""
+        from phoner.core import vocabulary
+
+        return vocabulary.label(self)
 
     @property
     def substantive(self) -> bool:
@@ -103,9 +105,10 @@ class Outcome(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Outcome:
-        """Accept the code or the Danish label, case- and space-insensitive."""
-        key = "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
-        return cls(key)
+        """The code or the Danish label; ``vocabulary.UnknownWord`` (a ValueError) if neither."""
+        from phoner.core import vocabulary
+
+        return vocabulary.parse(cls, text)
 
 
 SUBSTANTIVE_OUTCOMES: frozenset[Outcome] = frozenset(
@@ -177,7 +180,9 @@ class ClearingReason(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        from phoner.core import vocabulary
+
+        return vocabulary.label(self)
 
 
 class RoundState(StrEnum):
@@ -195,13 +200,6 @@ class CancelReason(StrEnum):
     COMPANY_CANCELLED = "virksomhed_aflyste"
     CONSULTANT_CANCELLED = "konsulent_aflyste"
     MOVED = "flyttet"
-
-
-CANCEL_LABELS: dict[CancelReason, str] = {
-    CancelReason.COMPANY_CANCELLED: "Virksomheden aflyste",
-    CancelReason.CONSULTANT_CANCELLED: "Konsulenten aflyste",
-    CancelReason.MOVED: "Flyttet",
-}
 
 
 class MeetingStatus(StrEnum):
@@ -238,21 +236,9 @@ class AgreementCategory(StrEnum):
 
     @property
     def label(self) -> str:
-        return AGREEMENT_LABELS[self]
+        from phoner.core import vocabulary
 
-
-AGREEMENT_LABELS: dict[AgreementCategory, str] = {
-    AgreementCategory.JOBORDRE: "Jobordre/rekruttering",
-    AgreementCategory.OPKVALIFICERINGSJOB: "Opkvalificeringsjob",
-    AgreementCategory.VOKSENLAERLING: "Voksenlærling",
-    AgreementCategory.JOBROTATION: "Jobrotation",
-    AgreementCategory.LOENTILSKUD: "Løntilskud",
-    AgreementCategory.VIRKSOMHEDSPRAKTIK: "Virksomhedspraktik",
-    AgreementCategory.FAGPILOT: "Fagpilot",
-    AgreementCategory.FASTHOLDELSE: "Fastholdelse",
-    AgreementCategory.FLEKSJOB: "Fleksjob",
-    AgreementCategory.FLYGTNINGE: "Virksomhedspladser til flygtninge",
-}
+        return vocabulary.label(self)
 
 
 class FollowUpKind(StrEnum):

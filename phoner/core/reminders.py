@@ -28,13 +28,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from phoner.core import vocabulary
 from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
 from phoner.core.display import WEEKDAYS_DA
 from phoner.core.errors import InvalidInput, PhonerError
 from phoner.core.feeds import full_address
 from phoner.core.models import (
-    CANCEL_LABELS,
     Booking,
     BookingStatus,
     Campaign,
@@ -148,7 +148,7 @@ def _notice(b: Booking, co: Company, c: Consultant) -> Outgoing:
     assert b.id is not None
     phones = ", ".join(format_phone(p) for p in co.phones) or "ikke oplyst"
     if b.status == BookingStatus.CANCELLED:
-        reason = CANCEL_LABELS[b.cancel_reason] if b.cancel_reason else "aflyst"
+        reason = vocabulary.label(b.cancel_reason) if b.cancel_reason else "aflyst"
         subject = f"Aflyst: virksomhedsbesøg hos {co.name} {_when(b.start)}"
         head = (
             f"Besøget hos {co.name} {_when(b.start)} er aflyst ({reason.lower()}). "

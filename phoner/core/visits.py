@@ -21,13 +21,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, importing
+from phoner.core import audit, importing, vocabulary
 from phoner.core.clock import local_date
 from phoner.core.companies import companies_with_cvr, valid_cvr
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.importing import ImportResult
 from phoner.core.models import (
-    AGREEMENT_LABELS,
     Agreement,
     AgreementCategory,
     Booking,
@@ -46,21 +45,9 @@ from phoner.core.models import (
 )
 from phoner.formats import tabular
 
-MEETING_STATUS_LABELS: dict[MeetingStatus, str] = {
-    MeetingStatus.AFHOLDT: "Afholdt",
-    MeetingStatus.AFLYST_AF_VIRKSOMHEDEN: "Aflyst af virksomheden",
-    MeetingStatus.AFLYST_AF_KONSULENTEN: "Aflyst af konsulenten",
-    MeetingStatus.KONSULENT_UDEBLEV: "Konsulent udeblev",
-    MeetingStatus.AFKORTET_TELEFONISK: "Afkortet/telefonisk",
-    MeetingStatus.FLYTTET: "Flyttet",
-}
-
-CANCEL_REASON_LABELS: dict[CompanyCancelReason, str] = {
-    CompanyCancelReason.TRAVLHED: "Travlhed",
-    CompanyCancelReason.AENDRET_HOLDNING: "Ændret holdning",
-    CompanyCancelReason.GLEMT: "Glemt",
-    CompanyCancelReason.ANDET: "Andet",
-}
+#: Labels by member (thin aliases to :mod:`phoner.core.vocabulary`, for reports and the TUI).
+MEETING_STATUS_LABELS: dict[MeetingStatus, str] = vocabulary.labels(MeetingStatus)
+CANCEL_REASON_LABELS: dict[CompanyCancelReason, str] = vocabulary.labels(CompanyCancelReason)
 
 #: Most places one agreement can count (a typo guard; also keeps the value a 32-bit int).
 MAX_PLACES = 9999
@@ -69,48 +56,6 @@ MAX_PLACES = 9999
 CONTACT_STATUSES: frozenset[MeetingStatus] = frozenset(
     {MeetingStatus.AFHOLDT, MeetingStatus.AFKORTET_TELEFONISK}
 )
-
-
-def _key(text: str) -> str:
-    return tabular.normalize_header(text)
-
-
-_STATUS_WORDS: dict[str, MeetingStatus] = {}
-for _status, _label in MEETING_STATUS_LABELS.items():
-    _STATUS_WORDS[_key(_status.value)] = _status
-    _STATUS_WORDS[_key(_label)] = _status
-_STATUS_WORDS.update(
-    {
-        _key("holdt"): MeetingStatus.AFHOLDT,
-        _key("gennemført"): MeetingStatus.AFHOLDT,
-        _key("afkortet"): MeetingStatus.AFKORTET_TELEFONISK,
-        _key("telefonisk"): MeetingStatus.AFKORTET_TELEFONISK,
-        _key("telefonmøde"): MeetingStatus.AFKORTET_TELEFONISK,
-        _key("udeblev"): MeetingStatus.KONSULENT_UDEBLEV,
-        _key("no-show"): MeetingStatus.KONSULENT_UDEBLEV,
-        _key("aflyst virksomhed"): MeetingStatus.AFLYST_AF_VIRKSOMHEDEN,
-        _key("aflyst konsulent"): MeetingStatus.AFLYST_AF_KONSULENTEN,
-    }
-)
-_REASON_WORDS: dict[str, CompanyCancelReason] = {}
-for _reason, _label in CANCEL_REASON_LABELS.items():
-    _REASON_WORDS[_key(_reason.value)] = _reason
-    _REASON_WORDS[_key(_label)] = _reason
-
-
-def parse_status(text: str) -> MeetingStatus:
-    """A meeting status from its code or Danish label; ValueError if unknown."""
-    status = _STATUS_WORDS.get(_key(text))
-    if status is None:
-        raise ValueError(text)
-    return status
-
-
-def parse_cancel_reason(text: str) -> CompanyCancelReason:
-    reason = _REASON_WORDS.get(_key(text))
-    if reason is None:
-        raise ValueError(text)
-    return reason
 
 
 # --------------------------------------------------------------------------- register
@@ -341,8 +286,8 @@ IMPORT_ALIASES: dict[str, list[str]] = {
     "reason": ["Aflysningsårsag", "Årsag til aflysning", "Aflyst pga"],
     "note": ["Note", "Bemærkning", "Bemærkninger", "Kommentar"],
 }
-for _cat, _label in AGREEMENT_LABELS.items():
-    IMPORT_ALIASES[_cat.value] = [_label, _label.split("/")[0]]
+for _cat in AgreementCategory:
+    IMPORT_ALIASES[_cat.value] = [_cat.label, _cat.label.split("/")[0]]
 
 
 @dataclass(kw_only=True)
@@ -464,18 +409,16 @@ def _import_row(
     status_text = row.get(hmap.index("status"))
     if not status_text:
         return "kolonnen Status er tom"
-    try:
-        status = parse_status(status_text)
-    except ValueError:
-        allowed = ", ".join(MEETING_STATUS_LABELS.values())
+    status = vocabulary.lookup(MeetingStatus, status_text)
+    if status is None:
+        allowed = vocabulary.accepted(MeetingStatus)
         return f"ukendt status {status_text!r} (brug en af: {allowed})"
     reason_text = row.get(hmap.index("reason"))
     reason: CompanyCancelReason | None = None
     if reason_text and status == MeetingStatus.AFLYST_AF_VIRKSOMHEDEN:
-        try:
-            reason = parse_cancel_reason(reason_text)
-        except ValueError:
-            allowed = ", ".join(CANCEL_REASON_LABELS.values())
+        reason = vocabulary.lookup(CompanyCancelReason, reason_text)
+        if reason is None:
+            allowed = vocabulary.accepted(CompanyCancelReason)
             return f"ukendt aflysningsårsag {reason_text!r} (brug en af: {allowed})"
     agreements: dict[AgreementCategory, int] = {}
     for category in AgreementCategory:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from phoner.core import followups as _followups
 from phoner.core import models as _models
 from phoner.core import visits as _visits
+from phoner.core import vocabulary as _vocabulary
 from phoner.core.booking import listing as _booking_listing
 from phoner.core.booking import rules as _booking_rules
 from phoner.core.booking import service as _booking
@@ -51,7 +52,7 @@ VisitRow = _visits.VisitRow
 MEETING_STATUS_LABELS = _visits.MEETING_STATUS_LABELS
 CANCEL_REASON_LABELS = _visits.CANCEL_REASON_LABELS
 BookingRow = _booking_listing.BookingRow
-CANCEL_LABELS = _models.CANCEL_LABELS
+CANCEL_LABELS = _vocabulary.labels(_models.CancelReason)
 HeldCompany = _claims.HeldCompany
 # The booking dialog's building blocks (it searches slots day by day in one session).
 Slot = _booking_rules.Slot

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from phoner.core import absence_sources, feeds
+from phoner.core import absence_sources, feeds, vocabulary
 from phoner.core.absence_sources import AbsencePolicy
 from phoner.core.booking import answers
 from phoner.core.booking import service as bk
@@ -389,9 +389,9 @@ def test_move_and_cancel_raise_sequence_and_audit(db: Database) -> None:
         actions == ["book", "close", "move", "cancel", "book", "cancel"]
         or actions.count("cancel") == 2
     )
-    assert bk.parse_cancel_reason("virksomhed") == CancelReason.COMPANY_CANCELLED
+    assert vocabulary.parse(CancelReason, "virksomhed") == CancelReason.COMPANY_CANCELLED
     with pytest.raises(InvalidInput):
-        bk.parse_cancel_reason("vejret")
+        vocabulary.parse(CancelReason, "vejret")
 
 
 def test_absence_file_blocks_time(

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from phoner.core import followups, visits
+from phoner.core import followups, visits, vocabulary
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.models import (
@@ -164,13 +164,21 @@ def test_cancel_and_validation(db: Database) -> None:
 
 
 def test_parse_status_words() -> None:
-    assert visits.parse_status("Afholdt") == MeetingStatus.AFHOLDT
-    assert visits.parse_status("aflyst af virksomheden") == MeetingStatus.AFLYST_AF_VIRKSOMHEDEN
-    assert visits.parse_status("Afkortet/telefonisk") == MeetingStatus.AFKORTET_TELEFONISK
-    assert visits.parse_status("konsulent_udeblev") == MeetingStatus.KONSULENT_UDEBLEV
-    assert visits.parse_cancel_reason("Ændret holdning") == CompanyCancelReason.AENDRET_HOLDNING
+    assert vocabulary.parse(MeetingStatus, "Afholdt") == MeetingStatus.AFHOLDT
+    assert (
+        vocabulary.parse(MeetingStatus, "aflyst af virksomheden")
+        == MeetingStatus.AFLYST_AF_VIRKSOMHEDEN
+    )
+    assert (
+        vocabulary.parse(MeetingStatus, "Afkortet/telefonisk") == MeetingStatus.AFKORTET_TELEFONISK
+    )
+    assert vocabulary.parse(MeetingStatus, "konsulent_udeblev") == MeetingStatus.KONSULENT_UDEBLEV
+    assert (
+        vocabulary.parse(CompanyCancelReason, "Ændret holdning")
+        == CompanyCancelReason.AENDRET_HOLDNING
+    )
     with pytest.raises(ValueError):
-        visits.parse_status("måske")
+        vocabulary.parse(MeetingStatus, "måske")
 
 
 def _import_setup(db: Database) -> dict[str, int]:

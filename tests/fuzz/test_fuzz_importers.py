@@ -17,11 +17,7 @@ from hypothesis import strategies as st
 from phoner.core import consultants, outcomes_import, visits
 from phoner.core.errors import PhonerError
 from phoner.core.lists import importer
-from phoner.core.models import (
-    AGREEMENT_LABELS,
-    Campaign,
-    Outcome,
-)
+from phoner.core.models import AgreementCategory, Campaign, Outcome
 from phoner.formats.tabular import read_table
 from tests.fuzz.conftest import Base
 from tests.fuzz.files import hostile_files, sheets
@@ -158,7 +154,7 @@ def _visit_columns(base: Base) -> dict[str, list[str]]:
         "Aflysningsårsag": ["Travlhed", "Glemt", "Månen"],
         "Note": ["god snak", "=1+1"],
     }
-    for label in list(AGREEMENT_LABELS.values())[:4]:
+    for label in [c.label for c in AgreementCategory][:4]:
         cols[label] = ["0", "1", "2", "12", "to"]
     return cols
 

@@ -244,25 +244,3 @@ def cancel_booking(
         cancel(session, booking, reason, actor, now, note)
         session.flush()
         return BookingView.of(booking)
-
-
-def parse_cancel_reason(text: str) -> CancelReason:
-    key = text.strip().lower().replace("-", "_").replace(" ", "_")
-    aliases = {
-        "virksomhed": CancelReason.COMPANY_CANCELLED,
-        "virksomheden": CancelReason.COMPANY_CANCELLED,
-        "company": CancelReason.COMPANY_CANCELLED,
-        "konsulent": CancelReason.CONSULTANT_CANCELLED,
-        "konsulenten": CancelReason.CONSULTANT_CANCELLED,
-        "consultant": CancelReason.CONSULTANT_CANCELLED,
-        "moved": CancelReason.MOVED,
-    }
-    if key in aliases:
-        return aliases[key]
-    try:
-        return CancelReason(key)
-    except ValueError:
-        raise InvalidInput(
-            f"Ukendt aflysningsgrund: {text!r}.",
-            hint="Brug virksomhed, konsulent eller flyttet.",
-        ) from None

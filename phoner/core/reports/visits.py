@@ -11,7 +11,6 @@ from sqlmodel import Session, col, func
 
 from phoner.core import geography
 from phoner.core.models import (
-    AGREEMENT_LABELS,
     Agreement,
     AgreementCategory,
     Booking,
@@ -187,7 +186,7 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
         "total": total.payload(),
     }
     status_cols = [VISIT_STATUS_LABELS[k] for k in VISIT_STATUS_KEYS]
-    cat_cols = [AGREEMENT_LABELS[c] for c in AgreementCategory]
+    cat_cols = [c.label for c in AgreementCategory]
 
     def visit_row(name: str, g: _VisitGroup) -> list[Any]:
         assert g.statuses is not None
