@@ -43,7 +43,7 @@ import hashlib
 import html
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import format_datetime
 from enum import StrEnum
 
@@ -164,7 +164,7 @@ def vtimezone(tz: dt.tzinfo, tzid: str, year: int) -> icalendar.Timezone:
     if not found:
         std = icalendar.TimezoneStandard()
         offset = dt.datetime(year, 1, 1, tzinfo=dt.UTC).astimezone(tz)
-        std.add("dtstart", dt.datetime(1970, 1, 1))
+        std.add("dtstart", dt.datetime(1970, 1, 1))  # noqa: DTZ001 (local wall time)
         std.add("tzoffsetfrom", offset.utcoffset())
         std.add("tzoffsetto", offset.utcoffset())
         std.add("tzname", offset.tzname() or tzid)
@@ -259,8 +259,7 @@ def message_id(inv: Invitation, digest: str) -> str:
 def _html(text: str) -> str:
     paragraphs = text.strip("\n").split("\n\n")
     inner = "\n".join(
-        "<p>" + "<br>\n".join(html.escape(ln) for ln in p.split("\n")) + "</p>"
-        for p in paragraphs
+        "<p>" + "<br>\n".join(html.escape(ln) for ln in p.split("\n")) + "</p>" for p in paragraphs
     )
     return (
         '<!DOCTYPE html>\n<html lang="da">\n<head><meta charset="utf-8"></head>\n'
@@ -271,6 +270,12 @@ def _html(text: str) -> str:
 def _header_address(box: Mailbox) -> Address:
     username, _, domain = box.email.rpartition("@")
     return Address(display_name=" ".join(box.name.split()), username=username, domain=domain)
+
+
+def _parts(msg: Message) -> list[Message]:
+    payload = msg.get_payload()
+    assert isinstance(payload, list)
+    return [p for p in payload if isinstance(p, Message)]
 
 
 def build_message(
@@ -312,8 +317,8 @@ def build_message(
         params={"name": "invite.ics"},
     )
     msg["Content-Language"] = "da"
-    alternative = msg.get_payload()[0]
-    for part in [alternative, *alternative.get_payload(), *msg.get_payload()[1:]]:
+    alternative, *attachments = _parts(msg)
+    for part in [alternative, *_parts(alternative), *attachments]:
         del part["MIME-Version"]  # the message's own header is the one that counts
     # boundaries from the content: the same message is the same bytes
     msg.set_boundary(f"=_phoner_mixed_{digest[:24]}")

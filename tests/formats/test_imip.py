@@ -196,9 +196,10 @@ def test_same_message_same_bytes_and_message_id_per_change() -> None:
     assert all(re.fullmatch(r"<imip\.[0-9a-f]{40}@koege\.dk>", i) for i in ids)
     # the time of writing is not part of it: a resend of the same content is recognisable
     later = _inv(stamp=dt.datetime(2027, 3, 23, 8, 0, tzinfo=dt.UTC))
-    assert reparse(build_message(later, subject="s", text="t"))["Message-ID"] == reparse(
-        build_message(_inv(), subject="s", text="t")
-    )["Message-ID"]
+    assert (
+        reparse(build_message(later, subject="s", text="t"))["Message-ID"]
+        == reparse(build_message(_inv(), subject="s", text="t"))["Message-ID"]
+    )
 
 
 def test_organizer_is_never_the_recipient() -> None:
