@@ -46,7 +46,7 @@ from phoner.core.display import format_span, format_when
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.feeds import FeedRow, event_description, event_summary, feed_row, full_address
 from phoner.core.models import Booking, BookingStatus, Company, Consultant, Jobcenter
-from phoner.formats.imip import Invitation, Mailbox, Method, build_message
+from phoner.formats.imip import Invitation, Mailbox, Method, build_message, is_address
 
 
 class Change(StrEnum):
@@ -92,8 +92,7 @@ class Invitations:
 def parse_organizer(text: str) -> Mailbox:
     """``"Jobcenter Køge <booking@koege.dk>"`` or a bare address as a :class:`Mailbox`."""
     name, email = parseaddr(text.strip())
-    local, _, domain = email.rpartition("@")
-    if not local or "." not in domain or any(ch.isspace() for ch in email):
+    if not is_address(email):
         raise InvalidInput(
             f"Afsenderen af kalenderinvitationer {text!r} er ikke en e-mailadresse.",
             hint="Angiv kampagnens postkasse, fx booking@jobcenter.dk.",
@@ -111,7 +110,7 @@ class _Visit:
 
     @property
     def company_mailbox(self) -> Mailbox | None:
-        email = self.booking.contact_email or self.company.email
+        email = (self.booking.contact_email or self.company.email or "").strip()
         if not email:
             return None
         return Mailbox(email=email, name=self.booking.contact_person or self.company.name)
@@ -205,7 +204,7 @@ class _Builder:
         b = v.booking
         assert b.id is not None
         if role == Role.CONSULTANT:
-            to = Mailbox(email=v.consultant.email, name=v.consultant.name)
+            to = Mailbox(email=v.consultant.email.strip(), name=v.consultant.name)
             summary, reply_to = event_summary(v.row), None
         else:
             found = v.company_mailbox
@@ -216,7 +215,15 @@ class _Builder:
                 )
                 return
             to, summary = found, _company_summary(v)
-            reply_to = Mailbox(email=v.consultant.email, name=v.consultant.name)
+            consultant = v.consultant.email.strip()
+            reply_to = Mailbox(consultant, v.consultant.name) if is_address(consultant) else None
+        if not is_address(to.email):
+            whose = "konsulentens" if role == Role.CONSULTANT else "virksomhedens"
+            self.skipped.append(
+                f"{to.email!r} er ikke en gyldig e-mailadresse ({whose}); "
+                "ret den, så kan invitationen sendes."
+            )
+            return
         if to.email.lower() == self.organizer.email.lower():
             self.skipped.append(
                 f"{to.email} er selv afsender af kalenderinvitationerne og får ingen."

@@ -41,6 +41,7 @@ import calendar as _calendar
 import datetime as dt
 import hashlib
 import html
+import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
@@ -50,6 +51,17 @@ from enum import StrEnum
 import icalendar
 
 from phoner.formats.ics import PRODID, event_text
+
+_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
+def is_address(text: str) -> bool:
+    """A plain ASCII address (``local@domain.tld``) that every mail server and calendar
+    takes: no display name, no list, no spaces."""
+    return len(text) <= 254 and _ADDRESS.fullmatch(text) is not None
 
 
 class Method(StrEnum):
@@ -209,6 +221,9 @@ def build_calendar(inv: Invitation) -> bytes:
     """The bytes of the iTIP VCALENDAR of ``inv`` (CRLF, folded)."""
     if inv.organizer.email.lower() == inv.attendee.email.lower():
         raise ValueError("the organizer of an invitation cannot be its recipient")
+    for box in (inv.organizer, inv.attendee):
+        if not is_address(box.email):
+            raise ValueError(f"not a plain e-mail address: {box.email!r}")
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -252,7 +267,7 @@ def _digest(inv: Invitation, calendar: bytes, extra: str) -> str:
 def message_id(inv: Invitation, digest: str) -> str:
     """``<imip.…@domain>``: the same for the same message, new for a changed one (the
     domain is the organizer's, as RFC 5322 asks of a Message-ID's right-hand side)."""
-    domain = inv.organizer.domain.encode("idna").decode("ascii") or "phoner.local"
+    domain = inv.organizer.domain if is_address(inv.organizer.email) else "phoner.local"
     return f"<imip.{digest[:40]}@{domain}>"
 
 

@@ -14,7 +14,7 @@ from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.invitations import Change, Invitations, Role, invitation_drafts
-from phoner.core.models import Booking, CancelReason, Consultant
+from phoner.core.models import Booking, CancelReason, Company, Consultant
 from phoner.formats.imip import Method
 from tests.booking_helpers import NOW, World, at, make_world
 from tests.support.imip import assert_golden, calendar_bytes, reparse, text_body
@@ -206,6 +206,16 @@ def test_company_address_contact_email_first_then_company_then_a_reason(
     assert [d.role for d in result.drafts] == [Role.CONSULTANT]
     assert result.skipped == (
         "Køge Bageri: ingen e-mailadresse til kalenderinvitationen (ring i stedet).",
+    )
+    with db.session(write=True) as s:
+        bakery = s.get(Company, w.other_company_id)
+        assert bakery is not None
+        bakery.email = "ole@bageri.dk; bo@bageri.dk"  # imported as it was typed
+    result = _drafts(db, other.id, Change.BOOK)
+    assert [d.role for d in result.drafts] == [Role.CONSULTANT]
+    assert result.skipped == (
+        "'ole@bageri.dk; bo@bageri.dk' er ikke en gyldig e-mailadresse (virksomhedens); "
+        "ret den, så kan invitationen sendes.",
     )
 
 

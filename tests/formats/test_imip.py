@@ -21,6 +21,7 @@ from phoner.formats.imip import (
     Method,
     build_calendar,
     build_message,
+    is_address,
     vtimezone,
 )
 from tests.support.imip import calendar_bytes, calendar_parts, reparse, structure, text_body
@@ -205,6 +206,18 @@ def test_same_message_same_bytes_and_message_id_per_change() -> None:
 def test_organizer_is_never_the_recipient() -> None:
     with pytest.raises(ValueError, match="organizer"):
         build_calendar(_inv(attendee=Mailbox("BOOKING@koege.dk")))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["aase@hansen.dk; bo@x.dk", "a b@x.dk", "aase@@x.dk", "aase@x..dk", "<aase@x.dk>", "åse@x.dk"],
+)
+def test_only_plain_addresses_are_written(text: str) -> None:
+    # the e-mail library would quote such text into a different, wrong address
+    assert not is_address(text)
+    with pytest.raises(ValueError, match="plain e-mail address"):
+        build_calendar(_inv(attendee=Mailbox(text)))
+    assert is_address("aase.kjaer+besoeg@hansen-co.dk")
 
 
 _CLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufeff]")
