@@ -3,6 +3,8 @@
 - :func:`format_local` — ``"man 2027-03-29 kl. 09:00"``: CLI listings, e-mails, feeds.
 - :func:`format_stamp` — ``"29.03.2027 09:00"``: when something was done (clearing
   sheets, sign-off, the TUI's lists).
+- :func:`format_when` — ``"mandag den 29.03.2027 kl. 09:00"``: letters to people
+  (reminders, notices, invitations); :func:`format_span` adds the end, ``"…–10:00"``.
 """
 
 from __future__ import annotations
@@ -25,3 +27,14 @@ def format_local(ts: dt.datetime, *, weekday: bool = True) -> str:
 def format_stamp(ts: dt.datetime) -> str:
     """``"29.03.2027 09:00"`` in Copenhagen time."""
     return to_local(ts).strftime("%d.%m.%Y %H:%M")
+
+
+def format_when(ts: dt.datetime) -> str:
+    """``"mandag den 29.03.2027 kl. 09:00"`` in Copenhagen time (in letters)."""
+    local = to_local(ts)
+    return f"{WEEKDAYS_DA[local.weekday()]} den {local:%d.%m.%Y} kl. {local:%H:%M}"
+
+
+def format_span(start: dt.datetime, end: dt.datetime) -> str:
+    """``"mandag den 29.03.2027 kl. 09:00–10:00"`` (a visit on one day)."""
+    return f"{format_when(start)}–{to_local(end):%H:%M}"

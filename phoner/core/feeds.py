@@ -80,6 +80,11 @@ def _phone(e164: str) -> str:
     return format_phone(e164)
 
 
+def event_summary(row: FeedRow) -> str:
+    """The event title in the consultant's calendar."""
+    return f"Virksomhedsbesøg: {row.company}"
+
+
 def event_description(row: FeedRow) -> str:
     """The event text: everything the phoner learned, for the consultant."""
     details = row.details or {}
@@ -194,6 +199,18 @@ def feed_rows(
     return out
 
 
+def feed_row(*, session: Session, booking_id: int) -> FeedRow | None:
+    """What the event of one visit shows, cancelled or not (for its invitations)."""
+    q = (
+        sa.select(*_FEED_COLUMNS)
+        .join(Company, col(Company.id) == col(Booking.company_id))
+        .join(Campaign, col(Campaign.id) == col(Booking.campaign_id))
+        .where(col(Booking.id) == booking_id)
+    )
+    found = session.execute(q).first()
+    return None if found is None else FeedRow(*found)
+
+
 def last_modified(
     *, session: Session, consultant_ids: Sequence[int] | None = None
 ) -> dict[int, dt.datetime]:
@@ -220,7 +237,7 @@ def _feed(consultant: Consultant, rows: list[FeedRow], last: dt.datetime | None)
             uid=r.uid,
             start=r.start,
             end=r.end,
-            summary=f"Virksomhedsbesøg: {r.company}",
+            summary=event_summary(r),
             location=full_address(r),
             description=event_description(r),
             sequence=r.sequence,

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 from phoner.core import vocabulary
 from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
-from phoner.core.display import WEEKDAYS_DA
+from phoner.core.display import format_when as _when
 from phoner.core.errors import InvalidInput, PhonerError
 from phoner.core.feeds import full_address
 from phoner.core.models import (
@@ -108,11 +108,6 @@ class SendResult:
 
 
 # --------------------------------------------------------------------------- what is due
-
-
-def _when(ts: dt.datetime) -> str:
-    local = to_local(ts)
-    return f"{WEEKDAYS_DA[local.weekday()]} den {local:%d.%m.%Y} kl. {local:%H:%M}"
 
 
 def _reminder(b: Booking, co: Company, c: Consultant, jobcenter: str, to: str) -> Outgoing:

@@ -86,6 +86,12 @@ def _text(value: str) -> str:
     return _escape_text(_clean_text(value))
 
 
+def event_text(value: str) -> str:
+    """An event TEXT value as RFC 5545 allows and escapes it (also for the invitations
+    of :mod:`phoner.formats.imip`)."""
+    return _text(value)
+
+
 def _line(value: str) -> str:
     """Calendar-level names on one line, without control characters."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
