@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from phoner.cli import app
+from phoner.core.db import Database
 
 runner = CliRunner()
 
@@ -245,3 +246,21 @@ def test_campaign_settings_of_every_type_are_audited(db_url: str, workspace: Pat
     assert entry.new is not None
     assert entry.new["calling_start"] == "08:30:00"
     assert entry.new["min_employees"] == 3
+
+
+@pytest.mark.postgres
+def test_init_on_postgresql_sets_up_the_workspace_as_on_sqlite(
+    pg_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`phoner init` against PostgreSQL put no scripts/fleksjob.toml in an empty folder."""
+    url = pg_db.engine.url.render_as_string(hide_password=False)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    monkeypatch.chdir(ws)
+    monkeypatch.setenv("PHONER_DB", url)
+    code, out = invoke("init")
+    assert code == 0, out
+    assert (ws / "scripts" / "fleksjob.toml").is_file()
+    assert "Standardmanuskriptet er lagt i" in out
+    for folder in ("lists", "calendars"):
+        assert (ws / folder).is_dir()

@@ -265,3 +265,14 @@ def test_followups_add_for_an_agreement(url: str, db: Database) -> None:
         "--category", "fagpilot", "--due", "2026-10-27", "--text", "x",
     )  # fmt: skip
     assert code == 1 and "ingen aftale om Fagpilot" in out
+
+
+def test_followups_add_with_an_unknown_category_names_that_option(url: str, db: Database) -> None:
+    """`--category kaffe` answered about an `--agreement` option this command lacks."""
+    code, out = invoke(
+        "--db", url, "followups", "add", "-c", "Efterår", "--cvr", "00000000",
+        "--category", "kaffe", "--due", "2026-10-27", "--text", "x",
+    )  # fmt: skip
+    assert code != 0
+    assert "--category 'kaffe'" in out and "--agreement" not in out
+    assert "fleksjob" in out  # the categories to choose from
