@@ -198,3 +198,30 @@ def danish_usage_error(exc: typer.TyperException) -> None:
     # an instance attribute wins over the class's show(), which Typer's main loop calls
     setattr(exc, "show", show)  # noqa: B010
     setattr(exc, "_phoner_danish", True)  # noqa: B010
+
+
+YES = frozenset({"j", "ja", "y", "yes"})
+NO = frozenset({"n", "nej", "no"})
+
+
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask a yes/no question in Danish (``[j/N]``); a Dane answers ``j``.
+
+    Click's ``confirm`` asks ``[y/N]``, refuses ``j`` with "Error: invalid input" and ends
+    with "Aborted!". Here ``j``/``ja``/``n``/``nej`` (and the English forms) are answers,
+    anything else asks again, and Enter takes the default. Ctrl+C or end of input is
+    "Afbrudt." with exit code 1.
+    """
+    suffix = " [J/n]" if default else " [j/N]"
+    while True:
+        try:
+            answer = typer.prompt(question + suffix, default="", show_default=False)
+        except typer.Abort:
+            typer.echo("\nAfbrudt.", err=True)
+            raise typer.Exit(1) from None
+        word = str(answer).strip().casefold()
+        if not word:
+            return default
+        if word in YES or word in NO:
+            return word in YES
+        typer.echo("Svar j (ja) eller n (nej).", err=True)
