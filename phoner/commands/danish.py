@@ -32,6 +32,8 @@ METAVARS = {
     "<float>": "TAL",
     "<path>": "STI",
     "<list[str]>": "TEKST",
+    "<int range>": "TAL",
+    "<float range>": "TAL",
     "[OPTIONS]": "[TILVALG]",
     "COMMAND [ARGS]...": "KOMMANDO [ARGUMENTER]...",
 }
@@ -49,6 +51,10 @@ HELP_TEXTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\[required\]"), "[skal angives]"),
     (re.compile(r"\[default: "), "[standard: "),
     (re.compile(r"\[env var: "), "[miljøvariabel: "),
+    # a range in the help column: "x>=1", "1<=x<=365" -> "mindst 1", "1-365"
+    (re.compile(r"(?<=[\[ ])(\d+)<=x<=(\d+)(?=\])"), r"\1-\2"),
+    (re.compile(r"(?<=[\[ ])x>=(\d+)(?=\])"), r"mindst \1"),
+    (re.compile(r"(?<=[\[ ])x<=(\d+)(?=\])"), r"højst \1"),
 ]
 
 #: Usage errors: English message -> Danish (first match wins; groups are kept).
@@ -82,6 +88,10 @@ ERRORS: list[tuple[re.Pattern[str], str]] = [
 
 #: Why a value was refused (the part after "Invalid value for X:").
 VALUE_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), "skal være mindst {0}."),
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), "må højst være {0}."),
+    (re.compile(r"^Input should be greater than (\S+)$"), "skal være større end {0}."),
+    (re.compile(r"^Input should be less than (\S+)$"), "skal være mindre end {0}."),
     (re.compile(r"^Input should be a valid integer.*$"), "skal være et helt tal."),
     (re.compile(r"^Input should be a valid number.*$"), "skal være et tal."),
     (re.compile(r"^Input should be a valid datetime.*$"), "skal være et tidspunkt."),
