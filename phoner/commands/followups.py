@@ -10,6 +10,7 @@ import typer
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, consultants, vocabulary
 from phoner.core import followups as fu
+from phoner.core.display import count
 from phoner.core.errors import InvalidInput
 from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import AgreementCategory, FollowUpKind
@@ -98,7 +99,9 @@ def list_(
             f"#{f.id} {mark}frist {f.due_date:%d-%m-%Y}  {KIND_LABELS[f.kind]}: {r.company_name} "
             f"({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – {f.description}"
         )
-    typer.echo(f"{len(rows)} opfølgninger, heraf {overdue} med overskredet frist.")
+    typer.echo(
+        f"{count(len(rows), 'opfølgning', 'opfølgninger')}, heraf {overdue} med overskredet frist."
+    )
 
 
 @app.command("done")

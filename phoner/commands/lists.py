@@ -9,6 +9,7 @@ import typer
 
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, jobcenters
+from phoner.core.display import count
 from phoner.core.lists import clearing, importer, records, signoff, suppression, targeting
 from phoner.core.lists.clearing import DECISION_WORDS
 from phoner.core.lists.records import FLAG_LABELS
@@ -203,7 +204,9 @@ def known(
         "foreslået fjernet (kendt virksomhed)."
     )
     if r.rejects_file is not None:
-        typer.secho(f"{len(r.rejects)} rækker afvist; se {r.rejects_file}.", fg="yellow")
+        typer.secho(
+            f"{count(len(r.rejects), 'række', 'rækker')} afvist; se {r.rejects_file}.", fg="yellow"
+        )
 
 
 @app.command("clearing-export")
@@ -250,9 +253,14 @@ def clearing_import(
             }
         )
         return  # rejected rows are reported, not a failure: exit 0 like every importer
-    typer.echo(f"{r.read} rækker læst: {r.changed} beslutninger ændret, {r.unchanged} uændret.")
+    typer.echo(
+        f"{count(r.read, 'række', 'rækker')} læst: "
+        f"{count(r.changed, 'beslutning', 'beslutninger')} ændret, {r.unchanged} uændret."
+    )
     if r.errors:
-        typer.secho(f"{len(r.errors)} rækker blev sprunget over:", fg="yellow", err=True)
+        typer.secho(
+            f"{count(len(r.errors), 'række', 'rækker')} blev sprunget over:", fg="yellow", err=True
+        )
         for e in r.errors:
             typer.echo(f"  linje {e.line}: {e.reason}", err=True)
         typer.echo("Ret rækkerne i arket og indlæs det igen (resten er gemt).", err=True)

@@ -45,3 +45,17 @@ def test_reimported_rejects_file_keeps_one_pair_of_meta_columns(
     again = read_table(Path(json.loads(out)["rejects_file"]))
     assert again.headers == first.headers
     assert [r.cells[2:] for r in again.rows] == [r.cells[2:] for r in first.rows]
+
+
+def test_one_rejected_row_is_singular(db_url: str, workspace: Path) -> None:
+    """The summary said "1 rækker afvist"."""
+    assert run(db_url, "init")[0] == 0
+    assert run(db_url, "campaign", "create", "Efterår", "--script", "scripts/fleksjob.toml")[0] == 0
+    source = workspace / "liste.csv"
+    source.write_text(
+        "Navn;CVR;Telefon;Kommune\nBager A;12345674;33 12 34 56;Køge\nSmed B;;;Køge\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["--db", db_url, "list", "import", str(source), "-c", "Efterår"])
+    assert result.exit_code == 0, result.output
+    assert "1 række afvist" in result.output and "1 rækker" not in result.output
