@@ -78,8 +78,10 @@ def import_(
         echo_json(s.to_json())
         return
     typer.echo(
-        f"{file.name}: {s.read} rækker læst, {s.imported} virksomheder importeret, "
-        f"{s.merged_duplicates} dubletter flettet, {s.rejected} afvist, {s.flagged} markeret."
+        f"{file.name}: {count(s.read, 'række', 'rækker')} læst, "
+        f"{count(s.imported, 'virksomhed', 'virksomheder')} importeret, "
+        f"{count(s.merged_duplicates, 'dublet', 'dubletter')} flettet, {s.rejected} afvist, "
+        f"{s.flagged} markeret."
     )
     if s.jobcenters:
         typer.echo("Jobcentre: " + ", ".join(s.jobcenters) + ".")
