@@ -13,7 +13,7 @@ from phoner.core.display import count
 from phoner.core.lists import clearing, importer, records, signoff, suppression, targeting
 from phoner.core.lists.clearing import DECISION_WORDS
 from phoner.core.lists.records import FLAG_LABELS
-from phoner.core.lists.signoff import LIST_STATES
+from phoner.core.lists.signoff import LIST_STATE_LABELS, LIST_STATES
 from phoner.core.phones import format_phone
 
 app = typer.Typer(
@@ -136,7 +136,7 @@ def target(
     by: Annotated[str, typer.Option("--by", help="Hvem (revisionsspor).")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Sæt kampagnens målgruppe og genberegn listen (intet slettes; se uden_for_maalgruppe)."""
+    """Sæt kampagnens målgruppe og genberegn listen (intet slettes: se phoner list show --state uden_for_maalgruppe)."""
     kwargs: dict[str, object] = {}
     if clear_size:
         kwargs["min_employees"] = None
@@ -446,7 +446,7 @@ def show(
             r["name"],
             ", ".join(format_phone(p) for p in r["phones"]),
             r["jobcenter"] or "-",
-            r["state"],
+            LIST_STATE_LABELS.get(r["state"], r["state"]),
             "-" if r["round"] is None else str(r["round"]),
             note or "",
         )

@@ -59,3 +59,24 @@ def test_one_rejected_row_is_singular(db_url: str, workspace: Path) -> None:
     result = runner.invoke(app, ["--db", db_url, "list", "import", str(source), "-c", "Efterår"])
     assert result.exit_code == 0, result.output
     assert "2 rækker læst, 1 virksomhed importeret, 0 dubletter flettet, 1 afvist" in result.output
+
+
+def test_list_show_names_states_in_words(db_url: str, workspace: Path) -> None:
+    """`list show` printed raw codes such as 'uden_for_maalgruppe'."""
+    assert run(db_url, "init")[0] == 0
+    assert run(db_url, "campaign", "create", "Efterår", "--script", "scripts/fleksjob.toml")[0] == 0
+    source = workspace / "liste.csv"
+    source.write_text(
+        "Navn;CVR;Telefon;Kommune;Antal ansatte\n"
+        "Bager A;12345674;33 12 34 56;Køge;40\n"
+        "Smed B;;33 12 34 57;Køge;1\n",
+        encoding="utf-8",
+    )
+    assert run(db_url, "list", "import", str(source), "-c", "Efterår")[0] == 0
+    assert run(db_url, "list", "target", "-c", "Efterår", "--min-employees", "5")[0] == 0
+    result = runner.invoke(
+        app, ["--db", db_url, "list", "show", "-c", "Efterår"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Uden for målgruppen" in result.output and "Afventer" in result.output
+    assert "uden_for_maalgruppe" not in result.output
