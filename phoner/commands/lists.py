@@ -136,7 +136,7 @@ def target(
     by: Annotated[str, typer.Option("--by", help="Hvem (revisionsspor).")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Sæt kampagnens målgruppe og genberegn listen (intet slettes: se phoner list show --state uden_for_maalgruppe)."""
+    """Sæt kampagnens målgruppe og genberegn listen (intet slettes; se phoner list show)."""
     kwargs: dict[str, object] = {}
     if clear_size:
         kwargs["min_employees"] = None

@@ -129,7 +129,7 @@ def test_visits_result_list_and_import(url: str, db: Database, tmp_path: Path) -
     )
     code, out = invoke("--db", url, "visits", "import", str(f), "--campaign", "Efterår")
     assert code == 0, out
-    assert "0 besøg registreret, 1 rettet, 1 rækker afvist" in out
+    assert "0 besøg registreret, 1 rettet, 1 række afvist" in out  # singular for one
     assert (tmp_path / "res.afviste.csv").exists()
     with db.session() as s:
         r = s.exec(select(VisitResult).where(VisitResult.booking_id == bid)).one()
