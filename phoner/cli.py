@@ -107,9 +107,10 @@ def _make_folder(folder: Path) -> None:
 def init(ctx: typer.Context) -> None:
     """Opret databasen, eller opgradér den til denne version. Kan køres igen uden skade."""
     st = state(ctx)
+    # The workspace folders are the same whatever the database (on PostgreSQL too: the
+    # call scripts, lists and calendars live beside the people who use them).
     for folder in (st.settings.lists_dir, st.settings.scripts_dir, st.settings.calendars_dir):
-        if st.settings.db_url.startswith("sqlite") or folder.exists():
-            _make_folder(folder)  # first: nothing is created if a folder cannot be
+        _make_folder(folder)  # first: nothing is created if a folder cannot be
     db = st.db(check=False)
     before, after = db.upgrade()
     placed = None

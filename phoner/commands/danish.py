@@ -32,6 +32,8 @@ METAVARS = {
     "<float>": "TAL",
     "<path>": "STI",
     "<list[str]>": "TEKST",
+    "<int range>": "TAL",
+    "<float range>": "TAL",
     "[OPTIONS]": "[TILVALG]",
     "COMMAND [ARGS]...": "KOMMANDO [ARGUMENTER]...",
 }
@@ -49,6 +51,10 @@ HELP_TEXTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\[required\]"), "[skal angives]"),
     (re.compile(r"\[default: "), "[standard: "),
     (re.compile(r"\[env var: "), "[miljøvariabel: "),
+    # a range in the help column: "x>=1", "1<=x<=365" -> "mindst 1", "1-365"
+    (re.compile(r"(?<=[\[ ])(\d+)<=x<=(\d+)(?=\])"), r"\1-\2"),
+    (re.compile(r"(?<=[\[ ])x>=(\d+)(?=\])"), r"mindst \1"),
+    (re.compile(r"(?<=[\[ ])x<=(\d+)(?=\])"), r"højst \1"),
 ]
 
 #: Usage errors: English message -> Danish (first match wins; groups are kept).
@@ -82,6 +88,10 @@ ERRORS: list[tuple[re.Pattern[str], str]] = [
 
 #: Why a value was refused (the part after "Invalid value for X:").
 VALUE_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Input should be greater than or equal to (\S+)$"), "skal være mindst {0}."),
+    (re.compile(r"^Input should be less than or equal to (\S+)$"), "må højst være {0}."),
+    (re.compile(r"^Input should be greater than (\S+)$"), "skal være større end {0}."),
+    (re.compile(r"^Input should be less than (\S+)$"), "skal være mindre end {0}."),
     (re.compile(r"^Input should be a valid integer.*$"), "skal være et helt tal."),
     (re.compile(r"^Input should be a valid number.*$"), "skal være et tal."),
     (re.compile(r"^Input should be a valid datetime.*$"), "skal være et tidspunkt."),
@@ -198,3 +208,30 @@ def danish_usage_error(exc: typer.TyperException) -> None:
     # an instance attribute wins over the class's show(), which Typer's main loop calls
     setattr(exc, "show", show)  # noqa: B010
     setattr(exc, "_phoner_danish", True)  # noqa: B010
+
+
+YES = frozenset({"j", "ja", "y", "yes"})
+NO = frozenset({"n", "nej", "no"})
+
+
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask a yes/no question in Danish (``[j/N]``); a Dane answers ``j``.
+
+    Click's ``confirm`` asks ``[y/N]``, refuses ``j`` with "Error: invalid input" and ends
+    with "Aborted!". Here ``j``/``ja``/``n``/``nej`` (and the English forms) are answers,
+    anything else asks again, and Enter takes the default. Ctrl+C or end of input is
+    "Afbrudt." with exit code 1.
+    """
+    suffix = " [J/n]" if default else " [j/N]"
+    while True:
+        try:
+            answer = typer.prompt(question + suffix, default="", show_default=False)
+        except typer.Abort:
+            typer.echo("\nAfbrudt.", err=True)
+            raise typer.Exit(1) from None
+        word = str(answer).strip().casefold()
+        if not word:
+            return default
+        if word in YES or word in NO:
+            return word in YES
+        typer.echo("Svar j (ja) eller n (nej).", err=True)

@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import echo_json, state
-from phoner.core import campaigns, consultants
+from phoner.core import campaigns, consultants, vocabulary
 from phoner.core import followups as fu
+from phoner.core.display import count
+from phoner.core.errors import InvalidInput
 from phoner.core.jobcenters import find_jobcenter
-from phoner.core.models import FollowUpKind
+from phoner.core.models import AgreementCategory, FollowUpKind
 from phoner.core.phones import format_phone
 
 app = typer.Typer(help="Opfølgninger: hvem ringer til hvem, og hvornår.", no_args_is_help=True)
@@ -97,7 +99,9 @@ def list_(
             f"#{f.id} {mark}frist {f.due_date:%d-%m-%Y}  {KIND_LABELS[f.kind]}: {r.company_name} "
             f"({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – {f.description}"
         )
-    typer.echo(f"{len(rows)} opfølgninger, heraf {overdue} med overskredet frist.")
+    typer.echo(
+        f"{count(len(rows), 'opfølgning', 'opfølgninger')}, heraf {overdue} med overskredet frist."
+    )
 
 
 @app.command("done")
@@ -123,6 +127,17 @@ def _due(text: str) -> dt.date:
     raise typer.BadParameter(f"{text!r} er ikke en dato; skriv fx 2026-10-20", param_hint="--due")
 
 
+def _category(word: str) -> AgreementCategory:
+    """The agreement category of ``--category`` (it named ``--agreement`` when wrong)."""
+    found = vocabulary.lookup(AgreementCategory, word)
+    if found is None:
+        raise InvalidInput(
+            f"--category {word!r} er ikke en kategori.",
+            hint="Kategorier: " + ", ".join(c.value for c in AgreementCategory) + ".",
+        )
+    return found
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
@@ -144,9 +159,7 @@ def add(
     by: Annotated[str, typer.Option("--by", help="Hvem opretter (revisionsspor).")] = "cli",
 ) -> None:
     """Opret en opfølgning med ansvarlig og frist, fx for en aftale fra et besøg."""
-    from phoner.commands.visits import parse_agreements
-
-    cat = next(iter(parse_agreements([f"{category}=1"]))) if category else None
+    cat = _category(category) if category else None
     due_date = _due(due)
     db = state(ctx).db()
     with db.session(write=True) as session:

@@ -9,10 +9,11 @@ import typer
 
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, jobcenters
+from phoner.core.display import count
 from phoner.core.lists import clearing, importer, records, signoff, suppression, targeting
 from phoner.core.lists.clearing import DECISION_WORDS
 from phoner.core.lists.records import FLAG_LABELS
-from phoner.core.lists.signoff import LIST_STATES
+from phoner.core.lists.signoff import LIST_STATE_LABELS, LIST_STATES
 from phoner.core.phones import format_phone
 
 app = typer.Typer(
@@ -77,8 +78,10 @@ def import_(
         echo_json(s.to_json())
         return
     typer.echo(
-        f"{file.name}: {s.read} rækker læst, {s.imported} virksomheder importeret, "
-        f"{s.merged_duplicates} dubletter flettet, {s.rejected} afvist, {s.flagged} markeret."
+        f"{file.name}: {count(s.read, 'række', 'rækker')} læst, "
+        f"{count(s.imported, 'virksomhed', 'virksomheder')} importeret, "
+        f"{count(s.merged_duplicates, 'dublet', 'dubletter')} flettet, {s.rejected} afvist, "
+        f"{s.flagged} markeret."
     )
     if s.jobcenters:
         typer.echo("Jobcentre: " + ", ".join(s.jobcenters) + ".")
@@ -133,7 +136,7 @@ def target(
     by: Annotated[str, typer.Option("--by", help="Hvem (revisionsspor).")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Sæt kampagnens målgruppe og genberegn listen (intet slettes; se uden_for_maalgruppe)."""
+    """Sæt kampagnens målgruppe og genberegn listen (intet slettes; se phoner list show)."""
     kwargs: dict[str, object] = {}
     if clear_size:
         kwargs["min_employees"] = None
@@ -203,7 +206,9 @@ def known(
         "foreslået fjernet (kendt virksomhed)."
     )
     if r.rejects_file is not None:
-        typer.secho(f"{len(r.rejects)} rækker afvist; se {r.rejects_file}.", fg="yellow")
+        typer.secho(
+            f"{count(len(r.rejects), 'række', 'rækker')} afvist; se {r.rejects_file}.", fg="yellow"
+        )
 
 
 @app.command("clearing-export")
@@ -250,9 +255,14 @@ def clearing_import(
             }
         )
         return  # rejected rows are reported, not a failure: exit 0 like every importer
-    typer.echo(f"{r.read} rækker læst: {r.changed} beslutninger ændret, {r.unchanged} uændret.")
+    typer.echo(
+        f"{count(r.read, 'række', 'rækker')} læst: "
+        f"{count(r.changed, 'beslutning', 'beslutninger')} ændret, {r.unchanged} uændret."
+    )
     if r.errors:
-        typer.secho(f"{len(r.errors)} rækker blev sprunget over:", fg="yellow", err=True)
+        typer.secho(
+            f"{count(len(r.errors), 'række', 'rækker')} blev sprunget over:", fg="yellow", err=True
+        )
         for e in r.errors:
             typer.echo(f"  linje {e.line}: {e.reason}", err=True)
         typer.echo("Ret rækkerne i arket og indlæs det igen (resten er gemt).", err=True)
@@ -436,7 +446,7 @@ def show(
             r["name"],
             ", ".join(format_phone(p) for p in r["phones"]),
             r["jobcenter"] or "-",
-            r["state"],
+            LIST_STATE_LABELS.get(r["state"], r["state"]),
             "-" if r["round"] is None else str(r["round"]),
             note or "",
         )

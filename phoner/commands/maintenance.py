@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import state
+from phoner.commands.danish import confirm
 from phoner.core import maintenance
 
 
@@ -49,11 +50,11 @@ def restore(
 ) -> None:
     """Erstat databasen med en backup. Alt gemt efter backuppen går tabt."""
     db = state(ctx).db(check=False)
-    if not yes:
-        typer.confirm(
-            f"Erstat {db.url} med {file}? Alt, der er gemt efter backuppen, går tabt",
-            abort=True,
-        )
+    if not yes and not confirm(
+        f"Erstat {db.url} med {file}? Alt, der er gemt efter backuppen, går tabt"
+    ):
+        typer.echo("Intet er ændret: databasen er ikke erstattet.")
+        raise typer.Exit(1)
     result = maintenance.restore(db=db, source=file)
     typer.echo(f"Databasen er gendannet fra {file} (version {result.revision}).")
     if maintenance.needs_upgrade(db):

@@ -10,7 +10,7 @@ import typer
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, consultants, vocabulary
 from phoner.core import visits as visits_mod
-from phoner.core.display import format_local
+from phoner.core.display import count, format_local
 from phoner.core.errors import InvalidInput
 from phoner.core.models import AgreementCategory, CompanyCancelReason, MeetingStatus
 
@@ -187,7 +187,7 @@ def import_(
         return
     typer.echo(
         f"{file.name}: {res.registered} besøg registreret, {res.updated} rettet, "
-        f"{len(res.rejects)} rækker afvist."
+        f"{count(len(res.rejects), 'række', 'rækker')} afvist."
     )
     for r in res.rejects[:20]:
         typer.echo(f"  linje {r.line}: {r.reason}")

@@ -5,6 +5,7 @@
   sheets, sign-off, the TUI's lists).
 - :func:`format_when` — ``"mandag den 29.03.2027 kl. 09:00"``: letters to people
   (reminders, notices, invitations); :func:`format_span` adds the end, ``"…–10:00"``.
+- :func:`count` — ``"1 række"`` / ``"2 rækker"``: a number with its noun in the right form.
 """
 
 from __future__ import annotations
@@ -38,3 +39,12 @@ def format_when(ts: dt.datetime) -> str:
 def format_span(start: dt.datetime, end: dt.datetime) -> str:
     """``"mandag den 29.03.2027 kl. 09:00–10:00"`` (a visit on one day)."""
     return f"{format_when(start)}–{to_local(end):%H:%M}"
+
+
+def count(n: int, one: str, many: str) -> str:
+    """``n`` with the singular noun when it is exactly 1, else the plural (``0 rækker``).
+
+    Danish plurals are irregular ("ansat"/"ansatte", "besøg"/"besøg"), so the caller
+    names both forms rather than a rule guessing them.
+    """
+    return f"{n} {one if n == 1 else many}"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from phoner.core.db import Database, head_revision, known_revisions
 from phoner.core.errors import DatabaseError, InvalidInput, from_os_error
-from phoner.formats.private_files import private_file
+from phoner.formats.private_files import private_dir, private_file
 
 _PAGES_PER_STEP = 1024
 
@@ -49,8 +49,10 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
             f"Filen {target} findes allerede.",
             hint="Vælg et andet filnavn, eller tilføj --overskriv.",
         )
-    if not target.parent.is_dir():
-        raise InvalidInput(f"Mappen {target.parent} findes ikke.")
+    try:
+        private_dir(target.parent)  # `phoner backup backup/x.db` makes backup/ (0700)
+    except OSError as exc:
+        raise from_os_error(exc) from exc
 
 
 def backup(

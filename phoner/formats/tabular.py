@@ -591,11 +591,24 @@ def write_rejects_csv(
     original_headers: Sequence[str],
     rejects: Iterable[Reject | tuple[int, str, Sequence[str]]],
 ) -> Path:
-    """Write rejected rows: ``Linje``, ``Årsag``, then every original column."""
+    """Write rejected rows: ``Linje``, ``Årsag``, then every original column.
+
+    A corrected rejects file imported again brings its own ``Linje``/``Årsag`` columns:
+    those are the old verdict, not data, and are left out (they doubled up before).
+    """
+    meta = {h.casefold() for h in REJECT_META_HEADERS}
+    keep = [i for i, h in enumerate(original_headers) if str(h).strip().casefold() not in meta]
+    headers = [original_headers[i] for i in keep]
+
+    def data(cells: Sequence[str]) -> list[str]:
+        return [cells[i] if i < len(cells) else "" for i in keep] + list(
+            cells[len(original_headers) :]
+        )
+
     return write_csv(
         path,
-        [*REJECT_META_HEADERS, *original_headers],
-        ([line, reason, *cells] for line, reason, cells in rejects),
+        [*REJECT_META_HEADERS, *headers],
+        ([line, reason, *data(cells)] for line, reason, cells in rejects),
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from phoner.cli import app
+from phoner.core.db import Database
 
 runner = CliRunner()
 
@@ -220,6 +221,22 @@ def test_backup_and_restore_commands(workspace: Path) -> None:
     assert json.loads(out)["campaigns"][0]["companies"] == 240
 
 
+def test_restore_asks_in_danish_and_takes_j_for_yes(workspace: Path) -> None:
+    """`phoner restore` asked "[y/N]", refused "j" with "Error: invalid input", "Aborted!"."""
+    assert invoke("init")[0] == 0
+    assert invoke("backup", "kopi.db")[0] == 0
+    r = runner.invoke(app, ["restore", "kopi.db"], input="nej\n")
+    assert r.exit_code == 1
+    assert "[j/N]" in r.output and "Intet er ændret" in r.output
+    r = runner.invoke(app, ["restore", "kopi.db"], input="måske\nj\n")
+    assert r.exit_code == 0, r.output
+    assert "Svar j (ja) eller n (nej)." in r.output and "gendannet fra kopi.db" in r.output
+    r = runner.invoke(app, ["restore", "kopi.db"], input="")  # end of input: no answer
+    assert r.exit_code == 1 and "Afbrudt." in r.output
+    for english in ("[y/N]", "Error", "invalid input", "Aborted"):
+        assert english not in r.output
+
+
 def test_campaign_settings_of_every_type_are_audited(db_url: str, workspace: Path) -> None:
     import datetime as dt
 
@@ -245,3 +262,21 @@ def test_campaign_settings_of_every_type_are_audited(db_url: str, workspace: Pat
     assert entry.new is not None
     assert entry.new["calling_start"] == "08:30:00"
     assert entry.new["min_employees"] == 3
+
+
+@pytest.mark.postgres
+def test_init_on_postgresql_sets_up_the_workspace_as_on_sqlite(
+    pg_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`phoner init` against PostgreSQL put no scripts/fleksjob.toml in an empty folder."""
+    url = pg_db.engine.url.render_as_string(hide_password=False)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    monkeypatch.chdir(ws)
+    monkeypatch.setenv("PHONER_DB", url)
+    code, out = invoke("init")
+    assert code == 0, out
+    assert (ws / "scripts" / "fleksjob.toml").is_file()
+    assert "Standardmanuskriptet er lagt i" in out
+    for folder in ("lists", "calendars"):
+        assert (ws / folder).is_dir()

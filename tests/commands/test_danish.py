@@ -15,7 +15,8 @@ runner = CliRunner()
 
 ENGLISH_FRAME = re.compile(
     r"Usage:|Options:|Arguments:|Commands:|Show this message|\[required\]|\[default:|"
-    r"\[env var:|<str>|<int>|<path>|<list\[str\]>|\{[a-z_]+\}|\[OPTIONS\]|Error:|Try '"
+    r"\[env var:|<str>|<int>|<path>|<list\[str\]>|\{[a-z_]+\}|\[OPTIONS\]|Error:|Try '|"
+    r"<int range>|<float range>|x>=|x<=|<=x|Input should"
 )
 
 
@@ -49,6 +50,10 @@ def test_help_page_shows_danish_metavars_and_markers() -> None:
     assert "Argumenter:\n  FIL " in out
     assert "-c, --campaign TEKST" in out and "[skal angives]" in out
     assert "--rejects STI" in out and "[standard: cli]" in out
+    plan = runner.invoke(app, ["rounds", "plan", "--help"]).output  # ranges, in Danish
+    assert "--size TAL" in plan and "[mindst 1]" in plan and "[standard: 14; mindst 0]" in plan
+    create = runner.invoke(app, ["campaign", "create", "--help"]).output
+    assert "[standard: 42; 1-365]" in " ".join(create.split())
     top = runner.invoke(app, ["--help"]).output
     assert "Kommandoer:" in top and "[miljøvariabel: PHONER_DB]" in top
 
@@ -72,6 +77,15 @@ def test_help_page_shows_danish_metavars_and_markers() -> None:
             "Fejl: Ugyldig værdi for '--format' / '-f': 'pdf' er ikke en af 'table',",
         ),
         (["--bogus"], "Fejl: Ukendt tilvalg: --bogus."),
+        # a number outside the option's range said "Input should be greater than or equal"
+        (
+            ["rounds", "plan", "-c", "X", "--size", "0"],
+            "Fejl: Ugyldig værdi for '--size': skal være mindst 1.",
+        ),
+        (
+            ["campaign", "create", "X", "--script", "s.toml", "--horizon-days", "400"],
+            "Fejl: Ugyldig værdi for '--horizon-days': må højst være 365.",
+        ),
     ],
 )
 def test_usage_errors_are_danish(args: list[str], expected: str) -> None:

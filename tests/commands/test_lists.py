@@ -109,7 +109,7 @@ def test_clearing_sign_off_rounds_flow(db_url: str, workspace: Path) -> None:
     wb.save(out)
     r = run(db_url, "list", "clearing-import", str(out), "-c", "Efterår", "--by", "Karen")
     assert r.exit_code == 0  # rejected rows are reported, as by every importer (issue 15)
-    assert "1 beslutninger ændret" in r.stdout
+    assert "1 beslutning ændret" in r.stdout  # singular for one
     assert f"linje {bad_line}: Ukendt beslutning 'Nej tak'" in r.stderr
 
     r = run(db_url, "list", "show", "-c", "Efterår", "-j", "Køge", "--json")

@@ -129,7 +129,7 @@ def test_visits_result_list_and_import(url: str, db: Database, tmp_path: Path) -
     )
     code, out = invoke("--db", url, "visits", "import", str(f), "--campaign", "Efterår")
     assert code == 0, out
-    assert "0 besøg registreret, 1 rettet, 1 rækker afvist" in out
+    assert "0 besøg registreret, 1 rettet, 1 række afvist" in out  # singular for one
     assert (tmp_path / "res.afviste.csv").exists()
     with db.session() as s:
         r = s.exec(select(VisitResult).where(VisitResult.booking_id == bid)).one()
@@ -265,3 +265,14 @@ def test_followups_add_for_an_agreement(url: str, db: Database) -> None:
         "--category", "fagpilot", "--due", "2026-10-27", "--text", "x",
     )  # fmt: skip
     assert code == 1 and "ingen aftale om Fagpilot" in out
+
+
+def test_followups_add_with_an_unknown_category_names_that_option(url: str, db: Database) -> None:
+    """`--category kaffe` answered about an `--agreement` option this command lacks."""
+    code, out = invoke(
+        "--db", url, "followups", "add", "-c", "Efterår", "--cvr", "00000000",
+        "--category", "kaffe", "--due", "2026-10-27", "--text", "x",
+    )  # fmt: skip
+    assert code != 0
+    assert "--category 'kaffe'" in out and "--agreement" not in out
+    assert "fleksjob" in out  # the categories to choose from

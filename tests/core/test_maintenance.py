@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlmodel import func, select
 
 from phoner.core import maintenance
 from phoner.core.db import Database, make_engine, open_database
-from phoner.core.errors import DatabaseError, InvalidInput
+from phoner.core.errors import DatabaseError, InvalidInput, PhonerError
 from phoner.core.models import AuditLog, Jobcenter
 
 
@@ -80,6 +81,24 @@ def test_backup_refuses_to_overwrite(sqlite_db: Database, tmp_path: Path) -> Non
     with pytest.raises(InvalidInput, match="findes allerede"):
         maintenance.backup(db=sqlite_db, target=target)
     assert target.read_text() == "vigtig fil"
+
+
+def test_backup_creates_a_missing_folder_privately(sqlite_db: Database, tmp_path: Path) -> None:
+    """`phoner backup backup/x.db` failed with 'Mappen backup findes ikke'."""
+    target = tmp_path / "backup" / "2026" / "phoner-2026-12-02.db"
+    result = maintenance.backup(db=sqlite_db, target=target)
+    assert result.path == target and target.is_file()
+    assert stat.S_IMODE((tmp_path / "backup").stat().st_mode) == 0o700
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+
+
+def test_backup_into_a_file_posing_as_folder_is_a_danish_error(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    (tmp_path / "backup").write_text("en fil")
+    with pytest.raises(PhonerError) as err:
+        maintenance.backup(db=sqlite_db, target=tmp_path / "backup" / "x.db")
+    assert "backup" in str(err.value) and "Traceback" not in str(err.value)
 
 
 def test_restore_refuses_garbage(sqlite_db: Database, tmp_path: Path) -> None:

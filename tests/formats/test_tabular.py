@@ -182,6 +182,18 @@ def test_rejects_csv_round_trips_and_is_injection_safe(tmp_path: Path) -> None:
     ]
 
 
+def test_rejects_of_a_rejects_file_keep_one_pair_of_meta_columns(tmp_path: Path) -> None:
+    """Re-importing a corrected rejects file wrote 'Linje;Årsag;Linje;Årsag;…'."""
+    path = write_rejects_csv(
+        tmp_path / "liste.afviste.afviste.csv",
+        ["Linje", "Årsag", "Navn", "Telefon"],
+        [(2, "Stadig intet nummer", ["3", "Intet nummer", "B", ""])],
+    )
+    table = read_table(path)
+    assert table.headers == ["Linje", "Årsag", "Navn", "Telefon"]
+    assert [r.cells for r in table.rows] == [["2", "Stadig intet nummer", "B", ""]]
+
+
 def test_write_csv_defaults_to_danish_excel(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "ud.csv", ["Navn", "Ansatte"], [["Ærø", 12], ["@x", None]])
     assert path.read_bytes().decode("utf-8-sig") == "Navn;Ansatte\r\nÆrø;12\r\n'@x;\r\n"

@@ -192,6 +192,14 @@ def state_of(company: Company) -> str:
 
 
 LIST_STATES = ("afventer", "foreslaaet_fjernet", "behold", "fjern", "uden_for_maalgruppe")
+#: How a person reads each list state (``--state`` and JSON keep the codes).
+LIST_STATE_LABELS = {
+    "afventer": "Afventer",
+    "foreslaaet_fjernet": "Foreslået fjernet",
+    "behold": "Behold",
+    "fjern": "Fjern",
+    "uden_for_maalgruppe": "Uden for målgruppen",
+}
 
 
 def list_companies(

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from phoner.core import audit, geography
 from phoner.core.clock import local_today
+from phoner.core.display import count
 from phoner.core.errors import InvalidInput
 from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.lists.suppression import Suppression
@@ -45,9 +46,9 @@ class TargetRules:
         """
         if employees is not None:
             if self.min is not None and employees < self.min:
-                return f"{employees} ansatte er under minimum {self.min}"
+                return f"{count(employees, 'ansat', 'ansatte')} er under minimum {self.min}"
             if self.max is not None and employees > self.max:
-                return f"{employees} ansatte er over maksimum {self.max}"
+                return f"{count(employees, 'ansat', 'ansatte')} er over maksimum {self.max}"
         if self.municipalities and municipality:
             official = self._official.get(municipality)
             if official is None:

@@ -82,6 +82,7 @@ DA: dict[str, str] = {
     "card.email": "E-mail: {email}",
     "card.municipality": "{municipality} Kommune",
     "card.employees": "{n} ansatte",
+    "card.employees.one": "1 ansat",
     "card.industry": "Branche: {industry}",
     "card.round": "Runde {number}",
     "card.attempts": "Tidligere opkald",

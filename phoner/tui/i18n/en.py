@@ -79,6 +79,7 @@ EN: dict[str, str] = {
     "card.email": "E-mail: {email}",
     "card.municipality": "{municipality} Municipality",
     "card.employees": "{n} employees",
+    "card.employees.one": "1 employee",
     "card.industry": "Industry: {industry}",
     "card.round": "Round {number}",
     "card.attempts": "Previous calls",

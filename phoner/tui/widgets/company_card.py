@@ -55,7 +55,9 @@ def card_text(card: CompanyCard, *, banner: str | None = None) -> Text:
     if c.municipality:
         facts.append(t("card.municipality", municipality=c.municipality))
     if c.employees is not None:
-        facts.append(t("card.employees", n=c.employees))
+        facts.append(
+            t("card.employees.one") if c.employees == 1 else t("card.employees", n=c.employees)
+        )
     if facts:
         out.append(" · ".join(facts) + "\n")
     if c.industry:
