@@ -54,7 +54,7 @@ BACKOFF_MAX = dt.timedelta(hours=1)
 MAX_ATTEMPTS = 20  # temporary failures before a message is given up (about 15 hours)
 MAX_LAG = dt.timedelta(minutes=5)  # /health: a due message older than this is a problem
 
-O = OutboxMessage
+M = OutboxMessage
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -160,20 +160,20 @@ def _earlier_unsent() -> sa.Exists:
     """An earlier message to the same recipient about the same booking is not sent."""
     earlier = aliased(OutboxMessage)
     return sa.exists().where(
-        col(earlier.booking_id) == col(O.booking_id),
-        col(earlier.recipient) == col(O.recipient),
+        col(earlier.booking_id) == col(M.booking_id),
+        col(earlier.recipient) == col(M.recipient),
         col(earlier.status) != OutboxStatus.SENT,
         sa.or_(
-            col(earlier.sequence) < col(O.sequence),
-            sa.and_(col(earlier.sequence) == col(O.sequence), col(earlier.id) < col(O.id)),
+            col(earlier.sequence) < col(M.sequence),
+            sa.and_(col(earlier.sequence) == col(M.sequence), col(earlier.id) < col(M.id)),
         ),
     )
 
 
 def due_condition(now: dt.datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
-        col(O.status) == OutboxStatus.QUEUED,
-        col(O.next_attempt_at) <= now,
+        col(M.status) == OutboxStatus.QUEUED,
+        col(M.next_attempt_at) <= now,
         sa.not_(_earlier_unsent()),
     )
 
@@ -187,8 +187,8 @@ def requeue_stale(
         result = session.execute(
             sa.update(OutboxMessage)
             .where(
-                col(O.status) == OutboxStatus.SENDING,
-                col(O.claimed_at) < now - stale_after,
+                col(M.status) == OutboxStatus.SENDING,
+                col(M.claimed_at) < now - stale_after,
             )
             .values(
                 status=OutboxStatus.QUEUED,
@@ -228,16 +228,16 @@ def _claim_next(
         return None
     with db.session(write=True) as session:
         candidates = session.execute(
-            sa.select(col(O.id))
-            .where(due_condition(now), col(O.campaign_id).in_(allowed))
-            .order_by(col(O.next_attempt_at), col(O.id))
+            sa.select(col(M.id))
+            .where(due_condition(now), col(M.campaign_id).in_(allowed))
+            .order_by(col(M.next_attempt_at), col(M.id))
             .limit(batch)
         ).scalars()
         for mid in list(candidates):
             claimed = session.execute(
                 sa.update(OutboxMessage)
-                .where(col(O.id) == mid, due_condition(now))
-                .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(O.attempts) + 1)
+                .where(col(M.id) == mid, due_condition(now))
+                .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(M.attempts) + 1)
             )
             if getattr(claimed, "rowcount", 0) != 1:
                 continue  # another sender took it
@@ -265,9 +265,9 @@ def _finish(db: Database, mail: OutgoingMail, attempt: int, **values: object) ->
         result = session.execute(
             sa.update(OutboxMessage)
             .where(
-                col(O.id) == mail.id,
-                col(O.status) == OutboxStatus.SENDING,
-                col(O.attempts) == attempt,
+                col(M.id) == mail.id,
+                col(M.status) == OutboxStatus.SENDING,
+                col(M.attempts) == attempt,
             )
             .values(**values)
         )
@@ -294,8 +294,8 @@ def send_due(
         blocked = [cid for cid, s in senders.items() if s is None]
         if blocked:
             waiting = session.execute(
-                sa.select(sa.func.count(col(O.id))).where(
-                    col(O.status) == OutboxStatus.QUEUED, col(O.campaign_id).in_(blocked)
+                sa.select(sa.func.count(col(M.id))).where(
+                    col(M.status) == OutboxStatus.QUEUED, col(M.campaign_id).in_(blocked)
                 )
             ).scalar_one()
             if waiting:
@@ -337,7 +337,7 @@ def send_due(
         transport.close()
     with db.session() as session:
         report.waiting = session.execute(
-            sa.select(sa.func.count(col(O.id))).where(col(O.status) == OutboxStatus.QUEUED)
+            sa.select(sa.func.count(col(M.id))).where(col(M.status) == OutboxStatus.QUEUED)
         ).scalar_one()
     return report
 
@@ -416,14 +416,14 @@ def _item(r: OutboxMessage) -> OutboxItem:
 
 
 def _where(campaign_id: int | None) -> Iterable[sa.ColumnElement[bool]]:
-    return [] if campaign_id is None else [col(O.campaign_id) == campaign_id]
+    return [] if campaign_id is None else [col(M.campaign_id) == campaign_id]
 
 
 def counts(session: Session, *, campaign_id: int | None = None) -> dict[str, int]:
     rows = session.execute(
-        sa.select(col(O.status), sa.func.count(col(O.id)))
+        sa.select(col(M.status), sa.func.count(col(M.id)))
         .where(*_where(campaign_id))
-        .group_by(col(O.status))
+        .group_by(col(M.status))
     ).all()
     return {str(getattr(s, "value", s)): int(n) for s, n in rows}
 
@@ -438,23 +438,23 @@ def summary(
     """Counts per status, the oldest sendable message, and the failed and waiting ones."""
     now = now or utcnow()
     due_n, oldest = session.execute(
-        sa.select(sa.func.count(col(O.id)), sa.func.min(col(O.next_attempt_at))).where(
+        sa.select(sa.func.count(col(M.id)), sa.func.min(col(M.next_attempt_at))).where(
             due_condition(now), *_where(campaign_id)
         )
     ).one()
     last_sent = session.execute(
-        sa.select(sa.func.max(col(O.sent_at))).where(*_where(campaign_id))
+        sa.select(sa.func.max(col(M.sent_at))).where(*_where(campaign_id))
     ).scalar()
     failed = session.exec(
         select(OutboxMessage)
-        .where(col(O.status) == OutboxStatus.FAILED, *_where(campaign_id))
-        .order_by(col(O.id))
+        .where(col(M.status) == OutboxStatus.FAILED, *_where(campaign_id))
+        .order_by(col(M.id))
         .limit(limit)
     ).all()
     waiting = session.exec(
         select(OutboxMessage)
-        .where(col(O.status).in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]), *_where(campaign_id))
-        .order_by(col(O.next_attempt_at), col(O.id))
+        .where(col(M.status).in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]), *_where(campaign_id))
+        .order_by(col(M.next_attempt_at), col(M.id))
         .limit(limit)
     ).all()
     return OutboxSummary(

@@ -96,7 +96,9 @@ def _row(db: Database, mid: int) -> OutboxMessage:
 def test_enqueue_is_part_of_the_callers_transaction(db: Database) -> None:
     cid, bid = _world(db)
     with pytest.raises(RuntimeError), db.session(write=True) as s:
-        outbox.enqueue(s, message=_message("x"), recipient="a@b.dk", kind="reminder", campaign_id=cid)
+        outbox.enqueue(
+            s, message=_message("x"), recipient="a@b.dk", kind="reminder", campaign_id=cid
+        )
         raise RuntimeError("the change that caused it fails")
     with db.session() as s:
         assert s.exec(select(OutboxMessage)).all() == []
@@ -109,7 +111,9 @@ def test_enqueue_is_part_of_the_callers_transaction(db: Database) -> None:
         outbox.enqueue(s, message=_message("x"), recipient="ingen", kind="notice", campaign_id=cid)
 
 
-def test_sent_over_smtp_once_with_the_campaigns_mailbox(db: Database, smtp_server: SmtpServer) -> None:
+def test_sent_over_smtp_once_with_the_campaigns_mailbox(
+    db: Database, smtp_server: SmtpServer
+) -> None:
     cid, bid = _world(db)
     mid = _enqueue(db, cid, "Besøg hos Hansen", booking_id=bid)
     report = outbox.send_due(db, _smtp(smtp_server, "fallback@kommune.dk"), now=T0)
@@ -134,7 +138,9 @@ def test_temporary_refusal_is_retried_with_backoff(db: Database, smtp_server: Sm
         ("451 4.3.0 Midlertidig fejl", False)
     ]
     row = _row(db, mid)
-    assert row.status == OutboxStatus.QUEUED and row.next_attempt_at == T0 + dt.timedelta(seconds=30)
+    assert row.status == OutboxStatus.QUEUED and row.next_attempt_at == T0 + dt.timedelta(
+        seconds=30
+    )
     assert row.last_error == "451 4.3.0 Midlertidig fejl"
     # not before the backoff has passed
     assert outbox.send_due(db, _smtp(smtp_server), now=T0 + dt.timedelta(seconds=29)).refused == []

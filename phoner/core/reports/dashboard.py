@@ -22,8 +22,8 @@ from phoner.core.models import (
     Consultant,
     FollowUp,
     Jobcenter,
-    Outcome,
     OutboxStatus,
+    Outcome,
     RoundState,
     utcnow,
 )
@@ -124,7 +124,9 @@ def dashboard(*, session: Session, campaign: Campaign, today: dt.date | None = N
         overdue_by_consultant=overdue_by,
         feed_lagging=feed_lagging(session=session, campaign=campaign),
         outbox_failed=mail.get(OutboxStatus.FAILED.value, 0),
-        outbox_waiting=mail.get(OutboxStatus.QUEUED.value, 0) + mail.get(OutboxStatus.SENDING.value, 0),
+        outbox_waiting=(
+            mail.get(OutboxStatus.QUEUED.value, 0) + mail.get(OutboxStatus.SENDING.value, 0)
+        ),
     )
 
 
