@@ -82,12 +82,15 @@ class SenderNotConfigured(PhonerError):
 
 
 def placeholder_sender_error(address: str | None) -> SenderNotConfigured:
-    shown = f"Afsenderen {address!r} er" if address else "Der er ingen afsenderadresse, og det er"
+    shown = (
+        f"Afsenderen {address!r} er ikke en rigtig adresse"
+        if address
+        else "Der er ingen afsenderadresse til e-mails"
+    )
     return SenderNotConfigured(
-        f"{shown} ikke en rigtig adresse, så e-mails sendes ikke via SMTP.",
-        hint="Angiv kommunens rigtige afsenderadresse (fx kampagne@kommune.dk): "
-        "PHONER_SMTP_FROM=... eller kampagnens postkasse med "
-        "phoner outbox mailbox KAMPAGNE ADRESSE. Beskederne venter i udbakken imens.",
+        f"{shown}, så der sendes intet via SMTP. Angiv kommunens rigtige afsenderadresse "
+        "med PHONER_SMTP_FROM=kampagne@kommune.dk eller for kampagnen med "
+        "phoner outbox mailbox KAMPAGNE ADRESSE; e-mailene venter i udbakken imens.",
     )
 
 
