@@ -34,6 +34,7 @@ REMINDER_SECONDS = 60.0
 class SenderState:
     running: bool
     poll_seconds: float
+    started_at: dt.datetime | None
     last_pass_at: dt.datetime | None  # when the last pass finished (whatever it sent)
     last_sent_at: dt.datetime | None  # the last message this process sent
     sent: int  # messages this process sent since it started
@@ -42,9 +43,10 @@ class SenderState:
     def keeping_up(self, now: dt.datetime) -> bool:
         """The thread is alive and its last pass is recent (a pass hanging on a server
         counts as not keeping up after a minute beyond its interval)."""
-        if not self.running or self.last_pass_at is None:
+        since = self.last_pass_at or self.started_at
+        if not self.running or since is None:
             return False
-        return (now - self.last_pass_at).total_seconds() <= self.poll_seconds * 3 + 60
+        return (now - since).total_seconds() <= self.poll_seconds * 3 + 60
 
 
 class SenderService:
@@ -70,6 +72,7 @@ class SenderService:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._last_pass: dt.datetime | None = None
+        self._started: dt.datetime | None = None
         self._last_sent: dt.datetime | None = None
         self._sent = 0
         self._problem: str | None = None
@@ -83,6 +86,7 @@ class SenderService:
         if self._thread is not None:
             return
         self._stop.clear()
+        self._started = self.clock()
         self._thread = threading.Thread(target=self._run, name="phoner-outbox", daemon=True)
         self._thread.start()
 
@@ -97,6 +101,7 @@ class SenderService:
             return SenderState(
                 running=self._thread is not None and self._thread.is_alive(),
                 poll_seconds=self.poll_seconds,
+                started_at=self._started,
                 last_pass_at=self._last_pass,
                 last_sent_at=self._last_sent,
                 sent=self._sent,
