@@ -330,3 +330,21 @@ def test_eml_folder_without_smtp(sqlite_db: Database, tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(f).st_mode) == 0o600
     text = f.read_bytes()
     assert text.startswith(b"From: ikke-svar@phoner.local\r\n") and b"Subject: " in text
+
+
+def test_a_gdpr_purge_removes_the_emails_about_purged_visits(sqlite_db: Database) -> None:
+    from phoner.core import gdpr, reminders
+
+    db = sqlite_db
+    cid, bid = _world(db)
+    queued = reminders.queue_due(db=db, now=at("2027-03-24", "08:00")).queued
+    assert [m.booking_id for m in queued] == [bid]
+    with db.session() as s:
+        (row,) = s.exec(select(OutboxMessage)).all()
+        assert row.booking_id == bid and row.kind == "reminder"
+    gdpr.purge_campaign(
+        db=db, campaign="Forår 2027", older_than_days=0, actor="dpo", now=at("2027-06-01", "08:00")
+    )
+    with db.session() as s:
+        assert s.exec(select(OutboxMessage)).all() == []
+    assert cid
