@@ -18,6 +18,7 @@ from phoner.commands import campaign, gdpr, lists, maintenance, outcomes, rounds
 from phoner.commands import consultants as consultants_cmd
 from phoner.commands import export as export_cmd
 from phoner.commands import followups as followups_cmd
+from phoner.commands import outbox as outbox_cmd
 from phoner.commands import reports as reports_cmd
 from phoner.commands import visits as visits_cmd
 from phoner.commands.common import AppState, PhonerGroup, state
@@ -48,6 +49,7 @@ app.add_typer(consultants_cmd.app, name="consultants")
 app.add_typer(calendars_cmd.app, name="calendars")
 app.command("serve")(calendars_cmd.serve)
 app.command("reminders")(calendars_cmd.reminders)
+app.add_typer(outbox_cmd.app, name="outbox")
 app.add_typer(reports_cmd.app, name="report")
 app.add_typer(followups_cmd.app, name="followups")
 app.add_typer(visits_cmd.app, name="visits")

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 
 from phoner.core.db import Database, make_engine
 
+pytest_plugins = ["tests.support.smtp"]  # the smtp_server fixture (a loopback aiosmtpd)
+
 REPO = Path(__file__).resolve().parent.parent
 PG_URL_ENV = "PHONER_TEST_POSTGRES_URL"
 PG_REQUIRED_ENV = "PHONER_TEST_POSTGRES_REQUIRED"

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, col, select
 
+from phoner.commands import outbox as outbox_cmd
 from phoner.commands.common import echo_json, state
 from phoner.core import feeds
 from phoner.core.clock import to_local
@@ -198,16 +199,47 @@ def serve(
         str, typer.Option("--host", help="Adresse at lytte på (standard kun lokalt).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8080,
+    send_every: Annotated[
+        float,
+        typer.Option(
+            "--send-every",
+            envvar="PHONER_OUTBOX_POLL_SECONDS",
+            min=0.05,
+            max=60,
+            help="Sekunder mellem hver tømning af udbakken (standard 5).",
+        ),
+    ] = 5.0,
+    no_send: Annotated[
+        bool, typer.Option("--no-send", help="Send ikke e-mails (en anden proces gør det).")
+    ] = False,
+    out: outbox_cmd.OutOpt = None,
+    sender: outbox_cmd.FromOpt = None,
 ) -> None:
-    """Udgiv konsulenternes kalendere live på /kalender/<hemmelig-nøgle>.ics."""
+    """Udgiv kalenderne live på /kalender/<hemmelig-nøgle>.ics og send e-mails fra udbakken.
+
+    Den ene tjeneste, der skal køre hele tiden: den sender invitationer, påmindelser og
+    beskeder (SMTP via PHONER_SMTP_HOST, ellers .eml-filer i udbakke/) og svarer på
+    GET /health (JSON; 503, når afsendelsen halter). Stop med Ctrl+C eller SIGTERM.
+    """
+    from phoner.core.sender import SenderService
     from phoner.feed.server import serve as run_server  # lazy: keeps the CLI fast
 
     db = state(ctx).db()
+    service = None
+    if not no_send:
+        transport = outbox_cmd.make_transport(ctx, out=out)
+        outbox_cmd.check_sender(transport, sender, warn=True)
+        service = SenderService(db, transport, poll_seconds=send_every, sender=sender)
     typer.echo(
         f"Kalenderserveren kører på http://{host}:{port}/kalender/ "
         "(adresserne: phoner calendars urls). Stop med Ctrl+C.",
     )
-    run_server(db, host=host, port=port)
+    if service is not None:
+        typer.echo(
+            f"E-mails i udbakken sendes {service.description} hvert {send_every:g}. sekund; "
+            f"status: http://{host}:{port}/health"
+        )
+    run_server(db, host=host, port=port, sender=service)
 
 
 def reminders(
@@ -215,42 +247,22 @@ def reminders(
     due: Annotated[
         bool, typer.Option("--due", help="Send de påmindelser og beskeder, der er forfaldne nu.")
     ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Mappe til .eml-filer, når SMTP ikke er sat op (udbakke/)."),
-    ] = None,
-    smtp_host: Annotated[
-        str | None,
-        typer.Option("--smtp-host", envvar="PHONER_SMTP_HOST", help="SMTP-server."),
-    ] = None,
-    smtp_port: Annotated[
-        int, typer.Option("--smtp-port", envvar="PHONER_SMTP_PORT", help="SMTP-port.")
-    ] = 25,
-    sender: Annotated[
-        str | None,
-        typer.Option("--from", envvar="PHONER_SMTP_FROM", help="Afsenderadresse."),
-    ] = None,
+    out: outbox_cmd.OutOpt = None,
+    smtp_host: outbox_cmd.SmtpHostOpt = None,
+    smtp_port: outbox_cmd.SmtpPortOpt = None,
+    sender: outbox_cmd.FromOpt = None,
 ) -> None:
     """Påmindelser til virksomheder før besøget og besked til konsulenter om ændringer.
 
-    Uden --due vises kun, hvad der er forfaldent. Med SMTP (--smtp-host eller
-    PHONER_SMTP_HOST, evt. PHONER_SMTP_USER/_PASSWORD/_STARTTLS) sendes e-mails; ellers
-    skrives .eml-filer til mappen. Hver besked sendes kun én gang.
+    Uden --due vises kun, hvad der er forfaldent. Med --due lægges de i udbakken og
+    sendes med det samme sammen med alt andet, der venter dér: med SMTP (--smtp-host
+    eller PHONER_SMTP_HOST, evt. PHONER_SMTP_USER/_PASSWORD/_STARTTLS/_FROM) som e-mails,
+    ellers som .eml-filer i udbakke/. Hver besked lægges i udbakken én gang. phoner serve
+    gør det samme hele tiden.
     """
-    import dataclasses
-
     from phoner.core import reminders as rem
 
-    st = state(ctx)
-    db = st.db()
-    smtp = rem.SmtpConfig.from_env()
-    if smtp_host:
-        smtp = (
-            dataclasses.replace(smtp, host=smtp_host, port=smtp_port)
-            if smtp
-            else (rem.SmtpConfig(host=smtp_host, port=smtp_port))
-        )
-    folder = out or st.settings.workspace / "udbakke"
+    db = state(ctx).db()
     if not due:
         with db.session() as session:
             messages, skipped = rem.due_messages(session=session)
@@ -264,17 +276,17 @@ def reminders(
             typer.secho(f"Springes over: {reason}", fg="yellow")
         typer.echo("Send dem med: phoner reminders --due")
         return
-    result = rem.send_due(db=db, out_dir=folder, smtp=smtp, sender=sender)
-    reminders_n = sum(1 for m in result.sent if m.kind == "reminder")
-    notices_n = len(result.sent) - reminders_n
-    where = (
-        f"via {smtp.host}:{smtp.port}"
-        if smtp
-        else f"som .eml-filer i {folder} (SMTP er ikke sat op)"
-    )
+    transport = outbox_cmd.make_transport(ctx, out=out, smtp_host=smtp_host, smtp_port=smtp_port)
+    outbox_cmd.check_sender(transport, sender)
+    result = rem.send_due(db=db, transport=transport, sender=sender)
+    reminders_n = sum(1 for m in result.queued if m.kind == "reminder")
+    notices_n = len(result.queued) - reminders_n
     typer.echo(
         f"{reminders_n} påmindelser til virksomheder og {notices_n} beskeder til konsulenter "
-        f"sendt {where}."
+        "lagt i udbakken."
     )
     for _bid, reason in result.skipped:
         typer.secho(f"Ikke sendt: {reason}", fg="yellow", err=True)
+    code = outbox_cmd.echo_report(result.outbox)
+    if code:
+        raise typer.Exit(code)

@@ -14,8 +14,16 @@ from phoner.core import consultants as cons_mod
 from phoner.core.clock import to_local
 from phoner.core.display import WEEKDAYS_SHORT_DA
 from phoner.core.errors import InvalidInput
+from phoner.core.models import Delivery
 
 app = typer.Typer(help="Importér og vis virksomhedskonsulenter.", no_args_is_help=True)
+
+DELIVERY_HELP = {
+    Delivery.INVITATION: "får en e-mailinvitation til hvert besøg (og en aflysning, når det "
+    "aflyses)",
+    Delivery.FEED: "ser besøgene i sit kalenderabonnement (phoner calendars urls)",
+    Delivery.BOTH: "får invitationer og har kalenderabonnementet",
+}
 
 
 def _days(days: list[int]) -> str:
@@ -114,6 +122,7 @@ def list_(
                         "visit_minutes": r.consultant.visit_minutes,
                         "absence_source": r.consultant.absence_source,
                         "active": r.consultant.active,
+                        "delivery": str(r.consultant.delivery),
                         "last_feed_fetch_at": (
                             r.consultant.last_feed_fetch_at.isoformat()
                             if r.consultant.last_feed_fetch_at
@@ -138,6 +147,7 @@ def list_(
         "Transport",
         "Varighed",
         "Kalender hentet",
+        "Levering",
         title="Konsulenter",
     )
     for r in rows:
@@ -154,5 +164,37 @@ def list_(
             f"{to_local(c.last_feed_fetch_at):%Y-%m-%d %H:%M}"
             if c.last_feed_fetch_at
             else "aldrig",
+            cons_mod.DELIVERY_LABELS.get(Delivery(c.delivery), str(c.delivery)),
         )
     Console().print(table)
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    consultant: Annotated[str, typer.Argument(help="Konsulentens e-mail eller navn.")],
+    delivery: Annotated[
+        str,
+        typer.Option(
+            "--delivery",
+            help="invitation (e-mailinvitationer), feed (kun kalenderabonnement) eller begge.",
+        ),
+    ],
+    by: Annotated[str, typer.Option("--by", help="Hvem (revisionsspor).")] = "cli",
+) -> None:
+    """Skift, hvordan en konsulents besøg når frem til kalenderen."""
+    try:
+        value = cons_mod.parse_delivery(delivery)
+    except ValueError:
+        raise InvalidInput(
+            f"--delivery {delivery!r} forstås ikke.",
+            hint="Skriv invitation, feed eller begge.",
+        ) from None
+    db = state(ctx).db()
+    with db.session(write=True) as session:
+        c = cons_mod.get_consultant(session=session, key=consultant)
+        changed = cons_mod.set_delivery(session=session, consultant=c, delivery=value, actor=by)
+    prefix = "" if changed else "Uændret: "
+    typer.echo(f"{prefix}{c.name} <{c.email}> {DELIVERY_HELP[value]}.")
+    if value in (Delivery.FEED, Delivery.BOTH):
+        typer.echo("Kalenderadressen: phoner calendars urls")

@@ -24,7 +24,7 @@ from phoner.core.clock import TZ
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
-from phoner.core.models import Consultant, Jobcenter, utcnow
+from phoner.core.models import Consultant, Delivery, Jobcenter, utcnow
 from phoner.formats.ics import CalendarUnreadable, read_busy
 
 #: secrets.token_urlsafe(32) = 256 random bits, 43 URL-safe characters.
@@ -102,6 +102,70 @@ def rotate_token(*, session: Session, consultant: Consultant, actor: str) -> str
         entity_id=consultant.id,
     )
     return consultant.feed_token
+
+
+# --------------------------------------------------------------------------- delivery
+
+#: accepted words for a consultant's delivery setting (import column, CLI option)
+DELIVERY_WORDS: dict[str, Delivery] = {
+    "invitation": Delivery.INVITATION,
+    "invitationer": Delivery.INVITATION,
+    "invitations": Delivery.INVITATION,
+    "e-mail": Delivery.INVITATION,
+    "mail": Delivery.INVITATION,
+    "feed": Delivery.FEED,
+    "abonnement": Delivery.FEED,
+    "kalenderabonnement": Delivery.FEED,
+    "kalenderfeed": Delivery.FEED,
+    "subscription": Delivery.FEED,
+    "both": Delivery.BOTH,
+    "begge": Delivery.BOTH,
+    "begge dele": Delivery.BOTH,
+}
+DELIVERY_LABELS = {
+    Delivery.INVITATION: "invitation",
+    Delivery.FEED: "feed",
+    Delivery.BOTH: "begge",
+}
+
+
+def parse_delivery(text: str) -> Delivery:
+    """``invitation``/``feed``/``both`` or a Danish word for them; ValueError if neither."""
+    key = " ".join(text.strip().lower().split())
+    if key in DELIVERY_WORDS:
+        return DELIVERY_WORDS[key]
+    raise ValueError(text)
+
+
+def wants_invitations(consultant: Consultant) -> bool:
+    """True when the consultant's visits should arrive as e-mail invitations (iMIP)."""
+    return Delivery(consultant.delivery) in (Delivery.INVITATION, Delivery.BOTH)
+
+
+def wants_feed(consultant: Consultant) -> bool:
+    """True when the consultant is meant to subscribe to the feed as a calendar of its own."""
+    return Delivery(consultant.delivery) in (Delivery.FEED, Delivery.BOTH)
+
+
+def set_delivery(
+    *, session: Session, consultant: Consultant, delivery: Delivery, actor: str
+) -> bool:
+    """Change how the consultant's visits reach their calendar; False if unchanged."""
+    old = Delivery(consultant.delivery)
+    if old == delivery:
+        return False
+    consultant.delivery = delivery
+    session.add(consultant)
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="consultant",
+        entity_id=consultant.id,
+        old={"delivery": old.value},
+        new={"delivery": delivery.value},
+    )
+    return True
 
 
 # --------------------------------------------------------------------------- absence
@@ -245,6 +309,14 @@ CONSULTANT_ALIASES: dict[str, list[str]] = {
         "Absence feed",
     ],
     "active": ["Aktiv", "Active"],
+    "delivery": [
+        "Levering",
+        "Kalenderlevering",
+        "Invitationer",
+        "Kalender via",
+        "Delivery",
+        "Calendar delivery",
+    ],
 }
 REQUIRED = ("name", "email", "jobcenter")
 _DAY_NAMES = {
@@ -401,6 +473,14 @@ def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
             raise ValueError(
                 f"{where}: kolonnen {column('active')!r}: {cell('active')!r}; skriv ja eller nej."
             ) from None
+    if hm.has("delivery") and cell("delivery"):
+        try:
+            values["delivery"] = parse_delivery(cell("delivery"))
+        except ValueError:
+            raise ValueError(
+                f"{where}: kolonnen {column('delivery')!r}: {cell('delivery')!r} forstås ikke; "
+                "skriv invitation, feed eller begge."
+            ) from None
     start = values.get("work_start", dt.time(8, 30))
     end = values.get("work_end", dt.time(15, 30))
     if end <= start:
@@ -510,4 +590,6 @@ def import_consultants(
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
+    if isinstance(value, Delivery):
+        return value.value
     return value

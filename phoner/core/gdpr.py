@@ -48,6 +48,7 @@ from phoner.core.models import (
     CancelReason,
     Company,
     FollowUp,
+    OutboxMessage,
     Setting,
     VisitResult,
     utcnow,
@@ -253,6 +254,10 @@ def purge(
         result.visit_results += _blank(session, VisitResult, col(VisitResult.id).in_(visit_ids))
         _blank(session, Agreement, col(Agreement.visit_result_id).in_(visit_ids))
         _blank(session, FollowUp, col(FollowUp.company_id).in_(ids))
+        # e-mails about these visits hold the contact's name and address: gone, sent or not
+        session.execute(
+            sa.delete(OutboxMessage).where(col(OutboxMessage.booking_id).in_(booking_ids))
+        )
         result.audit_entries += _scrub_audit(session, campaign.id, ids, taint)
     audit.record(
         session,
@@ -302,7 +307,7 @@ def purge_campaign(
         result = purge(
             session=session, campaign=c, older_than_days=older_than_days, actor=actor, now=now
         )
-    models: list[Any] = [*PERSONAL_FIELDS, AuditLog]
+    models: list[Any] = [*PERSONAL_FIELDS, AuditLog, OutboxMessage]
     tables = tuple(str(m.__tablename__) for m in models)
     result.wal_truncated = db.wipe_freed_space(tables)
     if calendars_dir is not None and calendars_dir.is_dir():

@@ -247,6 +247,29 @@ class FollowUpKind(StrEnum):
     OTHER = "other"
 
 
+class Delivery(StrEnum):
+    """How a consultant's visits reach their calendar (issue 12)."""
+
+    INVITATION = "invitation"  # an e-mail invitation per booking change (iMIP)
+    FEED = "feed"  # only the subscribed calendar feed
+    BOTH = "both"
+
+
+class OutboxKind(StrEnum):
+    INVITATION = "invitation"
+    CANCELLATION = "cancellation"
+    CONFIRMATION = "confirmation"
+    REMINDER = "reminder"
+    NOTICE = "notice"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"  # waiting (next_attempt_at says from when)
+    SENDING = "sending"  # claimed by a sender at claimed_at
+    SENT = "sent"
+    FAILED = "failed"  # the server refused it for good (last_error); phoner outbox retry
+
+
 class ContactKind(StrEnum):
     CALL = "call"
     VISIT = "visit"
@@ -284,6 +307,11 @@ class Consultant(SQLModel, table=True):
     feed_token_rotated_at: dt.datetime | None = _ts()
     last_feed_fetch_at: dt.datetime | None = _ts()
     active: bool = True
+    delivery: Delivery = Field(
+        default=Delivery.INVITATION,
+        sa_type=_enum(Delivery),
+        sa_column_kwargs={"server_default": Delivery.INVITATION.value},
+    )
 
 
 class Campaign(SQLModel, table=True):
@@ -318,6 +346,8 @@ class Campaign(SQLModel, table=True):
     reminder_days_before: int = 1
     retention_days: int | None = None
     aapor_e: float = 0.5
+    # e-mail: the organizer's and sender's address (None: PHONER_SMTP_FROM)
+    mailbox: str | None = Field(default=None, max_length=200)
 
 
 class CampaignJobcenter(SQLModel, table=True):
@@ -572,3 +602,34 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     value: str = Field(max_length=2000)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One e-mail waiting to leave, leaving, sent or refused (:mod:`phoner.core.outbox`).
+
+    Written in the same transaction as the change that causes it, so a committed change
+    always has its message and a rolled-back one never has. ``message`` holds the whole
+    rendered RFC 5322 message; the sender adds only a missing From header.
+    """
+
+    __table_args__ = (
+        sa.Index("ix_outboxmessage_due", "status", "next_attempt_at"),
+        sa.Index("ix_outboxmessage_booking", "booking_id", "sequence", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    booking_id: int | None = Field(default=None, foreign_key="booking.id")
+    kind: OutboxKind = Field(sa_type=_enum(OutboxKind))
+    recipient: str = Field(max_length=200)
+    subject: str = Field(default="", max_length=500)
+    message_id: str = Field(max_length=250)
+    message: bytes = Field(sa_type=sa.LargeBinary())
+    sequence: int = 0
+    status: OutboxStatus = Field(default=OutboxStatus.QUEUED, sa_type=_enum(OutboxStatus))
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    claimed_at: dt.datetime | None = _ts()
+    sent_at: dt.datetime | None = _ts()
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())

@@ -4,36 +4,32 @@ Feed clients refresh slowly (Google can take 12 hours), so a moved or cancelled 
 also announced to the consultant by e-mail. Companies get a reminder a set number of
 working days before the visit (``Campaign.reminder_days_before``).
 
-Messages go out through SMTP when it is configured, otherwise they are written as .eml
-files into a folder (to send from a mail program). Each message is sent once: it is
-*claimed* first with a conditional update (``... WHERE reminder_sent_at IS NULL``), so
-two runs at the same time never send the same reminder; a failed send releases the
-claim so the next run retries.
+Due messages are queued in the outbox (:mod:`phoner.core.outbox`), which delivers them
+through SMTP when it is configured, otherwise as .eml files in ``udbakke/``. Each one is
+queued once: the booking is *claimed* with a conditional update (``... WHERE
+reminder_sent_at IS NULL``) in the transaction that writes the outbox row, so two runs
+at the same time never queue the same reminder; the outbox retries a failed send.
+``phoner serve`` queues and sends them continuously, ``phoner reminders --due`` once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import smtplib
-import ssl
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from phoner.core import vocabulary
+from phoner.core import outbox, vocabulary
 from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
 from phoner.core.display import format_when as _when
-from phoner.core.errors import InvalidInput, PhonerError
 from phoner.core.feeds import full_address
+from phoner.core.mail import DEFAULT_SENDER as DEFAULT_SENDER
+from phoner.core.mail import SmtpConfig as SmtpConfig
+from phoner.core.mail import Transport
 from phoner.core.models import (
     Booking,
     BookingStatus,
@@ -43,48 +39,9 @@ from phoner.core.models import (
     Jobcenter,
     utcnow,
 )
+from phoner.core.outbox import SendReport
 from phoner.core.phones import format_phone
 from phoner.core.workdays import subtract_working_days
-from phoner.formats.private_files import write_private_bytes
-
-DEFAULT_SENDER = "ikke-svar@phoner.local"
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str
-    port: int = 25
-    user: str | None = None
-    password: str | None = None
-    sender: str = DEFAULT_SENDER
-    starttls: bool = False
-    use_ssl: bool = False
-    timeout: float = 20.0
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpConfig | None:
-        """From ``PHONER_SMTP_HOST`` (+ ``_PORT``, ``_USER``, ``_PASSWORD``, ``_FROM``,
-        ``_STARTTLS``, ``_SSL``); None when no host is set."""
-        e = os.environ if env is None else env
-        host = e.get("PHONER_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        try:
-            port = int(e.get("PHONER_SMTP_PORT", "") or 25)
-        except ValueError:
-            raise InvalidInput(
-                f"PHONER_SMTP_PORT={e.get('PHONER_SMTP_PORT')!r} er ikke et portnummer."
-            ) from None
-        yes = {"1", "ja", "yes", "true"}
-        return cls(
-            host=host,
-            port=port,
-            user=e.get("PHONER_SMTP_USER") or None,
-            password=e.get("PHONER_SMTP_PASSWORD") or None,
-            sender=e.get("PHONER_SMTP_FROM") or DEFAULT_SENDER,
-            starttls=e.get("PHONER_SMTP_STARTTLS", "").lower() in yes,
-            use_ssl=e.get("PHONER_SMTP_SSL", "").lower() in yes,
-        )
 
 
 @dataclass(frozen=True)
@@ -92,6 +49,7 @@ class Outgoing:
     """One message that is due: a company reminder or a consultant notice."""
 
     kind: str  # "reminder" | "notice"
+    campaign_id: int
     booking_id: int
     sequence: int
     to: str
@@ -100,11 +58,16 @@ class Outgoing:
 
 
 @dataclass
-class SendResult:
-    sent: list[Outgoing] = field(default_factory=list)
+class QueueResult:
+    queued: list[Outgoing] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (booking id, reason)
-    via: str = "eml"
-    folder: Path | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    queued: list[Outgoing]  # put in the outbox by this run
+    skipped: list[tuple[int, str]]  # (booking id, why it cannot get a reminder)
+    outbox: SendReport  # what the outbox sent (this run's and earlier messages)
 
 
 # --------------------------------------------------------------------------- what is due
@@ -131,6 +94,7 @@ def _reminder(b: Booking, co: Company, c: Consultant, jobcenter: str, to: str) -
     )
     return Outgoing(
         kind="reminder",
+        campaign_id=b.campaign_id,
         booking_id=b.id,
         sequence=b.sequence,
         to=to,
@@ -174,6 +138,7 @@ def _notice(b: Booking, co: Company, c: Consultant) -> Outgoing:
     )
     return Outgoing(
         kind="notice",
+        campaign_id=b.campaign_id,
         booking_id=b.id,
         sequence=b.sequence,
         to=c.email,
@@ -236,16 +201,14 @@ def due_messages(
     return out, skipped
 
 
-# --------------------------------------------------------------------------- sending
+# --------------------------------------------------------------------------- queueing
 
 
-def _email(msg: Outgoing, sender: str, now: dt.datetime) -> EmailMessage:
+def _email(msg: Outgoing) -> EmailMessage:
+    """The message without From (the sender adds the campaign's address)."""
     em = EmailMessage()
-    em["From"] = sender
     em["To"] = msg.to
     em["Subject"] = " ".join(msg.subject.split())  # no line breaks in a header
-    em["Date"] = format_datetime(now)
-    em["Message-ID"] = make_msgid(domain="phoner.local")
     em["Auto-Submitted"] = "auto-generated"
     em.set_content(msg.body)
     return em
@@ -257,11 +220,17 @@ def _column(kind: str) -> Any:
     )
 
 
-def _claim(db: Database, msg: Outgoing, now: dt.datetime) -> bool:
-    """Mark the message sent, if nobody else has; True if this run may send it."""
-    column = _column(msg.kind)
-    with db.session(write=True) as session:
-        result = session.execute(
+def enqueue_due(*, session: Session, now: dt.datetime | None = None) -> QueueResult:
+    """Queue every due reminder and notice in the outbox, once. A building block: the
+    booking's stamp (``reminder_sent_at`` / ``consultant_notified_at``, now meaning
+    "queued at") is set by a conditional update in the same transaction as the outbox
+    row, so two runs never queue the same message and a rolled-back run queues none."""
+    now = now or utcnow()
+    due, skipped = due_messages(session=session, now=now)
+    result = QueueResult(skipped=skipped)
+    for msg in due:
+        column = _column(msg.kind)
+        claimed = session.execute(
             sa.update(Booking)
             .where(
                 col(Booking.id) == msg.booking_id,
@@ -270,73 +239,38 @@ def _claim(db: Database, msg: Outgoing, now: dt.datetime) -> bool:
             )
             .values({column.key: now})
         )
-        return bool(getattr(result, "rowcount", 0) == 1)
-
-
-def _release(db: Database, msg: Outgoing) -> None:
-    column = _column(msg.kind)
-    with db.session(write=True) as session:
-        session.execute(
-            sa.update(Booking).where(col(Booking.id) == msg.booking_id).values({column.key: None})
+        if getattr(claimed, "rowcount", 0) != 1:
+            continue  # another run queued it, or the booking changed meanwhile
+        outbox.enqueue(
+            session,
+            message=_email(msg),
+            recipient=msg.to,
+            kind=msg.kind,
+            campaign_id=msg.campaign_id,
+            booking_id=msg.booking_id,
+            sequence=msg.sequence,
+            now=now,
         )
+        result.queued.append(msg)
+    return result
+
+
+def queue_due(*, db: Database, now: dt.datetime | None = None) -> QueueResult:
+    """:func:`enqueue_due` in a unit of work of its own."""
+    with db.session(write=True) as session:
+        return enqueue_due(session=session, now=now)
 
 
 def send_due(
     *,
     db: Database,
-    out_dir: Path,
-    smtp: SmtpConfig | None = None,
+    transport: Transport,
     sender: str | None = None,
     now: dt.datetime | None = None,
 ) -> SendResult:
-    """Send every due reminder and notice once: via SMTP if configured, else .eml files."""
+    """Queue what is due, then deliver everything due in the outbox (``phoner reminders
+    --due``): the queued reminders and notices, and whatever else waits."""
     now = now or utcnow()
-    with db.session() as session:
-        due, skipped = due_messages(session=session, now=now)
-    result = SendResult(skipped=skipped, via="smtp" if smtp else "eml", folder=None)
-    from_addr = sender or (smtp.sender if smtp else DEFAULT_SENDER)
-    client: smtplib.SMTP | None = None
-    try:
-        for msg in due:
-            em = _email(msg, from_addr, now)
-            if not _claim(db, msg, now):
-                continue  # another run took it, or the booking changed meanwhile
-            try:
-                if smtp is not None:
-                    if client is None:
-                        client = _connect(smtp)
-                    client.send_message(em)
-                else:
-                    name = f"{msg.kind}-besoeg{msg.booking_id}-v{msg.sequence}.eml"
-                    write_private_bytes(out_dir / name, bytes(em))
-                    result.folder = out_dir
-            except (smtplib.SMTPException, OSError) as exc:
-                _release(db, msg)
-                target = f"SMTP-serveren {smtp.host}:{smtp.port}" if smtp else str(out_dir)
-                raise PhonerError(
-                    f"Kunne ikke sende til {msg.to} via {target} ({exc}). "
-                    f"{len(result.sent)} beskeder blev sendt før fejlen.",
-                    hint="Tjek forbindelsen/indstillingerne og kør phoner reminders --due igen; "
-                    "allerede sendte beskeder sendes ikke igen.",
-                ) from exc
-            result.sent.append(msg)
-    finally:
-        if client is not None:
-            with contextlib.suppress(smtplib.SMTPException):
-                client.quit()
-    return result
-
-
-def _connect(cfg: SmtpConfig) -> smtplib.SMTP:
-    client: smtplib.SMTP
-    if cfg.use_ssl:
-        client = smtplib.SMTP_SSL(
-            cfg.host, cfg.port, timeout=cfg.timeout, context=ssl.create_default_context()
-        )
-    else:
-        client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-        if cfg.starttls:
-            client.starttls(context=ssl.create_default_context())
-    if cfg.user:
-        client.login(cfg.user, cfg.password or "")
-    return client
+    queued = queue_due(db=db, now=now)
+    report = outbox.send_due(db, transport, now=now, sender=sender)
+    return SendResult(queued=queued.queued, skipped=queued.skipped, outbox=report)

@@ -40,7 +40,7 @@ from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from phoner.core.db import Database
@@ -48,6 +48,8 @@ from phoner.core.errors import DatabaseError
 from phoner.core.feeds import consultant_feed
 from phoner.core.gdpr import PURGE_STAMP_KEY
 from phoner.core.models import Booking, Consultant, FeedFetch, Setting, utcnow
+from phoner.core.outbox import health as outbox_health
+from phoner.core.sender import SenderService
 
 log = logging.getLogger("phoner.feed")
 
@@ -190,11 +192,15 @@ class _Cached:
     built: float
 
 
-def create_app(db: Database, *, record_fetches: bool = True) -> Starlette:
-    """The ASGI app serving every consultant's feed from ``db``.
+def create_app(
+    db: Database, *, record_fetches: bool = True, sender: SenderService | None = None
+) -> Starlette:
+    """The ASGI app serving every consultant's feed from ``db``, and ``GET /health``.
 
     ``app.state.fetch_log`` is the :class:`FetchLog` (flushed in the background while the
-    app runs under a server with lifespan events, and at shutdown).
+    app runs under a server with lifespan events, and at shutdown). ``sender``, when
+    given, is started with the app and stopped (its current message finished) at
+    shutdown: ``phoner serve`` is the one long-running service.
     """
     fetch_log = FetchLog(db)
     cache: dict[int, _Cached] = {}
@@ -254,6 +260,42 @@ def create_app(db: Database, *, record_fetches: bool = True) -> Starlette:
                 headers={"Retry-After": "60"},
             )
 
+    async def health(request: Request) -> Response:
+        """Is the e-mail sender keeping up? JSON; 503 when not (for monitoring)."""
+        now = utcnow()
+        state = sender.state() if sender is not None else None
+
+        def read() -> dict[str, object]:
+            with db.session() as session:
+                h = outbox_health(session, now=now)
+            return {
+                "queued": h.queued,
+                "due": h.due,
+                "failed": h.failed,
+                "oldest_queued_seconds": h.oldest_due_seconds,
+                "last_sent_at": h.last_sent_at.isoformat() if h.last_sent_at else None,
+                "ok": h.ok,
+            }
+
+        try:
+            box = await run_in_threadpool(read)
+        except DatabaseError as exc:
+            log.warning("health: database error: %s", exc.message)
+            return JSONResponse({"ok": False, "database": False}, status_code=503)
+        ok = bool(box.pop("ok")) and (state is None or state.keeping_up(now))
+        body: dict[str, object] = {"ok": ok, "database": True, "outbox": box, "sender": None}
+        if state is not None:
+            body["sender"] = {
+                "running": state.running,
+                "poll_seconds": state.poll_seconds,
+                "last_pass_at": state.last_pass_at.isoformat() if state.last_pass_at else None,
+                "last_sent_at": state.last_sent_at.isoformat() if state.last_sent_at else None,
+                "sent": state.sent,
+                "problem": state.problem,
+            }
+        headers = {"Cache-Control": "no-store"}
+        return JSONResponse(body, status_code=200 if ok else 503, headers=headers)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         return _not_found()
 
@@ -266,15 +308,22 @@ def create_app(db: Database, *, record_fetches: bool = True) -> Starlette:
                     await run_in_threadpool(fetch_log.flush)
 
         task = asyncio.create_task(flush_regularly())
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if sender is not None:
+                await run_in_threadpool(sender.stop)
             await run_in_threadpool(fetch_log.flush)
 
-    routes = [Route(FEED_PATH, feed, methods=["GET", "HEAD"])]
+    routes = [
+        Route(FEED_PATH, feed, methods=["GET", "HEAD"]),
+        Route("/health", health, methods=["GET"]),
+    ]
     # Any other path or method: the same bare 404 (no hint of what exists).
     app = Starlette(
         routes=routes,
@@ -285,12 +334,19 @@ def create_app(db: Database, *, record_fetches: bool = True) -> Starlette:
     return app
 
 
-def serve(db: Database, *, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Run the feed server until interrupted (uvicorn; access log off: URLs hold tokens)."""
+def serve(
+    db: Database,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    sender: SenderService | None = None,
+) -> None:
+    """Run the feed server (and the outbox sender) until interrupted or SIGTERM (uvicorn
+    shuts down cleanly on both; access log off: URLs hold tokens)."""
     import uvicorn
 
     uvicorn.run(
-        create_app(db),
+        create_app(db, sender=sender),
         host=host,
         port=port,
         log_level="warning",

@@ -95,7 +95,8 @@ def test_book_move_cancel_from_the_command_line(db: Database, db_url: str, works
     assert code == 0 and "Aflyst: virksomhedsbesøg" in out
     code, out = invoke(db_url, "reminders", "--due", "--out", str(workspace / "ud"))
     assert code == 0 and "1 beskeder til konsulenter" in out
-    assert len(list((workspace / "ud").glob("notice-*.eml"))) == 1
+    assert "1 e-mails sendt som .eml-filer" in out
+    assert len(list((workspace / "ud").glob("*-notice-besoeg1-v*.eml"))) == 1
 
 
 def test_consultants_and_calendars(sqlite_db: Database, sqlite_url: str, workspace: Path) -> None:

@@ -16,6 +16,7 @@ from phoner.core import feeds, maintenance
 from phoner.core import reminders as rem
 from phoner.core.booking import service as bk
 from phoner.core.db import Database, make_engine
+from phoner.core.mail import EmlFolder
 from phoner.formats import report_output, tabular
 from phoner.formats.private_files import private_dir, private_file
 from phoner.formats.report_output import Report, ReportTable
@@ -97,9 +98,9 @@ def test_reminder_emails_are_private(sqlite_db: Database, tmp_path: Path) -> Non
         now=NOW,
     )
     out = tmp_path / "udbakke"
-    result = rem.send_due(db=sqlite_db, out_dir=out, smtp=None, now=at("2027-03-24", "08:00"))
+    result = rem.send_due(db=sqlite_db, transport=EmlFolder(out), now=at("2027-03-24", "08:00"))
     files = list(out.glob("*.eml"))
-    assert result.sent and files and mode(out) == 0o700
+    assert result.outbox.sent and files and mode(out) == 0o700
     assert all(mode(f) == 0o600 for f in files)
 
 

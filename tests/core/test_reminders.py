@@ -2,55 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import email
-import socket
 from email import policy
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from phoner.core import reminders as rem
 from phoner.core.booking import service as bk
 from phoner.core.db import Database
-from phoner.core.errors import PhonerError
-from phoner.core.models import Booking, CancelReason
+from phoner.core.mail import EmlFolder, SmtpConfig, SmtpTransport
+from phoner.core.models import Booking, CancelReason, OutboxMessage, OutboxStatus
 from tests.booking_helpers import NOW, at, make_world
+from tests.support.smtp import SmtpServer, free_port
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), envelope.content)  # type: ignore[attr-defined]
-        )
-        return "250 OK"
+def _sent(result: rem.SendResult) -> list[tuple[str, int | None]]:
+    return [(d.kind, d.booking_id) for d in result.outbox.sent]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> tuple[_Inbox, int]:
-    inbox = _Inbox()
-    port = _port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port  # type: ignore[misc]
-    controller.stop()
-
-
-def test_reminders_and_notices_sent_once_over_smtp(
-    db: Database, smtp_server: tuple[_Inbox, int], tmp_path: Path
-) -> None:
-    inbox, port = smtp_server
+def test_reminders_and_notices_sent_once_over_smtp(db: Database, smtp_server: SmtpServer) -> None:
+    inbox = smtp_server.inbox
     w = make_world(db)
     c1, c2 = w.consultant_ids
     b1 = bk.book_visit(
@@ -70,23 +42,26 @@ def test_reminders_and_notices_sent_once_over_smtp(
         booked_by="t",
         now=NOW,
     )
-    smtp = rem.SmtpConfig(host="127.0.0.1", port=port, sender="kampagne@jobcenter.dk")
+    smtp = SmtpTransport(
+        SmtpConfig(host=smtp_server.host, port=smtp_server.port, sender="kampagne@jobcenter.dk")
+    )
     # Monday 22 March: nothing due (reminder 1 working day before = Wednesday 24 March,
     # since Thursday-Monday are Easter holidays)
-    assert rem.send_due(db=db, out_dir=tmp_path, smtp=smtp, now=NOW).sent == []
+    assert rem.send_due(db=db, transport=smtp, now=NOW).queued == []
     # Wednesday 24 March: the reminder for Tuesday's visit is due
     wed = at("2027-03-24", "08:00")
-    result = rem.send_due(db=db, out_dir=tmp_path, smtp=smtp, now=wed)
-    assert [(m.kind, m.booking_id) for m in result.sent] == [("reminder", b1.id)]
+    result = rem.send_due(db=db, transport=smtp, now=wed)
+    assert _sent(result) == [("reminder", b1.id)]
     # the other company has no e-mail: reported, not sent (due from Tuesday 30 March)
     tue = at("2027-03-30", "07:00")
-    result = rem.send_due(db=db, out_dir=tmp_path, smtp=smtp, now=tue)
-    assert result.sent == [] and [bid for bid, _ in result.skipped] == [b2.id]
+    result = rem.send_due(db=db, transport=smtp, now=tue)
+    assert result.queued == [] and [bid for bid, _ in result.skipped] == [b2.id]
     assert "ingen e-mailadresse" in result.skipped[0][1]
-    assert len(inbox.messages) == 1
-    sender, rcpts, raw = inbox.messages[0]
-    assert sender == "kampagne@jobcenter.dk" and rcpts == ["kontakt@hansen.dk"]
-    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert len(inbox.received) == 1
+    got = inbox.received[0]
+    assert got.mail_from == "kampagne@jobcenter.dk" and got.rcpt_tos == ["kontakt@hansen.dk"]
+    msg = got.message
+    assert msg["From"] == "kampagne@jobcenter.dk"
     assert msg["Subject"].startswith("Påmindelse: besøg fra Jobcenter Køge tirsdag den 30.03.2027")
     body = msg.get_content()
     assert "Kære Åse Kjær" in body and "kl. 09:00–10:00" in body and "Nørregade 12" in body
@@ -97,28 +72,25 @@ def test_reminders_and_notices_sent_once_over_smtp(
     bk.cancel_booking(
         db=db, booking_id=b2.id or 0, reason=CancelReason.COMPANY_CANCELLED, actor="t", now=wed
     )
-    result = rem.send_due(db=db, out_dir=tmp_path, smtp=smtp, now=wed)
-    assert sorted((m.kind, m.to) for m in result.sent) == [
+    result = rem.send_due(db=db, transport=smtp, now=wed)
+    assert sorted((m.kind, m.recipient) for m in result.outbox.sent) == [
         ("notice", "k0@koege.demo.dk"),
         ("notice", "k1@koege.demo.dk"),
     ]
-    subjects = sorted(
-        email.message_from_bytes(raw, policy=policy.default)["Subject"]
-        for _s, _r, raw in inbox.messages[1:]
-    )
+    subjects = sorted(r.message["Subject"] for r in inbox.received[1:])
     assert subjects[0].startswith("Aflyst: virksomhedsbesøg hos Køge Bageri")
     assert subjects[1].startswith("Flyttet: virksomhedsbesøg hos Hansen")
-    assert rem.send_due(db=db, out_dir=tmp_path, smtp=smtp, now=wed).sent == []
+    assert rem.send_due(db=db, transport=smtp, now=wed).outbox.sent == []
     # the moved visit gets a new reminder before its new date
-    result = rem.send_due(db=db, out_dir=tmp_path, smtp=smtp, now=at("2027-03-31", "08:00"))
-    assert [(m.kind, m.booking_id) for m in result.sent] == [("reminder", b1.id)]
+    result = rem.send_due(db=db, transport=smtp, now=at("2027-03-31", "08:00"))
+    assert _sent(result) == [("reminder", b1.id)]
     with db.session() as s:
         b = s.get(Booking, b1.id)
         assert b is not None and b.reminder_sent_at is not None
         assert b.consultant_notified_at is not None
 
 
-def test_eml_files_without_smtp_and_failed_send_is_retried(
+def test_unreachable_server_keeps_the_reminder_queued_then_eml_files(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
     db = sqlite_db
@@ -132,26 +104,31 @@ def test_eml_files_without_smtp_and_failed_send_is_retried(
         now=NOW,
     )
     wed = at("2027-03-24", "08:00")
-    dead = rem.SmtpConfig(host="127.0.0.1", port=_port(), timeout=2)
-    with pytest.raises(PhonerError) as info:
-        rem.send_due(db=db, out_dir=tmp_path, smtp=dead, now=wed)
-    assert "Kunne ikke sende til aase@hansen.dk" in info.value.message
+    dead = SmtpTransport(
+        SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2, sender="a@koege.dk")
+    )
+    result = rem.send_due(db=db, transport=dead, now=wed)
+    assert [m.booking_id for m in result.queued] == [b.id] and result.outbox.sent == []
+    assert result.outbox.problem is not None and "svarer ikke" in result.outbox.problem
     with db.session() as s:
-        again = s.exec(select(Booking).where(Booking.id == b.id)).one()
-        assert again.reminder_sent_at is None  # claim released: the next run retries
+        (row,) = s.exec(select(OutboxMessage)).all()
+        assert row.status == OutboxStatus.QUEUED and row.last_error  # waits for a retry
+    # queued once: a second run does not queue it again, it sends the waiting one
     out = tmp_path / "udbakke"
-    result = rem.send_due(db=db, out_dir=out, smtp=None, now=wed)
-    assert result.via == "eml" and len(result.sent) == 1
+    later = at("2027-03-24", "09:00")
+    result = rem.send_due(db=db, transport=EmlFolder(out), now=later)
+    assert result.queued == [] and [d.booking_id for d in result.outbox.sent] == [b.id]
     files = list(out.glob("*.eml"))
-    assert [f.name for f in files] == [f"reminder-besoeg{b.id}-v0.eml"]
+    assert [f.name for f in files] == [f"{row.id:06d}-reminder-besoeg{b.id}-v0.eml"]
     msg = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert msg["To"] == "aase@hansen.dk" and "Påmindelse" in msg["Subject"]
-    assert rem.send_due(db=db, out_dir=out, now=wed).sent == []
+    assert rem.send_due(db=db, transport=EmlFolder(out), now=later).outbox.sent == []
 
 
 def test_smtp_config_from_env() -> None:
-    assert rem.SmtpConfig.from_env({}) is None
-    cfg = rem.SmtpConfig.from_env(
+    assert SmtpConfig.from_env({}) is None
+    assert rem.SmtpConfig is SmtpConfig  # still importable from its old place
+    cfg = SmtpConfig.from_env(
         {
             "PHONER_SMTP_HOST": "smtp.kommune.dk",
             "PHONER_SMTP_PORT": "587",
@@ -159,5 +136,6 @@ def test_smtp_config_from_env() -> None:
             "PHONER_SMTP_FROM": "a@b.dk",
         }
     )
-    assert cfg == rem.SmtpConfig(host="smtp.kommune.dk", port=587, sender="a@b.dk", starttls=True)
-    _ = dt
+    assert cfg == SmtpConfig(host="smtp.kommune.dk", port=587, sender="a@b.dk", starttls=True)
+    bare = SmtpConfig.from_env({"PHONER_SMTP_HOST": "smtp.kommune.dk"})
+    assert bare is not None and bare.sender is None  # no placeholder sender for SMTP

@@ -81,6 +81,36 @@ async def test_dashboard_shows_the_campaign(sqlite_db: Database) -> None:
         assert [f[0] for f in feeds] == ["Niels", "Pia", "Karen"]
 
 
+async def test_dashboard_shows_refused_emails(sqlite_db: Database) -> None:
+    from email.message import EmailMessage
+
+    from phoner.core import outbox
+    from phoner.core.models import OutboxMessage, OutboxStatus
+
+    cid = _campaign(sqlite_db)
+    app = dash_app(sqlite_db, cid)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        mail = app.screen.query_one("#dash-mail", Static)
+        assert not mail.display  # nothing in the outbox: no line
+        with sqlite_db.session(write=True) as s:
+            for to in ("a@b.dk", "c@d.dk"):
+                m = EmailMessage()
+                m["Subject"] = "Påmindelse"
+                mid = outbox.enqueue(s, message=m, recipient=to, kind="reminder", campaign_id=cid)
+            row = s.get(OutboxMessage, mid)
+            assert row is not None
+            row.status, row.last_error = OutboxStatus.FAILED, "550 5.1.1 Unknown user"
+            s.add(row)
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert mail.display and mail.has_class("failed")
+        assert "1 afvist af serveren, 1 venter" in str(mail.render())
+
+
 def test_dashboard_snapshot(snap_compare, sqlite_db: Database) -> None:  # type: ignore[no-untyped-def]
     cid = _campaign(sqlite_db)
 

@@ -22,10 +22,12 @@ from phoner.core.models import (
     Consultant,
     FollowUp,
     Jobcenter,
+    OutboxStatus,
     Outcome,
     RoundState,
     utcnow,
 )
+from phoner.core.outbox import counts as outbox_counts
 from phoner.core.reports.common import (
     ANSWER_OUTCOMES,
     NO_CONSULTANT,
@@ -62,6 +64,8 @@ class Dashboard:
     followups_overdue: int
     overdue_by_consultant: list[tuple[str, int]]
     feed_lagging: list[FeedLag]
+    outbox_failed: int = 0  # e-mails the server refused for good (phoner outbox status)
+    outbox_waiting: int = 0  # e-mails not sent yet
 
 
 def dashboard(*, session: Session, campaign: Campaign, today: dt.date | None = None) -> Dashboard:
@@ -109,6 +113,7 @@ def dashboard(*, session: Session, campaign: Campaign, today: dt.date | None = N
         ((k_names.get(kid, NO_CONSULTANT), int(v or 0)) for kid, _, v in fu_rows if v),
         key=lambda t: (-t[1], t[0]),
     )
+    mail = outbox_counts(session, campaign_id=campaign.id)
     return Dashboard(
         campaign=campaign.name,
         rounds=progress,
@@ -118,6 +123,10 @@ def dashboard(*, session: Session, campaign: Campaign, today: dt.date | None = N
         followups_overdue=overdue_total,
         overdue_by_consultant=overdue_by,
         feed_lagging=feed_lagging(session=session, campaign=campaign),
+        outbox_failed=mail.get(OutboxStatus.FAILED.value, 0),
+        outbox_waiting=(
+            mail.get(OutboxStatus.QUEUED.value, 0) + mail.get(OutboxStatus.SENDING.value, 0)
+        ),
     )
 
 

@@ -180,6 +180,10 @@ DA: dict[str, str] = {
     ),
     "dash.followups": "Opfølgninger",
     "dash.followups_full": "Opfølgninger: {open} åbne, {overdue} med overskredet frist",
+    "dash.mail_failed": (
+        "E-mails: {failed} afvist af serveren, {waiting} venter – se phoner outbox status"
+    ),
+    "dash.mail_waiting": "E-mails: {waiting} venter på at blive sendt",
     "dash.feeds": "Kalenderfeeds, der ikke er hentet",
     "dash.col.round": "Omgang",
     "dash.col.state": "Status",

@@ -171,6 +171,10 @@ EN: dict[str, str] = {
     ),
     "dash.followups": "Follow-ups",
     "dash.followups_full": "Follow-ups: {open} open, {overdue} overdue",
+    "dash.mail_failed": (
+        "E-mails: {failed} refused by the server, {waiting} waiting – see phoner outbox status"
+    ),
+    "dash.mail_waiting": "E-mails: {waiting} waiting to be sent",
     "dash.feeds": "Calendar feeds not fetched",
     "dash.col.round": "Round",
     "dash.col.state": "Status",

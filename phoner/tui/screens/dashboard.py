@@ -2,10 +2,11 @@
 
 ``DashboardScreen(campaign_id=...)`` shows, refreshed every 30 seconds (and on ``r``):
 each round's progress (called and answered of the round's companies), the distribution
-of final outcomes as a bar chart, follow-ups past their due date per consultant, and
+of final outcomes as a bar chart, follow-ups past their due date per consultant,
 consultants who have not fetched their calendar feed (or have bookings they have not
-seen). The figures come from core's dashboard read model, read in a worker (the screen
-never blocks; a failure is a notification, the dashboard stays open).
+seen), and e-mails the server refused or that still wait (a line shown only when there
+are any). The figures come from core's dashboard read model, read in a worker (the
+screen never blocks; a failure is a notification, the dashboard stays open).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
     DEFAULT_CSS = """
     DashboardScreen { layout: vertical; }
     DashboardScreen #dash-title { height: 1; padding: 0 1; text-style: bold; }
+    DashboardScreen #dash-mail { height: 1; padding: 0 1; }
+    DashboardScreen #dash-mail.failed { color: $error; text-style: bold; }
     DashboardScreen #dash-rounds { height: auto; max-height: 14; }
     DashboardScreen #dash-middle { height: 1fr; min-height: 12; }
     DashboardScreen #dash-outcomes { width: 2fr; }
@@ -69,6 +72,7 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
 
     def compose(self) -> ComposeResult:
         yield Static(t("dash.title"), id="dash-title")
+        yield Static("", id="dash-mail")
         yield DataTable(id="dash-rounds", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="dash-middle"):
             yield PlotextPlot(id="dash-outcomes")
@@ -135,6 +139,7 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
                 str(r.answered),
                 progress_bar(r.called, r.companies),
             )
+        self._show_mail(summary)
         self._plot_outcomes(summary)
         self.query_one("#dash-followups-summary", Static).update(
             t(
@@ -156,6 +161,15 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
                 format_local(f.last_fetch) if f.last_fetch else t("dash.never"),
                 str(f.unseen_bookings),
             )
+
+    def _show_mail(self, summary: usecases.Dashboard) -> None:
+        """E-mails the server refused (and how many wait): hidden when there are none."""
+        mail = self.query_one("#dash-mail", Static)
+        failed, waiting = summary.outbox_failed, summary.outbox_waiting
+        mail.display = bool(failed or waiting)
+        mail.set_class(failed > 0, "failed")
+        key = "dash.mail_failed" if failed else "dash.mail_waiting"
+        mail.update(t(key, failed=failed, waiting=waiting))
 
     def _plot_outcomes(self, summary: usecases.Dashboard) -> None:
         plot = self.query_one("#dash-outcomes", PlotextPlot)
