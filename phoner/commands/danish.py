@@ -51,10 +51,11 @@ HELP_TEXTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\[required\]"), "[skal angives]"),
     (re.compile(r"\[default: "), "[standard: "),
     (re.compile(r"\[env var: "), "[miljøvariabel: "),
+    (re.compile(r"(?<=; )default: "), "standard: "),
     # a range in the help column: "x>=1", "1<=x<=365" -> "mindst 1", "1-365"
-    (re.compile(r"(?<=[\[ ])(\d+)<=x<=(\d+)(?=\])"), r"\1-\2"),
-    (re.compile(r"(?<=[\[ ])x>=(\d+)(?=\])"), r"mindst \1"),
-    (re.compile(r"(?<=[\[ ])x<=(\d+)(?=\])"), r"højst \1"),
+    (re.compile(r"(?<=[\[ ])([\d.]+)<=x<=([\d.]+)(?=\])"), r"\1-\2"),
+    (re.compile(r"(?<=[\[ ])x>=([\d.]+)(?=\])"), r"mindst \1"),
+    (re.compile(r"(?<=[\[ ])x<=([\d.]+)(?=\])"), r"højst \1"),
 ]
 
 #: Usage errors: English message -> Danish (first match wins; groups are kept).

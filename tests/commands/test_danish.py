@@ -16,7 +16,7 @@ runner = CliRunner()
 ENGLISH_FRAME = re.compile(
     r"Usage:|Options:|Arguments:|Commands:|Show this message|\[required\]|\[default:|"
     r"\[env var:|<str>|<int>|<path>|<list\[str\]>|\{[a-z_]+\}|\[OPTIONS\]|Error:|Try '|"
-    r"<int range>|<float range>|x>=|x<=|<=x|Input should"
+    r"<int range>|<float range>|x>=|x<=|<=x|Input should|; default:"
 )
 
 
