@@ -17,7 +17,7 @@ from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.errors import PhonerError
 from phoner.core.models import Booking, CancelReason
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 
 class _Inbox:
