@@ -118,3 +118,42 @@ def test_no_test_module_imports_another() -> None:
         if wrong:
             bad[str(path.relative_to(tests))] = wrong
     assert bad == {}
+
+
+def test_the_tui_imports_no_table_class() -> None:
+    """The TUI gets frozen data from core, never ORM rows: from phoner.core.models it
+    imports enums and constants only (issue 16, point 8). A screen or use case that needs
+    a row by id inside a session asks phoner.core.lookups."""
+    from sqlmodel import SQLModel
+
+    from phoner.core import models
+
+    def is_model(name: str) -> bool:
+        value = getattr(models, name, None)
+        return isinstance(value, type) and issubclass(value, SQLModel)
+
+    root = Path(__file__).resolve().parents[1] / "phoner" / "tui"
+    bad: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        aliases = set()  # names the module itself goes by: models, _models
+        found = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "phoner.core.models":
+                found += [a.name for a in node.names if a.name == "*" or is_model(a.name)]
+            elif isinstance(node, ast.ImportFrom) and node.module == "phoner.core":
+                aliases |= {a.asname or a.name for a in node.names if a.name == "models"}
+            elif isinstance(node, ast.Import):
+                found += [a.name for a in node.names if a.name == "phoner.core.models"]
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and is_model(node.attr)
+            ):
+                found.append(f"{node.value.id}.{node.attr}")
+        if found:
+            bad[str(path.relative_to(root))] = found
+    assert is_model("Company") and not is_model("ClearingState")
+    assert bad == {}
