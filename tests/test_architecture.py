@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import phoner.core
 import phoner.formats
@@ -80,3 +82,78 @@ def test_no_module_is_over_800_lines() -> None:
     }
     assert len(sizes) > 50
     assert {name: n for name, n in sizes.items() if n > 800} == {}
+
+
+def _imported_modules(tree: ast.AST) -> list[str]:
+    """Every module an ``import`` or ``from ... import`` names (relative imports resolved
+    to a leading dot, which is itself a finding: tests import by absolute path)."""
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                found.append("." * node.level + (node.module or ""))
+            elif node.module == "tests":
+                found += [f"tests.{alias.name}" for alias in node.names]
+            elif node.module:
+                found.append(node.module)
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in tests/support; fixtures in a conftest.py, found by pytest,
+    never imported by module path (issue 16, point 7)."""
+    tests = Path(__file__).resolve().parent
+    bad = {}
+    for path in sorted(tests.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        wrong = [
+            m
+            for m in _imported_modules(tree)
+            if m.startswith(".")
+            or (m.startswith("tests.") and m.split(".")[1] != "support")
+            or m == "tests"
+        ]
+        if wrong:
+            bad[str(path.relative_to(tests))] = wrong
+    assert bad == {}
+
+
+def test_the_tui_imports_no_table_class() -> None:
+    """The TUI gets frozen data from core, never ORM rows: from phoner.core.models it
+    imports enums and constants only (issue 16, point 8). A screen or use case that needs
+    a row by id inside a session asks phoner.core.lookups."""
+    from sqlmodel import SQLModel
+
+    from phoner.core import models
+
+    def is_model(name: str) -> bool:
+        value = getattr(models, name, None)
+        return isinstance(value, type) and issubclass(value, SQLModel)
+
+    root = Path(__file__).resolve().parents[1] / "phoner" / "tui"
+    bad: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        aliases = set()  # names the module itself goes by: models, _models
+        found = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "phoner.core.models":
+                found += [a.name for a in node.names if a.name == "*" or is_model(a.name)]
+            elif isinstance(node, ast.ImportFrom) and node.module == "phoner.core":
+                aliases |= {a.asname or a.name for a in node.names if a.name == "models"}
+            elif isinstance(node, ast.Import):
+                found += [a.name for a in node.names if a.name == "phoner.core.models"]
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and is_model(node.attr)
+            ):
+                found.append(f"{node.value.id}.{node.attr}")
+        if found:
+            bad[str(path.relative_to(root))] = found
+    assert is_model("Company") and not is_model("ClearingState")
+    assert bad == {}

@@ -70,17 +70,17 @@ def list_(
                 "campaign": campaign,
                 "followups": [
                     {
-                        "id": r.followup.id,
-                        "kind": r.followup.kind.value,
+                        "id": r.id,
+                        "kind": r.kind.value,
                         "company": r.company_name,
                         "cvr": r.company_cvr,
                         "phone": r.company_phone,
                         "jobcenter": r.jobcenter_name,
                         "consultant": r.consultant_name,
-                        "due_date": r.followup.due_date.isoformat(),
+                        "due_date": r.due_date.isoformat(),
                         "overdue": r.overdue,
-                        "done_at": r.followup.done_at.isoformat() if r.followup.done_at else None,
-                        "description": r.followup.description,
+                        "done_at": r.done_at.isoformat() if r.done_at else None,
+                        "description": r.description,
                     }
                     for r in rows
                 ],
@@ -92,12 +92,11 @@ def list_(
         return
     overdue = sum(1 for r in rows if r.overdue)
     for r in rows:
-        f = r.followup
         mark = "OVERSKREDET " if r.overdue else ("udført " if r.done else "")
         phone = format_phone(r.company_phone) if r.company_phone else "–"
         typer.echo(
-            f"#{f.id} {mark}frist {f.due_date:%d-%m-%Y}  {KIND_LABELS[f.kind]}: {r.company_name} "
-            f"({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – {f.description}"
+            f"#{r.id} {mark}frist {r.due_date:%d-%m-%Y}  {KIND_LABELS[r.kind]}: {r.company_name} "
+            f"({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – {r.description}"
         )
     typer.echo(
         f"{count(len(rows), 'opfølgning', 'opfølgninger')}, heraf {overdue} med overskredet frist."

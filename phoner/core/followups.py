@@ -295,19 +295,25 @@ def reassign(
 
 @dataclass(frozen=True)
 class FollowUpRow:
-    """A follow-up with what a list shows about it."""
+    """A follow-up with what a list shows about it (plain values: no ORM row leaves core)."""
 
-    followup: FollowUp
+    id: int
+    kind: FollowUpKind
+    due_date: dt.date
+    description: str
+    done_at: dt.datetime | None
+    company_id: int
     company_name: str
     company_cvr: str | None
     company_phone: str | None
+    consultant_id: int | None
     consultant_name: str | None
     jobcenter_name: str | None
     overdue: bool
 
     @property
     def done(self) -> bool:
-        return self.followup.done_at is not None
+        return self.done_at is not None
 
 
 def list_followups(
@@ -346,12 +352,19 @@ def list_followups(
     )
     rows: list[FollowUpRow] = []
     for fu, company, consultant, jobcenter in session.exec(query).all():
+        assert fu.id is not None
         rows.append(
             FollowUpRow(
-                followup=fu,
+                id=fu.id,
+                kind=fu.kind,
+                due_date=fu.due_date,
+                description=fu.description,
+                done_at=fu.done_at,
+                company_id=fu.company_id,
                 company_name=company.name,
                 company_cvr=company.cvr,
                 company_phone=company.phones[0] if company.phones else None,
+                consultant_id=fu.consultant_id,
                 consultant_name=consultant.name if consultant else None,
                 jobcenter_name=jobcenter.name if jobcenter else None,
                 overdue=fu.done_at is None and fu.due_date < today,

@@ -335,7 +335,6 @@ class Campaign(SQLModel, table=True):
     retry_minutes: dict[str, int] = _json(
         lambda: {"ikke_truffet": 120, "optaget": 30, "forkert_nummer": 0}
     )
-    lease_minutes: int = 5
     callback_grace_minutes: int = 15
     # booking rules
     horizon_days: int = 42

@@ -1,7 +1,5 @@
-"""Read-only look-ups the screens need (campaigns, rounds, call-list rows, known names).
-
-Kept small and plain: every change to data goes through the core services
-(:mod:`phoner.core.queue` and friends); these are just the lists the screens show.
+"""What the TUI remembers between sessions (:class:`Prefs`), and the read-only look-ups
+the screens need, which live in :mod:`phoner.core.lookups` (re-exported here).
 """
 
 from __future__ import annotations
@@ -11,145 +9,31 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
-
-from phoner.core import campaigns
-from phoner.core.models import (
-    CallAttempt,
-    CallState,
-    Campaign,
-    CampaignJobcenter,
-    Company,
-    Jobcenter,
-    Round,
-    RoundState,
+from phoner.core.lookups import (
+    MAX_LIST_ROWS,
+    CampaignInfo,
+    CompanyRow,
+    RoundInfo,
+    campaign_by_id,
+    campaign_infos,
+    campaign_jobcenters,
+    company_rows,
+    known_phoners,
 )
-from phoner.core.phones import format_phone
 
-#: At most this many rows in a call-list table (a 100,000-company list stays responsive;
-#: the search box narrows it down in the database).
-MAX_LIST_ROWS = 2000
-
-
-@dataclass(frozen=True)
-class RoundInfo:
-    id: int
-    number: int
-    state: RoundState
-
-
-@dataclass(frozen=True)
-class CampaignInfo:
-    id: int
-    name: str
-    companies: int
-    rounds: list[RoundInfo]
-
-
-@dataclass(frozen=True)
-class CompanyRow:
-    id: int
-    name: str
-    cvr: str
-    phone: str
-    municipality: str
-    round: str
-    state: CallState
-    last_outcome: str | None
-    lease_holder: str | None
-
-
-def campaign_infos(session: Session) -> list[CampaignInfo]:
-    """Every campaign with its company count and rounds (oldest campaign first)."""
-    rows = campaigns.list_campaigns(session=session)
-    rounds = session.exec(select(Round).order_by(col(Round.campaign_id), col(Round.number))).all()
-    by_campaign: dict[int, list[RoundInfo]] = {}
-    for r in rounds:
-        assert r.id is not None
-        by_campaign.setdefault(r.campaign_id, []).append(RoundInfo(r.id, r.number, r.state))
-    out = []
-    for c, n in rows:
-        assert c.id is not None
-        out.append(CampaignInfo(c.id, c.name, n, by_campaign.get(c.id, [])))
-    return out
-
-
-def company_rows(
-    session: Session,
-    *,
-    campaign_id: int,
-    round_id: int | None = None,
-    query: str = "",
-    limit: int = MAX_LIST_ROWS,
-) -> tuple[list[CompanyRow], int]:
-    """Rows for a call-list table and the total number matching (before ``limit``)."""
-    stmt = select(Company, Round.number).outerjoin(Round, col(Round.id) == Company.round_id)
-    stmt = stmt.where(Company.campaign_id == campaign_id)
-    count = select(func.count(col(Company.id))).where(Company.campaign_id == campaign_id)
-    if round_id is not None:
-        stmt = stmt.where(Company.round_id == round_id)
-        count = count.where(Company.round_id == round_id)
-    q = query.strip()
-    if q:
-        like = f"%{q.lower()}%"
-        digits = "".join(ch for ch in q if ch.isdigit())
-        cond = func.lower(Company.name).like(like) | func.lower(
-            func.coalesce(Company.municipality, "")
-        ).like(like)
-        if digits:
-            cond = (
-                cond
-                | col(Company.cvr).like(f"%{digits}%")
-                | sa.cast(col(Company.phones), sa.String).like(f"%{digits}%")
-            )
-        stmt = stmt.where(cond)
-        count = count.where(cond)
-    total = int(session.exec(count).one())
-    result = session.exec(stmt.order_by(col(Company.name), col(Company.id)).limit(limit)).all()
-    rows = []
-    for company, round_number in result:
-        assert company.id is not None
-        rows.append(
-            CompanyRow(
-                id=company.id,
-                name=company.name,
-                cvr=company.cvr or "–",
-                phone=format_phone(company.phones[0]) if company.phones else "–",
-                municipality=company.municipality or "–",
-                round=str(round_number) if round_number is not None else "–",
-                state=company.call_state,
-                last_outcome=(company.final_outcome or company.last_outcome),
-                lease_holder=company.lease_holder,
-            )
-        )
-    return rows, total
-
-
-def known_phoners(session: Session, *, limit: int = 20) -> list[str]:
-    """Names that have made calls, most recent first (for the name suggester)."""
-    rows = session.exec(
-        select(CallAttempt.phoner, func.max(CallAttempt.ended_at).label("last"))
-        .group_by(col(CallAttempt.phoner))
-        .order_by(func.max(CallAttempt.ended_at).desc())
-        .limit(limit)
-    ).all()
-    return [name for name, _ in rows if name]
-
-
-def campaign_jobcenters(session: Session, campaign_id: int) -> list[tuple[int, str]]:
-    """(id, name) of the jobcenters taking part in a campaign, by name."""
-    rows = session.exec(
-        select(Jobcenter.id, Jobcenter.name)
-        .join(CampaignJobcenter, col(CampaignJobcenter.jobcenter_id) == Jobcenter.id)
-        .where(CampaignJobcenter.campaign_id == campaign_id)
-        .order_by(col(Jobcenter.name))
-    ).all()
-    return [(int(i), str(n)) for i, n in rows if i is not None]
-
-
-def campaign_by_id(session: Session, campaign_id: int) -> Campaign | None:
-    return session.get(Campaign, campaign_id)
+__all__ = [
+    "MAX_LIST_ROWS",
+    "CampaignInfo",
+    "CompanyRow",
+    "Prefs",
+    "RoundInfo",
+    "campaign_by_id",
+    "campaign_infos",
+    "campaign_jobcenters",
+    "company_rows",
+    "config_dir",
+    "known_phoners",
+]
 
 
 # --------------------------------------------------------------------------- preferences

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
-
-from sqlmodel import Session
+from typing import Literal, TypeVar
 
 from phoner.core import followups as _followups
+from phoner.core import lookups as _lookups
 from phoner.core import models as _models
 from phoner.core import visits as _visits
 from phoner.core import vocabulary as _vocabulary
@@ -30,13 +29,10 @@ from phoner.core.lists import records as _records
 from phoner.core.lists import signoff as _signoff
 from phoner.core.models import (
     AgreementCategory,
-    Campaign,
     CancelReason,
     ClearingReason,
     ClearingState,
-    Company,
     CompanyCancelReason,
-    Jobcenter,
     MeetingStatus,
 )
 from phoner.core.queue import claims as _claims
@@ -63,17 +59,17 @@ book_visit = _booking.book_visit
 move_booking = _booking.move_booking
 FLAG_LABELS = _records.FLAG_LABELS
 DECISION_LABELS = _clearing.DECISION_LABELS
-proposal_label = _clearing.proposal_label
-effective_keep = _clearing.effective_keep
+ClearingRow = _clearing.ClearingRow
 SignOffResult = _signoff.SignOffResult
 ClearingFilter = ClearingReason | Literal["any"] | None  # None: no proposal
+_T = TypeVar("_T")
 
 
-def _campaign(session: Session, campaign_id: int) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(t("error.no_campaign", id=campaign_id))
-    return campaign
+def _found(row: _T | None, message: str) -> _T:
+    """``row``, or :class:`NotFound` with ``message`` (the TUI's words) when it is None."""
+    if row is None:
+        raise NotFound(message)
+    return row
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -81,7 +77,9 @@ def _campaign(session: Session, campaign_id: int) -> Campaign:
 
 def dashboard(db: Database, *, campaign_id: int, today: dt.date) -> Dashboard:
     with db.session() as session:
-        campaign = _campaign(session, campaign_id)
+        campaign = _found(
+            _lookups.campaign_by_id(session, campaign_id), t("error.no_campaign", id=campaign_id)
+        )
         return _dashboard.dashboard(session=session, campaign=campaign, today=today)
 
 
@@ -182,7 +180,7 @@ def record_visit_result(
 class Clearing:
     campaign: str
     jobcenter: str
-    companies: list[Company]
+    companies: list[ClearingRow]
     signed_off_at: dt.datetime | None
     signed_off_by: str | None
     forced: bool
@@ -192,11 +190,14 @@ def clearing(
     db: Database, *, campaign_id: int, jobcenter_id: int, proposal: ClearingFilter
 ) -> Clearing:
     with db.session() as session:
-        campaign = _campaign(session, campaign_id)
-        jobcenter = session.get(Jobcenter, jobcenter_id)
-        if jobcenter is None:
-            raise NotFound(t("error.no_jobcenter", id=jobcenter_id))
-        companies = _clearing.clearing_companies(
+        campaign = _found(
+            _lookups.campaign_by_id(session, campaign_id), t("error.no_campaign", id=campaign_id)
+        )
+        jobcenter = _found(
+            _lookups.jobcenter_by_id(session, jobcenter_id),
+            t("error.no_jobcenter", id=jobcenter_id),
+        )
+        companies = _clearing.clearing_rows(
             session=session,
             campaign_id=campaign_id,
             jobcenter_id=jobcenter_id,
@@ -225,7 +226,7 @@ def set_clearing_decision(
 ) -> bool:
     """Keep or remove one company; False when nothing changed."""
     with db.session(write=True) as session:
-        company = session.get(Company, company_id)
+        company = _lookups.company_by_id(session, company_id)
         if company is None:
             raise NotFound(t("error.no_company", id=company_id))
         return _clearing.set_decision(
@@ -237,10 +238,13 @@ def sign_off(
     db: Database, *, campaign_id: int, jobcenter_id: int, actor: str, force: bool
 ) -> SignOffResult:
     with db.session(write=True) as session:
-        campaign = _campaign(session, campaign_id)
-        jobcenter = session.get(Jobcenter, jobcenter_id)
-        if jobcenter is None:
-            raise NotFound(t("error.no_jobcenter", id=jobcenter_id))
+        campaign = _found(
+            _lookups.campaign_by_id(session, campaign_id), t("error.no_campaign", id=campaign_id)
+        )
+        jobcenter = _found(
+            _lookups.jobcenter_by_id(session, jobcenter_id),
+            t("error.no_jobcenter", id=jobcenter_id),
+        )
         return _signoff.sign_off(
             session=session, campaign=campaign, jobcenter=jobcenter, by=actor, force=force
         )

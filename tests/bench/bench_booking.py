@@ -36,7 +36,7 @@ from phoner.core.models import (
     Jobcenter,
 )
 from phoner.core.workdays import add_working_days, is_working_day
-from tests.bench.harness import Bench, percentiles, stopwatch
+from tests.support.bench import Bench, percentiles, stopwatch
 
 NOW = local_to_utc(dt.date(2027, 2, 1), dt.time(10, 0))  # a Monday
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from phoner.core.db import Database, make_engine, open_database
 from phoner.core.demo import build_demo
-from tests.bench.harness import Bench, stopwatch
+from tests.support.bench import Bench, stopwatch
 
 REPO = Path(__file__).resolve().parents[2]
 

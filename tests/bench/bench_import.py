@@ -16,7 +16,7 @@ from phoner.core.db import Database, make_engine
 from phoner.core.demo import HEADERS, demo_rows
 from phoner.core.lists import importer
 from phoner.core.phones import parse_phones
-from tests.bench.harness import Bench, stopwatch
+from tests.support.bench import Bench, stopwatch
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -27,7 +27,7 @@ from phoner.core.db import Database, make_engine
 from phoner.core.models import Outcome
 from phoner.core.queue.claims import claim_next
 from phoner.core.queue.outcomes import record_outcome
-from tests.bench.harness import Bench, percentiles
+from tests.support.bench import Bench, percentiles
 
 REPO = Path(__file__).resolve().parents[2]
 #: A scratch PostgreSQL database (emptied!) to measure the queue there too.
@@ -36,7 +36,7 @@ OUTCOMES = [Outcome.IKKE_TRUFFET, Outcome.OPTAGET, Outcome.IKKE_INTERESSERET, Ou
 
 
 def _build(url: str, n: int) -> int:
-    from tests.core.test_calling import make_campaign
+    from tests.support.worlds import make_campaign
 
     db = Database(make_engine(url))
     db.upgrade()
@@ -178,7 +178,7 @@ def run(bench: Bench) -> None:
         _measure(bench, "SQLite", f"sqlite:///{ws / 'bench.db'}", ws)
         pg = os.environ.get(PG_ENV)
         if pg:
-            from tests.conftest import reset_postgres
+            from tests.support.postgres import reset_postgres
 
             reset_postgres(pg).dispose()
             _measure(bench, "PostgreSQL", pg, ws)

@@ -43,7 +43,7 @@ from phoner.core.models import (
 from phoner.core.reports.dashboard import dashboard
 from phoner.core.reports.leads import leads_report
 from phoner.formats.report_output import write_xlsx
-from tests.bench.harness import Bench, stopwatch
+from tests.support.bench import Bench, stopwatch
 
 MUNICIPALITIES = [
     "Aalborg", "Herning", "Aarhus", "Odense", "Esbjerg", "Bornholm", "København", "Ringsted",
@@ -282,7 +282,7 @@ def run(bench: Bench) -> None:
             db.dispose()
     pg = os.environ.get("PHONER_BENCH_POSTGRES_URL")
     if pg:
-        from tests.conftest import reset_postgres
+        from tests.support.postgres import reset_postgres
 
         db = reset_postgres(pg)
         try:

@@ -27,7 +27,7 @@ from phoner.core.db import Database, make_engine
 from phoner.core.demo import DEMO_CAMPAIGN, build_demo
 from phoner.tui.app import create_app
 from phoner.tui.screens.call import CallScreen
-from tests.bench.harness import Bench, percentiles
+from tests.support.bench import Bench, percentiles
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)  # a Tuesday, 10:00 in Copenhagen

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench.harness import Bench, dump
+from tests.support.bench import Bench, dump
 
 
 def main(selected: list[str]) -> int:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from phoner.cli import app
 from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
-from tests.booking_helpers import make_world
+from tests.support.booking import make_world
 
 runner = CliRunner()
 CAMPAIGN = "Forår 2027"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from phoner.cli import app
 from phoner.core.db import Database
-from tests.core.test_call_lists import A, B, C, D, write_messy_csv
+from tests.support.lists import A, B, C, D, write_messy_csv
 
 runner = CliRunner()
 

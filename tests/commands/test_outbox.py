@@ -15,7 +15,7 @@ from phoner.core import outbox
 from phoner.core.consultants import wants_invitations
 from phoner.core.db import Database
 from phoner.core.models import Consultant, Delivery
-from tests.booking_helpers import make_world
+from tests.support.booking import make_world
 from tests.support.smtp import SmtpServer
 
 runner = CliRunner()

@@ -179,7 +179,7 @@ def _cvrs(n: int) -> list[str]:
 
 def test_reports_after_outcomes_import(db: Database, db_url: str, workspace: Path) -> None:
     """Outcomes imported from a contractor's sheet show up in the reports, counted once."""
-    from tests.core import builders as b
+    from tests.support import builders as b
 
     cvrs = _cvrs(6)
     with db.session(write=True) as s:

@@ -34,8 +34,8 @@ from phoner.core.models import (
     utcnow,
 )
 from phoner.core.queue import claims, outcomes, undo
-from tests.booking_helpers import NOW, at, make_world
-from tests.core import builders as b
+from tests.support import builders as b
+from tests.support.booking import NOW, at, make_world
 
 T0 = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -215,7 +215,7 @@ def test_booking_and_visit_result_changed_behind_the_services_back(db: Database)
 
 @pytest.fixture
 def queue(db: Database) -> Iterator[tuple[Database, int]]:
-    from tests.core.test_calling import make_campaign
+    from tests.support.worlds import make_campaign
 
     setup = make_campaign(db, 2)
     yield db, setup.campaign_id

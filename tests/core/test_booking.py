@@ -35,7 +35,7 @@ from phoner.core.models import (
     Consultant,
     FollowUp,
 )
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 # --------------------------------------------------------------------------- pure rules
 

@@ -29,7 +29,7 @@ from phoner.core.clock import local_to_utc
 from phoner.core.db import Database
 from phoner.core.models import Booking, BookingStatus, CancelReason, Company, UTCDateTime
 from phoner.core.workdays import is_working_day
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 # Keep this module's imports light: every forked worker re-imports it to find _racer.
 

@@ -21,11 +21,9 @@ from phoner.core.models import (
     AuditLog,
     CallAttempt,
     CallState,
-    CampaignJobcenter,
     ClearingReason,
     ClearingState,
     Company,
-    Consultant,
     ContactHistory,
     FollowUp,
     Jobcenter,
@@ -49,75 +47,10 @@ from phoner.core.queue.claims import (
 from phoner.core.queue.hours import outside_calling_hours
 from phoner.core.queue.outcomes import record_outcome
 from phoner.core.queue.undo import undo_outcome
+from tests.support.worlds import MONDAY_10, Setup, make_campaign
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "fleksjob.toml"
-#: Monday 23 November 2026, 10:00 in Copenhagen: inside calling hours.
-MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=TZ).astimezone(dt.UTC)
-
-
-class Setup:
-    def __init__(self, campaign_id: int, round_ids: list[int], jobcenter_id: int) -> None:
-        self.campaign_id = campaign_id
-        self.round_ids = round_ids
-        self.jobcenter_id = jobcenter_id
-
-
-def make_campaign(
-    db: Database,
-    n: int,
-    *,
-    name: str = "Test",
-    rounds: int = 1,
-    bulk: bool = False,
-    consultant: bool = True,
-    **settings: Any,
-) -> Setup:
-    """A campaign with one signed-off jobcenter, active rounds and ``n`` companies."""
-    with db.session(write=True) as session:
-        jc = Jobcenter(name=f"Jobcenter {name}", municipality="Ringsted")
-        session.add(jc)
-        session.flush()
-        assert jc.id is not None
-        if consultant:
-            session.add(
-                Consultant(
-                    name="Karen",
-                    email=f"karen@{name.lower()}.dk",
-                    jobcenter_id=jc.id,
-                    feed_token=f"tok-{name}",
-                )
-            )
-        campaign = campaigns.create_campaign(session=session, name=name, script=SCRIPT, **settings)
-        assert campaign.id is not None
-        round_objs = [
-            Round(campaign_id=campaign.id, number=i + 1, state=RoundState.ACTIVE)
-            for i in range(rounds)
-        ]
-        session.add_all(round_objs)
-        session.add(
-            CampaignJobcenter(campaign_id=campaign.id, jobcenter_id=jc.id, signed_off_at=MONDAY_10)
-        )
-        session.flush()
-        round_ids = [r.id for r in round_objs if r.id is not None]
-        rows = [
-            {
-                "campaign_id": campaign.id,
-                "jobcenter_id": jc.id,
-                "round_id": round_ids[i % rounds],
-                "cvr": f"{10000000 + i}",
-                "name": f"Firma {i}",
-                "phones": ["+4533123456"],
-                "call_state": CallState.NEW,
-                "clearing_state": ClearingState.PENDING,
-            }
-            for i in range(n)
-        ]
-        if bulk:
-            session.execute(Company.__table__.insert(), rows)  # type: ignore[attr-defined]
-        else:
-            session.add_all([Company(**r) for r in rows])
-        return Setup(campaign.id, round_ids, jc.id)
 
 
 @pytest.fixture

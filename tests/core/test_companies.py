@@ -12,7 +12,7 @@ from phoner.core.db import Database
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.lists import importer, suppression
 from phoner.core.outcomes_import import import_outcomes
-from tests.core import builders as b
+from tests.support import builders as b
 
 CVR = "12345674"
 

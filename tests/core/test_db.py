@@ -40,6 +40,40 @@ def test_migrations_match_models(db: Database) -> None:
     assert diff == []
 
 
+def test_dropping_lease_minutes_keeps_campaigns_and_what_hangs_on_them(db: Database) -> None:
+    """0004 drops campaign.lease_minutes (a dead setting) without losing a row: on SQLite
+    batch mode copies the campaign table under the foreign keys pointing at it. Downgrade
+    puts the column back with the old default of 5 minutes."""
+    from alembic import command
+
+    from phoner.core.db import alembic_config
+    from tests.support.booking import make_world
+
+    make_world(db)
+
+    def counts() -> dict[str, int]:
+        with db.engine.connect() as conn:
+            return {
+                table: int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+                for table in ("campaign", "company", "callattempt", "followup")
+            }
+
+    before = counts()
+    with db.engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")  # the revision before the drop
+    with db.engine.connect() as conn:
+        minutes = conn.execute(sa.text("SELECT lease_minutes FROM campaign")).scalars().all()
+    assert minutes == [5]
+    assert counts() == before
+    db.upgrade()
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("campaign")}
+    assert "lease_minutes" not in columns and "callback_grace_minutes" in columns
+    assert counts() == before
+    assert db.revision() == head_revision()
+
+
 def test_missing_database_file_asks_for_init_and_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     with pytest.raises(SchemaOutOfDate, match="ingen database") as info:

@@ -20,7 +20,7 @@ from phoner.core.mail import EmlFolder
 from phoner.formats import report_output, tabular
 from phoner.formats.private_files import private_dir, private_file
 from phoner.formats.report_output import Report, ReportTable
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 
 @pytest.fixture(autouse=True)

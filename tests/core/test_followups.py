@@ -245,22 +245,22 @@ def test_mark_done_and_list_overdue_first(db: Database) -> None:
                 actor="x",
             )
         rows = followups.list_followups(session=s, campaign_id=campaign.id, today=today)
-        assert [r.followup.id for r in rows] == [f_over.id, f_future.id]
+        assert [r.id for r in rows] == [f_over.id, f_future.id]
         assert [r.overdue for r in rows] == [True, False]
         assert rows[0].consultant_name == "Konsulent 1"
         assert rows[0].jobcenter_name == "Jobcenter Ringsted"
         all_rows = followups.list_followups(
             session=s, campaign_id=campaign.id, today=today, include_done=True
         )
-        assert [r.followup.id for r in all_rows] == [f_over.id, f_future.id, f_done.id]
+        assert [r.id for r in all_rows] == [f_over.id, f_future.id, f_done.id]
         assert all_rows[2].done and not all_rows[2].overdue
         mine = followups.list_followups(
             session=s, campaign_id=campaign.id, today=today, consultant_id=k0.id
         )
-        assert [r.followup.id for r in mine] == [f_future.id]
+        assert [r.id for r in mine] == [f_future.id]
         over = followups.list_followups(
             session=s, campaign_id=campaign.id, today=today, only_overdue=True
         )
-        assert [r.followup.id for r in over] == [f_over.id]
+        assert [r.id for r in over] == [f_over.id]
         done = s.get(FollowUp, f_done.id)
         assert done is not None and done.done_by == "k0" and done.note == "ringet"

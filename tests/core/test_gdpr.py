@@ -20,7 +20,7 @@ from phoner.core.models import (
     Outcome,
     VisitResult,
 )
-from tests.core import builders as b
+from tests.support import builders as b
 
 UTC = dt.UTC
 OLD = dt.datetime(2026, 1, 10, 10, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.invitations import Change, Invitations, Role, invitation_drafts
 from phoner.core.models import Booking, CancelReason, Company, Consultant
 from phoner.formats.imip import Method
-from tests.booking_helpers import NOW, World, at, make_world
+from tests.support.booking import NOW, World, at, make_world
 from tests.support.imip import assert_golden, calendar_bytes, reparse, text_body
 
 ORGANIZER = "Jobcenter Køge <booking@koege.dk>"

@@ -14,7 +14,7 @@ from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput, crash_report, write_crash_log
 from phoner.core.models import AuditLog, Booking, CancelReason, Company, Consultant
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 REPO = Path(__file__).resolve().parent.parent.parent
 MARKER = "Hemmelig Hansen hemmelig@example.dk"

@@ -25,7 +25,7 @@ from phoner.core.mail import (
 )
 from phoner.core.models import Campaign, OutboxMessage, OutboxStatus
 from phoner.core.reports.dashboard import dashboard
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 from tests.support.smtp import SmtpServer, free_port
 
 T0 = NOW

@@ -18,7 +18,7 @@ from phoner.core.models import CallAttempt, CallState, Company, ContactHistory, 
 from phoner.core.outcomes_import import import_outcomes, parse_time
 from phoner.core.phones import cvr_check_digit
 from phoner.core.queue import claims
-from tests.core.test_calling import MONDAY_10, make_campaign
+from tests.support.worlds import MONDAY_10, make_campaign
 
 NOW = MONDAY_10 + dt.timedelta(days=1)
 

@@ -31,7 +31,7 @@ from phoner.core.models import (
     VisitResult,
 )
 from phoner.feed.server import create_app
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

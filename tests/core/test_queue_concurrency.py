@@ -122,7 +122,7 @@ def test_many_processes_one_queue(db: Database, db_url: str, tmp_path: Path) -> 
 
     from phoner.core.models import CallAttempt, CallState, Company, utcnow
     from phoner.core.queue.claims import LEASE, claim_next
-    from tests.core.test_calling import make_campaign
+    from tests.support.worlds import make_campaign
 
     setup = make_campaign(
         db,

@@ -13,7 +13,7 @@ from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.mail import EmlFolder, SmtpConfig, SmtpTransport
 from phoner.core.models import Booking, CancelReason, OutboxMessage, OutboxStatus
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 from tests.support.smtp import SmtpServer, free_port
 
 

@@ -35,7 +35,7 @@ from phoner.core.reports.rates import aapor_rates, rates_report
 from phoner.core.reports.rounds import rounds_report
 from phoner.core.reports.visits import visits_report
 from phoner.formats.report_output import Num, Pct
-from tests.core import builders as b
+from tests.support import builders as b
 from tests.support.worlds import TODAY, at
 from tests.support.worlds import reports_world as build
 

@@ -26,7 +26,7 @@ from phoner.core.models import (
     Outcome,
     VisitResult,
 )
-from tests.core import builders as b
+from tests.support import builders as b
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 10, 5, 9, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from phoner.core.mail import SmtpConfig, SmtpTransport
 from phoner.core.models import Campaign, OutboxMessage, OutboxStatus, utcnow
 from phoner.core.sender import SenderService
 from phoner.feed.server import create_app
-from tests.booking_helpers import make_world
+from tests.support.booking import make_world
 from tests.support.smtp import SmtpServer, free_port
 
 with warnings.catch_warnings():

@@ -22,7 +22,7 @@ from phoner.core.consultants import rotate_token
 from phoner.core.db import Database
 from phoner.core.models import CancelReason, Consultant, FeedFetch
 from phoner.feed.server import create_app
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx vs httpx2

@@ -17,7 +17,7 @@ from phoner.core.clock import TZ
 from phoner.core.db import Database
 from phoner.core.models import CancelReason, Consultant
 from phoner.formats.ics import FeedEvent, build_calendar, read_busy
-from tests.booking_helpers import NOW, at, make_world
+from tests.support.booking import NOW, at, make_world
 
 
 def _feed(db: Database, consultant_id: int) -> bytes:

@@ -6,7 +6,6 @@ import datetime as dt
 import secrets
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,9 @@ from phoner.core import campaigns, demo
 from phoner.core.db import Database
 from phoner.core.lists import importer
 from phoner.core.models import Booking, Company, Consultant, utcnow
+from tests.support.fuzz.world import Base
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Base:
-    db: Database
-    campaign_id: int
-    campaign_name: str
-    cvrs: list[str]
-    booking_ids: list[int]
-    folder: Path
 
 
 @pytest.fixture

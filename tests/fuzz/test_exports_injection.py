@@ -18,7 +18,7 @@ from phoner.core.models import Campaign, Company, Jobcenter, Outcome, Round, Rou
 from phoner.core.queue import claims, outcomes
 from phoner.core.reports.leads import leads_report
 from phoner.formats import report_output
-from tests.fuzz.safety import count_cells, csv_problems, unsafe_text, xlsx_problems
+from tests.support.fuzz.safety import count_cells, csv_problems, unsafe_text, xlsx_problems
 
 REPO = Path(__file__).resolve().parents[2]
 PAYLOADS = [

@@ -24,7 +24,7 @@ from phoner.core import feeds
 from phoner.core.db import Database
 from phoner.core.models import Booking, Company, Consultant
 from phoner.formats.ics import FeedEvent, build_calendar
-from tests.booking_helpers import at, make_world
+from tests.support.booking import at, make_world
 
 SPECIALS = [";", ",", "\\", "\\n", "\n", "\r\n", "\r", ":", '"', "'", "æøå ÆØÅ", "😀", "\t"]
 SPECIALS += ["\x00", "\x01", "\x0b", "\x1b", "\x7f", "\u2028", "\ufeff", " ", "  ", "=1+1"]

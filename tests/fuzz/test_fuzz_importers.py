@@ -19,9 +19,9 @@ from phoner.core.errors import PhonerError
 from phoner.core.lists import importer
 from phoner.core.models import AgreementCategory, Campaign, Outcome
 from phoner.formats.tabular import read_table
-from tests.fuzz.conftest import Base
-from tests.fuzz.files import hostile_files, sheets
-from tests.fuzz.safety import csv_problems
+from tests.support.fuzz.files import hostile_files, sheets
+from tests.support.fuzz.safety import csv_problems
+from tests.support.fuzz.world import Base
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = 80

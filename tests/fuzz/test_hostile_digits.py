@@ -17,8 +17,8 @@ from phoner.cli import app
 from phoner.core import outcomes_import
 from phoner.core.lists import clearing, importer, suppression
 from phoner.core.models import Campaign, Company
-from tests.fuzz.conftest import Base
-from tests.fuzz.hostile import ARABIC_INDIC, FULL_WIDTH, SUPERSCRIPT
+from tests.support.fuzz.hostile import ARABIC_INDIC, FULL_WIDTH, SUPERSCRIPT
+from tests.support.fuzz.world import Base
 
 
 def _csv(folder: Path, name: str, lines: list[str]) -> Path:

@@ -22,8 +22,8 @@ from phoner.core import consultants, outcomes_import, visits
 from phoner.core.errors import InvalidInput
 from phoner.core.lists import clearing, importer, suppression
 from phoner.core.models import Campaign, Company, Consultant, Jobcenter
-from tests.fuzz import hostile
-from tests.fuzz.conftest import Base
+from tests.support.fuzz import hostile
+from tests.support.fuzz.world import Base
 
 # --------------------------------------------------------------------------- importers
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from phoner.core.call_scripts import ScriptError, check_script, load_script
-from tests.fuzz.hostile import toml_deep, toml_with_bom
+from tests.support.fuzz.hostile import toml_deep, toml_with_bom
 
 REPO = Path(__file__).resolve().parents[2]
 STANDARD = REPO / "scripts" / "fleksjob.toml"

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from phoner.core.db import Database
-from tests.conftest import pg_url_or_skip, reset_postgres
+from tests.support.postgres import pg_url_or_skip, reset_postgres
 
 SUFFIX = "_hardening"
 

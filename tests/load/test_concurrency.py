@@ -28,8 +28,8 @@ from sqlmodel import select
 
 from phoner.core.db import Database
 from phoner.core.models import Booking, BookingStatus, CallAttempt, Company, Consultant
-from tests.load import procs, world
-from tests.load.workers import phoner_worker
+from tests.support.load import procs, world
+from tests.support.load.workers import phoner_worker
 
 SECONDS = 8.0
 RACE_RULES = {"overlap_transporttid", "besoeg_pr_dag", "allerede_booket"}

@@ -48,8 +48,8 @@ from phoner.core.models import (
     utcnow,
 )
 from phoner.core.queue import claims
-from tests.load import procs, world
-from tests.load.workers import CRASH_WINDOW, crash_worker, holding_worker
+from tests.support.load import procs, world
+from tests.support.load.workers import CRASH_WINDOW, crash_worker, holding_worker
 
 ITERATIONS = 10
 

@@ -31,7 +31,7 @@ from phoner.core.db import Database, make_engine
 from phoner.core.errors import DatabaseError
 from phoner.core.models import CallAttempt, Company, Outcome
 from phoner.core.queue import claims, outcomes
-from tests.load import world
+from tests.support.load import world
 
 runner = CliRunner()
 DISK_FULL = "Disken er fuld"

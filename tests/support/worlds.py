@@ -2,8 +2,8 @@
 
 ``reports_world`` is the campaign the report tests know by heart (13 companies over four
 rounds, bookings, visit results and follow-ups); the TUI's coordinator screens are tested
-on it too. (A copy of ``tests/core/test_reports.build``: that module should import it from
-here, so there is one.)
+on it too. ``make_campaign`` is the calling queue's campaign: one signed-off jobcenter,
+active rounds and ``n`` companies (MONDAY_10 is inside its calling hours).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
 from phoner.core import campaigns, followups, visits
+from phoner.core.clock import TZ
 from phoner.core.db import Database, make_engine
 from phoner.core.demo import build_demo
 from phoner.core.jobcenters import find_jobcenter
@@ -22,15 +24,22 @@ from phoner.core.lists.importer import import_list
 from phoner.core.models import (
     AgreementCategory,
     BookingStatus,
+    CallState,
     Campaign,
+    CampaignJobcenter,
     CancelReason,
     ClearingState,
+    Company,
     CompanyCancelReason,
+    Consultant,
     FollowUpKind,
+    Jobcenter,
     MeetingStatus,
     Outcome,
+    Round,
+    RoundState,
 )
-from tests.core import builders as b
+from tests.support import builders as b
 
 REPO = Path(__file__).resolve().parents[2]
 UTC = dt.UTC
@@ -187,3 +196,72 @@ def clearing_world(db: Database, folder: Path) -> tuple[int, int]:
         jc = find_jobcenter(session=s, text="Køge", create=False)
         assert camp.id is not None and jc.id is not None
         return camp.id, jc.id
+
+
+SCRIPT = REPO / "scripts" / "fleksjob.toml"
+#: Monday 23 November 2026, 10:00 in Copenhagen: inside calling hours.
+MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=TZ).astimezone(dt.UTC)
+
+
+class Setup:
+    def __init__(self, campaign_id: int, round_ids: list[int], jobcenter_id: int) -> None:
+        self.campaign_id = campaign_id
+        self.round_ids = round_ids
+        self.jobcenter_id = jobcenter_id
+
+
+def make_campaign(
+    db: Database,
+    n: int,
+    *,
+    name: str = "Test",
+    rounds: int = 1,
+    bulk: bool = False,
+    consultant: bool = True,
+    **settings: Any,
+) -> Setup:
+    """A campaign with one signed-off jobcenter, active rounds and ``n`` companies."""
+    with db.session(write=True) as session:
+        jc = Jobcenter(name=f"Jobcenter {name}", municipality="Ringsted")
+        session.add(jc)
+        session.flush()
+        assert jc.id is not None
+        if consultant:
+            session.add(
+                Consultant(
+                    name="Karen",
+                    email=f"karen@{name.lower()}.dk",
+                    jobcenter_id=jc.id,
+                    feed_token=f"tok-{name}",
+                )
+            )
+        campaign = campaigns.create_campaign(session=session, name=name, script=SCRIPT, **settings)
+        assert campaign.id is not None
+        round_objs = [
+            Round(campaign_id=campaign.id, number=i + 1, state=RoundState.ACTIVE)
+            for i in range(rounds)
+        ]
+        session.add_all(round_objs)
+        session.add(
+            CampaignJobcenter(campaign_id=campaign.id, jobcenter_id=jc.id, signed_off_at=MONDAY_10)
+        )
+        session.flush()
+        round_ids = [r.id for r in round_objs if r.id is not None]
+        rows = [
+            {
+                "campaign_id": campaign.id,
+                "jobcenter_id": jc.id,
+                "round_id": round_ids[i % rounds],
+                "cvr": f"{10000000 + i}",
+                "name": f"Firma {i}",
+                "phones": ["+4533123456"],
+                "call_state": CallState.NEW,
+                "clearing_state": ClearingState.PENDING,
+            }
+            for i in range(n)
+        ]
+        if bulk:
+            session.execute(Company.__table__.insert(), rows)  # type: ignore[attr-defined]
+        else:
+            session.add_all([Company(**r) for r in rows])
+        return Setup(campaign.id, round_ids, jc.id)

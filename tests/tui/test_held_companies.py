@@ -13,9 +13,9 @@ from phoner.core.queue.claims import STALE_AFTER, claim_next
 from phoner.tui.screens.dashboard import DashboardScreen
 from phoner.tui.screens.dialogs import ConfirmDialog
 from phoner.tui.screens.held import HeldCompaniesScreen
-from tests.core.test_calling import make_campaign
 from tests.support.host import ScreenHost
 from tests.support.pilot import settle
+from tests.support.worlds import make_campaign
 
 
 def _cells(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]

@@ -129,6 +129,58 @@ def clearing_companies(
     return list(session.exec(stmt.order_by(col(Company.name), col(Company.id))).all())
 
 
+@dataclass(frozen=True)
+class ClearingRow:
+    """One company as the clearing review shows it (plain values: no ORM row leaves core)."""
+
+    id: int
+    cvr: str | None
+    name: str
+    phones: tuple[str, ...]
+    employees: int | None
+    state: ClearingState
+    proposal: ClearingReason | None
+    #: "Fjern (reklamebeskyttet)" for a proposal, "" without one (:func:`proposal_label`)
+    proposal_label: str
+    note: str | None
+    out_of_target: str | None
+    flags: tuple[str, ...]
+    #: Would the company be called if the list were signed off now (:func:`effective_keep`)
+    keep: bool
+
+
+def clearing_rows(
+    *,
+    session: Session,
+    campaign_id: int,
+    jobcenter_id: int,
+    proposal: ClearingReason | Literal["any"] | None = "any",
+) -> list[ClearingRow]:
+    """:func:`clearing_companies` as frozen rows (the TUI's clearing screen)."""
+    rows = []
+    for c in clearing_companies(
+        session=session, campaign_id=campaign_id, jobcenter_id=jobcenter_id, proposal=proposal
+    ):
+        assert c.id is not None
+        rows.append(
+            ClearingRow(
+                id=c.id,
+                cvr=c.cvr,
+                name=c.name,
+                phones=tuple(c.phones),
+                employees=c.employees,
+                state=c.clearing_state,
+                proposal=c.clearing_proposal,
+                proposal_label=proposal_label(c),
+                note=c.clearing_note,
+                out_of_target=c.out_of_target,
+                flags=tuple(c.flags),
+                keep=effective_keep(c),
+            )
+        )
+    return rows
+
+
 def require_open(session: Session, campaign_id: int, jobcenter_id: int | None) -> None:
     """Refuse (:class:`Conflict`) a change to a jobcenter's signed-off list."""
     if jobcenter_id is None:

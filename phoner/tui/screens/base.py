@@ -207,7 +207,6 @@ class TableScreen(DataScreen[Listing[Row]]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[Row] = []
-        self.listing: Listing[Row] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(t(self.TITLE_KEY), id=self.TITLE_ID)
@@ -239,7 +238,6 @@ class TableScreen(DataScreen[Listing[Row]]):
         return None
 
     def show(self, data: Listing[Row]) -> None:
-        self.listing = data
         self.rows = list(data.rows)
         table = self.table
         cursor = table.cursor_row

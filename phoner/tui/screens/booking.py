@@ -30,9 +30,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from phoner.core import lookups
 from phoner.core.clock import to_local
 from phoner.core.errors import PhonerError
-from phoner.core.models import CancelReason, Company, Consultant
+from phoner.core.models import CancelReason
 from phoner.tui import usecases
 from phoner.tui.errors import error_text
 from phoner.tui.i18n import t, weekday_name
@@ -156,12 +157,10 @@ class BookingScreen(PhonerModal[int | None]):
         until a day with free slots is found)."""
         now = self.now()
         with self.db.session() as session:
-            company = session.get(Company, self.company_id)
+            company = lookups.company_by_id(session, self.company_id)
             if company is None:
                 raise PhonerError(t("booking.no_company", id=self.company_id))
-            consultants: list[Consultant] = usecases.company_consultants(
-                session=session, company_id=self.company_id
-            )
+            consultants = usecases.company_consultants(session=session, company_id=self.company_id)
             slots: list[Slot] = []
             current = day
             if day is None:

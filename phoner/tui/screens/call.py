@@ -34,11 +34,12 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 from textual.worker import Worker
 
+from phoner.core import lookups
 from phoner.core.call_scripts import CallScript, ScriptWalk
 from phoner.core.campaigns import campaign_script
 from phoner.core.clock import local_date
 from phoner.core.errors import PhonerError
-from phoner.core.models import Campaign, Outcome, Round
+from phoner.core.models import Outcome
 from phoner.core.queue import claims, hours, outcomes, undo
 from phoner.core.queue.card import CompanyCard, PhonerStats, company_card, phoner_stats
 from phoner.core.queue.claims import Claim
@@ -205,10 +206,10 @@ class CallScreen(PhonerScreen):
     @db_worker("call")
     def _prepare(self) -> None:
         with self.db.session() as session:
-            campaign = session.get(Campaign, self.campaign_id)
+            campaign = lookups.campaign_by_id(session, self.campaign_id)
             if campaign is None:
                 raise PhonerError(t("call.no_campaign", id=self.campaign_id))
-            rnd = session.get(Round, self.round_id) if self.round_id is not None else None
+            rnd = lookups.round_by_id(session, self.round_id) if self.round_id is not None else None
         script = campaign_script(campaign, workspace=self.phoner_app.settings.workspace)
         label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
         self.post_message(self.Prepared(script, campaign.name, label))
@@ -248,7 +249,7 @@ class CallScreen(PhonerScreen):
             )
             reason = None
             if claim is None and not self.ignore_hours:
-                campaign = session.get(Campaign, self.campaign_id)
+                campaign = lookups.campaign_by_id(session, self.campaign_id)
                 if campaign is not None:
                     reason = hours.outside_calling_hours(campaign, now)
         self.post_message(

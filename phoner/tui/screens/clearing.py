@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.widgets import Select, Static
 
 from phoner.core.errors import Conflict
-from phoner.core.models import ClearingReason, ClearingState, Company
+from phoner.core.models import ClearingReason, ClearingState
 from phoner.core.phones import format_phone
 from phoner.tui import usecases
 from phoner.tui.i18n import t
@@ -44,7 +44,7 @@ def _parse_filter(value: object) -> usecases.ClearingFilter:
     return ClearingReason(str(value))
 
 
-class ClearingScreen(TableScreen[Company]):
+class ClearingScreen(TableScreen[usecases.ClearingRow]):
     """One jobcenter's companies in a campaign: review, keep/remove, sign off."""
 
     DEFAULT_CSS = """
@@ -83,7 +83,6 @@ class ClearingScreen(TableScreen[Company]):
         self.campaign_id = campaign_id
         self.jobcenter_id = jobcenter_id
         self.filter: usecases.ClearingFilter = "any"
-        self.signed_off = False
 
     def compose_top(self) -> ComposeResult:
         with Horizontal(id="cl-bar"):
@@ -97,7 +96,7 @@ class ClearingScreen(TableScreen[Company]):
             yield Static("", id="cl-status")
 
     @property
-    def companies(self) -> list[Company]:
+    def companies(self) -> list[usecases.ClearingRow]:
         return self.rows
 
     # ------------------------------------------------------------------ data
@@ -107,7 +106,7 @@ class ClearingScreen(TableScreen[Company]):
         self.filter = _parse_filter(event.value)
         self.load()
 
-    def fetch(self) -> Listing[Company]:
+    def fetch(self) -> Listing[usecases.ClearingRow]:
         data = usecases.clearing(
             self.db,
             campaign_id=self.campaign_id,
@@ -120,7 +119,7 @@ class ClearingScreen(TableScreen[Company]):
             campaign=data.campaign,
             count=len(data.companies),
         )
-        kept = sum(usecases.effective_keep(c) for c in data.companies)
+        kept = sum(c.keep for c in data.companies)
         if data.signed_off_at is not None:
             status = t(
                 "cl.signed" + (".forced" if data.forced else ""),
@@ -132,39 +131,39 @@ class ClearingScreen(TableScreen[Company]):
         return Listing(
             data.companies,
             title,
-            {"status": status, "signed_off": data.signed_off_at is not None},
+            {"status": status},
         )
 
-    def cells(self, c: Company) -> Sequence[Cell]:
+    def cells(self, c: usecases.ClearingRow) -> Sequence[Cell]:
         remarks = c.out_of_target or ", ".join(usecases.FLAG_LABELS.get(f, f) for f in c.flags)
-        decision = usecases.DECISION_LABELS[c.clearing_state] or "–"
-        if c.clearing_state == ClearingState.REMOVE:
+        decision = usecases.DECISION_LABELS[c.state] or "–"
+        if c.state == ClearingState.REMOVE:
             decision = f"[b red]{decision}[/]"
-        elif c.clearing_state == ClearingState.KEEP:
+        elif c.state == ClearingState.KEEP:
             decision = f"[green]{decision}[/]"
         return (
             c.cvr or "–",
             c.name,
             ", ".join(format_phone(p) for p in c.phones),
             "–" if c.employees is None else str(c.employees),
-            usecases.proposal_label(c) or "–",
+            c.proposal_label or "–",
             decision,
-            c.clearing_note or "",
+            c.note or "",
             remarks,
         )
 
-    def row_key(self, row: Company) -> str | None:
+    def row_key(self, row: usecases.ClearingRow) -> str | None:
         return str(row.id)
 
-    def shown(self, data: Listing[Company]) -> None:
-        self.signed_off = bool(data.extra.get("signed_off"))
+    def shown(self, data: Listing[usecases.ClearingRow]) -> None:
         self.query_one("#cl-status", Static).update(str(data.extra.get("status", "")))
 
     # ------------------------------------------------------------------ actions
 
-    def _decide(self, company: Company, decision: ClearingState, reason: str | None) -> None:
+    def _decide(
+        self, company: usecases.ClearingRow, decision: ClearingState, reason: str | None
+    ) -> None:
         company_id, name, actor = company.id, company.name, self.host.actor
-        assert company_id is not None
 
         def change() -> str:
             changed = usecases.set_clearing_decision(
@@ -184,9 +183,7 @@ class ClearingScreen(TableScreen[Company]):
         company = self.selected()
         if company is None:
             return
-        suggestion = company.clearing_note or (
-            company.clearing_proposal.label if company.clearing_proposal else ""
-        )
+        suggestion = company.note or (company.proposal.label if company.proposal else "")
 
         def after(reason: str | None) -> None:
             if reason is not None:

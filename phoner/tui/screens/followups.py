@@ -75,20 +75,19 @@ class FollowUpsScreen(TableScreen[usecases.FollowUpRow]):
         return Listing(rows, t("fu.title_full", scope=scope, count=len(rows), overdue=overdue))
 
     def cells(self, row: usecases.FollowUpRow) -> Sequence[Cell]:
-        f = row.followup
         status = t("fu.overdue") if row.overdue else t("fu.done" if row.done else "fu.open")
         return (
-            f"{f.due_date:%d-%m-%Y}",
+            f"{row.due_date:%d-%m-%Y}",
             f"[b red]{status}[/]" if row.overdue else status,
-            t(KIND_KEYS[f.kind]),
+            t(KIND_KEYS[row.kind]),
             row.company_name,
             format_phone(row.company_phone) if row.company_phone else "–",
             row.consultant_name or t("fu.nobody"),
-            f.description,
+            row.description,
         )
 
     def row_key(self, row: usecases.FollowUpRow) -> str | None:
-        return str(row.followup.id)
+        return str(row.id)
 
     def action_done(self) -> None:
         row = self.selected()
@@ -97,8 +96,7 @@ class FollowUpsScreen(TableScreen[usecases.FollowUpRow]):
         if row.done:
             self.notify(t("fu.already_done"))
             return
-        followup_id = row.followup.id
-        assert followup_id is not None
+        followup_id = row.id
 
         def after(note: str | None) -> None:
             if note is None:

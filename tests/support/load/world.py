@@ -25,7 +25,7 @@ from phoner.core.models import (
     utcnow,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "scripts" / "fleksjob.toml"
 
 

