@@ -8,22 +8,15 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import echo_json, state
-from phoner.core import campaigns, consultants
+from phoner.core import campaigns, consultants, vocabulary
 from phoner.core import followups as fu
 from phoner.core.jobcenters import find_jobcenter
-from phoner.core.models import FollowUpKind
 from phoner.core.phones import format_phone
 
 app = typer.Typer(help="Opfølgninger: hvem ringer til hvem, og hvornår.", no_args_is_help=True)
 
 CampaignOpt = Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")]
-
-KIND_LABELS = {
-    FollowUpKind.CALL_COMPANY: "Ring op",
-    FollowUpKind.AGREEMENT: "Aftale",
-    FollowUpKind.OTHER: "Andet",
-}
 
 
 @app.command("list")
@@ -94,7 +87,8 @@ def list_(
         mark = "OVERSKREDET " if r.overdue else ("udført " if r.done else "")
         phone = format_phone(r.company_phone) if r.company_phone else "–"
         typer.echo(
-            f"#{f.id} {mark}frist {f.due_date:%d-%m-%Y}  {KIND_LABELS[f.kind]}: {r.company_name} "
+            f"#{f.id} {mark}frist {f.due_date:%d-%m-%Y}  {vocabulary.label(f.kind)}: "
+            f"{r.company_name} "
             f"({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – {f.description}"
         )
     typer.echo(f"{len(rows)} opfølgninger, heraf {overdue} med overskredet frist.")

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import absence_sources, audit, importing
+from phoner.core import absence_sources, audit, importing, vocabulary
 from phoner.core.absence_sources import AbsencePolicy, AbsenceUnavailable
 from phoner.core.clock import TZ
 from phoner.core.errors import InvalidInput, NotFound
@@ -292,15 +292,6 @@ def parse_time(text: str) -> dt.time:
     return dt.time(int(m.group(1)), int(m.group(2) or 0))
 
 
-def _parse_bool(text: str) -> bool:
-    key = text.strip().lower()
-    if key in {"ja", "j", "yes", "y", "1", "true", "x", "aktiv"}:
-        return True
-    if key in {"nej", "n", "no", "0", "false", "inaktiv", "stoppet"}:
-        return False
-    raise ValueError(text)
-
-
 @dataclass(kw_only=True)
 class ConsultantImport(ImportResult):
     created: int = 0
@@ -396,7 +387,7 @@ def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
                 ) from None
     if hm.has("active") and cell("active"):
         try:
-            values["active"] = _parse_bool(cell("active"))
+            values["active"] = vocabulary.parse_yes_no(cell("active"))
         except ValueError:
             raise ValueError(
                 f"{where}: kolonnen {column('active')!r}: {cell('active')!r}; skriv ja eller nej."

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from phoner.core import audit
+from phoner.core import audit, vocabulary
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.lists.eligibility import kept_clause, signed_off_clause
 from phoner.core.models import (
@@ -27,11 +27,6 @@ from phoner.core.models import (
     utcnow,
 )
 
-STATE_LABELS: dict[RoundState, str] = {
-    RoundState.PLANNED: "planlagt",
-    RoundState.ACTIVE: "aktiv",
-    RoundState.CLOSED: "afsluttet",
-}
 #: Call states that count as done for a round (a final outcome, or given up on).
 DONE_STATES = (CallState.DONE, CallState.NOT_REACHED)
 
@@ -213,7 +208,7 @@ def activate_round(*, session: Session, campaign: Campaign, number: int, actor: 
     rnd = get_round(session=session, campaign=campaign, number=number)
     if rnd.state != RoundState.PLANNED:
         raise Conflict(
-            f"Runde {number} er {STATE_LABELS[rnd.state]}; kun en planlagt runde kan startes."
+            f"Runde {number} er {vocabulary.label(rnd.state)}; kun en planlagt runde kan startes."
         )
     rnd.state = RoundState.ACTIVE
     session.add(rnd)
@@ -251,7 +246,7 @@ def close_round(
     rnd = get_round(session=session, campaign=campaign, number=number)
     if rnd.state != RoundState.ACTIVE:
         raise Conflict(
-            f"Runde {number} er {STATE_LABELS[rnd.state]}; kun en aktiv runde kan afsluttes."
+            f"Runde {number} er {vocabulary.label(rnd.state)}; kun en aktiv runde kan afsluttes."
         )
     open_companies = session.exec(
         select(Company).where(

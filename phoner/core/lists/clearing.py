@@ -16,7 +16,7 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, importing
+from phoner.core import audit, importing, vocabulary
 from phoner.core.display import format_stamp
 from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.importing import ImportResult
@@ -34,27 +34,9 @@ from phoner.core.models import (
 from phoner.core.phones import format_phone, normalize_cvr
 from phoner.formats.tabular import Reject, map_headers, read_table, write_xlsx
 
-DECISION_WORDS: dict[str, ClearingState] = {
-    "behold": ClearingState.KEEP,
-    "b": ClearingState.KEEP,
-    "keep": ClearingState.KEEP,
-    "ja": ClearingState.KEEP,
-    "fjern": ClearingState.REMOVE,
-    "f": ClearingState.REMOVE,
-    "remove": ClearingState.REMOVE,
-    "slet": ClearingState.REMOVE,
-    "nej": ClearingState.REMOVE,
-}
-DECISION_LABELS: dict[ClearingState, str] = {
-    ClearingState.KEEP: "Behold",
-    ClearingState.REMOVE: "Fjern",
-    ClearingState.PENDING: "",
-}
-STATE_LABELS: dict[ClearingState, str] = {
-    ClearingState.KEEP: "Beholdes",
-    ClearingState.REMOVE: "Fjernes",
-    ClearingState.PENDING: "Ikke gennemgået",
-}
+#: Decision -> how the clearing sheet writes it (:func:`vocabulary.decision_label`).
+DECISION_LABELS: dict[ClearingState, str] = {s: vocabulary.decision_label(s) for s in ClearingState}
+_DECISIONS = (ClearingState.KEEP, ClearingState.REMOVE)
 CLEARING_HEADERS = [
     "Nr.",
     "CVR-nr.",
@@ -236,7 +218,7 @@ def clearing_export(
         CLEARING_HEADERS,
         rows,
         sheet_title="Clearing",
-        dropdowns={"Beslutning": ["Behold", "Fjern"]},
+        dropdowns={"Beslutning": [DECISION_LABELS[s] for s in _DECISIONS]},
         min_rows_validated=len(rows),
     )
     return len(rows)
@@ -328,8 +310,9 @@ def clearing_import(
         if not word:
             result.unchanged += 1
             continue
-        decision = DECISION_WORDS.get(word.lower())
-        if decision is None:
+        try:
+            decision = vocabulary.parse_decision(word)
+        except vocabulary.UnknownWord:
             result.errors.append(
                 Reject(
                     row.line, f"Ukendt beslutning {word!r} (skriv Behold eller Fjern)", row.cells
