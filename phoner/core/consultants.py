@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from phoner.core import absence_sources, audit, importing, vocabulary
 from phoner.core.absence_sources import AbsencePolicy, AbsenceUnavailable
 from phoner.core.clock import TZ
-from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.errors import ConsultantNotFound, InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import Consultant, Jobcenter, utcnow
@@ -67,10 +67,7 @@ def get_consultant(*, session: Session, key: str | int) -> Consultant:
     loose = session.exec(select(Consultant).where(col(Consultant.name).ilike(f"%{text}%"))).all()
     if len(loose) == 1:
         return loose[0]
-    raise NotFound(
-        f"Konsulenten {text!r} findes ikke.",
-        hint="Se konsulenterne med: phoner consultants list",
-    )
+    raise ConsultantNotFound(f"Konsulenten {text!r} findes ikke.")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from phoner.core import vocabulary
 from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
 from phoner.core.display import WEEKDAYS_DA
-from phoner.core.errors import InvalidInput, PhonerError
+from phoner.core.errors import InvalidInput, SendFailed
 from phoner.core.feeds import full_address
 from phoner.core.models import (
     Booking,
@@ -318,10 +318,10 @@ def send_due(
             except (smtplib.SMTPException, OSError) as exc:
                 _release(db, msg)
                 target = f"SMTP-serveren {smtp.host}:{smtp.port}" if smtp else str(out_dir)
-                raise PhonerError(
+                raise SendFailed(
                     f"Kunne ikke sende til {msg.to} via {target} ({exc}). "
                     f"{len(result.sent)} beskeder blev sendt før fejlen.",
-                    hint="Tjek forbindelsen/indstillingerne og kør phoner reminders --due igen; "
+                    hint="Tjek forbindelsen/indstillingerne og send igen; "
                     "allerede sendte beskeder sendes ikke igen.",
                 ) from exc
             result.sent.append(msg)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, func, select
 
 from phoner.core import audit, vocabulary
-from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.errors import Conflict, InvalidInput, NotFound, NothingToPlan
 from phoner.core.lists.eligibility import kept_clause, signed_off_clause
 from phoner.core.models import (
     CallState,
@@ -102,20 +102,21 @@ def plan_rounds(
     """
     assert campaign.id is not None
     if (size is None) == (rounds is None):
-        raise InvalidInput("Angiv enten --size (virksomheder pr. runde) eller --rounds (antal).")
+        raise InvalidInput(
+            "Angiv enten rundestørrelsen (virksomheder pr. runde) eller antallet af runder.",
+            field="size_or_rounds",
+        )
     if size is not None and size < 1:
-        raise InvalidInput("--size skal være mindst 1.")
+        raise InvalidInput("Rundestørrelsen skal være mindst 1.", field="size")
     if rounds is not None and rounds < 1:
-        raise InvalidInput("--rounds skal være mindst 1.")
+        raise InvalidInput("Antallet af runder skal være mindst 1.", field="rounds")
     if gap_days < 0:
-        raise InvalidInput("--gap-days kan ikke være negativ.")
+        raise InvalidInput("Antal dage mellem runderne kan ikke være negativt.", field="gap_days")
     companies = plannable_companies(session=session, campaign_id=campaign.id)
     if not companies:
-        raise InvalidInput(
+        raise NothingToPlan(
             "Der er ingen virksomheder at fordele: alle godkendte og beholdte virksomheder "
-            "har allerede en runde, eller ingen jobcentre har godkendt deres liste.",
-            hint="Se status med: phoner list status --campaign ... (godkend med phoner list "
-            "sign-off).",
+            "har allerede en runde, eller ingen jobcentre har godkendt deres liste."
         )
     n = rounds if rounds is not None else math.ceil(len(companies) / (size or 1))
     n = min(n, len(companies))
@@ -198,7 +199,6 @@ def get_round(*, session: Session, campaign: Campaign, number: int) -> Round:
                 if numbers
                 else " (ingen runder endnu)."
             ),
-            hint="Planlæg runder med: phoner rounds plan --campaign ... --size 85 --first DATO",
         )
     return rnd
 

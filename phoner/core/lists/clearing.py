@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from phoner.core import audit, importing, vocabulary
 from phoner.core.display import format_stamp
-from phoner.core.errors import Conflict, InvalidInput
+from phoner.core.errors import ActorMissing, AlreadySignedOff, NotAClearingSheet
 from phoner.core.importing import ImportResult
 from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.lists.records import FLAG_LABELS
@@ -123,10 +123,9 @@ def require_open(session: Session, campaign_id: int, jobcenter_id: int | None) -
     ).first()
     if cj is not None and cj.signed_off_at is not None:
         jc = session.get(Jobcenter, jobcenter_id)
-        raise Conflict(
+        raise AlreadySignedOff(
             f"{jc.name if jc else 'Jobcentret'} har allerede godkendt sin liste "
-            f"({local_stamp(cj.signed_off_at)} af {cj.signed_off_by}); den kan ikke ændres.",
-            hint="Genåbn listen først: phoner list reopen --campaign ... --jobcenter ... --by ...",
+            f"({local_stamp(cj.signed_off_at)} af {cj.signed_off_by}); den kan ikke ændres."
         )
 
 
@@ -148,7 +147,7 @@ def set_decision(
     Returns False when nothing changed. Refused once the jobcenter has signed off.
     """
     if not by.strip():
-        raise InvalidInput("Angiv hvem der træffer beslutningen (--by NAVN).")
+        raise ActorMissing("Angiv hvem der træffer beslutningen.")
     require_open(session, company.campaign_id, company.jobcenter_id)
     note = (reason or "").strip() or None
     if note is None and decision == ClearingState.REMOVE and company.clearing_proposal:
@@ -248,13 +247,13 @@ def clearing_import(
     """
     assert campaign.id is not None
     if not by.strip():
-        raise InvalidInput("Angiv hvem der har truffet beslutningerne (--by NAVN).")
+        raise ActorMissing("Angiv hvem der har truffet beslutningerne.")
     table = read_table(path, sheet=sheet)
     hmap = map_headers(table.headers, _CLEARING_ALIASES)
     if hmap.missing(["decision"]) or (hmap.missing(["id"]) and hmap.missing(["cvr"])):
-        raise InvalidInput(
+        raise NotAClearingSheet(
             f"{path} ligner ikke et clearing-ark: kolonnerne Nr./CVR-nr. og Beslutning mangler.",
-            hint="Brug filen fra phoner list clearing-export, og behold kolonneoverskrifterne.",
+            hint="Brug clearing-arket, som phoner har lavet, og behold kolonneoverskrifterne.",
         )
     companies = {
         c.id: c
