@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
 from phoner.commands.danish import danish_usage_error, make_danish
+from phoner.commands.hints import cli_hint
 from phoner.config import Settings, load_settings
 from phoner.core.db import Database, open_database
 from phoner.core.errors import PhonerError, from_os_error, write_crash_log
@@ -53,8 +54,9 @@ def echo_json(payload: Any) -> None:
 
 def _print_error(exc: PhonerError) -> None:
     typer.secho(f"Fejl: {exc.message}", fg="red", err=True)
-    if exc.hint:
-        typer.echo(exc.hint, err=True)
+    hint = cli_hint(exc)
+    if hint:
+        typer.echo(hint, err=True)
 
 
 class PhonerGroup(TyperGroup):

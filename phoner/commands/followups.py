@@ -13,19 +13,13 @@ from phoner.core import followups as fu
 from phoner.core.display import count
 from phoner.core.errors import InvalidInput
 from phoner.core.jobcenters import find_jobcenter
-from phoner.core.models import AgreementCategory, FollowUpKind
+from phoner.core.models import AgreementCategory
 from phoner.core.phones import format_phone
 
 app = typer.Typer(help="Opfølgninger: hvem ringer til hvem, og hvornår.", no_args_is_help=True)
 
 CampaignOpt = Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")]
-
-KIND_LABELS = {
-    FollowUpKind.CALL_COMPANY: "Ring op",
-    FollowUpKind.AGREEMENT: "Aftale",
-    FollowUpKind.OTHER: "Andet",
-}
 
 
 @app.command("list")
@@ -95,8 +89,9 @@ def list_(
         mark = "OVERSKREDET " if r.overdue else ("udført " if r.done else "")
         phone = format_phone(r.company_phone) if r.company_phone else "–"
         typer.echo(
-            f"#{r.id} {mark}frist {r.due_date:%d-%m-%Y}  {KIND_LABELS[r.kind]}: {r.company_name} "
-            f"({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – {r.description}"
+            f"#{r.id} {mark}frist {r.due_date:%d-%m-%Y}  {vocabulary.label(r.kind)}: "
+            f"{r.company_name} ({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – "
+            f"{r.description}"
         )
     typer.echo(
         f"{count(len(rows), 'opfølgning', 'opfølgninger')}, heraf {overdue} med overskredet frist."

@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import echo_json, state
-from phoner.core import campaigns, jobcenters
+from phoner.core import campaigns, jobcenters, vocabulary
 from phoner.core.display import count
 from phoner.core.lists import clearing, importer, records, signoff, suppression, targeting
-from phoner.core.lists.clearing import DECISION_WORDS
 from phoner.core.lists.records import FLAG_LABELS
 from phoner.core.lists.signoff import LIST_STATE_LABELS, LIST_STATES
 from phoner.core.phones import format_phone
@@ -280,9 +279,10 @@ def decide(
     """Behold eller fjern én virksomhed (som i clearing-arket)."""
     from phoner.core.companies import company_by_cvr
 
-    choice = DECISION_WORDS.get(decision.strip().lower())
-    if choice is None:
-        raise typer.BadParameter("skriv Behold eller Fjern", param_hint="--decision")
+    try:
+        choice = vocabulary.parse_decision(decision)
+    except vocabulary.UnknownWord:
+        raise typer.BadParameter("skriv Behold eller Fjern", param_hint="--decision") from None
     db = state(ctx).db()
     with db.session(write=True) as session:
         camp = campaigns.get_campaign(session=session, name=campaign)

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import echo_json, state
+from phoner.commands.hints import cli_hint
 from phoner.core import outbox as ob
 from phoner.core.campaigns import get_campaign
 from phoner.core.clock import to_local
@@ -88,8 +89,9 @@ def check_sender(transport: Transport, sender: str | None, *, warn: bool = False
     if warn and is_placeholder(sender or transport.default_sender):
         err = placeholder_sender_error(sender or transport.default_sender)
         typer.secho(f"Bemærk: {err.message}", fg="yellow", err=True)
-        if err.hint:
-            typer.echo(err.hint, err=True)
+        hint = cli_hint(err)
+        if hint:
+            typer.echo(hint, err=True)
 
 
 def echo_report(report: ob.SendReport) -> int:

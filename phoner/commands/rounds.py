@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from phoner.commands.common import echo_json, state
-from phoner.core import campaigns
+from phoner.core import campaigns, vocabulary
 from phoner.core import rounds as rounds_mod
 
 app = typer.Typer(help="Runder (omgange): planlæg, start og afslut.", no_args_is_help=True)
@@ -30,7 +30,7 @@ def _print(rows: list[rounds_mod.RoundInfo]) -> None:
     for r in rows:
         date = r.date.strftime("%d.%m.%Y") if r.date else "uden dato"
         typer.echo(
-            f"Runde {r.number}: {date}, {rounds_mod.STATE_LABELS[r.state]}, "
+            f"Runde {r.number}: {date}, {vocabulary.label(r.state)}, "
             f"{r.companies} virksomheder, {r.done} færdige"
         )
 

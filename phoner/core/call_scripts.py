@@ -132,7 +132,7 @@ class ScriptError(InvalidInput):
         n = len(problems)  # "fejl" is both singular and plural
         super().__init__(
             f"Opkaldsmanuskriptet {path} har {n} fejl:\n{lines}",
-            hint="Ret fejlene i filen og kør: phoner script check " + str(path),
+            hint="Ret fejlene i filen.",
         )
         self.path = path
         self.problems = problems

@@ -16,7 +16,13 @@ from sqlmodel import Session, col, func, select
 
 from phoner.core import audit
 from phoner.core.call_scripts import CallScript, load_script
-from phoner.core.errors import AlreadyExists, InvalidInput, NotFound, PhonerError
+from phoner.core.errors import (
+    CampaignExists,
+    CampaignNotFound,
+    InvalidInput,
+    PhonerError,
+    ScriptMissing,
+)
 from phoner.core.models import Campaign, Company
 
 
@@ -27,10 +33,7 @@ def script_hash(path: Path) -> str:
 
 def _check_script_file(path: Path) -> None:
     if not path.is_file():
-        raise InvalidInput(
-            f"Opkaldsmanuskriptet findes ikke: {path}.",
-            hint="Angiv en TOML-fil, fx --script scripts/fleksjob.toml.",
-        )
+        raise ScriptMissing(f"Opkaldsmanuskriptet findes ikke: {path}.")
     # The full schema check (raises ScriptError listing every problem with its location).
     load_script(path)
 
@@ -48,9 +51,8 @@ def create_campaign(
     if not name:
         raise InvalidInput("Kampagnen skal have et navn.")
     if session.exec(select(Campaign).where(Campaign.name == name)).first() is not None:
-        raise AlreadyExists(
-            f"Der findes allerede en kampagne med navnet {name!r}.",
-            hint="Vælg et andet navn, eller se kampagnerne med: phoner campaign list",
+        raise CampaignExists(
+            f"Der findes allerede en kampagne med navnet {name!r}.", hint="Vælg et andet navn."
         )
     _check_script_file(script)
     for key, value in settings.items():
@@ -85,10 +87,7 @@ def get_campaign(*, session: Session, name: str) -> Campaign:
     if campaign is None:
         names = session.exec(select(Campaign.name).order_by(Campaign.name)).all()
         known = ", ".join(names) if names else "ingen endnu"
-        raise NotFound(
-            f"Kampagnen {name!r} findes ikke (kendte kampagner: {known}).",
-            hint="Opret den med: phoner campaign create NAVN --script scripts/fleksjob.toml",
-        )
+        raise CampaignNotFound(f"Kampagnen {name!r} findes ikke (kendte kampagner: {known}).")
     return campaign
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.errors import CompanyNotFound, InvalidInput
 from phoner.core.models import Campaign, Company
 from phoner.core.phones import cvr_is_valid, normalize_cvr
 
@@ -69,9 +69,9 @@ def company_by_cvr(*, session: Session, campaign: Campaign, cvr: str) -> Company
     number = valid_cvr(cvr)
     found = companies_with_cvr(session=session, campaign_id=campaign.id, cvr=number)
     if not found:
-        raise NotFound(
+        raise CompanyNotFound(
             f"CVR {number} er ikke på listen i kampagnen {campaign.name!r}.",
-            hint="Tjek CVR-nummeret, eller importér listen med: phoner list import",
+            hint="Tjek CVR-nummeret.",
         )
     return found[0]
 

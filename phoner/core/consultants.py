@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import absence_sources, audit, importing
+from phoner.core import absence_sources, audit, importing, vocabulary
 from phoner.core.absence_sources import AbsencePolicy, AbsenceUnavailable
 from phoner.core.clock import TZ
-from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.errors import ConsultantNotFound, InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import Consultant, Delivery, Jobcenter, utcnow
@@ -67,10 +67,7 @@ def get_consultant(*, session: Session, key: str | int) -> Consultant:
     loose = session.exec(select(Consultant).where(col(Consultant.name).ilike(f"%{text}%"))).all()
     if len(loose) == 1:
         return loose[0]
-    raise NotFound(
-        f"Konsulenten {text!r} findes ikke.",
-        hint="Se konsulenterne med: phoner consultants list",
-    )
+    raise ConsultantNotFound(f"Konsulenten {text!r} findes ikke.")
 
 
 @dataclass(frozen=True)
@@ -364,15 +361,6 @@ def parse_time(text: str) -> dt.time:
     return dt.time(int(m.group(1)), int(m.group(2) or 0))
 
 
-def _parse_bool(text: str) -> bool:
-    key = text.strip().lower()
-    if key in {"ja", "j", "yes", "y", "1", "true", "x", "aktiv"}:
-        return True
-    if key in {"nej", "n", "no", "0", "false", "inaktiv", "stoppet"}:
-        return False
-    raise ValueError(text)
-
-
 @dataclass(kw_only=True)
 class ConsultantImport(ImportResult):
     created: int = 0
@@ -468,7 +456,7 @@ def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
                 ) from None
     if hm.has("active") and cell("active"):
         try:
-            values["active"] = _parse_bool(cell("active"))
+            values["active"] = vocabulary.parse_yes_no(cell("active"))
         except ValueError:
             raise ValueError(
                 f"{where}: kolonnen {column('active')!r}: {cell('active')!r}; skriv ja eller nej."

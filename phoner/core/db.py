@@ -29,7 +29,18 @@ from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, SQLModel
 
 from phoner.core import audit, limits, models
-from phoner.core.errors import DatabaseError, SchemaOutOfDate
+from phoner.core.errors import (
+    DatabaseError,
+    DatabaseFolderMissing,
+    DatabaseMissingOnServer,
+    DatabaseNotCreated,
+    DatabaseUnopenable,
+    DatabaseUnreachable,
+    NotADatabase,
+    NotAPhonerDatabase,
+    SchemaTooNew,
+    SchemaTooOld,
+)
 from phoner.formats.private_files import private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -64,10 +75,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_file(parsed)
         if path is not None and not path.parent.exists():
-            raise DatabaseError(
-                f"Mappen til databasen findes ikke: {path.parent}.",
-                hint="Opret mappen, eller angiv en anden sti med --db.",
-            )
+            raise DatabaseFolderMissing(f"Mappen til databasen findes ikke: {path.parent}.")
         if path is not None and not path.exists():
             # SQLite creates -wal and -shm with the database file's mode: create it 0600
             # first so no copy of the personal data is readable by other local users.
@@ -135,25 +143,13 @@ def translate_error(exc: BaseException) -> DatabaseError | None:
             hint="Prøv igen om et øjeblik.",
         )
     if "unable to open database" in text:
-        return DatabaseError(
-            "Databasefilen kan ikke åbnes.",
-            hint="Tjek stien (--db / PHONER_DB) og mappens rettigheder.",
-        )
+        return DatabaseUnopenable("Databasefilen kan ikke åbnes.")
     if "file is not a database" in text or "malformed" in text:
-        return DatabaseError(
-            "Filen er ikke en phoner-database, eller den er beskadiget.",
-            hint="Angiv den rigtige fil med --db, eller gendan en sikkerhedskopi (phoner restore).",
-        )
+        return NotADatabase("Filen er ikke en phoner-database, eller den er beskadiget.")
     if "connection" in text and ("refused" in text or "failed" in text):
-        return DatabaseError(
-            "Kan ikke forbinde til databaseserveren.",
-            hint="Tjek adressen i --db / PHONER_DB, og at serveren kører.",
-        )
+        return DatabaseUnreachable("Kan ikke forbinde til databaseserveren.")
     if "does not exist" in text and "database" in text:
-        return DatabaseError(
-            "Databasen findes ikke på serveren.",
-            hint="Opret den (fx createdb phoner) og kør phoner init.",
-        )
+        return DatabaseMissingOnServer("Databasen findes ikke på serveren.")
     return None
 
 
@@ -222,22 +218,16 @@ class Database:
             return
         if current is None:
             if self.is_empty():
-                raise SchemaOutOfDate(
-                    f"Databasen er ikke oprettet endnu ({self.url}).",
-                    hint="Kør: phoner init",
-                )
-            raise SchemaOutOfDate(
-                f"Databasen {self.url} er ikke en phoner-database.",
-                hint="Angiv den rigtige database med --db, eller brug en tom database.",
-            )
+                raise DatabaseNotCreated(f"Databasen er ikke oprettet endnu ({self.url}).")
+            raise NotAPhonerDatabase(f"Databasen {self.url} er ikke en phoner-database.")
         if current in known_revisions():
-            raise SchemaOutOfDate(
+            raise SchemaTooOld(
                 "Databasen er lavet af en ældre version af phoner og skal opgraderes.",
-                hint="Kør: phoner init (det opgraderer databasen og bevarer alle data).",
+                hint="Opgraderingen bevarer alle data.",
             )
-        raise SchemaOutOfDate(
+        raise SchemaTooNew(
             "Databasen er lavet af en nyere version af phoner end den, der kører nu.",
-            hint="Opdatér phoner (pip install -U phoner) på denne maskine.",
+            hint="Opdatér phoner på denne maskine.",
         )
 
     def upgrade(self) -> tuple[str | None, str]:
@@ -323,10 +313,7 @@ def open_database(url: str, *, check: bool = True, **engine_kwargs: Any) -> Data
         parsed = sa.make_url(url) if "://" in url else None
         path = _sqlite_file(parsed) if parsed and parsed.get_backend_name() == "sqlite" else None
         if path is not None and not path.exists():
-            raise SchemaOutOfDate(
-                f"Der findes ingen database i {path}.",
-                hint="Kør: phoner init (eller angiv den rigtige database med --db).",
-            )
+            raise DatabaseNotCreated(f"Der findes ingen database i {path}.")
     db = Database(make_engine(url, **engine_kwargs))
     if check:
         try:

@@ -245,7 +245,8 @@ def build_demo(*, db: Database, workspace: Path) -> DemoSummary:
     if not script.is_file():
         raise InvalidInput(
             f"Demo-manuskriptet {script} er ikke en fil.",
-            hint="Flyt det, der ligger dér, eller brug en anden mappe (--workspace).",
+            hint="Flyt det, der ligger dér, eller brug en anden mappe.",
+            field="workspace",
         )
     list_path = workspace / DEMO_LIST
     if not list_path.is_file():

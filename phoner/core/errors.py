@@ -1,9 +1,16 @@
 """User-facing failures.
 
 Every failure a user can cause or fix is a :class:`PhonerError` carrying a Danish message
-that says what went wrong, where (file, row, column) and what to do. The CLI prints the
-message and exits non-zero; the TUI shows it as a notification. Anything else escaping to
-the user is a bug.
+that says what went wrong and where (file, row, column). The CLI prints the message and
+exits non-zero; the TUI shows it as a notification. Anything else escaping to the user is
+a bug.
+
+How to fix it depends on the front end (a flag and a command line in the CLI, a key or a
+screen in the TUI), so core never names either: ``hint`` is only advice that holds in both
+("Forkort teksten"). Where the fix differs, core raises a specific subclass below (or an
+:class:`InvalidInput` with the machine ``field`` of the option it refuses), and the CLI
+(:mod:`phoner.commands.hints`) and the TUI (:mod:`phoner.tui.errors`) each choose their own
+advice by type. A test keeps flags and ``phoner <command>`` lines out of core's errors.
 """
 
 from __future__ import annotations
@@ -39,7 +46,11 @@ class AlreadyExists(PhonerError):
 
 
 class InvalidInput(PhonerError):
-    """Bad input from a file or a command line option."""
+    """Bad input from a file or an option; ``field`` names the option (``"size"``)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
 
 
 class DatabaseError(PhonerError):
@@ -62,6 +73,116 @@ class RuleViolation(PhonerError):
 
 class FileSystemError(PhonerError):
     """A file or folder phoner had to read or write could not be used."""
+
+
+# ------------------------------------------------ failures whose fix the front end words
+
+
+class ActorMissing(InvalidInput):
+    """Who acts was not given (the CLI's ``--by``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="by")
+
+
+class CampaignNotFound(NotFound):
+    """No campaign has that name."""
+
+
+class CampaignExists(AlreadyExists):
+    """A campaign with that name exists already."""
+
+
+class ScriptMissing(InvalidInput):
+    """The campaign's call script file does not exist."""
+
+
+class CompanyNotFound(NotFound):
+    """No company on the campaign's list has that CVR number."""
+
+
+class ConsultantNotFound(NotFound):
+    """No consultant has that e-mail or name."""
+
+
+class VisitNotFound(NotFound):
+    """No visit (booking) has that number."""
+
+
+class FollowUpNotFound(NotFound):
+    """No follow-up has that number."""
+
+
+class AgreementNotFound(NotFound):
+    """No visit result records that agreement for the company."""
+
+
+class RoundNotFound(NotFound):
+    """The campaign has no round with that number."""
+
+
+class JobcenterWithoutList(NotFound):
+    """A jobcenter that has no companies on any list yet."""
+
+
+class AlreadySignedOff(Conflict):
+    """The jobcenter's list is signed off: it must be reopened before it changes."""
+
+
+class UnreviewedProposals(Conflict):
+    """Sign-off refused: proposed removals the jobcenter has not decided on."""
+
+
+class EmptyList(InvalidInput):
+    """Sign-off refused: the jobcenter has no companies in the campaign."""
+
+
+class NothingToPlan(InvalidInput):
+    """No signed-off, kept company is without a round."""
+
+
+class NotAClearingSheet(InvalidInput):
+    """A file without the clearing sheet's columns."""
+
+
+class ColumnMissing(InvalidInput):
+    """A list without a column for a required field (name, phone)."""
+
+
+class DatabaseFolderMissing(DatabaseError):
+    """The folder of the SQLite file does not exist."""
+
+
+class DatabaseUnopenable(DatabaseError):
+    """The database file cannot be opened (path or permissions)."""
+
+
+class NotADatabase(DatabaseError):
+    """The file is not a phoner database, or it is damaged."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The database server refuses the connection."""
+
+
+class DatabaseMissingOnServer(DatabaseError):
+    """The server has no database of that name."""
+
+
+class DatabaseNotCreated(SchemaOutOfDate):
+    """No database yet (an empty one, or no SQLite file)."""
+
+
+class NotAPhonerDatabase(SchemaOutOfDate):
+    """A database with tables that are not phoner's."""
+
+
+class SchemaTooOld(SchemaOutOfDate):
+    """Made by an older phoner: upgrade the schema."""
+
+
+class SchemaTooNew(SchemaOutOfDate):
+    """Made by a newer phoner: update phoner."""
 
 
 #: Why the operating system refused, in words a jobcenter worker can act on.

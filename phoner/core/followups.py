@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from phoner.core import audit, workdays
 from phoner.core.clock import local_date, to_local
 from phoner.core.companies import companies_with_cvr
-from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.errors import AgreementNotFound, Conflict, FollowUpNotFound, InvalidInput, NotFound
 from phoner.core.models import (
     Agreement,
     AgreementCategory,
@@ -237,10 +237,7 @@ def mark_done(
     """Mark a follow-up done (by the consultant or their coordinator)."""
     followup = session.get(FollowUp, followup_id)
     if followup is None:
-        raise NotFound(
-            f"Opfølgning nr. {followup_id} findes ikke.",
-            hint="Se opfølgningerne med: phoner followups list --campaign NAVN",
-        )
+        raise FollowUpNotFound(f"Opfølgning nr. {followup_id} findes ikke.")
     if followup.done_at is not None:
         raise Conflict(
             f"Opfølgning nr. {followup_id} er allerede markeret som udført "
@@ -404,11 +401,15 @@ def add_followup(
             raise NotFound(f"CVR {cvr} findes ikke i kampagnen {campaign.name!r}.")
         if len(found) > 1:
             raise InvalidInput(
-                f"CVR {cvr} står flere gange i kampagnen.", hint="Angiv besøget med --booking."
+                f"CVR {cvr} står flere gange i kampagnen.",
+                hint="Angiv besøget i stedet.",
+                field="booking",
             )
         company = found[0]
     else:
-        raise InvalidInput("Angiv virksomheden: --booking ID eller --cvr CVR.")
+        raise InvalidInput(
+            "Angiv virksomheden: besøgets nummer eller CVR-nummeret.", field="booking_or_cvr"
+        )
     assert company is not None and company.id is not None
     agreement: Agreement | None = None
     if category is not None:
@@ -423,9 +424,9 @@ def add_followup(
             query = query.where(Booking.id == booking.id)
         row = session.exec(query).first()
         if row is None:
-            raise NotFound(
+            raise AgreementNotFound(
                 f"Der er ingen aftale om {category.label} registreret for {company.name}.",
-                hint="Registrér besøgets resultat først: phoner visits result ID -a ...",
+                hint="Registrér besøgets resultat med aftalen først.",
             )
         agreement, booking = row
     if consultant_id is None and booking is not None:

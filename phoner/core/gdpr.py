@@ -230,7 +230,7 @@ def purge(
 ) -> PurgeResult:
     """Anonymise personal data of the campaign's companies inactive for ``older_than_days``."""
     if older_than_days < 0:
-        raise InvalidInput("--older-than skal være et antal dage (0 eller flere).")
+        raise InvalidInput("Alderen skal være et antal dage (0 eller flere).", field="older_than")
     assert campaign.id is not None
     if session.get_bind().dialect.name == "sqlite":
         # zero the space the old values leave behind instead of only marking it free

@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from phoner.core import geography
-from phoner.core.errors import NotFound
+from phoner.core.errors import JobcenterWithoutList, NotFound
 from phoner.core.models import CampaignJobcenter, Jobcenter
 
 
@@ -50,10 +50,9 @@ def find_jobcenter(*, session: Session, text: str, create: bool = True) -> Jobce
             return jc
     known = session.exec(select(Jobcenter.name).order_by(col(Jobcenter.name))).all()
     if official is not None:
-        raise NotFound(
+        raise JobcenterWithoutList(
             f"Jobcenter {official} har ingen virksomheder endnu.",
-            hint="Importér listen først (phoner list import)"
-            + (f"; kendte jobcentre: {', '.join(known)}." if known else "."),
+            hint=f"Kendte jobcentre: {', '.join(known)}." if known else None,
         )
     raise NotFound(
         f"Jobcentret {text!r} findes ikke, og {text!r} er ikke en dansk kommune.",

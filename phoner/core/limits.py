@@ -29,16 +29,16 @@ _LABELS: dict[str, str] = {
     "jobcenter.name": "Jobcenterets navn",
     "company.name": "Virksomhedens navn",
     "auditlog.reason": "Noten/begrundelsen",
-    "auditlog.actor": "Navnet på den, der handler (--by)",
-    "booking.contact_person": "Kontaktpersonen (--contact)",
+    "auditlog.actor": "Navnet på den, der handler",
+    "booking.contact_person": "Kontaktpersonen",
     "booking.contact_email": "Kontaktpersonens e-mail",
     "booking.contact_mobile": "Kontaktpersonens mobilnummer",
-    "actor": "Navnet på den, der handler (--by)",
-    "booked_by": "Navnet på den, der booker (--by)",
-    "phoner": "Phonerens navn (--by)",
-    "registered_by": "Navnet på den, der registrerer (--by)",
-    "done_by": "Navnet på den, der afslutter (--by)",
-    "signed_off_by": "Navnet på den, der godkender (--by)",
+    "actor": "Navnet på den, der handler",
+    "booked_by": "Navnet på den, der booker",
+    "phoner": "Phonerens navn",
+    "registered_by": "Navnet på den, der registrerer",
+    "done_by": "Navnet på den, der afslutter",
+    "signed_off_by": "Navnet på den, der godkender",
     "callback_phoner": "Phonerens navn",
     "lease_holder": "Phonerens navn",
     "contact_person": "Kontaktpersonen",
@@ -76,6 +76,23 @@ def max_length(model: type[Any], field: str) -> int | None:
     return None
 
 
+#: The option a user types a column's value with (the CLI names it), by column name.
+_FIELDS: dict[str, str] = {
+    "auditlog.actor": "by",
+    "booking.contact_person": "contact",
+    "actor": "by",
+    "booked_by": "by",
+    "phoner": "by",
+    "registered_by": "by",
+    "done_by": "by",
+    "signed_off_by": "by",
+}
+
+
+def field_of(table_name: str, column: str) -> str | None:
+    return _FIELDS.get(f"{table_name}.{column}") or _FIELDS.get(column)
+
+
 def label(table_name: str, column: str) -> str:
     return _LABELS.get(f"{table_name}.{column}") or _LABELS.get(column) or f"Feltet {column!r}"
 
@@ -91,6 +108,7 @@ def check_length(
     raise InvalidInput(
         f"{name} er for lang: {len(value)} tegn, højst {limit}.",
         hint="Forkort teksten og prøv igen. Intet blev gemt.",
+        field=field_of(str(model.__tablename__), field),
     )
 
 
@@ -106,6 +124,7 @@ def check_row(obj: Any) -> None:
             raise InvalidInput(
                 f"{label(table.name, name)} er for lang: {len(value)} tegn, højst {limit}.",
                 hint="Forkort teksten og prøv igen. Intet blev gemt.",
+                field=field_of(table.name, name),
             )
 
 

@@ -88,9 +88,9 @@ def placeholder_sender_error(address: str | None) -> SenderNotConfigured:
         else "Der er ingen afsenderadresse til e-mails"
     )
     return SenderNotConfigured(
-        f"{shown}, så der sendes intet via SMTP. Angiv kommunens rigtige afsenderadresse "
-        "med PHONER_SMTP_FROM=kampagne@kommune.dk eller for kampagnen med "
-        "phoner outbox mailbox KAMPAGNE ADRESSE; e-mailene venter i udbakken imens.",
+        f"{shown}, så der sendes intet via SMTP; e-mailene venter i udbakken imens.",
+        hint="Angiv kommunens rigtige afsenderadresse i PHONER_SMTP_FROM (fx "
+        "kampagne@kommune.dk) eller som kampagnens postkasse.",
     )
 
 

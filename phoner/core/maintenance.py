@@ -34,7 +34,7 @@ class BackupResult:
 def _sqlite_path(db: Database) -> Path:
     if not db.is_sqlite:
         raise DatabaseError(
-            "phoner backup/restore virker på SQLite-databaser.",
+            "Backup og gendannelse i phoner virker på SQLite-databaser.",
             hint="Tag backup af PostgreSQL med pg_dump, og gendan med pg_restore.",
         )
     name = db.engine.url.database
@@ -47,7 +47,8 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
     if target.exists() and not overwrite:
         raise InvalidInput(
             f"Filen {target} findes allerede.",
-            hint="Vælg et andet filnavn, eller tilføj --overskriv.",
+            hint="Vælg et andet filnavn.",
+            field="overwrite",
         )
     try:
         private_dir(target.parent)  # `phoner backup backup/x.db` makes backup/ (0700)
@@ -68,7 +69,7 @@ def backup(
     source = _sqlite_path(db)
     pattern = _series(target) if keep is not None else None
     if keep is not None and keep < 1:
-        raise InvalidInput("--keep skal være mindst 1 (antal backups, der gemmes).")
+        raise InvalidInput("Antallet af backups, der gemmes, skal være mindst 1.", field="keep")
     _check_target(target, overwrite=overwrite)
     tmp = target.with_name(target.name + ".tmp")
     tmp.unlink(missing_ok=True)
@@ -98,9 +99,10 @@ def _series(target: Path) -> str:
     match = re.match(r"^(\D*)\d", target.name)
     if not match or not target.suffix:
         raise InvalidInput(
-            f"--keep kræver et backupnavn med dato og endelse, fx phoner-2026-11-23.db "
-            f"(ikke {target.name}).",
+            f"Et antal backups at gemme kræver et backupnavn med dato og endelse, fx "
+            f"phoner-2026-11-23.db (ikke {target.name}).",
             hint="Så kan phoner se, hvilke filer i mappen der er ældre backups af samme slags.",
+            field="keep",
         )
     return f"{glob.escape(match.group(1))}*{glob.escape(target.suffix)}"
 
@@ -159,7 +161,7 @@ def restore(*, db: Database, source: Path) -> BackupResult:
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(
             f"{source} er ikke en SQLite-database ({exc}).",
-            hint="Angiv en fil lavet med phoner backup.",
+            hint="Angiv en backupfil lavet af phoner.",
         ) from exc
     if not ok or ok[0] != "ok":
         raise InvalidInput(f"Backupfilen {source} er beskadiget ({ok[0] if ok else '?'}).")

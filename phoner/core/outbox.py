@@ -299,9 +299,8 @@ def send_due(
                 )
             ).scalar_one()
             if waiting:
-                report.problem = placeholder_sender_error(
-                    sender or transport.default_sender
-                ).message
+                err = placeholder_sender_error(sender or transport.default_sender)
+                report.problem = f"{err.message} {err.hint}"
     try:
         while len(report.sent) + len(report.refused) < limit:
             claimed = _claim_next(db, now, senders)
@@ -342,6 +341,10 @@ def send_due(
     return report
 
 
+class OutboxMessageNotFound(NotFound):
+    """``phoner outbox retry`` of a message id the outbox does not hold."""
+
+
 def retry(db: Database, message_id: int, *, now: dt.datetime | None = None) -> str:
     """Put a failed (or waiting) message back in the queue to leave at once; returns its
     recipient. NotFound / InvalidInput (already sent) otherwise."""
@@ -349,10 +352,7 @@ def retry(db: Database, message_id: int, *, now: dt.datetime | None = None) -> s
     with db.session(write=True) as session:
         row = session.get(OutboxMessage, message_id)
         if row is None:
-            raise NotFound(
-                f"Besked nr. {message_id} findes ikke i udbakken.",
-                hint="Se beskederne med: phoner outbox status",
-            )
+            raise OutboxMessageNotFound(f"Besked nr. {message_id} findes ikke i udbakken.")
         if row.status == OutboxStatus.SENT:
             raise InvalidInput(f"Besked nr. {message_id} er allerede sendt ({row.recipient}).")
         if row.status == OutboxStatus.SENDING:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
-from phoner.core import audit
-from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core import audit, vocabulary
+from phoner.core.errors import Conflict, InvalidInput, NotFound, NothingToPlan
 from phoner.core.lists.eligibility import kept_clause, signed_off_clause
 from phoner.core.models import (
     CallState,
@@ -27,11 +27,6 @@ from phoner.core.models import (
     utcnow,
 )
 
-STATE_LABELS: dict[RoundState, str] = {
-    RoundState.PLANNED: "planlagt",
-    RoundState.ACTIVE: "aktiv",
-    RoundState.CLOSED: "afsluttet",
-}
 #: Call states that count as done for a round (a final outcome, or given up on).
 DONE_STATES = (CallState.DONE, CallState.NOT_REACHED)
 
@@ -107,20 +102,21 @@ def plan_rounds(
     """
     assert campaign.id is not None
     if (size is None) == (rounds is None):
-        raise InvalidInput("Angiv enten --size (virksomheder pr. runde) eller --rounds (antal).")
+        raise InvalidInput(
+            "Angiv enten rundestørrelsen (virksomheder pr. runde) eller antallet af runder.",
+            field="size_or_rounds",
+        )
     if size is not None and size < 1:
-        raise InvalidInput("--size skal være mindst 1.")
+        raise InvalidInput("Rundestørrelsen skal være mindst 1.", field="size")
     if rounds is not None and rounds < 1:
-        raise InvalidInput("--rounds skal være mindst 1.")
+        raise InvalidInput("Antallet af runder skal være mindst 1.", field="rounds")
     if gap_days < 0:
-        raise InvalidInput("--gap-days kan ikke være negativ.")
+        raise InvalidInput("Antal dage mellem runderne kan ikke være negativt.", field="gap_days")
     companies = plannable_companies(session=session, campaign_id=campaign.id)
     if not companies:
-        raise InvalidInput(
+        raise NothingToPlan(
             "Der er ingen virksomheder at fordele: alle godkendte og beholdte virksomheder "
-            "har allerede en runde, eller ingen jobcentre har godkendt deres liste.",
-            hint="Se status med: phoner list status --campaign ... (godkend med phoner list "
-            "sign-off).",
+            "har allerede en runde, eller ingen jobcentre har godkendt deres liste."
         )
     n = rounds if rounds is not None else math.ceil(len(companies) / (size or 1))
     n = min(n, len(companies))
@@ -203,7 +199,6 @@ def get_round(*, session: Session, campaign: Campaign, number: int) -> Round:
                 if numbers
                 else " (ingen runder endnu)."
             ),
-            hint="Planlæg runder med: phoner rounds plan --campaign ... --size 85 --first DATO",
         )
     return rnd
 
@@ -213,7 +208,7 @@ def activate_round(*, session: Session, campaign: Campaign, number: int, actor: 
     rnd = get_round(session=session, campaign=campaign, number=number)
     if rnd.state != RoundState.PLANNED:
         raise Conflict(
-            f"Runde {number} er {STATE_LABELS[rnd.state]}; kun en planlagt runde kan startes."
+            f"Runde {number} er {vocabulary.label(rnd.state)}; kun en planlagt runde kan startes."
         )
     rnd.state = RoundState.ACTIVE
     session.add(rnd)
@@ -251,7 +246,7 @@ def close_round(
     rnd = get_round(session=session, campaign=campaign, number=number)
     if rnd.state != RoundState.ACTIVE:
         raise Conflict(
-            f"Runde {number} er {STATE_LABELS[rnd.state]}; kun en aktiv runde kan afsluttes."
+            f"Runde {number} er {vocabulary.label(rnd.state)}; kun en aktiv runde kan afsluttes."
         )
     open_companies = session.exec(
         select(Company).where(

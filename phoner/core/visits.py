@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from phoner.core import audit, importing, vocabulary
 from phoner.core.clock import local_date
 from phoner.core.companies import companies_with_cvr, valid_cvr
-from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.errors import InvalidInput, VisitNotFound
 from phoner.core.importing import ImportResult
 from phoner.core.models import (
     Agreement,
@@ -110,10 +110,7 @@ def record_visit_result(
     _validate(status, company_cancel_reason, agreements)
     booking = session.get(Booking, booking_id)
     if booking is None:
-        raise NotFound(
-            f"Besøg (booking) nr. {booking_id} findes ikke.",
-            hint="Se besøgene med: phoner visits list --campaign NAVN",
-        )
+        raise VisitNotFound(f"Besøg (booking) nr. {booking_id} findes ikke.")
     now = now or utcnow()
     result = session.exec(select(VisitResult).where(VisitResult.booking_id == booking_id)).first()
     old: dict[str, object] | None = None

@@ -114,7 +114,7 @@ AGREEMENT_CATEGORY: dict[AgreementCategory, Term] = {
 }
 
 #: The jobcenter's decision in the clearing sheet. "Ikke gennemgået" is shown, never typed
-#: as a decision (:func:`phoner.core.lists.clearing.parse_decision` refuses it).
+#: as a decision (:func:`parse_decision` refuses it).
 CLEARING_STATE: dict[ClearingState, Term] = {
     ClearingState.KEEP: Term("Behold", ("b", "keep", "ja", "beholdes")),
     ClearingState.REMOVE: Term("Fjern", ("f", "remove", "slet", "nej", "fjernes")),
@@ -203,6 +203,23 @@ def parse(enum: type[E], text: str) -> E:
         hint = _HINTS.get(enum) or f"Brug en af: {accepted(enum)}."
         raise UnknownWord(f"Ukendt {_NOUNS[enum]} {text!r}.", hint=hint)
     return member
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def parse_decision(text: str) -> ClearingState:
+    """A coordinator's decision, Behold or Fjern (and their words); :class:`UnknownWord` for
+    anything else, also for "Ikke gennemgået": nobody decides that a company is pending."""
+    member = lookup(ClearingState, text)
+    if member is None or member is ClearingState.PENDING:
+        raise UnknownWord(f"Ukendt beslutning {text!r}.", hint=_HINTS[ClearingState])
+    return member
+
+
+def decision_label(state: ClearingState) -> str:
+    """The decision as the clearing sheet writes it: Behold / Fjern / '' (not decided)."""
+    return "" if state is ClearingState.PENDING else label(state)
 
 
 # --------------------------------------------------------------------------- yes / no

@@ -314,8 +314,9 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
         return _read_spreadsheet(path, data, sheet)
     if sheet is not None:
         raise InvalidInput(
-            f"{path} er en CSV-fil; den har ingen ark, så --sheet kan ikke bruges.",
-            hint="Udelad --sheet for CSV-filer.",
+            f"{path} er en CSV-fil; den har ingen ark at vælge.",
+            hint="Vælg intet ark for CSV-filer.",
+            field="sheet",
         )
     return _read_csv(path, data)
 
@@ -451,7 +452,8 @@ def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
         if not matches:
             raise InvalidInput(
                 f"{path} har intet ark, der hedder {sheet!r} (arkene er: {', '.join(names)}).",
-                hint="Angiv et af arkene med --sheet, eller udelad --sheet for det første ark.",
+                hint="Vælg et af arkene, eller intet ark for det første.",
+                field="sheet",
             )
         sheet_name = matches[0]
     try:
@@ -469,7 +471,8 @@ def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
     if not lines:
         raise InvalidInput(
             f"{path}, ark {sheet_name!r}: arket er tomt.",
-            hint="Vælg det rigtige ark med --sheet, eller gem listen igen fra Excel.",
+            hint="Vælg det rigtige ark, eller gem listen igen fra Excel.",
+            field="sheet",
         )
     header_line, headers, rows = _split_header(lines)
     return Table(
@@ -509,18 +512,20 @@ def map_headers(
         positions = [i for i, k in enumerate(keys) if k == ck and ck]
         if not positions:
             raise InvalidInput(
-                f"--map {column}={fld}: filen har ingen kolonne, der hedder {column!r}.",
+                f"Kolonnekoblingen {column}={fld}: filen har ingen kolonne, der hedder {column!r}.",
                 hint="Kolonnerne i filen er: " + ", ".join(repr(h) for h in headers) + ".",
+                field="map",
             )
         target = fld.strip()
         if target != IGNORE_FIELD:
             resolved = lookup.get(normalize_header(target))
             if resolved is None:
                 raise InvalidInput(
-                    f"--map {column}={fld}: {fld!r} er ikke et kendt felt.",
+                    f"Kolonnekoblingen {column}={fld}: {fld!r} er ikke et kendt felt.",
                     hint="Kendte felter: "
                     + ", ".join(aliases)
                     + f" (eller {IGNORE_FIELD} for at springe kolonnen over).",
+                    field="map",
                 )
             target = resolved
         for i in positions:

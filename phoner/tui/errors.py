@@ -1,52 +1,54 @@
 """How the TUI words a failure: core's message, and a hint that fits the TUI.
 
-Core's errors say what went wrong (``message``) and often how to fix it (``hint``); many
-hints name a CLI command or flag ("brug --force", "phoner list reopen"), which a phoner in
-the TUI cannot use. The TUI keeps core's hint when it names no command, and otherwise
-chooses its own by the error's type (or the screen's own, passed by the caller).
+Core's errors say what went wrong (``message``), and their ``hint`` names no CLI flag or
+command (a test keeps it so). Where the fix depends on the front end, core raises a
+specific type, and the TUI chooses its own advice for it here (the CLI does the same in
+:mod:`phoner.commands.hints`); a screen may pass more specific advice of its own.
 """
 
 from __future__ import annotations
 
-import re
-
 from phoner.core.errors import (
-    DatabaseError,
-    FileSystemError,
+    ActorMissing,
+    AlreadySignedOff,
+    DatabaseFolderMissing,
+    DatabaseMissingOnServer,
+    DatabaseUnopenable,
+    DatabaseUnreachable,
+    EmptyList,
+    NotADatabase,
     PhonerError,
     SchemaOutOfDate,
+    UnreviewedProposals,
     from_os_error,
     write_crash_log,
 )
 from phoner.tui.i18n import t
 
-#: A hint meant for the command line: a flag (``--force``) or a command (``phoner init``).
-_CLI = re.compile(r"(?<![\w-])--[a-z]|\bphoner [a-z]|\bpip install\b|\bcreatedb\b")
-
-#: The TUI's hint (a catalog key) by error type, most specific first; used when core's
-#: hint is meant for the command line.
+#: The TUI's advice (a catalog key) by error type, most specific first; it replaces core's
+#: hint. Types not listed show core's hint (or none).
 TYPE_HINTS: tuple[tuple[type[PhonerError], str], ...] = (
     (SchemaOutOfDate, "hint.schema"),
-    (DatabaseError, "hint.database"),
-    (FileSystemError, "hint.files"),
+    (DatabaseFolderMissing, "hint.database"),
+    (DatabaseUnopenable, "hint.database"),
+    (NotADatabase, "hint.database"),
+    (DatabaseUnreachable, "hint.database"),
+    (DatabaseMissingOnServer, "hint.database"),
+    (AlreadySignedOff, "hint.signed_off"),
+    (UnreviewedProposals, "hint.unreviewed"),
+    (EmptyList, "hint.empty_list"),
+    (ActorMissing, "hint.actor"),
 )
 
 
-def names_cli(hint: str) -> bool:
-    """Whether a hint tells the user to type a command or a flag."""
-    return bool(_CLI.search(hint))
-
-
 def tui_hint(exc: PhonerError, hint: str | None = None) -> str | None:
-    """The hint to show with ``exc``: the caller's, core's if it fits the TUI, or ours."""
+    """The hint to show with ``exc``: the caller's, the TUI's for its type, or core's."""
     if hint:
         return hint
-    if not exc.hint or not names_cli(exc.hint):
-        return exc.hint
     for kind, key in TYPE_HINTS:
         if isinstance(exc, kind):
             return t(key)
-    return t("hint.elsewhere")
+    return exc.hint
 
 
 def error_text(exc: BaseException, hint: str | None = None) -> str:

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from phoner.commands.hints import cli_hint
 from phoner.core.db import Database, head_revision, make_engine, open_database
-from phoner.core.errors import DatabaseError, SchemaOutOfDate
+from phoner.core.errors import DatabaseError, DatabaseNotCreated, SchemaOutOfDate
 from phoner.core.models import AuditLog, Jobcenter, SQLModel
 
 
@@ -78,7 +79,8 @@ def test_missing_database_file_asks_for_init_and_is_not_created(tmp_path: Path) 
     path = tmp_path / "new.db"
     with pytest.raises(SchemaOutOfDate, match="ingen database") as info:
         open_database(f"sqlite:///{path}")
-    assert "phoner init" in str(info.value)
+    assert isinstance(info.value, DatabaseNotCreated)
+    assert "phoner init" in (cli_hint(info.value) or "")
     assert not path.exists()
 
 
@@ -87,7 +89,8 @@ def test_empty_database_asks_for_init(tmp_path: Path) -> None:
     make_engine(f"sqlite:///{path}").connect().close()
     with pytest.raises(SchemaOutOfDate, match="ikke oprettet") as info:
         open_database(f"sqlite:///{path}")
-    assert "phoner init" in str(info.value)
+    assert isinstance(info.value, DatabaseNotCreated)
+    assert "phoner init" in (cli_hint(info.value) or "")
 
 
 def test_older_database_asks_for_init(sqlite_db: Database) -> None:

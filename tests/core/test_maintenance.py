@@ -135,7 +135,7 @@ def test_backup_keeps_a_retention_count(sqlite_db: Database, tmp_path: Path) -> 
     assert result.removed == (folder / names[1],)
     left = sorted(p.name for p in folder.iterdir())
     assert left == sorted([*names[2:], "noter.txt", "phoner-1999.db"])
-    with pytest.raises(InvalidInput, match="--keep kræver et backupnavn med dato"):
+    with pytest.raises(InvalidInput, match="kræver et backupnavn med dato"):
         maintenance.backup(db=sqlite_db, target=folder / "backup.db", keep=3)
     with pytest.raises(InvalidInput, match="mindst 1"):
         maintenance.backup(db=sqlite_db, target=folder / "phoner-2027-04-01.db", keep=0)

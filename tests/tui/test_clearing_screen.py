@@ -75,3 +75,31 @@ async def test_clearing_screen_review_and_sign_off(sqlite_db: Database, tmp_path
         # two decisions made on screen, then the sign-off (which also turns the
         # unreviewed Gamma into "keep", audited automatically as an update)
         assert actions[2:5] == ["clearing_decision", "clearing_decision", "list_sign_off"]
+
+
+async def test_signing_off_twice_says_what_to_do_in_the_tui(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Core's AlreadySignedOff carries no CLI advice; the TUI words its own (no flags)."""
+    campaign_id, jobcenter_id = clearing_world(sqlite_db, tmp_path)
+    screen = ClearingScreen(campaign_id=campaign_id, jobcenter_id=jobcenter_id)
+    app = ScreenHost(lambda: screen, db=sqlite_db, actor="Karen")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")  # by force: Beta's proposal is unreviewed
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert errors(app) == []
+        await pilot.press("g")
+        await pilot.click("#yes")
+        await settle(pilot)
+        refusal = errors(app)[-1]
+        assert "har allerede godkendt sin liste" in refusal
+        assert "koordinerer kampagnen" in refusal
+        assert "--" not in refusal and "phoner list" not in refusal
+        # a decision on the signed-off list: the same refusal, the same TUI advice
+        await pilot.press("b")
+        await settle(pilot)
+        refusal = errors(app)[-1]
+        assert "kan ikke ændres" in refusal and "--" not in refusal
+        assert app.is_running

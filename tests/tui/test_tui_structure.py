@@ -95,11 +95,19 @@ def test_no_screen_is_looked_up_by_name() -> None:
 def test_a_round_state_has_one_danish_word_everywhere() -> None:
     """A closed round was "afsluttet" in the CLI, "Afsluttet" on the dashboard and "lukket"
     on the start screen: the TUI's words are core's (capitalised where they head a cell)."""
-    from phoner.core.models import RoundState
-    from phoner.core.rounds import STATE_LABELS
+    from phoner.core import vocabulary
+    from phoner.core.models import FollowUpKind, RoundState
     from phoner.tui.i18n.da import DA
 
     for state in RoundState:
-        word = STATE_LABELS[state]
+        word = vocabulary.label(state)
         assert DA[f"round_state.{state.value}"] == word
         assert DA[f"dash.round.{state.value}"] == word.capitalize()
+    # the follow-up kinds too: the CLI's list and the TUI's column say the same word
+    keys = {
+        FollowUpKind.CALL_COMPANY: "fu.kind.call",
+        FollowUpKind.AGREEMENT: "fu.kind.agreement",
+        FollowUpKind.OTHER: "fu.kind.other",
+    }
+    for kind, key in keys.items():
+        assert DA[key] == vocabulary.label(kind)

@@ -16,9 +16,17 @@ import pytest
 from textual.screen import Screen
 
 from phoner.core.db import Database, translate_error
-from phoner.core.errors import Conflict, DatabaseError, InvalidInput, SchemaOutOfDate
+from phoner.core.errors import (
+    AlreadySignedOff,
+    CampaignNotFound,
+    DatabaseError,
+    DatabaseUnopenable,
+    EmptyList,
+    SchemaTooOld,
+    UnreviewedProposals,
+)
 from phoner.tui import usecases
-from phoner.tui.errors import error_text, names_cli
+from phoner.tui.errors import error_text
 from phoner.tui.screens.booking import BookingsScreen
 from phoner.tui.screens.clearing import ClearingScreen
 from phoner.tui.screens.dashboard import DashboardScreen
@@ -85,18 +93,18 @@ async def test_a_failed_write_is_a_notification_and_the_list_stays(
         assert errors(app) and errors(app)[-1].startswith("Databasen er optaget")
 
 
-def test_hints_naming_the_cli_are_replaced_in_the_tui() -> None:
-    assert names_cli("Importér listen først (phoner list import), eller brug --force.")
-    assert names_cli("Tjek stien (--db / PHONER_DB) og mappens rettigheder.")
-    assert not names_cli("Prøv igen om et øjeblik.")
-    assert not names_cli("Ring igen i morgen - eller i overmorgen.")
-    # a hint without a command is shown as it is
+def test_the_tui_chooses_its_advice_by_error_type() -> None:
+    # a front-end-neutral hint from core is shown as it is
     assert error_text(DatabaseError("Optaget.", hint="Prøv igen.")) == "Optaget.\nPrøv igen."
-    # a command-line hint: the TUI's own by type, or the screen's, never the flag
-    cli = DatabaseError("Kan ikke åbnes.", hint="Tjek stien (--db / PHONER_DB).")
-    assert "--db" not in error_text(cli) and error_text(cli).startswith("Kan ikke åbnes.\n")
-    schema = SchemaOutOfDate("Forældet.", hint="Kør: phoner init")
+    # a failure whose fix depends on the front end: the TUI's own advice for its type
+    assert error_text(DatabaseUnopenable("Kan ikke åbnes.")).startswith("Kan ikke åbnes.\nLuk")
+    schema = SchemaTooOld("Forældet.", hint="Opgraderingen bevarer alle data.")
     assert "databasen skal opgraderes" in error_text(schema)
-    other = InvalidInput("Ingen virksomheder.", hint="Importér listen først, eller brug --force.")
-    assert "--force" not in error_text(other) and "spørg" in error_text(other)
-    assert error_text(Conflict("Nej.", hint="brug --force"), "Tryk G.") == "Nej.\nTryk G."
+    assert "koordinerer" in error_text(AlreadySignedOff("Godkendt."))
+    assert error_text(EmptyList("Ingen virksomheder.")).endswith(
+        "skal importeres, før den kan godkendes."
+    )
+    # a type the TUI has no advice for: core's hint, or none
+    assert error_text(CampaignNotFound("Findes ikke.")) == "Findes ikke."
+    # the screen's own advice wins
+    assert error_text(UnreviewedProposals("Nej."), "Tryk G.") == "Nej.\nTryk G."

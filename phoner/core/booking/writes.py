@@ -28,7 +28,7 @@ from phoner.core.booking.answers import call_details
 from phoner.core.booking.loading import Absences, build_planner, get_company
 from phoner.core.booking.rules import BookingRefused, Planner, Rule, Violation
 from phoner.core.display import format_local
-from phoner.core.errors import Conflict, NotFound
+from phoner.core.errors import Conflict, NotFound, VisitNotFound
 from phoner.core.models import (
     Booking,
     BookingStatus,
@@ -80,10 +80,7 @@ def lock_booking(session: Session, booking_id: int) -> Booking:
         query = query.with_for_update()
     booking = session.exec(query).first()
     if booking is None:
-        raise NotFound(
-            f"Besøget med nummer {booking_id} findes ikke.",
-            hint="Se besøgene med: phoner booking list",
-        )
+        raise VisitNotFound(f"Besøget med nummer {booking_id} findes ikke.")
     return booking
 
 
@@ -220,7 +217,7 @@ def _already_booked(company: Company, existing: Booking, planner: Planner) -> Bo
         Violation(
             Rule.COMPANY_BOOKED,
             f"{company.name} har allerede et besøg {format_local(existing.start)} "
-            f"(nr. {existing.id}). Flyt det i stedet (phoner booking move).",
+            f"(nr. {existing.id}). Flyt det i stedet.",
         ),
         nearest=None,
         first=planner.first(),

@@ -16,9 +16,9 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, importing
+from phoner.core import audit, importing, vocabulary
 from phoner.core.display import format_stamp
-from phoner.core.errors import Conflict, InvalidInput
+from phoner.core.errors import ActorMissing, AlreadySignedOff, NotAClearingSheet
 from phoner.core.importing import ImportResult
 from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.lists.records import FLAG_LABELS
@@ -34,27 +34,9 @@ from phoner.core.models import (
 from phoner.core.phones import format_phone, normalize_cvr
 from phoner.formats.tabular import Reject, map_headers, read_table, write_xlsx
 
-DECISION_WORDS: dict[str, ClearingState] = {
-    "behold": ClearingState.KEEP,
-    "b": ClearingState.KEEP,
-    "keep": ClearingState.KEEP,
-    "ja": ClearingState.KEEP,
-    "fjern": ClearingState.REMOVE,
-    "f": ClearingState.REMOVE,
-    "remove": ClearingState.REMOVE,
-    "slet": ClearingState.REMOVE,
-    "nej": ClearingState.REMOVE,
-}
-DECISION_LABELS: dict[ClearingState, str] = {
-    ClearingState.KEEP: "Behold",
-    ClearingState.REMOVE: "Fjern",
-    ClearingState.PENDING: "",
-}
-STATE_LABELS: dict[ClearingState, str] = {
-    ClearingState.KEEP: "Beholdes",
-    ClearingState.REMOVE: "Fjernes",
-    ClearingState.PENDING: "Ikke gennemgået",
-}
+#: Decision -> how the clearing sheet writes it (:func:`vocabulary.decision_label`).
+DECISION_LABELS: dict[ClearingState, str] = {s: vocabulary.decision_label(s) for s in ClearingState}
+_DECISIONS = (ClearingState.KEEP, ClearingState.REMOVE)
 CLEARING_HEADERS = [
     "Nr.",
     "CVR-nr.",
@@ -193,10 +175,9 @@ def require_open(session: Session, campaign_id: int, jobcenter_id: int | None) -
     ).first()
     if cj is not None and cj.signed_off_at is not None:
         jc = session.get(Jobcenter, jobcenter_id)
-        raise Conflict(
+        raise AlreadySignedOff(
             f"{jc.name if jc else 'Jobcentret'} har allerede godkendt sin liste "
-            f"({local_stamp(cj.signed_off_at)} af {cj.signed_off_by}); den kan ikke ændres.",
-            hint="Genåbn listen først: phoner list reopen --campaign ... --jobcenter ... --by ...",
+            f"({local_stamp(cj.signed_off_at)} af {cj.signed_off_by}); den kan ikke ændres."
         )
 
 
@@ -218,7 +199,7 @@ def set_decision(
     Returns False when nothing changed. Refused once the jobcenter has signed off.
     """
     if not by.strip():
-        raise InvalidInput("Angiv hvem der træffer beslutningen (--by NAVN).")
+        raise ActorMissing("Angiv hvem der træffer beslutningen.")
     require_open(session, company.campaign_id, company.jobcenter_id)
     note = (reason or "").strip() or None
     if note is None and decision == ClearingState.REMOVE and company.clearing_proposal:
@@ -288,7 +269,7 @@ def clearing_export(
         CLEARING_HEADERS,
         rows,
         sheet_title="Clearing",
-        dropdowns={"Beslutning": ["Behold", "Fjern"]},
+        dropdowns={"Beslutning": [DECISION_LABELS[s] for s in _DECISIONS]},
         min_rows_validated=len(rows),
     )
     return len(rows)
@@ -318,13 +299,13 @@ def clearing_import(
     """
     assert campaign.id is not None
     if not by.strip():
-        raise InvalidInput("Angiv hvem der har truffet beslutningerne (--by NAVN).")
+        raise ActorMissing("Angiv hvem der har truffet beslutningerne.")
     table = read_table(path, sheet=sheet)
     hmap = map_headers(table.headers, _CLEARING_ALIASES)
     if hmap.missing(["decision"]) or (hmap.missing(["id"]) and hmap.missing(["cvr"])):
-        raise InvalidInput(
+        raise NotAClearingSheet(
             f"{path} ligner ikke et clearing-ark: kolonnerne Nr./CVR-nr. og Beslutning mangler.",
-            hint="Brug filen fra phoner list clearing-export, og behold kolonneoverskrifterne.",
+            hint="Brug clearing-arket, som phoner har lavet, og behold kolonneoverskrifterne.",
         )
     companies = {
         c.id: c
@@ -380,8 +361,9 @@ def clearing_import(
         if not word:
             result.unchanged += 1
             continue
-        decision = DECISION_WORDS.get(word.lower())
-        if decision is None:
+        try:
+            decision = vocabulary.parse_decision(word)
+        except vocabulary.UnknownWord:
             result.errors.append(
                 Reject(
                     row.line, f"Ukendt beslutning {word!r} (skriv Behold eller Fjern)", row.cells

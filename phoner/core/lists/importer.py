@@ -31,7 +31,7 @@ from phoner.core import audit, importing
 from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
-from phoner.core.errors import InvalidInput, NotFound
+from phoner.core.errors import ColumnMissing, InvalidInput, NotFound
 from phoner.core.importing import ImportResult
 from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter
 from phoner.core.lists.bulk_insert import NewCompany, insert_companies, new_ids
@@ -108,8 +108,9 @@ def parse_overrides(items: Iterable[str]) -> dict[str, str]:
         column, sep, fld = item.partition("=")
         if not sep or not column.strip() or not fld.strip():
             raise InvalidInput(
-                f"--map {item!r}: skriv kolonne=felt, fx --map 'Mobilnr=phone'.",
+                f"Kolonnekoblingen {item!r} skal skrives kolonne=felt, fx 'Mobilnr=phone'.",
                 hint="Felter: " + ", ".join(FIELD_ALIASES) + " (eller - for at springe over).",
+                field="map",
             )
         out[column.strip()] = fld.strip()
     return out
@@ -191,11 +192,9 @@ def _read(
     missing = hmap.missing(["name", "phone"])
     if missing:
         names = " og ".join(FIELD_LABELS[m] for m in missing)
-        raise InvalidInput(
+        raise ColumnMissing(
             f"{path}: filen har ingen kolonne for {names}.",
-            hint="Kolonnerne i filen er: "
-            + ", ".join(repr(h) for h in table.headers)
-            + ". Angiv kolonnen med --map, fx --map 'Tlf arbejde=phone'.",
+            hint="Kolonnerne i filen er: " + ", ".join(repr(h) for h in table.headers) + ".",
         )
     return table, hmap
 
@@ -414,7 +413,7 @@ def _signed_off(session: Session, campaign_id: int) -> dict[int, str]:
 def _signed_off_reason(jobcenter: str) -> str:
     return (
         f"{jobcenter} har allerede godkendt sin liste, så der kan ikke komme nye "
-        "virksomheder på (genåbn listen med phoner list reopen og importér "
+        "virksomheder på (genåbn listen og importér "
         "afvisningsfilen igen)"
     )
 

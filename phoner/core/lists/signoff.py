@@ -20,7 +20,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
-from phoner.core.errors import Conflict, InvalidInput
+from phoner.core.errors import (
+    ActorMissing,
+    AlreadySignedOff,
+    Conflict,
+    EmptyList,
+    InvalidInput,
+    UnreviewedProposals,
+)
 from phoner.core.jobcenters import campaign_jobcenter
 from phoner.core.lists.clearing import clearing_companies, local_stamp
 from phoner.core.models import (
@@ -62,31 +69,25 @@ def sign_off(
     """
     assert campaign.id is not None and jobcenter.id is not None
     if not by.strip():
-        raise InvalidInput("Angiv hvem der godkender listen (--by NAVN).")
+        raise ActorMissing("Angiv hvem der godkender listen.")
     cj = campaign_jobcenter(session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id)
     if cj.signed_off_at is not None:
-        raise Conflict(
+        raise AlreadySignedOff(
             f"{jobcenter.name} har allerede godkendt sin liste (version {cj.list_version}, "
-            f"{local_stamp(cj.signed_off_at)} af {cj.signed_off_by}).",
-            hint="Vil du ændre den, så genåbn den: phoner list reopen.",
+            f"{local_stamp(cj.signed_off_at)} af {cj.signed_off_by})."
         )
     companies = clearing_companies(
         session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id
     )
     if not companies and not force:
-        raise InvalidInput(
-            f"{jobcenter.name} har ingen virksomheder i kampagnen {campaign.name!r}.",
-            hint="Importér listen først (phoner list import), eller brug --force.",
-        )
+        raise EmptyList(f"{jobcenter.name} har ingen virksomheder i kampagnen {campaign.name!r}.")
     unreviewed = [
         c for c in companies if c.clearing_state == ClearingState.PENDING and c.clearing_proposal
     ]
     if unreviewed and not force:
-        raise Conflict(
+        raise UnreviewedProposals(
             f"{len(unreviewed)} virksomheder hos {jobcenter.name} er foreslået fjernet, men "
-            "ikke gennemgået (fx " + ", ".join(c.name for c in unreviewed[:3]) + ").",
-            hint="Tag stilling i clearing-arket (phoner list clearing-export/-import), eller "
-            "godkend alligevel med --force (forslagene bliver så til 'Fjern').",
+            "ikke gennemgået (fx " + ", ".join(c.name for c in unreviewed[:3]) + ")."
         )
     now = utcnow()
     kept = removed = out_of_target = 0
@@ -124,7 +125,7 @@ def sign_off(
             "unreviewed_proposals": len(unreviewed),
             "out_of_target": out_of_target,
         },
-        reason=reason or ("godkendt med --force" if force else None),
+        reason=reason or ("godkendt med tvang" if force else None),
     )
     session.flush()
     return SignOffResult(

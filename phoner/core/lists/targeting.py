@@ -99,9 +99,9 @@ def set_targeting(
     """
     old = _targeting(campaign)
     if min_employees is not _UNSET:
-        campaign.min_employees = _non_negative("--min-employees", min_employees)
+        campaign.min_employees = _non_negative("min_employees", min_employees)
     if max_employees is not _UNSET:
-        campaign.max_employees = _non_negative("--max-employees", max_employees)
+        campaign.max_employees = _non_negative("max_employees", max_employees)
     if (
         campaign.min_employees is not None
         and campaign.max_employees is not None
@@ -110,7 +110,7 @@ def set_targeting(
         raise InvalidInput(
             f"Minimum ({campaign.min_employees}) er større end maksimum "
             f"({campaign.max_employees}) ansatte.",
-            hint="Ret --min-employees eller --max-employees.",
+            field="employees",
         )
     if municipalities is not _UNSET:
         names: list[str] = []
@@ -136,7 +136,9 @@ def set_targeting(
         campaign.industries = sorted(set(codes))
     if recent_contact_days is not _UNSET:
         if recent_contact_days is None or recent_contact_days < 0:
-            raise InvalidInput("--recent-days skal være 0 eller mere.")
+            raise InvalidInput(
+                "Antal dage siden seneste kontakt skal være 0 eller mere.", field="recent_days"
+            )
         campaign.recent_contact_days = recent_contact_days
     session.add(campaign)
     new = _targeting(campaign)
@@ -154,9 +156,17 @@ def set_targeting(
     return new
 
 
-def _non_negative(option: str, value: int | None) -> int | None:
+_EMPLOYEE_LIMITS = {
+    "min_employees": "Mindste antal ansatte",
+    "max_employees": "Største antal ansatte",
+}
+
+
+def _non_negative(field: str, value: int | None) -> int | None:
     if value is not None and value < 0:
-        raise InvalidInput(f"{option} kan ikke være negativ ({value}).")
+        raise InvalidInput(
+            f"{_EMPLOYEE_LIMITS[field]} kan ikke være negativt ({value}).", field=field
+        )
     return value
 
 

@@ -168,11 +168,13 @@ DA: dict[str, str] = {
     "error.no_campaign": "Kampagne nr. {id} findes ikke.",
     "error.no_jobcenter": "Jobcenter nr. {id} findes ikke længere.",
     "error.no_company": "Virksomheden findes ikke længere.",
-    # hints the TUI shows instead of core's command-line ones
+    # the TUI's advice for failures whose fix depends on the front end (tui/errors.py)
     "hint.schema": "Luk phoner; databasen skal opgraderes (phoner init), før der kan ringes.",
     "hint.database": "Luk phoner, og tjek databasens placering og rettigheder. Intet er gået tabt.",
-    "hint.files": "Tjek mappen og dens rettigheder, og prøv igen.",
-    "hint.elsewhere": "Det kan ikke ordnes her; spørg den, der koordinerer kampagnen.",
+    "hint.signed_off": "En godkendt liste genåbnes af den, der koordinerer kampagnen.",
+    "hint.unreviewed": "Tag stilling til forslagene i clearing, før listen godkendes.",
+    "hint.empty_list": "Listen skal importeres, før den kan godkendes.",
+    "hint.actor": "Skriv dit navn på startskærmen.",
     # dashboard
     "dash.title": "Overblik",
     "dash.title_full": (
@@ -277,10 +279,7 @@ DA: dict[str, str] = {
         "og det logges, at listen er godkendt uden fuld gennemgang."
     ),
     "cl.confirm_force_yes": "Godkend med tvang",
-    "cl.hint.conflict": (
-        "Tag stilling til forslagene med b/f, eller godkend med tvang (G). "
-        "En godkendt liste genåbnes af den, der koordinerer kampagnen."
-    ),
+    "cl.hint.unreviewed": "Tag stilling til forslagene med b/f, eller godkend med tvang (G).",
     # booking dialog
     "booking.title": "Book besøg: {company}",
     "booking.title.move": "Flyt besøg: {company}",

@@ -157,13 +157,15 @@ EN: dict[str, str] = {
     "error.no_campaign": "Campaign no. {id} does not exist.",
     "error.no_jobcenter": "Jobcenter no. {id} no longer exists.",
     "error.no_company": "The company no longer exists.",
-    # hints the TUI shows instead of core's command-line ones
+    # the TUI's advice for failures whose fix depends on the front end (tui/errors.py)
     "hint.schema": "Close phoner; the database must be upgraded (phoner init) before calling.",
     "hint.database": (
         "Close phoner and check the database's location and permissions. Nothing is lost."
     ),
-    "hint.files": "Check the folder and its permissions, and try again.",
-    "hint.elsewhere": "This cannot be fixed here; ask whoever coordinates the campaign.",
+    "hint.signed_off": "A signed-off list is reopened by whoever coordinates the campaign.",
+    "hint.unreviewed": "Decide on the proposals in clearing before signing off the list.",
+    "hint.empty_list": "The list must be imported before it can be signed off.",
+    "hint.actor": "Type your name on the start screen.",
     # dashboard
     "dash.title": "Overview",
     "dash.title_full": (
@@ -268,10 +270,7 @@ EN: dict[str, str] = {
         "and it is logged that the list was signed off without a full review."
     ),
     "cl.confirm_force_yes": "Sign off by force",
-    "cl.hint.conflict": (
-        "Decide on the proposals with b/f, or sign off by force (G). "
-        "A signed-off list is reopened by whoever coordinates the campaign."
-    ),
+    "cl.hint.unreviewed": "Decide on the proposals with b/f, or sign off by force (G).",
     # booking dialog
     "booking.title": "Book a visit: {company}",
     "booking.title.move": "Move visit: {company}",

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Select, Static
 
-from phoner.core.errors import Conflict
+from phoner.core.errors import UnreviewedProposals
 from phoner.core.models import ClearingReason, ClearingState
 from phoner.core.phones import format_phone
 from phoner.tui import usecases
@@ -62,8 +62,8 @@ class ClearingScreen(TableScreen[usecases.ClearingRow]):
         Binding("r", "reload", "bind.refresh"),
         Binding("escape", "app.pop_screen", "bind.back"),
     ]
-    #: Core's hints for a refused sign-off name CLI flags; the keys here do the same.
-    HINTS = {Conflict: "cl.hint.conflict"}
+    #: Unreviewed proposals are decided right here (b/f), or overridden with G.
+    HINTS = {UnreviewedProposals: "cl.hint.unreviewed"}
     TITLE_ID = "cl-title"
     TABLE_ID = "cl-table"
     TITLE_KEY = "cl.title"
