@@ -28,7 +28,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, SQLModel
 
-from phoner.core import audit, limits, models
+from phoner.core import audit, event_versions, limits, models
 from phoner.core.errors import DatabaseError, SchemaOutOfDate
 from phoner.formats.private_files import private_file
 
@@ -41,6 +41,9 @@ METADATA = SQLModel.metadata
 assert models.Company.__tablename__ in METADATA.tables
 # Importing audit installs the session events that audit every change (phoner.core.audit).
 assert audit.AUDITED
+# Importing event_versions installs the listener that bumps a visit's SEQUENCE when what
+# its calendar event shows changes (phoner.core.event_versions).
+assert event_versions.INSTALLED
 # Importing limits installs the flush check of text lengths (phoner.core.limits).
 assert limits.INSTALLED
 
