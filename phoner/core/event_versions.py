@@ -114,9 +114,7 @@ def bump_visits(
         where.append(col(Booking.campaign_id).in_(campaigns))
     with session.no_autoflush:
         visits = session.scalars(
-            sa.select(Booking).where(
-                col(Booking.status) == BookingStatus.BOOKED, sa.or_(*where)
-            )
+            sa.select(Booking).where(col(Booking.status) == BookingStatus.BOOKED, sa.or_(*where))
         ).all()
     out = []
     for booking in visits:
