@@ -133,7 +133,10 @@ _ODS_NS = (
 
 def _ods_cell(text: str, repeat: int = 1) -> str:
     rep = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
-    return f'<table:table-cell{rep} office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell{rep} office:value-type="string"><text:p>{text}</text:p>'
+        "</table:table-cell>"
+    )
 
 
 def ods_bytes(rows_xml: str) -> bytes:
