@@ -30,7 +30,7 @@ from sqlmodel import Session, SQLModel
 
 from phoner.core import audit, event_versions, limits, models
 from phoner.core.errors import DatabaseError, SchemaOutOfDate
-from phoner.formats.private_files import private_file
+from phoner.formats.private_files import private_file, tighten
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -76,6 +76,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # first so no copy of the personal data is readable by other local users.
             with contextlib.suppress(OSError):  # SQLite reports an unusable path itself
                 private_file(path)
+        elif path is not None:
+            # a file created earlier (another version, by hand, a copied backup) with
+            # 0644: tighten it and its -wal/-shm, which SQLite creates with its mode
+            for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                tighten(part)
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs["connect_args"].setdefault("check_same_thread", False)
