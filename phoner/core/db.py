@@ -28,7 +28,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, SQLModel
 
-from phoner.core import audit, limits, models
+from phoner.core import audit, event_versions, limits, models
 from phoner.core.errors import (
     DatabaseError,
     DatabaseFolderMissing,
@@ -41,7 +41,7 @@ from phoner.core.errors import (
     SchemaTooNew,
     SchemaTooOld,
 )
-from phoner.formats.private_files import private_file
+from phoner.formats.private_files import private_file, tighten
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -52,6 +52,9 @@ METADATA = SQLModel.metadata
 assert models.Company.__tablename__ in METADATA.tables
 # Importing audit installs the session events that audit every change (phoner.core.audit).
 assert audit.AUDITED
+# Importing event_versions installs the listener that bumps a visit's SEQUENCE when what
+# its calendar event shows changes (phoner.core.event_versions).
+assert event_versions.INSTALLED
 # Importing limits installs the flush check of text lengths (phoner.core.limits).
 assert limits.INSTALLED
 
@@ -81,6 +84,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # first so no copy of the personal data is readable by other local users.
             with contextlib.suppress(OSError):  # SQLite reports an unusable path itself
                 private_file(path)
+        elif path is not None:
+            # a file created earlier (another version, by hand, a copied backup) with
+            # 0644: tighten it and its -wal/-shm, which SQLite creates with its mode
+            for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                tighten(part)
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs["connect_args"].setdefault("check_same_thread", False)

@@ -586,14 +586,23 @@ class AuditLog(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class FeedFetch(SQLModel, table=True):
-    """One request for a consultant's calendar feed (to show who has seen what)."""
+class FeedFetchSummary(SQLModel, table=True):
+    """A consultant's feed fetches on one (Copenhagen) day: how many, the first and the
+    last, and how the last was answered (200 or 304). One row per consultant and day, not
+    one per request: clients poll every hour, forever."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("consultant_id", "day", name="uq_feedfetchsummary_consultant_day"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     consultant_id: int = Field(foreign_key="consultant.id", index=True)
-    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
-    status: int
-    user_agent: str | None = Field(default=None, max_length=300)
+    day: dt.date
+    fetches: int = 0
+    first_at: dt.datetime = Field(sa_type=UTCDateTime())
+    last_at: dt.datetime = Field(sa_type=UTCDateTime())
+    last_status: int
+    last_user_agent: str | None = Field(default=None, max_length=300)
 
 
 class Setting(SQLModel, table=True):

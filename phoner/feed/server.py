@@ -3,21 +3,30 @@
 What matters for subscribed clients and for safety:
 
 - the feed comes from the database on each request, so a booking shows up at the
-  client's next refresh (no build step to forget). Each request checks the consultant's
-  token and a cheap fingerprint of their visits (count, latest change) against the
-  database; the body and ETag built for an unchanged fingerprint are reused for at most
-  :data:`CACHE_SECONDS` (company or campaign edits do not touch the visits). A GDPR purge
-  changes the fingerprint (its stamp is part of it), so purged data is never served;
-- strong ETag from the body; ``If-None-Match`` -> ``304 Not Modified``; Last-Modified is
-  the latest change of the consultant's visits (never moves backwards); no compression;
+  client's next refresh (no build step to forget);
+- the conditional check is cheap and comes first: one aggregate over the consultant's
+  visits (count, newest, latest change, sum of SEQUENCEs) plus the consultant's name and
+  the latest GDPR purge stamp is the feed's version (:class:`FeedVersion`), and the ETag
+  is a hash of it, so ``If-None-Match`` -> ``304 Not Modified`` without building the feed.
+  Every change of what an event shows raises a visit's SEQUENCE
+  (:mod:`phoner.core.event_versions`), a purge changes the stamp, a rename the name, and
+  :data:`phoner.formats.ics.FORMAT_VERSION` and phoner's version change it when the
+  writer does. A 200's body is built for the version and reused for the same version for
+  at most :data:`CACHE_SECONDS`. Last-Modified is the latest change of the consultant's
+  visits (never moves backwards); no compression;
 - tokens are >= 128 bits and compared in constant time against every active token, an
   unknown token gets a bare 404 with no hint, and the token is never written to a log;
+  any other path, method or a trailing slash gets the same 404 (no redirect, which
+  Starlette would build from the request's Host header);
 - tokens are checked against the database on every request (never cached), so a rotated
   or deactivated token stops working at once;
-- every successful fetch (200 or 304) is recorded, so ``phoner calendars status`` can show
-  which consultants have not seen their latest bookings. Fetches are buffered in memory
-  and written in one transaction at most every :data:`FLUSH_SECONDS` and at shutdown, so
-  a request does not wait for a database write.
+- every GET answered 200 or 304 is recorded as seen, at the time the request started
+  (before the database was read: a visit changed while the feed was being served counts
+  as unseen); HEAD requests and every 404 are not. ``phoner calendars status`` shows who
+  has not seen their latest bookings (``consultant.last_feed_fetch_at``), and
+  :class:`FeedFetchSummary` keeps one row per consultant and day (count, first, last, last
+  status). Fetches are buffered in memory and written in one transaction at most every
+  :data:`FLUSH_SECONDS` and at shutdown, so a request does not wait for a database write.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.utils import format_datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -43,13 +53,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from phoner import __version__
+from phoner.core.clock import local_date
 from phoner.core.db import Database
 from phoner.core.errors import DatabaseError
 from phoner.core.feeds import consultant_feed
 from phoner.core.gdpr import PURGE_STAMP_KEY
-from phoner.core.models import Booking, Consultant, FeedFetch, Setting, utcnow
+from phoner.core.models import Booking, Consultant, FeedFetchSummary, Setting, utcnow
 from phoner.core.outbox import health as outbox_health
 from phoner.core.sender import SenderService
+from phoner.formats.ics import FORMAT_VERSION
 
 log = logging.getLogger("phoner.feed")
 
@@ -57,7 +70,7 @@ FEED_PATH = "/kalender/{name}"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 FLUSH_SECONDS = 1.0  # fetch records are written at most this long after the request
-CACHE_SECONDS = 60.0  # an unchanged feed's body is reused this long at most
+CACHE_SECONDS = 60.0  # a built body is reused this long at most (for the same version)
 _MAX_PENDING = 50_000  # fetch records kept while the database is unavailable
 
 
@@ -88,25 +101,54 @@ _PURGE_STAMP = (
 )
 
 
-def _fingerprint(session: Session, consultant_id: int) -> tuple[object, ...]:
-    """Changes as cheap to read as possible (one aggregate over the consultant's visits of
-    any status): how many, the newest, the latest change and the sum of SEQUENCEs (a move
-    or cancellation raises both, even within the same clock tick), and the stamp of the
-    latest GDPR purge (a purged feed is never served from the cache)."""
-    row = session.execute(
+def _aware(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite's max() returns the stored text
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """Everything a consultant's feed depends on, read in one small aggregate query."""
+
+    name: str
+    visits: int
+    newest: int | None
+    last_modified: dt.datetime | None
+    sequences: int
+    purged: str | None
+
+    @property
+    def etag(self) -> str:
+        key = repr((__version__, FORMAT_VERSION, self)).encode()
+        return '"' + hashlib.sha256(key).hexdigest()[:40] + '"'
+
+
+def feed_version(session: Session, consultant_id: int, name: str) -> FeedVersion:
+    """The feed's version without building it: over the consultant's visits of any status,
+    how many, the newest, the latest change and the sum of SEQUENCEs (a move or
+    cancellation raises both, even within the same clock tick), and the stamp of the
+    latest GDPR purge (a purged feed is never served from a cache)."""
+    count, newest, last, sequences, purged = session.execute(
         sa.select(
             sa.func.count(col(Booking.id)),
             sa.func.max(col(Booking.id)),
             sa.func.max(col(Booking.modified_at)),
-            sa.func.sum(col(Booking.sequence)),
+            sa.func.coalesce(sa.func.sum(col(Booking.sequence)), 0),
             _PURGE_STAMP,
         ).where(col(Booking.consultant_id) == consultant_id)
     ).one()
-    return tuple(str(v) for v in row)
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    return FeedVersion(
+        name=name,
+        visits=int(count),
+        newest=None if newest is None else int(newest),
+        last_modified=_aware(last),
+        sequences=int(sequences),
+        purged=None if purged is None else str(purged),
+    )
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -119,8 +161,13 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return any(t.removeprefix("W/") == etag for t in tags)
 
 
+_Day = tuple[int, dt.date]
+
+
 class FetchLog:
-    """Feed fetches buffered in memory and written in one transaction by :meth:`flush`.
+    """Feed fetches buffered in memory and written in one transaction by :meth:`flush`:
+    summed up per consultant and day into :class:`FeedFetchSummary`, and each consultant's
+    ``last_feed_fetch_at`` moved to their latest fetch.
 
     The server flushes every :data:`FLUSH_SECONDS` and at shutdown; a flush that fails
     (database locked or down) keeps the records for the next one.
@@ -132,8 +179,9 @@ class FetchLog:
         self._lock = threading.Lock()  # guards _pending
         self._flushing = threading.Lock()  # one flush at a time, in order
 
-    def add(self, consultant_id: int, status: int, user_agent: str | None) -> None:
-        record = (consultant_id, utcnow(), status, (user_agent or "")[:300] or None)
+    def add(self, consultant_id: int, status: int, user_agent: str | None, at: dt.datetime) -> None:
+        """Record a fetch that served the feed as it was at ``at`` (the request's start)."""
+        record = (consultant_id, at, status, (user_agent or "")[:300] or None)
         with self._lock:
             if len(self._pending) >= _MAX_PENDING:
                 del self._pending[0]  # bounded memory if the database stays unavailable
@@ -144,25 +192,35 @@ class FetchLog:
         return len(self._pending)
 
     def flush(self) -> int:
-        """Write the buffered fetches and each consultant's latest fetch time; returns how
-        many were written."""
+        """Write the buffered fetches; returns how many were written."""
         with self._flushing:
             with self._lock:
                 batch, self._pending = self._pending, []
             if not batch:
                 return 0
             latest: dict[int, dt.datetime] = {}
-            for cid, at, _status, _ua in batch:
+            days: dict[_Day, dict[str, Any]] = {}
+            for cid, at, status, ua in batch:
                 latest[cid] = max(at, latest.get(cid, at))
+                day = days.get((cid, local_date(at)))
+                if day is None:
+                    days[(cid, local_date(at))] = {
+                        "consultant_id": cid,
+                        "day": local_date(at),
+                        "fetches": 1,
+                        "first_at": at,
+                        "last_at": at,
+                        "last_status": status,
+                        "last_user_agent": ua,
+                    }
+                    continue
+                day["fetches"] += 1
+                day["first_at"] = min(day["first_at"], at)
+                if at >= day["last_at"]:
+                    day.update(last_at=at, last_status=status, last_user_agent=ua)
             try:
                 with self.db.session(write=True) as session:
-                    session.execute(
-                        sa.insert(FeedFetch),
-                        [
-                            {"consultant_id": c, "at": at, "status": st, "user_agent": ua}
-                            for c, at, st, ua in batch
-                        ],
-                    )
+                    session.execute(_upsert_days(session), list(days.values()))
                     for cid, at in latest.items():
                         session.execute(
                             sa.update(Consultant)
@@ -183,12 +241,32 @@ class FetchLog:
             return len(batch)
 
 
+def _upsert_days(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (consultant, day) DO UPDATE: adds to the day's row, so two
+    servers (or a flush after a restart) never collide on it."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table: sa.Table = FeedFetchSummary.__table__  # type: ignore[attr-defined]
+    pg = session.get_bind().dialect.name == "postgresql"
+    stmt = postgresql.insert(table) if pg else sqlite.insert(table)
+    new, old = stmt.excluded, table.c
+    newer = new.last_at >= old.last_at
+    return stmt.on_conflict_do_update(
+        index_elements=[old.consultant_id, old.day],
+        set_={
+            "fetches": old.fetches + new.fetches,
+            "first_at": sa.case((new.first_at < old.first_at, new.first_at), else_=old.first_at),
+            "last_at": sa.case((newer, new.last_at), else_=old.last_at),
+            "last_status": sa.case((newer, new.last_status), else_=old.last_status),
+            "last_user_agent": sa.case((newer, new.last_user_agent), else_=old.last_user_agent),
+        },
+    )
+
+
 @dataclass(frozen=True)
 class _Cached:
-    fingerprint: tuple[object, ...]
+    version: FeedVersion
     body: bytes
-    etag: str
-    last_modified: dt.datetime | None
     built: float
 
 
@@ -205,18 +283,16 @@ def create_app(
     fetch_log = FetchLog(db)
     cache: dict[int, _Cached] = {}
 
-    def current(session: Session, consultant_id: int, name: str) -> _Cached:
-        fingerprint = (name, *_fingerprint(session, consultant_id))
+    def body(session: Session, consultant_id: int, version: FeedVersion) -> bytes:
         hit = cache.get(consultant_id)
         now = time.monotonic()
-        if hit is not None and hit.fingerprint == fingerprint and now - hit.built < CACHE_SECONDS:
-            return hit
+        if hit is not None and hit.version == version and now - hit.built < CACHE_SECONDS:
+            return hit.body
         consultant = session.get(Consultant, consultant_id)
         assert consultant is not None
-        result = consultant_feed(session=session, consultant=consultant)
-        entry = _Cached(fingerprint, result.body, _etag(result.body), result.last_modified, now)
-        cache[consultant_id] = entry
-        return entry
+        built = consultant_feed(session=session, consultant=consultant).body
+        cache[consultant_id] = _Cached(version, built, now)
+        return built
 
     def feed(request: Request) -> Response:
         name = str(request.path_params.get("name", ""))
@@ -225,6 +301,7 @@ def create_app(
         token = name[: -len(".ics")]
         if not _TOKEN.match(token):
             return _not_found()
+        started = utcnow()  # before the first read: what this request can have seen
         try:
             with db.session() as session:
                 found = _find_consultant(session, token)
@@ -232,25 +309,29 @@ def create_app(
                     log.info("feed: unknown token (%s...)", token[:4])
                     return _not_found()
                 consultant_id, consultant_name = found
-                result = current(session, consultant_id, consultant_name)
-            etag = result.etag
+                version = feed_version(session, consultant_id, consultant_name)
+                etag = version.etag
+                fresh = _matches(request.headers.get("if-none-match"), etag)
+                content = b"" if fresh else body(session, consultant_id, version)
             headers = {
                 "ETag": etag,
                 "Cache-Control": "private, no-cache",
                 "X-Content-Type-Options": "nosniff",
                 "Referrer-Policy": "no-referrer",
             }
-            if result.last_modified is not None:
-                headers["Last-Modified"] = format_datetime(result.last_modified, usegmt=True)
-            if _matches(request.headers.get("if-none-match"), etag):
+            if version.last_modified is not None:
+                headers["Last-Modified"] = format_datetime(
+                    version.last_modified.replace(microsecond=0), usegmt=True
+                )
+            if fresh:
                 status = 304
                 response: Response = Response(status_code=304, headers=headers)
             else:
                 status = 200
                 headers["Content-Disposition"] = 'inline; filename="besoeg.ics"'
-                response = Response(result.body, media_type=MEDIA_TYPE, headers=headers)
-            if record_fetches:
-                fetch_log.add(consultant_id, status, request.headers.get("user-agent"))
+                response = Response(content, media_type=MEDIA_TYPE, headers=headers)
+            if record_fetches and request.method == "GET":
+                fetch_log.add(consultant_id, status, request.headers.get("user-agent"), started)
             return response
         except DatabaseError as exc:
             log.warning("feed: database error: %s", exc.message)
@@ -330,6 +411,9 @@ def create_app(
         exception_handlers={404: not_found, 405: not_found},
         lifespan=lifespan,
     )
+    # /kalender/<token>.ics/ is not found; Starlette would answer a 307 to the URL without
+    # the slash, built from the request's Host header (an open redirect through our host)
+    app.router.redirect_slashes = False
     app.state.fetch_log = fetch_log
     return app
 

@@ -14,6 +14,13 @@ with its line and column, every record the reader cannot hand on as it is:
   look like whole records (as many delimiters as the header line). The line with the
   quote is set aside and the reader starts again on the line after it, so the swallowed
   rows are read as the rows they are.
+
+The cell cap is checked per record here, not through :func:`csv.field_size_limit`: that
+limit is process-wide, so setting it around a read (as this module once did) changed it
+for every other thread reading CSV meanwhile (the TUI imports in a worker thread), and a
+second import restoring it in the middle of the first let its long cells through. The
+limit is only raised, once at import, to at least :data:`_READER_LIMIT` (the default) and
+never touched again; a cell past it is a ``csv.Error``, reported as the same long cell.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ __all__ = ["MAX_CELL", "Problem", "decode", "detect_delimiter", "records"]
 
 MAX_CELL = 32_767  # characters; Excel cannot hold more in a cell
 _DELIMITERS = (";", "\t", ",")  # preference order on a tie (Danish exports use ;)
+_READER_LIMIT = 131_072  # the csv module's default field limit
+if csv.field_size_limit() < _READER_LIMIT:  # once, at import (before any thread reads)
+    csv.field_size_limit(_READER_LIMIT)
+_LONG_CELL = f"en celle er længere end {MAX_CELL:_} tegn (Excels grænse)".replace("_", ".")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,65 +152,58 @@ def records(
     physical: list[str] | None = None
     source: Iterator[str] = io.StringIO(text, newline="")
     offset = 0  # physical lines before the current reader's first line
-    limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_CELL)
-    try:
-        while True:
-            restart: int | None = None
-            reader = csv.reader(source, delimiter=delimiter, strict=False)
-            previous_end = 0
-            try:
-                for record in reader:
-                    start = offset + previous_end + 1
-                    end = offset + reader.line_num
-                    previous_end = reader.line_num
-                    if end > start:
-                        column = _swallowed(record, delimiter, threshold)
-                        if column is not None:
-                            physical = physical or list(io.StringIO(text, newline=""))
-                            problems.append(_unclosed(start, end, column, physical, delimiter))
-                            restart = start  # the line after the one with the quote
-                            break
-                    cells = clean(record)
-                    if nul and any("\x00" in c for c in cells):
-                        column = next(j for j, c in enumerate(cells) if "\x00" in c)
-                        problems.append(
-                            Problem(
-                                start,
-                                column,
-                                "cellen indeholder et NUL-tegn (et binært tegn, ikke tekst)",
-                                [c.replace("\x00", "") for c in cells],
-                            )
-                        )
-                    elif any(cells):
-                        append((start, cells))
-            except csv.Error as exc:
-                physical = physical or list(io.StringIO(text, newline=""))
+    long_cells = len(text) > MAX_CELL  # else no cell can be too long: skip the check
+    while True:
+        restart: int | None = None
+        reader = csv.reader(source, delimiter=delimiter, strict=False)
+        previous_end = 0
+        try:
+            for record in reader:
                 start = offset + previous_end + 1
-                end = max(start, offset + reader.line_num)
-                raw = "".join(physical[start - 1 : end])
-                cells = clean(raw.rstrip("\r\n").split(delimiter))
-                if "larger than field limit" in str(exc):
+                end = offset + reader.line_num
+                previous_end = reader.line_num
+                if end > start:
+                    column = _swallowed(record, delimiter, threshold)
+                    if column is not None:
+                        physical = physical or list(io.StringIO(text, newline=""))
+                        problems.append(_unclosed(start, end, column, physical, delimiter))
+                        restart = start  # the line after the one with the quote
+                        break
+                if long_cells and max(map(len, record), default=0) > MAX_CELL:
+                    column = next(j for j, c in enumerate(record) if len(c) > MAX_CELL)
+                    problems.append(Problem(start, column, _LONG_CELL, clean(record)))
+                    continue
+                cells = clean(record)
+                if nul and any("\x00" in c for c in cells):
+                    column = next(j for j, c in enumerate(cells) if "\x00" in c)
                     problems.append(
                         Problem(
                             start,
-                            _column_of_long_cell(raw, delimiter),
-                            f"en celle er længere end {MAX_CELL:_} tegn (Excels grænse)".replace(
-                                "_", "."
-                            ),
-                            cells,
+                            column,
+                            "cellen indeholder et NUL-tegn (et binært tegn, ikke tekst)",
+                            [c.replace("\x00", "") for c in cells],
                         )
                     )
-                else:
-                    problems.append(Problem(start, None, "linjen kan ikke læses som CSV", cells))
-                restart = end
-            if restart is None or physical is None or restart >= len(physical):
-                break
-            rest = iter(physical)
-            rest.__setstate__(restart)  # type: ignore[attr-defined]  # O(1), unlike islice
-            source, offset = rest, restart
-    finally:
-        csv.field_size_limit(limit)
+                elif any(cells):
+                    append((start, cells))
+        except csv.Error as exc:
+            physical = physical or list(io.StringIO(text, newline=""))
+            start = offset + previous_end + 1
+            end = max(start, offset + reader.line_num)
+            raw = "".join(physical[start - 1 : end])
+            cells = clean(raw.rstrip("\r\n").split(delimiter))
+            if "larger than field limit" in str(exc):
+                problems.append(
+                    Problem(start, _column_of_long_cell(raw, delimiter), _LONG_CELL, cells)
+                )
+            else:
+                problems.append(Problem(start, None, "linjen kan ikke læses som CSV", cells))
+            restart = end
+        if restart is None or physical is None or restart >= len(physical):
+            break
+        rest = iter(physical)
+        rest.__setstate__(restart)  # type: ignore[attr-defined]  # O(1), unlike islice
+        source, offset = rest, restart
     return lines, problems
 
 

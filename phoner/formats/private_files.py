@@ -5,13 +5,16 @@ database (and SQLite's -wal/-shm, which SQLite creates with the database file's 
 backups, calendar feeds, rejects files, exports, reports and e-mails. They are created
 0600 and the folders phoner creates 0700, whatever the process's umask, so another
 local user cannot read them. A file that already exists is made 0600 when phoner
-rewrites it; a folder that already exists keeps its mode (the user chose it).
+rewrites it; a folder that already exists keeps its mode (the user chose it). A database
+file phoner opens (and its -wal and -shm) is tightened to 0600 when this user owns it
+(:func:`tighten`): one created by an earlier version or by hand stays 0644 otherwise.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -84,3 +87,22 @@ def restrict(path: Path) -> None:
     file owned by someone else keeps its mode)."""
     with contextlib.suppress(OSError):
         os.chmod(path, PRIVATE_FILE_MODE)
+
+
+def tighten(path: Path) -> bool:
+    """Make an existing file 0600 when this user owns it and the group or others have any
+    access; returns whether its mode was changed. A missing file, or one owned by somebody
+    else (whose mode is theirs to choose), is left alone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+        return False
+    if not stat.S_IMODE(st.st_mode) & 0o077:
+        return False
+    try:
+        os.chmod(path, PRIVATE_FILE_MODE)
+    except OSError:
+        return False
+    return True

@@ -81,7 +81,7 @@ from typing import Any, NamedTuple
 
 from phoner.core.errors import InvalidInput, os_reason
 from phoner.formats import csv_records
-from phoner.formats.archive_guard import check_archive
+from phoner.formats.archive_guard import check_archive, check_ole
 from phoner.formats.private_files import open_private, private_file
 
 __all__ = [
@@ -433,6 +433,8 @@ def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
 
     if data.startswith(_ZIP_MAGIC):
         check_archive(path, data)  # before calamine: it aborts on a hostile archive
+    elif data.startswith(_OLE_MAGIC):
+        check_ole(path, data)
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises many unrelated types for a broken file

@@ -125,3 +125,31 @@ def test_rejects_exports_and_reports_are_private(tmp_path: Path) -> None:
     ]
     assert [mode(p) for p in paths] == [0o600] * len(paths)
     assert mode(tmp_path / "afviste") == 0o700
+
+
+def test_an_existing_0644_database_and_its_wal_and_shm_are_tightened(tmp_path: Path) -> None:
+    """A database file created earlier with the umask's 0644 (an older phoner, by hand, a
+    copied file) is made 0600 when phoner opens it, and so are its -wal and -shm."""
+    import sqlite3
+
+    path = tmp_path / "gammel.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    db.upgrade()
+    db.dispose()
+    path.chmod(0o644)
+    other = sqlite3.connect(path)  # holds -wal and -shm open, created with the file's mode
+    try:
+        other.execute("PRAGMA journal_mode = WAL")
+        other.execute("CREATE TABLE IF NOT EXISTS t (x)")
+        other.commit()
+        wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+        assert (mode(path), mode(wal), mode(shm)) == (0o644, 0o644, 0o644)
+        db = Database(make_engine(f"sqlite:///{path}"))
+        try:
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM company").scalar()
+            assert (mode(path), mode(wal), mode(shm)) == (0o600, 0o600, 0o600)
+        finally:
+            db.dispose()
+    finally:
+        other.close()

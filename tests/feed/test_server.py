@@ -17,10 +17,11 @@ import icalendar
 import pytest
 from sqlmodel import select
 
+from phoner.core import feeds
 from phoner.core.booking import service as bk
 from phoner.core.consultants import rotate_token
 from phoner.core.db import Database
-from phoner.core.models import CancelReason, Consultant, FeedFetch
+from phoner.core.models import Booking, CancelReason, Consultant, FeedFetchSummary
 from phoner.feed.server import create_app
 from tests.support.booking import NOW, at, make_world
 
@@ -34,6 +35,11 @@ def _token(db: Database, cid: int) -> str:
         c = s.get(Consultant, cid)
         assert c is not None
         return c.feed_token
+
+
+def _summary(db: Database) -> list[FeedFetchSummary]:
+    with db.session() as s:
+        return list(s.exec(select(FeedFetchSummary).order_by(FeedFetchSummary.id)).all())
 
 
 def test_feed_headers_etag_304_and_fetch_log(db: Database) -> None:
@@ -79,15 +85,19 @@ def test_feed_headers_etag_304_and_fetch_log(db: Database) -> None:
         r.headers["last-modified"]
     )
     # fetches are buffered in memory and written together (not one write per request)
-    with db.session() as s:
-        assert s.exec(select(FeedFetch)).all() == []
+    assert _summary(db) == []
     assert client.app.state.fetch_log.flush() == 3  # type: ignore[attr-defined]
     with db.session() as s:
-        fetches = s.exec(select(FeedFetch).where(FeedFetch.consultant_id == cid)).all()
         c = s.get(Consultant, cid)
         assert c is not None and c.last_feed_fetch_at is not None
-    assert [f.status for f in fetches] == [200, 304, 200]
-    assert fetches[0].user_agent == "Microsoft Outlook 16"
+    # one summary row per consultant and day, not one row per request
+    [day] = _summary(db)
+    assert (day.consultant_id, day.fetches, day.last_status) == (cid, 3, 200)
+    assert day.first_at <= day.last_at == c.last_feed_fetch_at
+    client.get(f"/kalender/{token}.ics", headers={"User-Agent": "Thunderbird"})
+    client.app.state.fetch_log.flush()  # type: ignore[attr-defined]
+    [day] = _summary(db)
+    assert (day.fetches, day.last_user_agent) == (4, "Thunderbird")
 
 
 def test_fetch_log_flushed_in_background_and_at_shutdown(
@@ -100,26 +110,24 @@ def test_fetch_log_flushed_in_background_and_at_shutdown(
     cid = w.consultant_ids[0]
     token = _token(sqlite_db, cid)
 
-    def fetches() -> list[int]:
-        with sqlite_db.session() as s:
-            return [f.status for f in s.exec(select(FeedFetch)).all()]
+    def fetches() -> list[tuple[int, int]]:
+        return [(d.fetches, d.last_status) for d in _summary(sqlite_db)]
 
     with TestClient(create_app(sqlite_db)) as client:  # runs the lifespan (flusher)
         r = client.get(f"/kalender/{token}.ics")
         deadline = time.monotonic() + 5
         while not fetches() and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert fetches() == [200]
+        assert fetches() == [(1, 200)]
         monkeypatch.setattr(server, "FLUSH_SECONDS", 3600.0)
         time.sleep(0.1)  # the flusher is now asleep for an hour
         client.get(f"/kalender/{token}.ics", headers={"If-None-Match": r.headers["etag"]})
         client.get(f"/kalender/{token}.ics", headers={"If-None-Match": r.headers["etag"]})
-    assert fetches() == [200, 304, 304]  # written at shutdown
+    assert fetches() == [(3, 304)]  # written at shutdown
     with sqlite_db.session() as s:
         c = s.get(Consultant, cid)
         assert c is not None and c.last_feed_fetch_at is not None
-        last = max(f.at for f in s.exec(select(FeedFetch)).all())
-        assert c.last_feed_fetch_at == last
+        assert c.last_feed_fetch_at == _summary(sqlite_db)[0].last_at
 
 
 def test_cached_feed_follows_changes(sqlite_db: Database) -> None:
@@ -172,16 +180,134 @@ def test_unknown_tokens_and_paths_are_bare_404(sqlite_db: Database) -> None:
         "/",
         "/kalender/",
         f"/kalender/{token}.ics/../x",
+        f"/kalender/{token}.ics/",  # no redirect built from the Host header
     ]
     bodies = set()
     for path in bad:
-        r = client.get(path)
+        r = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
         assert r.status_code == 404, path
+        assert "location" not in r.headers
         bodies.add(r.content)
     assert bodies == {b"Ikke fundet.\n"}
     assert client.post(f"/kalender/{token}.ics").status_code == 404
-    with sqlite_db.session() as s:
-        assert s.exec(select(FeedFetch)).all() == []
+    client.app.state.fetch_log.flush()  # type: ignore[attr-defined]
+    assert _summary(sqlite_db) == []
+
+
+def _status(db: Database, cid: int) -> feeds.FeedStatus:
+    with db.session() as s:
+        [row] = [r for r in feeds.feed_status(session=s, now=NOW) if r.consultant.id == cid]
+    return row
+
+
+def test_head_and_unrelated_requests_are_not_seen(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from phoner.feed import server
+
+    monkeypatch.setattr(server, "utcnow", lambda: NOW + dt.timedelta(hours=1))
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    _book_one(sqlite_db, w.company_id, cid)
+    token = _token(sqlite_db, cid)
+    other = _token(sqlite_db, w.consultant_ids[1])
+    client = TestClient(create_app(sqlite_db))
+    assert client.head(f"/kalender/{token}.ics").status_code == 200
+    for path in (f"/kalender/{token}.ics/", f"/kalender/{token}", f"/{token}.ics"):
+        assert client.get(path).status_code == 404
+    assert client.get(f"/kalender/{token[:-2]}xy.ics").status_code == 404
+    assert client.get(f"/kalender/{other}.ics").status_code == 200  # somebody else's
+    client.app.state.fetch_log.flush()  # type: ignore[attr-defined]
+    row = _status(sqlite_db, cid)
+    assert row.last_fetch is None and row.unseen == 1 and row.needs_chasing
+    assert client.get(f"/kalender/{token}.ics").status_code == 200
+    client.app.state.fetch_log.flush()  # type: ignore[attr-defined]
+    row = _status(sqlite_db, cid)
+    assert row.last_fetch is not None and row.unseen == 0
+
+
+def test_a_change_committed_while_a_fetch_runs_is_not_seen_by_it(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fetch counts as seen at its start (the snapshot it served), not at its end."""
+    from phoner.feed import server
+
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    b = _book_one(sqlite_db, w.company_id, cid)
+    token = _token(sqlite_db, cid)
+    clock = [NOW + dt.timedelta(hours=1)]
+    monkeypatch.setattr(server, "utcnow", lambda: clock[0])
+    original = server._find_consultant
+
+    def meanwhile(session: object, presented: str) -> object:
+        found = original(session, presented)  # type: ignore[arg-type]
+        # the request's read transaction has begun: a move commits from elsewhere
+        clock[0] = NOW + dt.timedelta(hours=2)
+        bk.move_booking(
+            db=sqlite_db,
+            booking_id=b.id or 0,
+            start=at("2027-03-31", "09:00"),
+            actor="t1",
+            now=clock[0],
+        )
+        clock[0] = NOW + dt.timedelta(hours=3)  # the fetch ends after the move
+        return found
+
+    monkeypatch.setattr(server, "_find_consultant", meanwhile)
+    client = TestClient(create_app(sqlite_db))
+    r = client.get(f"/kalender/{token}.ics")
+    assert r.status_code == 200 and b"DTSTART:20270331" not in r.content  # the old snapshot
+    client.app.state.fetch_log.flush()  # type: ignore[attr-defined]
+    row = _status(sqlite_db, cid)
+    assert row.last_fetch == NOW + dt.timedelta(hours=1)
+    assert row.unseen == 1 and row.needs_chasing
+
+
+def test_a_304_does_not_build_the_feed(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conditional check comes first: one aggregate query, no feed rows, no body."""
+    from phoner.feed import server
+
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    _book_one(sqlite_db, w.company_id, cid)
+    token = _token(sqlite_db, cid)
+    client = TestClient(create_app(sqlite_db, record_fetches=False))
+    etag = client.get(f"/kalender/{token}.ics").headers["etag"]
+    builds: list[int] = []
+    original = server.consultant_feed
+
+    def counting(**kwargs: object) -> object:
+        builds.append(1)
+        return original(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(server, "CACHE_SECONDS", 0.0)  # as with hourly polling
+    monkeypatch.setattr(server, "consultant_feed", counting)
+    r = client.get(f"/kalender/{token}.ics", headers={"If-None-Match": etag})
+    assert r.status_code == 304 and builds == []
+    full = client.get(f"/kalender/{token}.ics")
+    assert full.status_code == 200 and builds == [1] and full.headers["etag"] == etag
+    # a company edit (a shown field) bumps the visit: new ETag, the new text
+    with sqlite_db.session(write=True) as s:
+        booking = s.exec(select(Booking).where(Booking.consultant_id == cid)).one()
+        booking.contact_person = "Ny Person"
+        s.add(booking)
+    changed = client.get(f"/kalender/{token}.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert b"Ny Person" in changed.content
+
+
+def _book_one(db: Database, company_id: int, cid: int) -> Booking:
+    return bk.book_visit(
+        db=db,
+        company_id=company_id,
+        consultant_id=cid,
+        start=at("2027-03-30", "09:00"),
+        booked_by="t1",
+        now=NOW,
+    )
 
 
 def test_rotation_invalidates_at_once(sqlite_db: Database) -> None:
@@ -307,7 +433,7 @@ def test_real_phoner_serve(sqlite_db: Database, sqlite_url: str, tmp_path: Path)
             _out, err = proc.communicate()
     assert token.encode() not in err  # the access log never shows the secret URL
     with sqlite_db.session() as s:
-        statuses = [f.status for f in s.exec(select(FeedFetch)).all()]
         c = s.get(Consultant, cid)
         assert c is not None and c.last_feed_fetch_at is not None
-    assert statuses == [200, 304, 200]
+    [day] = _summary(sqlite_db)
+    assert (day.fetches, day.last_status) == (2, 304)  # the HEAD is not a fetch

@@ -73,7 +73,7 @@ def test_feed_cross_checked_by_four_parsers(sqlite_db: Database) -> None:
     # 1. icalendar
     cal = icalendar.Calendar.from_ical(body)
     assert str(cal["VERSION"]) == "2.0" and "phoner" in str(cal["PRODID"])
-    assert str(cal["METHOD"]) == "PUBLISH"
+    assert "METHOD" not in cal  # a feed is not an iTIP message (no ORGANIZER needed)
     assert str(cal["X-WR-CALNAME"]) == str(cal["NAME"]) == "Virksomhedsbesøg – Fatima Yilmaz"
     assert "UID" not in cal
     events = cal.walk("VEVENT")
@@ -139,7 +139,7 @@ def test_rebuild_is_byte_identical_and_changes_leave_or_raise(sqlite_db: Databas
     c1 = w.consultant_ids[0]
     empty = _feed(db, c1)
     cal = icalendar.Calendar.from_ical(empty)
-    assert cal.walk("VEVENT") == [] and str(cal["METHOD"]) == "PUBLISH"
+    assert cal.walk("VEVENT") == [] and "METHOD" not in cal
     vobject.readOne(empty.decode())
     b = bk.book_visit(
         db=db,
@@ -234,6 +234,21 @@ def test_backslash_n_in_text_is_not_a_line_break() -> None:
     assert vobject.readOne(body.decode()).vevent.location.value == text
 
 
+def test_calendar_name_reads_back_whole_in_every_parser() -> None:
+    """vobject cut "Jensen, Mette; Køge Øst" at the comma; icalendar and ics read NAME and
+    X-WR-CALNAME verbatim, so an escaped name showed backslashes there."""
+    body = build_calendar(name="Virksomhedsbesøg – Jensen, Mette; Køge Øst\\1", events=[])
+    expected = "Virksomhedsbesøg – Jensen\u201a Mette / Køge Øst/1"
+    cal = icalendar.Calendar.from_ical(body)
+    assert str(cal["NAME"]) == str(cal["X-WR-CALNAME"]) == expected
+    vcal = vobject.readOne(body.decode())
+    assert vcal.contents["name"][0].value == expected
+    assert vcal.contents["x-wr-calname"][0].value == expected
+    extra = {x.name: x.value for x in ics_lib.Calendar(body.decode()).extra}
+    assert extra["NAME"] == extra["X-WR-CALNAME"] == expected
+    assert b"\\" not in body
+
+
 # ----------------------------------------------- the hand-written writer == icalendar's
 
 
@@ -249,15 +264,14 @@ class _RefText(icalendar.vText):
 
 def _reference(name: str, events: list[FeedEvent], description: str) -> bytes:
     """The feed as icalendar's Calendar/Event objects write it (the writer it replaced)."""
-    from phoner.formats.ics import PRODID, REFRESH, _clean_text, _line, _utc
+    from phoner.formats.ics import PRODID, REFRESH, _clean_text, _line, _utc, calendar_title
 
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", PRODID)
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _line(name))
-    cal.add("name", _line(name))
+    cal.add("x-wr-calname", calendar_title(name))
+    cal.add("name", _RefText(calendar_title(name)))
     if description:
         cal.add("x-wr-caldesc", _line(description))
     cal.add("x-wr-timezone", "Europe/Copenhagen")

@@ -4,8 +4,9 @@ iCalendar that reads back (with icalendar and with vobject) to the same text.
 
 What "the same" means: control characters are not allowed in iCalendar TEXT (RFC 5545,
 except tab), so they are dropped (and U+FEFF, which parsers take for a byte-order mark);
-CR and CRLF line breaks become LF; the calendar's name is one line. Everything else —
-including ``;``, ``,``, ``\\``, ``:`` and non-ASCII — must come back exactly.
+CR and CRLF line breaks become LF; the calendar's name is one line, with look-alikes for
+the characters TEXT escapes (:func:`title`). Everything else — including ``;``, ``,``,
+``\\``, ``:`` and non-ASCII — must come back exactly.
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ def expected(text: str, *, one_line: bool = False) -> str:
     return " ".join(text.split("\n")) if one_line else text
 
 
+def title(name: str) -> str:
+    """The calendar name as every reader must show it: one line, a comma as U+201A, a
+    semicolon as " /", a backslash as "/", runs of white space as one space."""
+    text = expected(name, one_line=True)
+    text = text.replace(",", "\u201a").replace(";", " /").replace("\\", "/")
+    return " ".join(text.split())
+
+
 def assert_wellformed(body: bytes) -> None:
     """RFC 5545 content lines: CRLF ends, at most 75 octets, no other control bytes."""
     assert body.endswith(b"\r\n")
@@ -73,7 +82,7 @@ def test_feed_text_round_trips(name: str, rows: list[tuple[str, str, str]]) -> N
     assert_wellformed(body)
 
     cal = icalendar.Calendar.from_ical(body)
-    assert str(cal["x-wr-calname"]) == expected(name, one_line=True)
+    assert str(cal["x-wr-calname"]) == str(cal["name"]) == title(name)
     parsed = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     assert len(parsed) == len(events)
     for ev in events:
@@ -84,6 +93,8 @@ def test_feed_text_round_trips(name: str, rows: list[tuple[str, str, str]]) -> N
 
     # a second, independent parser agrees
     other = vobject.readOne(body.decode("utf-8"))
+    if title(name):
+        assert other.contents["x-wr-calname"][0].value == title(name)
     by_uid = {v.uid.value: v for v in other.vevent_list}
     for ev in events:
         assert by_uid[ev.uid].summary.value == expected(ev.summary)
@@ -138,6 +149,4 @@ def test_booking_feed_with_hostile_company_data(
     description = str(event["description"])
     if note:
         assert expected(f"Note fra telefonisten: {note}") in description
-    assert str(cal["x-wr-calname"]) == expected(
-        f"Virksomhedsbesøg – {contact or 'K'}", one_line=True
-    )
+    assert str(cal["x-wr-calname"]) == title(f"Virksomhedsbesøg – {contact or 'K'}")

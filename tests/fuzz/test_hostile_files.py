@@ -141,6 +141,8 @@ XLSX_BUILDERS = {
     "far-cell": (hostile.xlsx_far_cell, "1.048.576 rækker × 16.384 kolonner"),
     "zip-bomb": (hostile.xlsx_zip_bomb, "zip-bombe"),
     "lying-sizes": (hostile.xlsx_lying_sizes, "forkert størrelse"),
+    "ods-repeated": (hostile.ods_repeated_cells, "gentager sine celler"),
+    "xls-broken": (hostile.xls_broken_header, "beskadiget .xls-fil"),
 }
 
 
@@ -198,6 +200,43 @@ def test_a_plain_workbook_still_reads(tmp_path: Path) -> None:
     path = tmp_path / "liste.xlsx"
     path.write_bytes(hostile._xlsx_bytes(hostile._sample_rows()))
     assert read_table(path).rows[0].cells == ["Bager Hansen ApS", "12345674", "33123456"]
+
+
+def test_ods_cells_are_counted_with_their_repeats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1000 x 1000 repeat is a million cells calamine builds (140 MB) from 1 KB; with
+    the cap at 100,000 it is refused, while a huge empty repeated area (which calamine
+    skips, as LibreOffice writes for formatted columns) and a plain sheet still read."""
+    from phoner.formats import archive_guard
+    from phoner.formats.tabular import read_table
+
+    monkeypatch.setattr(archive_guard, "MAX_CELLS", 100_000)
+    bomb = hostile.ods_repeated_cells(tmp_path, rows=1000, cols=1000)
+    assert bomb.stat().st_size < 2000
+    with pytest.raises(InvalidInput, match="gentager sine celler") as caught:
+        read_table(bomb)
+    assert str(bomb) in caught.value.message
+    plain = tmp_path / "liste.ods"
+    empty = (
+        '<table:table-row table:number-rows-repeated="1048573">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    plain.write_bytes(hostile.ods_bytes(hostile.ods_rows(hostile._sample_rows()) + empty))
+    assert read_table(plain).rows[0].cells == ["Bager Hansen ApS", "12345674", "33123456"]
+
+
+def test_a_too_large_xls_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from phoner.formats import archive_guard
+    from phoner.formats.tabular import read_table
+
+    path = hostile.xls_broken_header(tmp_path)
+    monkeypatch.setattr(archive_guard, "MAX_XLS_BYTES", 1024)
+    with pytest.raises(InvalidInput, match="phoner læser højst") as caught:
+        read_table(path)
+    assert str(path) in caught.value.message and ".xls" in caught.value.message
 
 
 # --------------------------------------------------------------------------- CSV lines

@@ -124,6 +124,73 @@ def xlsx_lying_sizes(folder: Path, inflated_mb: int = 64) -> Path:
     return path
 
 
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def _ods_cell(text: str, repeat: int = 1) -> str:
+    rep = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    return (
+        f'<table:table-cell{rep} office:value-type="string"><text:p>{text}</text:p>'
+        "</table:table-cell>"
+    )
+
+
+def ods_bytes(rows_xml: str) -> bytes:
+    """A minimal OpenDocument spreadsheet (sheet "Ark1") with the given table rows."""
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} '
+        'office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Ark1">'
+        f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+        '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+        'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+        'spreadsheet"/></manifest:manifest>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def ods_rows(rows: list[list[str]]) -> str:
+    return "".join(
+        "<table:table-row>" + "".join(_ods_cell(c) for c in row) + "</table:table-row>"
+        for row in rows
+    )
+
+
+def ods_repeated_cells(folder: Path, rows: int = 1_048_576, cols: int = 16_384) -> Path:
+    """An 1 KB .ods whose last row repeats one filled cell ``cols`` times, ``rows`` times:
+    calamine multiplies it out (17 billion cells for the defaults)."""
+    body = ods_rows(_sample_rows()) + (
+        f'<table:table-row table:number-rows-repeated="{rows}">{_ods_cell("x", cols)}'
+        "</table:table-row>"
+    )
+    path = folder / "gentaget.ods"
+    path.write_bytes(ods_bytes(body))
+    return path
+
+
+def xls_broken_header(folder: Path) -> Path:
+    """A legacy .xls (OLE2 signature) whose header claims a million FAT sectors in 4 KB."""
+    header = bytearray(512)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHH", header, 24, 0x3E, 3, 0xFFFE, 9)  # minor, major, order, shift
+    struct.pack_into("<H", header, 32, 6)  # mini sector shift
+    struct.pack_into("<II", header, 44, 1_000_000, 0)  # FAT sectors, first directory
+    path = folder / "gammel.xls"
+    path.write_bytes(bytes(header) + b"\x00" * 4096)
+    return path
+
+
 def deflate_ratio(path: Path) -> float:
     """Inflated / compressed size of the biggest entry (for checking the builders)."""
     with zipfile.ZipFile(path) as zf:
