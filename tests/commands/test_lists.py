@@ -42,11 +42,14 @@ def test_import_json_summary_and_rejects_file(db_url: str, workspace: Path) -> N
         "rejected": 4,
         "flagged": 4,
         "rejects_file": str(workspace / "liste.afviste.csv"),
+        "import_id": 1,
     }
     assert (workspace / "liste.afviste.csv").is_file()
     r = run(db_url, "list", "import", str(path), "--campaign", "Efterår")
     assert r.exit_code == 0
     assert "12 rækker læst, 0 virksomheder importeret, 8 dubletter flettet, 4 afvist" in r.stdout
+    assert "liste.csv er importeret før (import nr. 1); intet nyt at tilføje." in r.stdout
+    assert "(import nr. 2)" in r.stdout
     assert "liste.afviste.csv" in r.stdout
 
 
