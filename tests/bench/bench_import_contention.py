@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from phoner.core import campaigns
 from phoner.core.db import Database, make_engine
 from phoner.core.errors import PhonerError
+from phoner.core.lists.import_run import run_import
 from phoner.core.models import Outcome
 from phoner.core.queue.claims import claim_next
 from phoner.core.queue.outcomes import record_outcome
@@ -89,15 +89,12 @@ def _phoner(url: str, campaign_id: int, phoner: str, stop: Any, start: Any, out:
 
 
 def _import(url: str, path: Path) -> float:
-    """The import as ``phoner list import`` runs it; returns its seconds."""
-    from phoner.core.lists import importer
-
+    """The import as ``phoner list import`` runs it (in batches); returns its seconds."""
     db = Database(make_engine(url))
     t0 = time.perf_counter()
-    with db.session(write=True) as s:
-        camp = campaigns.get_campaign(session=s, name="Bench")
-        importer.import_list(session=s, campaign=camp, path=path, jobcenter="Køge")
+    summary = run_import(db=db, campaign="Bench", path=path, jobcenter="Køge")
     took = time.perf_counter() - t0
+    assert summary.imported > 0
     db.dispose()
     return took
 
@@ -141,13 +138,12 @@ def run(bench: Bench) -> None:
         csv_path = ws / "stor-liste.csv"
         _write_csv(csv_path, _rows(n_rows))
 
-        base, base_failed, _ = _round(
+        base, _, _ = _round(
             ctx, url, campaign_id, procs, ws, "base", lambda: time.sleep(bench.size(6, 1))
         )
         during, failed, took = _round(
             ctx, url, campaign_id, procs, ws, "imp", lambda: _import(url, csv_path)
         )
-    print(f"samples: {len(base)} without, {len(during)} during the import ({took:.1f} s)")
     if not base or not during:
         print("no samples from the phoner processes", file=sys.stderr)
         return

@@ -73,13 +73,14 @@ def run_import(
     write_rejects: bool = True,
     actor: str = "system",
     today: dt.date | None = None,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
 ) -> ImportSummary:
     """Import a company list into the campaign named ``campaign`` in batches (see the
     module doc); returns the summary of the whole import, with its ``import_id``.
 
-    ``progress`` is called when the import starts (or resumes) and after every batch.
+    ``progress`` is called when the import starts (or resumes) and after every batch;
+    ``batch_rows`` (default :data:`BATCH_ROWS`) is the number of file rows per batch.
     """
     plan = _plan(db, campaign, path, jobcenter, overrides, sheet, today)
     digest = _sha256(path)
@@ -92,7 +93,7 @@ def run_import(
     report(ImportProgress(job.id, job.rows_done, job.rows_total, job.resumed))
     pause = SQLITE_PAUSE_SECONDS if db.is_sqlite else 0.0
     rows_done = job.rows_done
-    groups = _batches(plan.units, max(1, batch_rows))
+    groups = _batches(plan.units, max(1, batch_rows or BATCH_ROWS))
     for n, (end, refs) in enumerate(groups):
         if n:
             time.sleep(pause)
