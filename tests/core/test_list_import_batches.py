@@ -114,14 +114,13 @@ def _run(db: Database, path: Path, **kwargs: Any) -> importer.ImportSummary:
 
 
 def _crash_in_batch(monkeypatch: pytest.MonkeyPatch, k: int) -> None:
+    """The process dies in the ``k``-th batch of 10 rows, after writing it, before commit."""
     real = import_run._write_batch
-    calls = {"n": 0}
 
-    def write(session: Session, *args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        result = real(session, *args, **kwargs)
-        if calls["n"] == k:
-            session.flush()  # the batch is written, then the process dies before commit
+    def write(session: Session, plan: Any, refs: Any, import_id: int, rows: int, **kw: Any) -> Any:
+        result = real(session, plan, refs, import_id, rows, **kw)
+        if rows > 10 * (k - 1):
+            session.flush()
             raise Crash
         return result
 
@@ -267,8 +266,11 @@ def test_a_sign_off_during_the_import_stops_new_companies_for_that_jobcenter(
         signed_jc = s.exec(select(Company.jobcenter_id)).first()
         name = s.exec(select(Jobcenter.name).where(Jobcenter.id == signed_jc)).one()
 
+    fired: list[int] = []
+
     def progress(p: import_run.ImportProgress) -> None:
-        if p.rows_done == 10:  # after the first batch
+        if p.rows_done == 10 and not fired:  # after the first batch
+            fired.append(p.rows_done)
             with db.session(write=True) as s:
                 camp = campaigns.get_campaign(session=s, name=CAMPAIGN)
                 jc = s.get(Jobcenter, signed_jc)
@@ -302,8 +304,11 @@ def test_companies_another_import_added_meanwhile_are_merged_into_not_doubled(
     path = _list_file(tmp_path)
     other = _write(tmp_path / "anden.csv", demo_rows(60, seed=11)[40:50])
 
+    fired: list[int] = []
+
     def progress(p: import_run.ImportProgress) -> None:
-        if p.rows_done == 10:
+        if p.rows_done == 10 and not fired:
+            fired.append(p.rows_done)
             with db.session(write=True) as s:
                 camp = campaigns.get_campaign(session=s, name=CAMPAIGN)
                 importer.import_list(session=s, campaign=camp, path=other, write_rejects=False)

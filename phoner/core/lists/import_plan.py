@@ -173,12 +173,13 @@ def write_units(
         written.out_of_target += rule is not None
         written.proposed_removal += proposal is not None
     _audit_merged_rows(session, plan, accepted, actor=actor)
-    for cid in old:
-        company = session.get(Company, cid)
-        if company is not None:  # else deleted since the plan: nothing to merge into
-            old_values, new_values = plan.old_changes[cid]
-            merges = plan.merges_into(("old", cid))
-            _apply(session, plan, company, (old_values, new_values), merges, actor, now)
+    companies = session.exec(select(Company).where(col(Company.id).in_(old))).all() if old else []
+    with session.no_autoflush:
+        for company in companies:  # one deleted since the plan is not merged into
+            assert company.id is not None
+            merges = plan.merges_into(("old", company.id))
+            changes = plan.old_changes[company.id]
+            _apply(session, plan, company, changes, merges, actor, now)
     return written
 
 

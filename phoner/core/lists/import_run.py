@@ -45,9 +45,12 @@ from phoner.formats.tabular import gc_paused
 
 #: Rows of the file per write transaction: about 0.1 s of SQLite's write lock.
 BATCH_ROWS = 2_000
+#: A changed existing company costs as much lock time as this many new ones.
+OLD_COST = 20
 #: The importer's pause between two batches on SQLite. SQLite has no queue of waiting
-#: writers: a waiting phoner retries the lock every few ms at first (every 50 ms after
-#: 0.1 s), so a pause of this length lets it in before the next batch.
+#: writers: a waiting phoner retries the lock after 1, 2, 5, 10, 15, 20, 25, 25, 25, 50
+#: and 50 ms (then every 100 ms), so a pause of this length after a batch of ~0.1 s lets
+#: it in before the next batch. PostgreSQL locks rows, not the database: no pause.
 SQLITE_PAUSE_SECONDS = 0.06
 
 
@@ -61,6 +64,7 @@ class ImportProgress:
     resumed: bool  # this run continues an interrupted one (rows_done was already written)
 
 
+@gc_paused()  # a collection traversing the plan's objects would lengthen a batch
 def run_import(
     *,
     db: Database,
@@ -214,12 +218,27 @@ def _start(db: Database, plan: Plan, digest: str, actor: str) -> _Job:
 
 
 def _batches(units: list[tuple[int, Ref]], size: int) -> list[tuple[int, list[Ref]]]:
-    """The units grouped by the batch of rows their first line is in: (rows up to and
-    including the batch, its units); batches without anything to write are left out."""
+    """The units grouped by the batch of rows their first line is in: (rows of the file
+    done after the batch, its units). A change of an existing company (an ORM update and
+    an audit entry) costs :data:`OLD_COST` new companies (one bulk insert row), and no
+    batch costs more than ``size``. Batches without anything to write are left out; the
+    changes no line of the file made (a phone shared with a new company) come last."""
     groups: dict[int, list[Ref]] = {}
     for position, ref in units:
         groups.setdefault(position // size, []).append(ref)
-    return [((k + 1) * size, refs) for k, refs in sorted(groups.items())]
+    out: list[tuple[int, list[Ref]]] = []
+    for k, refs in sorted(groups.items()):
+        chunk: list[Ref] = []
+        cost = 0
+        for ref in refs:
+            step = OLD_COST if ref[0] == "old" else 1
+            if chunk and cost + step > size:
+                out.append(((k + 1) * size, chunk))
+                chunk, cost = [], 0
+            chunk.append(ref)
+            cost += step
+        out.append(((k + 1) * size, chunk))
+    return out
 
 
 def _sha256(path: Path) -> str:
