@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +13,15 @@ import typer
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, jobcenters, vocabulary
 from phoner.core.display import count
-from phoner.core.lists import clearing, importer, records, signoff, suppression, targeting
+from phoner.core.lists import (
+    clearing,
+    import_run,
+    importer,
+    records,
+    signoff,
+    suppression,
+    targeting,
+)
 from phoner.core.lists.records import FLAG_LABELS
 from phoner.core.lists.signoff import LIST_STATE_LABELS, LIST_STATES
 from phoner.core.phones import format_phone
@@ -56,31 +67,40 @@ def import_(
     by: Annotated[str, typer.Option("--by", help="Hvem importerer (revisionsspor).")] = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Importér en virksomhedsliste til en kampagne (dubletter flettes, fejl afvises)."""
+    """Importér en virksomhedsliste til en kampagne (dubletter flettes, fejl afvises).
+
+    Listen skrives i små portioner, så telefonisterne kan arbejde imens. Bliver importen
+    afbrudt, så kør samme kommando igen: den fortsætter, hvor den slap.
+    """
     overrides = importer.parse_overrides(mapping or [])
     db = state(ctx).db()
-    with db.session(write=True) as session:
-        camp = campaigns.get_campaign(session=session, name=campaign)
-        s = importer.import_list(
-            session=session,
-            campaign=camp,
-            path=file,
-            jobcenter=jobcenter,
-            overrides=overrides,
-            sheet=sheet,
-            rejects_path=rejects,
-            actor=by,
-        )
+    s = import_run.run_import(
+        db=db,
+        campaign=campaign,
+        path=file,
+        jobcenter=jobcenter,
+        overrides=overrides,
+        sheet=sheet,
+        rejects_path=rejects,
+        actor=by,
+        progress=_ImportProgress(file.name, quiet=as_json),
+    )
     if s.imported:
         db.refresh_statistics()
     if as_json:
-        echo_json(s.to_json())
+        echo_json({**s.to_json(), "import_id": s.import_id})
         return
+    if s.same_file_as is not None:
+        typer.echo(
+            f"{file.name} er importeret før (import nr. {s.same_file_as}); intet nyt at tilføje."
+            if not s.imported
+            else f"{file.name} er importeret før (import nr. {s.same_file_as})."
+        )
     typer.echo(
         f"{file.name}: {count(s.read, 'række', 'rækker')} læst, "
         f"{count(s.imported, 'virksomhed', 'virksomheder')} importeret, "
         f"{count(s.merged_duplicates, 'dublet', 'dubletter')} flettet, {s.rejected} afvist, "
-        f"{s.flagged} markeret."
+        f"{s.flagged} markeret (import nr. {s.import_id})."
     )
     if s.jobcenters:
         typer.echo("Jobcentre: " + ", ".join(s.jobcenters) + ".")
@@ -98,6 +118,46 @@ def import_(
             f"De afviste rækker står i {s.rejects_file} med linjenummer og årsag. Ret dem og "
             "importér filen igen.",
             fg="yellow",
+        )
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+class _ImportProgress:
+    """The import's progress on stderr: a resume is always said; the running count only
+    on a terminal (not under CI, not with --json), at most a few times a second."""
+
+    def __init__(self, name: str, *, quiet: bool) -> None:
+        self._name = name
+        self._quiet = quiet
+        self._live = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, p: import_run.ImportProgress) -> None:
+        if not self._shown:
+            self._shown = True
+            if p.resumed and not self._quiet:
+                typer.echo(
+                    f"Genoptager import nr. {p.import_id}: {_thousands(p.rows_done)} af "
+                    f"{_thousands(p.rows_total)} rækker er allerede indlæst.",
+                    err=True,
+                )
+        if not self._live or p.rows_total == 0:
+            return
+        now = time.monotonic()
+        final = p.rows_done >= p.rows_total
+        if not final and now - self._last < 0.25:
+            return
+        self._last = now
+        pct = 100 * p.rows_done // p.rows_total
+        typer.echo(
+            f"\r{self._name}: {_thousands(p.rows_done)} af {_thousands(p.rows_total)} "
+            f"rækker ({pct} %)",
+            err=True,
+            nl=final,
         )
 
 

@@ -430,6 +430,34 @@ class Company(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
 
 
+class ListImport(SQLModel, table=True):
+    """One run of ``phoner list import``: a file onto a campaign's list, written in batches.
+
+    Each batch commits its companies together with the counters here, so after a crash
+    the counters say exactly what is in the list; a re-run of the same file (same
+    campaign, ``--jobcenter`` and SHA-256) resumes this record until ``finished_at``.
+    ``rows_total``/``rows_done`` are data rows of the file; ``imported``,
+    ``out_of_target`` and ``proposed_removal`` count the new companies written so far.
+    """
+
+    __table_args__ = (sa.Index("ix_listimport_file", "campaign_id", "file_sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    jobcenter_id: int | None = Field(default=None, foreign_key="jobcenter.id")
+    file_name: str = Field(max_length=500)
+    file_sha256: str = Field(max_length=64)
+    rows_total: int = 0
+    rows_done: int = 0
+    imported: int = 0
+    out_of_target: int = 0
+    proposed_removal: int = 0
+    started_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    started_by: str = Field(max_length=120)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    finished_at: dt.datetime | None = _ts()
+
+
 class CallAttempt(SQLModel, table=True):
     """One call (or one outcome imported from a contractor)."""
 

@@ -13,24 +13,14 @@ from pathlib import Path
 
 from phoner.core import campaigns
 from phoner.core.db import Database, make_engine
-from phoner.core.demo import HEADERS, demo_rows
+from phoner.core.demo import HEADERS
 from phoner.core.lists import importer
 from phoner.core.phones import parse_phones
 from tests.support.bench import Bench, stopwatch
+from tests.support.listfiles import company_rows as _rows
+from tests.support.listfiles import write_company_csv as _write_csv
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _rows(n: int) -> list[dict[str, str]]:
-    # demo_rows makes unique valid CVRs and realistic phone formats; it is O(n).
-    return demo_rows(n, seed=7)
-
-
-def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=HEADERS, delimiter=";")
-        w.writeheader()
-        w.writerows(rows)
 
 
 def _write_xlsx(path: Path, rows: list[dict[str, str]]) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import pytest
 import sqlalchemy as sa
 from click.testing import Result
 from typer.testing import CliRunner
 
 from phoner.cli import app
 from phoner.core.db import Database
+from phoner.core.lists import import_run
 from tests.support.lists import A, B, C, D, write_messy_csv
 
 runner = CliRunner()
@@ -29,6 +32,32 @@ def _setup(db_url: str) -> None:
     assert r.exit_code == 0, r.output
 
 
+def test_an_interrupted_import_resumes_when_run_again(
+    db_url: str, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _setup(db_url)
+    path = write_messy_csv(workspace / "liste.csv")
+    monkeypatch.setattr(import_run, "BATCH_ROWS", 4)
+    real = import_run._write_batch
+
+    def crash_in_batch_2(
+        session: Any, plan: Any, refs: Any, import_id: int, rows: int, **kw: Any
+    ) -> Any:
+        if rows > 4:
+            raise KeyboardInterrupt
+        return real(session, plan, refs, import_id, rows, **kw)
+
+    monkeypatch.setattr(import_run, "_write_batch", crash_in_batch_2)
+    r = run(db_url, "list", "import", str(path), "--campaign", "Efterår")
+    assert r.exit_code != 0
+    monkeypatch.setattr(import_run, "_write_batch", real)
+    r = run(db_url, "list", "import", str(path), "--campaign", "Efterår")
+    assert r.exit_code == 0, r.output
+    assert "Genoptager import nr. 1: 4 af 12 rækker er allerede indlæst." in r.stderr
+    assert "12 rækker læst, 7 virksomheder importeret, 1 dublet flettet, 4 afvist" in r.stdout
+    assert "(import nr. 1)" in r.stdout
+
+
 def test_import_json_summary_and_rejects_file(db_url: str, workspace: Path) -> None:
     _setup(db_url)
     path = write_messy_csv(workspace / "liste.csv")
@@ -42,11 +71,14 @@ def test_import_json_summary_and_rejects_file(db_url: str, workspace: Path) -> N
         "rejected": 4,
         "flagged": 4,
         "rejects_file": str(workspace / "liste.afviste.csv"),
+        "import_id": 1,
     }
     assert (workspace / "liste.afviste.csv").is_file()
     r = run(db_url, "list", "import", str(path), "--campaign", "Efterår")
     assert r.exit_code == 0
     assert "12 rækker læst, 0 virksomheder importeret, 8 dubletter flettet, 4 afvist" in r.stdout
+    assert "liste.csv er importeret før (import nr. 1); intet nyt at tilføje." in r.stdout
+    assert "(import nr. 2)" in r.stdout
     assert "liste.afviste.csv" in r.stdout
 
 

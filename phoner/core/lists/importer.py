@@ -10,8 +10,11 @@ existing companies are audited field by field.
 
 The steps: read and map the columns (:func:`_read`), turn each row into a
 :class:`CompanyRecord` or a reason (:class:`_RowParser`), dedupe into a
-:class:`~.dedupe.Batch`, then write: merges (:func:`_write_merges`), new companies
-(:func:`_insert_new`), the jobcenters' parts of the campaign, the rejects file.
+:class:`~.dedupe.Batch` and decide what to write (:func:`plan_import`, reads only), then
+write the plan (:func:`~.import_plan.write_units`: merges, new companies, the
+jobcenters' parts of the campaign), the rejects file and the import's audit entry
+(:func:`finish_import`). :func:`import_list` does it in the caller's transaction;
+``phoner list import`` writes the plan in short batches (:mod:`.import_run`).
 
 Performance matters here (``make bench``: the CSV import against the floor of reading the
 file and parsing the phones): the row loop caches every parse of a repeated cell.
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +34,16 @@ from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.errors import ColumnMissing, InvalidInput, NotFound
-from phoner.core.importing import ImportResult
+from phoner.core.geography import municipality_name
 from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter
-from phoner.core.lists.bulk_insert import NewCompany, insert_companies, new_ids
-from phoner.core.lists.dedupe import Batch, Merge
+from phoner.core.lists.dedupe import Batch, Ref
+from phoner.core.lists.import_plan import (
+    Creator,
+    ImportSummary,
+    Plan,
+    decide_new,
+    write_units,
+)
 from phoner.core.lists.records import (
     FIELD_ALIASES,
     FIELD_LABELS,
@@ -46,8 +54,6 @@ from phoner.core.lists.records import (
     parse_truthy,
     split_industry,
 )
-from phoner.core.lists.suppression import Suppression
-from phoner.core.lists.targeting import TargetRules
 from phoner.core.models import (
     Campaign,
     CampaignJobcenter,
@@ -68,37 +74,7 @@ from phoner.formats.tabular import (
     read_table,
 )
 
-
-@dataclass(kw_only=True)
-class ImportSummary(ImportResult):
-    """What an import did. ``to_json`` gives the machine-readable shape of the CLI.
-
-    ``read``: data rows in the file (blank lines are not rows); ``imported``: new
-    companies; ``merged_duplicates``: rows merged into a company already on the list or
-    earlier in the file (a re-import merges every row); ``rejected``: rows refused, each
-    with its line and reason in ``rejects`` and the rejects file; always
-    ``imported + merged_duplicates + rejected == read``. ``flagged``: companies this import
-    created or merged into that carry a flag for clearing (:data:`FLAG_LABELS`).
-    """
-
-    imported: int = 0
-    merged_duplicates: int = 0
-    flagged: int = 0
-    out_of_target: int = 0
-    proposed_removal: int = 0
-    jobcenters: list[str] = field(default_factory=list)
-    unknown_columns: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "read": self.read,
-            "imported": self.imported,
-            "merged_duplicates": self.merged_duplicates,
-            "rejected": self.rejected,
-            "flagged": self.flagged,
-            "rejects_file": None if self.rejects_file is None else str(self.rejects_file),
-        }
+__all__ = ["ImportSummary", "finish_import", "import_list", "parse_overrides", "plan_import"]
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, str]:
@@ -130,17 +106,58 @@ def import_list(
     actor: str = "system",
     today: dt.date | None = None,
 ) -> ImportSummary:
-    """Import a company list into ``campaign`` (see the module doc and :class:`ImportSummary`).
+    """Import a company list into ``campaign`` in ``session`` (see the module doc and
+    :class:`ImportSummary`): one transaction, whatever the size of the file.
 
     Rejected rows are written to ``rejects_path`` (default ``NAME.afviste.csv`` next to
-    the file) unless ``write_rejects`` is False.
+    the file) unless ``write_rejects`` is False. ``phoner list import`` runs the same
+    steps in short batches instead (:func:`phoner.core.lists.import_run.run_import`).
     """
+    plan = plan_import(
+        session=session,
+        campaign=campaign,
+        path=path,
+        jobcenter=jobcenter,
+        overrides=overrides,
+        sheet=sheet,
+        today=today,
+    )
+    done = write_units(session, plan, [ref for _, ref in plan.units], actor=actor, now=utcnow())
+    summary = plan.summary
+    summary.imported = done.imported
+    summary.out_of_target = done.out_of_target
+    summary.proposed_removal = done.proposed_removal
+    summary.merged_duplicates = summary.read - summary.rejected - summary.imported
+    if write_rejects:
+        importing.write_rejects(
+            summary, source=path, headers=plan.table.headers, target=rejects_path
+        )
+    finish_import(session, plan, actor=actor)
+    session.flush()
+    return summary
+
+
+def plan_import(
+    *,
+    session: Session,
+    campaign: Campaign,
+    path: Path,
+    jobcenter: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    today: dt.date | None = None,
+    create: Creator | None = None,
+) -> Plan:
+    """Read, parse and dedupe the file against the list in ``session``; decide targeting
+    and removal proposals of the new companies. Writes nothing but the jobcenters and
+    planned rounds the file names that do not exist yet (through ``create``)."""
     assert campaign.id is not None
     campaign_id = campaign.id
     today = today or local_today()
+    make: Creator = create or (lambda fn: fn(session))
     table, hmap = _read(path, sheet, overrides)
-    fixed_jc = find_jobcenter(session=session, text=jobcenter) if jobcenter else None
-    parser = _RowParser(session, campaign_id, table, hmap, fixed_jc)
+    fixed_jc_id = _resolve_jobcenter(session, jobcenter, make) if jobcenter else None
+    parser = _RowParser(session, campaign_id, table, hmap, fixed_jc_id, make)
     batch = Batch(session.exec(select(Company).where(Company.campaign_id == campaign_id)).all())
     signed = _signed_off(session, campaign_id)
     summary = ImportSummary(unknown_columns=[table.headers[i] for i in parser.extra_cols])
@@ -155,18 +172,49 @@ def import_list(
     batch.flag_shared_phones()
     summary.imported = len(batch.new)
     summary.merged_duplicates = batch.merged_rows
-    now = utcnow()
-    _write_merges(session, batch, campaign_id=campaign_id, path=path, actor=actor, now=now)
-    _insert_new(session, batch, campaign, summary, path=path, actor=actor, now=now, today=today)
-    for jc_id in {r.jobcenter_id for r in batch.new if r.jobcenter_id is not None}:
-        campaign_jobcenter(session=session, campaign_id=campaign_id, jobcenter_id=jc_id)
-    if fixed_jc is not None and fixed_jc.id is not None:
-        campaign_jobcenter(session=session, campaign_id=campaign_id, jobcenter_id=fixed_jc.id)
-    jc_names = {j.id: j.name for j in session.exec(select(Jobcenter)).all()}
-    summary.jobcenters = sorted(jc_names[i] for i in batch.jobcenter_ids())
     summary.flagged = batch.flagged()
-    if write_rejects:
-        importing.write_rejects(summary, source=path, headers=table.headers, target=rejects_path)
+    new_rows = decide_new(session, batch, campaign, today)
+    position = {row.line: i for i, row in enumerate(table.rows)}
+    last = len(table.rows)
+    units: list[tuple[int, Ref]] = [
+        (position[line], ("new", i)) for i, line in enumerate(batch.new_lines)
+    ]
+    first_merge: dict[int, int] = {}
+    for m in batch.merges:
+        if m.ref[0] == "old":
+            first_merge.setdefault(m.ref[1], m.line)
+    old_changes: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for cid, rec in batch.old.items():
+        changed_old, changed_new = rec.changes(CompanyRecord.from_company(batch.existing[cid]))
+        if changed_new:
+            old_changes[cid] = (changed_old, changed_new)
+            line = first_merge.get(cid)
+            units.append((last if line is None else position[line], ("old", cid)))
+    units.sort(key=lambda u: u[0])
+    return Plan(
+        campaign_id,
+        path,
+        table,
+        batch,
+        summary,
+        new_rows,
+        fixed_jc_id,
+        units,
+        old_changes,
+        watermark=max(batch.existing, default=0),
+        signed_off_reason=_signed_off_reason,
+    )
+
+
+def finish_import(session: Session, plan: Plan, *, actor: str) -> None:
+    """The last step of an import: the jobcenters' parts of the campaign, the names in
+    the summary, and the audit entry of the whole import (``summary`` is final)."""
+    campaign_id, summary = plan.campaign_id, plan.summary
+    if plan.fixed_jc_id is not None:
+        campaign_jobcenter(session=session, campaign_id=campaign_id, jobcenter_id=plan.fixed_jc_id)
+    ids = plan.batch.jobcenter_ids()
+    names = session.exec(select(Jobcenter.name).where(col(Jobcenter.id).in_(ids))).all()
+    summary.jobcenters = sorted(names)
     audit.record(
         session,
         actor=actor,
@@ -174,10 +222,8 @@ def import_list(
         entity="campaign",
         entity_id=campaign_id,
         campaign_id=campaign_id,
-        new={**summary.to_json(), "file": str(path)},
+        new={**summary.to_json(), "file": str(plan.path)},
     )
-    session.flush()
-    return summary
 
 
 # --------------------------------------------------------------------------- reading
@@ -213,12 +259,14 @@ class _RowParser:
         campaign_id: int,
         table: Table,
         hmap: HeaderMap,
-        fixed_jc: Jobcenter | None,
+        fixed_jc_id: int | None,
+        create: Creator,
     ) -> None:
         self._session = session
+        self._create = create
         self._campaign_id = campaign_id
         self._headers = table.headers
-        self._fixed_jc = fixed_jc
+        self._fixed_jc_id = fixed_jc_id
         self.phone_cols = [hmap.fields["phone"]] + [i for i, f in hmap.duplicates if f == "phone"]
         #: Columns kept as ``extra`` (unknown ones and second copies of a known one).
         self.extra_cols = hmap.unknown + [i for i, f in hmap.duplicates if f != "phone"]
@@ -371,16 +419,17 @@ class _RowParser:
         return {headers[i] or f"Kolonne {i + 1}": cells[i] for i in self.extra_cols if cells[i]}
 
     def _jobcenter_id(self, municipality: str | None) -> int | None:
-        if self._fixed_jc is not None:
-            return self._fixed_jc.id
+        if self._fixed_jc_id is not None:
+            return self._fixed_jc_id
         if not municipality:
             return None
         try:
             return self._jobcenters[municipality]
         except KeyError:
             pass
+        jc_id: int | None
         try:
-            jc_id = find_jobcenter(session=self._session, text=municipality).id
+            jc_id = _resolve_jobcenter(self._session, municipality, self._create)
         except NotFound:
             jc_id = None
         self._jobcenters[municipality] = jc_id
@@ -389,12 +438,41 @@ class _RowParser:
     def _round_id(self, number: int) -> int:
         round_id = self._rounds.get(number)
         if round_id is None:
-            rnd = Round(campaign_id=self._campaign_id, number=number, state=RoundState.PLANNED)
-            self._session.add(rnd)
-            self._session.flush()
-            assert rnd.id is not None
-            round_id = self._rounds[number] = rnd.id
+            campaign_id = self._campaign_id
+            round_id = self._rounds[number] = self._create(
+                lambda s: _planned_round(s, campaign_id, number)
+            )
         return round_id
+
+
+def _resolve_jobcenter(session: Session, text: str, create: Creator) -> int:
+    """The id of the jobcenter ``text`` names (:func:`find_jobcenter`), looked up in
+    ``session`` and created through ``create`` when it is a municipality without one."""
+    try:
+        jc = find_jobcenter(session=session, text=text, create=False)
+    except NotFound:
+        if municipality_name(text.strip()) is None:
+            raise
+        return create(lambda s: _jobcenter_id(find_jobcenter(session=s, text=text)))
+    return _jobcenter_id(jc)
+
+
+def _jobcenter_id(jc: Jobcenter) -> int:
+    assert jc.id is not None
+    return jc.id
+
+
+def _planned_round(session: Session, campaign_id: int, number: int) -> int:
+    """The id of round ``number`` of the campaign, created (planned) if it is missing."""
+    rnd = session.exec(
+        select(Round).where(Round.campaign_id == campaign_id, Round.number == number)
+    ).first()
+    if rnd is None:
+        rnd = Round(campaign_id=campaign_id, number=number, state=RoundState.PLANNED)
+        session.add(rnd)
+        session.flush()
+    assert rnd.id is not None
+    return rnd.id
 
 
 def _signed_off(session: Session, campaign_id: int) -> dict[int, str]:
@@ -416,109 +494,3 @@ def _signed_off_reason(jobcenter: str) -> str:
         "virksomheder på (genåbn listen og importér "
         "afvisningsfilen igen)"
     )
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _write_merges(
-    session: Session,
-    batch: Batch,
-    *,
-    campaign_id: int,
-    path: Path,
-    actor: str,
-    now: dt.datetime,
-) -> None:
-    """Apply what the import changed on existing companies (merges, flags), audited."""
-    merges: dict[int, list[Merge]] = {}
-    for m in batch.merges:
-        if m.ref[0] == "old":
-            merges.setdefault(m.ref[1], []).append(m)
-    for cid, rec in batch.old.items():
-        company = batch.existing[cid]
-        changed_old, changed_new = rec.changes(CompanyRecord.from_company(company))
-        if not changed_new:
-            continue
-        for k, v in changed_new.items():
-            setattr(company, k, v)
-        company.updated_at = now
-        session.add(company)
-        mine = merges.get(cid, [])
-        lines = [m.line for m in mine]
-        conflicts = {k: v for m in mine for k, v in m.conflicts.items()}
-        audit.record(
-            session,
-            actor=actor,
-            action="list_merge",
-            entity="company",
-            entity_id=cid,
-            campaign_id=campaign_id,
-            old=_jsonable(changed_old),
-            new=_jsonable({**changed_new, "konflikter": conflicts})
-            if conflicts
-            else _jsonable(changed_new),
-            reason=f"{path.name}: "
-            + (
-                f"linje {', '.join(map(str, lines))} flettet ind" if lines else "delt telefonnummer"
-            ),
-        )
-
-
-def _insert_new(
-    session: Session,
-    batch: Batch,
-    campaign: Campaign,
-    summary: ImportSummary,
-    *,
-    path: Path,
-    actor: str,
-    now: dt.datetime,
-    today: dt.date,
-) -> None:
-    """Targeting and removal proposals for the new companies, one bulk insert, and the
-    audit of rows merged into another row of the file."""
-    assert campaign.id is not None
-    suppression = Suppression(session, campaign, today)
-    targeting = TargetRules(campaign)
-    rows: list[NewCompany] = []
-    for rec in batch.new:
-        rule = targeting.rule(
-            employees=rec.employees,
-            municipality=rec.municipality,
-            industry_code=rec.industry_code,
-        )
-        proposal = suppression.propose(
-            cvr=rec.cvr, jobcenter_id=rec.jobcenter_id, ad_protected=rec.ad_protected
-        )
-        summary.out_of_target += rule is not None
-        summary.proposed_removal += proposal is not None
-        rows.append((rec, rule, proposal))
-    if rows:
-        insert_companies(session, rows, campaign_id=campaign.id, now=now)
-    merged_new = [m for m in batch.merges if m.ref[0] == "new"]
-    if not merged_new:
-        return
-    ids = new_ids(session, campaign.id, [batch.new[m.ref[1]] for m in merged_new])
-    for m, cid in zip(merged_new, ids, strict=True):
-        audit.record(
-            session,
-            actor=actor,
-            action="list_merge",
-            entity="company",
-            entity_id=cid,
-            campaign_id=campaign.id,
-            new=_jsonable({"linje": m.line, "konflikter": m.conflicts}),
-            reason=f"{path.name}: linje {m.line} er en dublet af linje "
-            f"{batch.new_lines[m.ref[1]]}, flettet sammen",
-        )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
