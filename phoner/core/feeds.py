@@ -265,6 +265,14 @@ def consultant_feed(*, session: Session, consultant: Consultant) -> Feed:
 # --------------------------------------------------------------------------- seen or not
 
 
+#: A visit counts as seen by a fetch only if it was changed this long before the fetch
+#: started. ``modified_at`` is stamped when a change is written, not when it commits, so
+#: a change written just before a fetch began may commit after the fetch read its
+#: snapshot; no phoner write transaction lasts longer than this (SQLite's busy timeout is
+#: 30 s). The cost: a visit changed within the margin waits for the next fetch.
+SEEN_MARGIN = dt.timedelta(seconds=60)
+
+
 @dataclass(frozen=True)
 class FeedStatus:
     """Whether a consultant has seen their calendar: last fetch and unseen visits."""
@@ -283,7 +291,8 @@ class FeedStatus:
 
 def feed_status(*, session: Session, now: dt.datetime | None = None) -> list[FeedStatus]:
     """Every active consultant with the upcoming visits booked or changed after their last
-    feed fetch (those they cannot have seen yet). Never fetched: every visit is unseen."""
+    feed fetch (those they cannot have seen yet; see :data:`SEEN_MARGIN`). Never fetched:
+    every visit is unseen."""
     now = now or utcnow()
     consultants = session.exec(
         select(Consultant, Jobcenter.name)
@@ -303,7 +312,7 @@ def feed_status(*, session: Session, now: dt.datetime | None = None) -> list[Fee
         assert c.id is not None
         visits = upcoming.get(c.id, [])
         last = c.last_feed_fetch_at
-        unseen = [b for b in visits if last is None or b.modified_at > last]
+        unseen = [b for b in visits if last is None or b.modified_at > last - SEEN_MARGIN]
         out.append(
             FeedStatus(
                 consultant=c,

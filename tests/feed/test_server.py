@@ -264,6 +264,46 @@ def test_a_change_committed_while_a_fetch_runs_is_not_seen_by_it(
     assert row.unseen == 1 and row.needs_chasing
 
 
+def test_a_change_stamped_before_a_fetch_but_committed_during_it_is_not_seen(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``modified_at`` is stamped when the change is written; its commit can come after the
+    fetch took its snapshot, so a stamp just before the fetch's start is no proof."""
+    from phoner.feed import server
+
+    w = make_world(sqlite_db)
+    cid = w.consultant_ids[0]
+    b = _book_one(sqlite_db, w.company_id, cid)
+    token = _token(sqlite_db, cid)
+    start = NOW + dt.timedelta(hours=1)
+    monkeypatch.setattr(server, "utcnow", lambda: start)
+    original = server._find_consultant
+
+    def meanwhile(session: object, presented: str) -> object:
+        found = original(session, presented)  # type: ignore[arg-type]
+        bk.move_booking(  # written 5 s before the fetch began, committed during it
+            db=sqlite_db,
+            booking_id=b.id or 0,
+            start=at("2027-03-31", "09:00"),
+            actor="t1",
+            now=start - dt.timedelta(seconds=5),
+        )
+        return found
+
+    monkeypatch.setattr(server, "_find_consultant", meanwhile)
+    client = TestClient(create_app(sqlite_db))
+    r = client.get(f"/kalender/{token}.ics")
+    assert r.status_code == 200 and b"DTSTART:20270331" not in r.content
+    client.app.state.fetch_log.flush()  # type: ignore[attr-defined]
+    assert _status(sqlite_db, cid).unseen == 1
+    # the next fetch, a while later, serves the move and counts it as seen
+    monkeypatch.setattr(server, "_find_consultant", original)
+    monkeypatch.setattr(server, "utcnow", lambda: start + dt.timedelta(minutes=5))
+    assert b"DTSTART:20270331" in client.get(f"/kalender/{token}.ics").content
+    client.app.state.fetch_log.flush()  # type: ignore[attr-defined]
+    assert _status(sqlite_db, cid).unseen == 0
+
+
 def test_a_304_does_not_build_the_feed(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
