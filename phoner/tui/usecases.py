@@ -18,6 +18,7 @@ from phoner.core import lookups as _lookups
 from phoner.core import models as _models
 from phoner.core import visits as _visits
 from phoner.core import vocabulary as _vocabulary
+from phoner.core.booking import choices as _booking_choices
 from phoner.core.booking import listing as _booking_listing
 from phoner.core.booking import rules as _booking_rules
 from phoner.core.booking import service as _booking
@@ -50,11 +51,11 @@ CANCEL_REASON_LABELS = _visits.CANCEL_REASON_LABELS
 BookingRow = _booking_listing.BookingRow
 CANCEL_LABELS = _vocabulary.labels(_models.CancelReason)
 HeldCompany = _claims.HeldCompany
-# The booking dialog's building blocks (it searches slots day by day in one session).
+# The booking dialog's use cases (its one read searches slots day by day in one session).
 Slot = _booking_rules.Slot
 BookingRefused = _booking_rules.BookingRefused
-find_slots = _booking.find_slots
-company_consultants = _booking.company_consultants
+SlotChoices = _booking_choices.SlotChoices
+slot_choices = _booking_choices.slot_choices
 book_visit = _booking.book_visit
 move_booking = _booking.move_booking
 FLAG_LABELS = _records.FLAG_LABELS
