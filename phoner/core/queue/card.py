@@ -235,9 +235,7 @@ def call_view(
     claimed and ``check_hours``) why it is outside calling hours — in one read."""
     with db.session() as session:
         card = (
-            company_card(session=session, company_id=company_id)
-            if company_id is not None
-            else None
+            company_card(session=session, company_id=company_id) if company_id is not None else None
         )
         stats = phoner_stats(
             session=session,
