@@ -248,15 +248,16 @@ def test_no_orm_row_reaches_the_tui() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         used: list[object] = []
         for value in vars(module).values():  # what it defines or imports by name
-            if inspect.isfunction(value) or inspect.isclass(value):
-                if getattr(value, "__module__", "").startswith("phoner."):
-                    used.append(value)
-                    if inspect.isclass(value) and value.__module__ == module.__name__:
-                        used += [
-                            m
-                            for m in vars(value).values()
-                            if inspect.isfunction(m) or inspect.isclass(m)
-                        ]
+            if (inspect.isfunction(value) or inspect.isclass(value)) and getattr(
+                value, "__module__", ""
+            ).startswith("phoner."):
+                used.append(value)
+                if inspect.isclass(value) and value.__module__ == module.__name__:
+                    used += [
+                        m
+                        for m in vars(value).values()
+                        if inspect.isfunction(m) or inspect.isclass(m)
+                    ]
         for node in ast.walk(tree):  # what it reaches as core_module.name
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 owner = vars(module).get(node.value.id)
