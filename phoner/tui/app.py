@@ -199,8 +199,7 @@ class PhonerApp(App[None]):
         if self.campaign_id is None:
             return []
         try:
-            with self.db.session() as session:
-                return data.campaign_jobcenters(session, self.campaign_id)
+            return data.campaign_jobcenters(self.db, self.campaign_id)
         except PhonerError:
             return []
 

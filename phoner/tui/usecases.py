@@ -10,14 +10,16 @@ module moves, the import lines here follow, and the screens stay as they are.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal, TypeVar
 
 from phoner.core import followups as _followups
 from phoner.core import lookups as _lookups
 from phoner.core import models as _models
 from phoner.core import visits as _visits
 from phoner.core import vocabulary as _vocabulary
+from phoner.core.booking import choices as _booking_choices
 from phoner.core.booking import listing as _booking_listing
 from phoner.core.booking import rules as _booking_rules
 from phoner.core.booking import service as _booking
@@ -26,11 +28,11 @@ from phoner.core.display import format_stamp
 from phoner.core.errors import NotFound
 from phoner.core.lists import clearing as _clearing
 from phoner.core.lists import records as _records
+from phoner.core.lists import review as _review
 from phoner.core.lists import signoff as _signoff
 from phoner.core.models import (
     AgreementCategory,
     CancelReason,
-    ClearingReason,
     ClearingState,
     CompanyCancelReason,
     MeetingStatus,
@@ -50,37 +52,35 @@ CANCEL_REASON_LABELS = _visits.CANCEL_REASON_LABELS
 BookingRow = _booking_listing.BookingRow
 CANCEL_LABELS = _vocabulary.labels(_models.CancelReason)
 HeldCompany = _claims.HeldCompany
-# The booking dialog's building blocks (it searches slots day by day in one session).
+# The booking dialog's use cases (its one read searches slots day by day in one session).
 Slot = _booking_rules.Slot
 BookingRefused = _booking_rules.BookingRefused
-find_slots = _booking.find_slots
-company_consultants = _booking.company_consultants
+SlotChoices = _booking_choices.SlotChoices
+slot_choices = _booking_choices.slot_choices
 book_visit = _booking.book_visit
 move_booking = _booking.move_booking
 FLAG_LABELS = _records.FLAG_LABELS
 DECISION_LABELS = _clearing.DECISION_LABELS
 ClearingRow = _clearing.ClearingRow
 SignOffResult = _signoff.SignOffResult
-ClearingFilter = ClearingReason | Literal["any"] | None  # None: no proposal
-_T = TypeVar("_T")
+ClearingFilter = _review.ClearingFilter
 
 
-def _found(row: _T | None, message: str) -> _T:
-    """``row``, or :class:`NotFound` with ``message`` (the TUI's words) when it is None."""
-    if row is None:
-        raise NotFound(message)
-    return row
+@contextmanager
+def _in_tui_words() -> Iterator[None]:
+    """A campaign, jobcenter or company gone meanwhile, said in the TUI's words."""
+    try:
+        yield
+    except _lookups.RowMissing as exc:
+        raise NotFound(t(f"error.no_{exc.kind}", id=exc.row_id)) from exc
 
 
 # --------------------------------------------------------------------------- dashboard
 
 
 def dashboard(db: Database, *, campaign_id: int, today: dt.date) -> Dashboard:
-    with db.session() as session:
-        campaign = _found(
-            _lookups.campaign_by_id(session, campaign_id), t("error.no_campaign", id=campaign_id)
-        )
-        return _dashboard.dashboard(session=session, campaign=campaign, today=today)
+    with _in_tui_words():
+        return _dashboard.campaign_dashboard(db=db, campaign_id=campaign_id, today=today)
 
 
 def held_companies(db: Database, *, campaign_id: int, now: dt.datetime) -> list[HeldCompany]:
@@ -176,48 +176,15 @@ def record_visit_result(
 # --------------------------------------------------------------------------- clearing
 
 
-@dataclass(frozen=True)
-class Clearing:
-    campaign: str
-    jobcenter: str
-    companies: list[ClearingRow]
-    signed_off_at: dt.datetime | None
-    signed_off_by: str | None
-    forced: bool
+Clearing = _review.ClearingSheet
 
 
 def clearing(
     db: Database, *, campaign_id: int, jobcenter_id: int, proposal: ClearingFilter
 ) -> Clearing:
-    with db.session() as session:
-        campaign = _found(
-            _lookups.campaign_by_id(session, campaign_id), t("error.no_campaign", id=campaign_id)
-        )
-        jobcenter = _found(
-            _lookups.jobcenter_by_id(session, jobcenter_id),
-            t("error.no_jobcenter", id=jobcenter_id),
-        )
-        companies = _clearing.clearing_rows(
-            session=session,
-            campaign_id=campaign_id,
-            jobcenter_id=jobcenter_id,
-            proposal=proposal,
-        )
-        status = next(
-            (
-                st
-                for st in _signoff.jobcenter_status(session=session, campaign=campaign)
-                if st.jobcenter == jobcenter.name
-            ),
-            None,
-        )
-        return Clearing(
-            campaign=campaign.name,
-            jobcenter=jobcenter.name,
-            companies=list(companies),
-            signed_off_at=status.signed_off_at if status else None,
-            signed_off_by=status.signed_off_by if status else None,
-            forced=bool(status and status.forced),
+    with _in_tui_words():
+        return _review.clearing_sheet(
+            db=db, campaign_id=campaign_id, jobcenter_id=jobcenter_id, proposal=proposal
         )
 
 
@@ -225,28 +192,18 @@ def set_clearing_decision(
     db: Database, *, company_id: int, decision: ClearingState, actor: str, reason: str | None
 ) -> bool:
     """Keep or remove one company; False when nothing changed."""
-    with db.session(write=True) as session:
-        company = _lookups.company_by_id(session, company_id)
-        if company is None:
-            raise NotFound(t("error.no_company", id=company_id))
-        return _clearing.set_decision(
-            session=session, company=company, decision=decision, by=actor, reason=reason
+    with _in_tui_words():
+        return _review.set_decision(
+            db=db, company_id=company_id, decision=decision, actor=actor, reason=reason
         )
 
 
 def sign_off(
     db: Database, *, campaign_id: int, jobcenter_id: int, actor: str, force: bool
 ) -> SignOffResult:
-    with db.session(write=True) as session:
-        campaign = _found(
-            _lookups.campaign_by_id(session, campaign_id), t("error.no_campaign", id=campaign_id)
-        )
-        jobcenter = _found(
-            _lookups.jobcenter_by_id(session, jobcenter_id),
-            t("error.no_jobcenter", id=jobcenter_id),
-        )
-        return _signoff.sign_off(
-            session=session, campaign=campaign, jobcenter=jobcenter, by=actor, force=force
+    with _in_tui_words():
+        return _review.sign_off(
+            db=db, campaign_id=campaign_id, jobcenter_id=jobcenter_id, actor=actor, force=force
         )
 
 

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import pytest
 
-from phoner.core.models import Company
-from phoner.core.queue.card import CompanyCard
+from phoner.core.queue.card import CompanyCard, CompanyView
 from phoner.tui.i18n import set_language
 from phoner.tui.widgets.company_card import card_text
 
 
 def _card(employees: int | None) -> CompanyCard:
-    company = Company(campaign_id=1, name="Bager A", phones=[], employees=employees)
+    company = CompanyView(
+        id=1,
+        name="Bager A",
+        cvr=None,
+        phones=(),
+        contact_person=None,
+        email=None,
+        address=None,
+        postcode=None,
+        city=None,
+        municipality=None,
+        employees=employees,
+        industry=None,
+        industry_code=None,
+        flags=(),
+        attempts=0,
+    )
     return CompanyCard(
         company=company,
         campaign_name="Efterår",

@@ -5,6 +5,7 @@
 - :mod:`.service`: the use cases (find slots, book, move, cancel) that own the transaction.
 - :mod:`.writes`: building blocks that book, move and cancel in a caller's session.
 - :mod:`.listing`: frozen views of bookings for the CLI and the TUI.
+- :mod:`.choices`: the booking dialog's read (free slots, consultants, contact), frozen.
 - :mod:`.answers`: a call's answers as the script's texts, stored with the booking.
 
 Calendar feeds live in :mod:`phoner.core.feeds`. Import from the modules; this package

@@ -80,7 +80,9 @@ class Slot:
 
 
 class BookingRefused(RuleViolation):
-    """A booking request broke a rule; carries the rule and the nearest valid alternative."""
+    """A booking request broke a rule; carries the rule. The message names the nearest
+    and the first free slot (the TUI shows it and refreshes its slot list; the CLI
+    prints it)."""
 
     def __init__(
         self,
@@ -100,8 +102,6 @@ class BookingRefused(RuleViolation):
         super().__init__(" ".join(parts), hint=None)
         self.rule = violation.rule
         self.violation = violation
-        self.alternative = nearest or first
-        self.first = first
 
 
 @dataclass(frozen=True)

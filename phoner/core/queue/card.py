@@ -1,19 +1,37 @@
-"""The call view's read model: the company card and the phoner's status line."""
+"""The call view's read model: the company card and the phoner's status line.
+
+Everything here is frozen data read inside one session; the use cases :func:`call_setup`
+and :func:`call_view` take the database, open their own (read) unit of work and are what
+the call screen's workers call. No ORM row leaves this module.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from phoner.core.clock import local_day_bounds
+from phoner.core.call_scripts import CallScript
+from phoner.core.campaigns import campaign_script
+from phoner.core.clock import local_date, local_day_bounds
+from phoner.core.db import Database
 from phoner.core.errors import NotFound
 from phoner.core.lists.eligibility import callable_clause
-from phoner.core.models import CallAttempt, CallState, Company, Jobcenter, Outcome, Round
+from phoner.core.models import (
+    CallAttempt,
+    CallState,
+    Campaign,
+    Company,
+    Jobcenter,
+    Outcome,
+    Round,
+)
 from phoner.core.queue._common import get_campaign
+from phoner.core.queue.hours import outside_calling_hours
 
 _ACTIVE_STATES = (CallState.NEW, CallState.RETRY, CallState.CALLBACK)
 
@@ -34,10 +52,52 @@ class AttemptLine:
 
 
 @dataclass(frozen=True)
+class CompanyView:
+    """The company as the call view shows it (a snapshot; lists become tuples)."""
+
+    id: int
+    name: str
+    cvr: str | None
+    phones: tuple[str, ...]
+    contact_person: str | None
+    email: str | None
+    address: str | None
+    postcode: str | None
+    city: str | None
+    municipality: str | None
+    employees: int | None
+    industry: str | None
+    industry_code: str | None
+    flags: tuple[str, ...]
+    attempts: int  # calls so far (the "retry" banner says which one this is)
+
+    @classmethod
+    def of(cls, c: Company) -> CompanyView:
+        assert c.id is not None
+        return cls(
+            id=c.id,
+            name=c.name,
+            cvr=c.cvr,
+            phones=tuple(c.phones),
+            contact_person=c.contact_person,
+            email=c.email,
+            address=c.address,
+            postcode=c.postcode,
+            city=c.city,
+            municipality=c.municipality,
+            employees=c.employees,
+            industry=c.industry,
+            industry_code=c.industry_code,
+            flags=tuple(c.flags),
+            attempts=c.attempts,
+        )
+
+
+@dataclass(frozen=True)
 class CompanyCard:
     """Everything the call view shows about the company being called."""
 
-    company: Company
+    company: CompanyView
     campaign_name: str
     jobcenter_name: str | None
     round_number: int | None
@@ -85,7 +145,7 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
     if company.clearing_note:
         notes.append(company.clearing_note)
     return CompanyCard(
-        company=company,
+        company=CompanyView.of(company),
         campaign_name=campaign.name,
         jobcenter_name=jobcenter.name if jobcenter else None,
         round_number=rnd.number if rnd else None,
@@ -124,3 +184,69 @@ def phoner_stats(
     return PhonerStats(
         calls_today=sum(outcomes.values()), outcomes_today=outcomes, left_in_round=int(left)
     )
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+@dataclass(frozen=True)
+class CallSetup:
+    """What the call screen needs once: the script, the campaign's and round's names."""
+
+    script: CallScript
+    campaign_name: str
+    round_number: int | None  # None: all active rounds (or the round is gone)
+
+
+@dataclass(frozen=True)
+class CallView:
+    """One refresh of the call screen: the card (None: nothing claimed), the status line,
+    and why nobody should be called now (only asked for when nothing was claimed)."""
+
+    card: CompanyCard | None
+    stats: PhonerStats
+    outside_hours: str | None
+
+
+def call_setup(
+    *, db: Database, campaign_id: int, round_id: int | None, workspace: Path | None
+) -> CallSetup | None:
+    """The campaign's script and names; None when the campaign does not exist."""
+    with db.session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return None
+        rnd = session.get(Round, round_id) if round_id is not None else None
+        script = campaign_script(campaign, workspace=workspace)
+        return CallSetup(script, campaign.name, rnd.number if rnd else None)
+
+
+def call_view(
+    *,
+    db: Database,
+    campaign_id: int,
+    phoner: str,
+    company_id: int | None,
+    now: dt.datetime,
+    round_id: int | None = None,
+    check_hours: bool = True,
+) -> CallView:
+    """The card of ``company_id`` (if any), the phoner's status line, and (nothing
+    claimed and ``check_hours``) why it is outside calling hours — in one read."""
+    with db.session() as session:
+        card = (
+            company_card(session=session, company_id=company_id) if company_id is not None else None
+        )
+        stats = phoner_stats(
+            session=session,
+            campaign_id=campaign_id,
+            phoner=phoner,
+            day=local_date(now),
+            round_id=round_id,
+        )
+        reason = None
+        if company_id is None and check_hours:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is not None:
+                reason = outside_calling_hours(campaign, now)
+    return CallView(card, stats, reason)

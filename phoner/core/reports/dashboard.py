@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from phoner.core.clock import local_date
+from phoner.core.db import Database
+from phoner.core.lookups import require
 from phoner.core.models import (
     Booking,
     Campaign,
@@ -187,3 +189,10 @@ def feed_lagging(*, session: Session, campaign: Campaign) -> list[FeedLag]:
         )
         for k, jname, n in rows
     ]
+
+
+def campaign_dashboard(*, db: Database, campaign_id: int, today: dt.date) -> Dashboard:
+    """The dashboard of a campaign by id, in one read (:class:`RowMissing` if it is gone)."""
+    with db.session() as session:
+        campaign = require(session, Campaign, campaign_id, "campaign")
+        return dashboard(session=session, campaign=campaign, today=today)

@@ -30,7 +30,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from phoner.core import lookups
 from phoner.core.clock import to_local
 from phoner.core.errors import PhonerError
 from phoner.core.models import CancelReason
@@ -155,48 +154,29 @@ class BookingScreen(PhonerModal[int | None]):
     def load(self, day: dt.date | None = None, step: int = 0) -> None:
         """Find slots: the first free (day None), or the day ``day`` (moving by ``step``
         until a day with free slots is found)."""
-        now = self.now()
-        with self.db.session() as session:
-            company = lookups.company_by_id(session, self.company_id)
-            if company is None:
-                raise PhonerError(t("booking.no_company", id=self.company_id))
-            consultants = usecases.company_consultants(session=session, company_id=self.company_id)
-            slots: list[Slot] = []
-            current = day
-            if day is None:
-                slots = usecases.find_slots(
-                    session=session,
-                    company_id=self.company_id,
-                    now=now,
-                    limit=FIRST_LIMIT,
-                    consultant_id=self.consultant_id,
-                )
-            else:
-                for _ in range(MAX_DAY_STEPS):
-                    assert current is not None
-                    slots = usecases.find_slots(
-                        session=session,
-                        company_id=self.company_id,
-                        now=now,
-                        limit=DAY_LIMIT,
-                        day=current,
-                        consultant_id=self.consultant_id,
-                    )
-                    if slots or step == 0:
-                        break
-                    current += dt.timedelta(days=step)
-                    if current < to_local(now).date():
-                        break
-                if not slots:
-                    self.post_message(self.Refused(t("booking.none.day")))
-                    return
-            loaded = _Loaded(
-                slots=slots,
-                day=current if day is not None else None,
-                consultants=[(c.id, c.name) for c in consultants if c.id is not None],
-                company=company.name,
-                contact=(company.contact_person or "", company.email or "", ""),
-            )
+        choices = usecases.slot_choices(
+            db=self.db,
+            company_id=self.company_id,
+            now=self.now(),
+            first_limit=FIRST_LIMIT,
+            day_limit=DAY_LIMIT,
+            day=day,
+            step=step,
+            max_steps=MAX_DAY_STEPS,
+            consultant_id=self.consultant_id,
+        )
+        if choices is None:
+            raise PhonerError(t("booking.no_company", id=self.company_id))
+        if day is not None and not choices.slots:
+            self.post_message(self.Refused(t("booking.none.day")))
+            return
+        loaded = _Loaded(
+            slots=choices.slots,
+            day=choices.day,
+            consultants=[(c.id, c.name) for c in choices.consultants],
+            company=choices.company,
+            contact=(choices.contact_person or "", choices.email or "", ""),
+        )
         self.post_message(self.Loaded(loaded))
 
     @on(Loaded)

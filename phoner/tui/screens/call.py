@@ -34,14 +34,11 @@ from textual.widget import Widget
 from textual.widgets import Input, Select
 from textual.worker import Worker
 
-from phoner.core import lookups
 from phoner.core.call_scripts import CallScript, ScriptWalk
-from phoner.core.campaigns import campaign_script
-from phoner.core.clock import local_date
 from phoner.core.errors import PhonerError
 from phoner.core.models import Outcome
-from phoner.core.queue import claims, hours, outcomes, undo
-from phoner.core.queue.card import CompanyCard, PhonerStats, company_card, phoner_stats
+from phoner.core.queue import claims, outcomes, undo
+from phoner.core.queue.card import CompanyCard, PhonerStats, call_setup, call_view
 from phoner.core.queue.claims import Claim
 from phoner.tui.i18n import format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
@@ -205,14 +202,17 @@ class CallScreen(PhonerScreen):
 
     @db_worker("call")
     def _prepare(self) -> None:
-        with self.db.session() as session:
-            campaign = lookups.campaign_by_id(session, self.campaign_id)
-            if campaign is None:
-                raise PhonerError(t("call.no_campaign", id=self.campaign_id))
-            rnd = lookups.round_by_id(session, self.round_id) if self.round_id is not None else None
-        script = campaign_script(campaign, workspace=self.phoner_app.settings.workspace)
-        label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
-        self.post_message(self.Prepared(script, campaign.name, label))
+        setup = call_setup(
+            db=self.db,
+            campaign_id=self.campaign_id,
+            round_id=self.round_id,
+            workspace=self.phoner_app.settings.workspace,
+        )
+        if setup is None:
+            raise PhonerError(t("call.no_campaign", id=self.campaign_id))
+        number = setup.round_number
+        label = t("call.round_n", number=number) if number is not None else t("call.round_all")
+        self.post_message(self.Prepared(setup.script, setup.campaign_name, label))
         self._load_view(self._claim())
 
     def _claim(self) -> Claim | None:
@@ -233,28 +233,19 @@ class CallScreen(PhonerScreen):
         restored: Saved | None = None,
     ) -> None:
         """Read the card, status and (if nothing to call) the reason; post it to the UI."""
-        now = self.now()
-        with self.db.session() as session:
-            card = (
-                company_card(session=session, company_id=claim.company_id)
-                if claim is not None
-                else None
-            )
-            stats = phoner_stats(
-                session=session,
-                campaign_id=self.campaign_id,
-                phoner=self.phoner,
-                day=local_date(now),
-                round_id=self.round_id,
-            )
-            reason = None
-            if claim is None and not self.ignore_hours:
-                campaign = lookups.campaign_by_id(session, self.campaign_id)
-                if campaign is not None:
-                    reason = hours.outside_calling_hours(campaign, now)
-        self.post_message(
-            self.Shown(View(claim, card, stats, reason, saved=saved, restored=restored))
+        read = call_view(
+            db=self.db,
+            campaign_id=self.campaign_id,
+            phoner=self.phoner,
+            company_id=claim.company_id if claim is not None else None,
+            now=self.now(),
+            round_id=self.round_id,
+            check_hours=not self.ignore_hours,
         )
+        view = View(
+            claim, read.card, read.stats, read.outside_hours, saved=saved, restored=restored
+        )
+        self.post_message(self.Shown(view))
 
     @db_worker("call")
     def _record(self, request: RecordRequest) -> None:

@@ -54,12 +54,11 @@ class CallListScreen(PhonerScreen):
 
     @db_worker("call-list")
     def _load(self, query: str) -> None:
-        with self.phoner_app.db.session() as session:
-            campaign = data.campaign_by_id(session, self.campaign_id)
-            rows, total = data.company_rows(
-                session, campaign_id=self.campaign_id, round_id=self.round_id, query=query
-            )
-        name = campaign.name if campaign is not None else "?"
+        db = self.phoner_app.db
+        name = data.campaign_name(db, self.campaign_id) or "?"
+        rows, total = data.company_rows(
+            db, campaign_id=self.campaign_id, round_id=self.round_id, query=query
+        )
         self.post_message(self.Loaded(name, rows, total, query))
 
     def on_call_list_screen_loaded(self, message: Loaded) -> None:

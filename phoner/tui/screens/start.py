@@ -93,9 +93,8 @@ class StartScreen(PhonerScreen):
 
     @db_worker("start")
     def _load(self) -> None:
-        with self.phoner_app.db.session() as session:
-            infos = data.campaign_infos(session)
-            known = data.known_phoners(session)
+        db = self.phoner_app.db
+        infos, known = data.campaign_infos(db), data.known_phoners(db)
         self.post_message(self.Loaded(infos, known))
 
     def on_start_screen_loaded(self, message: Loaded) -> None:
@@ -144,8 +143,7 @@ class StartScreen(PhonerScreen):
 
     @db_worker("start-list")
     def _load_list(self, campaign: CampaignInfo) -> None:
-        with self.phoner_app.db.session() as session:
-            rows, total = data.company_rows(session, campaign_id=campaign.id)
+        rows, total = data.company_rows(self.phoner_app.db, campaign_id=campaign.id)
         self.post_message(self.ListLoaded(campaign, rows, total))
 
     def on_start_screen_list_loaded(self, message: ListLoaded) -> None:
