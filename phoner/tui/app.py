@@ -41,7 +41,13 @@ class PhonerApp(App[None]):
     CSS_PATH = [Path(__file__).with_name("app.tcss")]
     TITLE = "phoner"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [Binding("ctrl+q", "quit", "bind.quit", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "bind.quit", show=False, priority=True),
+        # Tab moves the focus as soon as the app reads it, before the keys behind it are
+        # routed: otherwise a paste or fast typing after Tab lands in the previous field.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(

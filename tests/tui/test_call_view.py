@@ -357,7 +357,8 @@ async def test_note_key_then_enter_saves_the_reason(
     app = make_app(phoner="Anne")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_calling(pilot)
-        await pilot.press("3", "n", *"Har ikke tid", "enter")
+        # the note is several lines (Enter is a new line); Esc goes back to the call
+        await pilot.press("3", "n", *"Har ikke tid", "escape")
         assert not screen._typing()
         await pilot.press("enter")
         await settle(pilot)

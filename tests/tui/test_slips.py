@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import Input
+import pytest
+from textual.widgets import Input, Label, Static
 
+from phoner.core.db import Database
 from phoner.tui.app import PhonerApp
-from tests.support.pilot import settle
+from phoner.tui.widgets.needs_form import NeedsForm
+from tests.support.calling import attempts, start_calling
+from tests.support.host import notifications
+from tests.support.pilot import settle, type_fast
 
 
 async def test_typing_replaces_the_remembered_name(
@@ -18,3 +23,65 @@ async def test_typing_replaces_the_remembered_name(
         await settle(pilot)
         await pilot.press(*"Lars")
         assert app.screen.query_one("#name", Input).value == "Lars"
+
+
+async def test_keys_typed_fast_after_tab_land_in_the_next_field(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("b")  # the needs form, on the first field (job type)
+        await type_fast(pilot, *"Kantine", "tab", "tab", "tab", *"8")
+        form = screen.query_one(NeedsForm)
+        assert form.values() == {"jobtype": "Kantine", "timer_pr_uge": 8}
+
+
+async def test_keys_typed_fast_after_enter_land_in_the_next_field(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("b")
+        await type_fast(pilot, *"Kantine", "enter", "tab", *"Detail")
+        assert screen.query_one(NeedsForm).values() == {"jobtype": "Kantine", "branche": "Detail"}
+
+
+@pytest.mark.parametrize("typed", ["8-10", "ti timer"])
+async def test_a_number_field_keeps_what_is_typed_and_refuses_to_save_it(
+    make_app: Callable[..., PhonerApp], demo_db: Database, typed: str
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("3", "b", "tab", "tab", "tab", *typed)
+        field = screen.query_one("#need-timer_pr_uge", Input)
+        assert field.value == typed  # never changed silently ("8-10" was "810")
+        error = str(screen.query_one("#needs-error", Static).render())
+        assert "Timer pr. uge" in error and "ikke et helt tal" in error
+        await pilot.press("escape", "enter")  # try to save "ikke interesseret"
+        await settle(pilot)
+        assert attempts(demo_db) == []  # refused, with the message, on the field
+        assert any("ikke et helt tal" in n for n in notifications(app))
+        assert screen.focused is field
+        await pilot.press("ctrl+u", "8", "escape", "enter")  # put right: now it saves
+        await settle(pilot)
+    [attempt] = attempts(demo_db)
+    assert attempt.needs == {"timer_pr_uge": 8}
+
+
+async def test_the_note_takes_several_lines_and_says_what_it_is_for(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        labels = [str(label.render()) for label in screen.query(".need-label").results(Label)]
+        assert "Note om behovet" in labels and "Note om opkaldet" in labels
+        await pilot.press("3", "n", *"Har ikke tid", "enter", *"Ring i august", "escape")
+        assert not screen._typing()
+        await pilot.press("enter")
+        await settle(pilot)
+    [attempt] = attempts(demo_db)
+    assert attempt.note == "Har ikke tid\nRing i august"

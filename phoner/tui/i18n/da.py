@@ -102,9 +102,14 @@ DA: dict[str, str] = {
     "script.missing": "Kampagnens manuskript kan ikke læses: {error}",
     # needs
     "needs.title": "Behov og note",
-    "needs.note": "Note",
-    "needs.note_placeholder": "Fri note til konsulenten",
-    "needs.hint": "Tab: næste felt · Esc: tilbage til manuskriptet",
+    "needs.note": "Note om opkaldet",
+    "needs.note_placeholder": "Til konsulenten: hvem du talte med, grunden til et nej …",
+    "needs.hint": "Tab: næste felt · Enter i noten: ny linje · Esc: tilbage til manuskriptet",
+    "needs.int_placeholder": "helt tal, fx 8",
+    "needs.not_a_number": (
+        "{label}: {text!r} er ikke et helt tal. Skriv ét tal (fx 8); "
+        "et interval eller en forklaring kan stå i en note."
+    ),
     "needs.choose": "Vælg …",
     # key bar
     "keys.outcomes": "i Ikke truffet  o Optaget  r Ring tilbage  f Forkert nr.  l Lukket",

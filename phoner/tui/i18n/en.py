@@ -97,9 +97,14 @@ EN: dict[str, str] = {
     "script.no_answer_key": "There is no answer {key} here.",
     "script.missing": "The campaign's script cannot be read: {error}",
     "needs.title": "Needs and note",
-    "needs.note": "Note",
-    "needs.note_placeholder": "Free note for the consultant",
-    "needs.hint": "Tab: next field · Esc: back to the script",
+    "needs.note": "Note on the call",
+    "needs.note_placeholder": "For the consultant: whom you spoke to, why they said no …",
+    "needs.hint": "Tab: next field · Enter in the note: new line · Esc: back to the script",
+    "needs.int_placeholder": "whole number, e.g. 8",
+    "needs.not_a_number": (
+        "{label}: {text!r} is not a whole number. Type one number (e.g. 8); "
+        "a range or an explanation can go in a note."
+    ),
     "needs.choose": "Choose …",
     "keys.outcomes": "i No answer  o Busy  r Call back  f Wrong no.  l Closed",
     "keys.other": "1-9 Answer  ⌫ Back  h FAQ  b Needs  u Undo  s Skip  k List  q Quit",

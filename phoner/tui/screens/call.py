@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, TextArea
 from textual.worker import Worker
 
 from phoner.core import lookups
@@ -47,7 +47,7 @@ from phoner.tui.i18n import format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.widgets.company_card import CompanyCardView
 from phoner.tui.widgets.key_bar import KeyBar
-from phoner.tui.widgets.needs_form import NOTE_ID, NeedsForm
+from phoner.tui.widgets.needs_form import NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel
 from phoner.tui.widgets.status_line import Status, StatusLine
 from phoner.tui.workers import db_worker
@@ -136,6 +136,9 @@ class CallScreen(PhonerScreen):
         Binding("a", "anyway", show=False),
         Binding("q", "quit_calling", "bind.quit"),
         Binding("escape", "leave_form", show=False),
+        # Enter in a needs field moves on at once (a priority binding, not the Input's
+        # Submitted message): keys typed right after it must land in the next field.
+        Binding("enter", "next_field", show=False, priority=True),
     ]
 
     class Prepared(Message):
@@ -469,11 +472,14 @@ class CallScreen(PhonerScreen):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            focused = self.focused
+            return isinstance(focused, Input) and _inside(focused, self.query_one(NeedsForm))
         return not (action in CALL_ACTIONS and self._typing())
 
     def _typing(self) -> bool:
         focused = self.focused
-        return isinstance(focused, Input | Select) or (
+        return isinstance(focused, Input | Select | TextArea) or (
             focused is not None and _inside(focused, self.query_one(NeedsForm))
         )
 
@@ -536,6 +542,12 @@ class CallScreen(PhonerScreen):
         if self.claim is None or self.card is None or self.walk is None:
             return
         form = self.query_one(NeedsForm)
+        problem = form.problem()
+        if problem is not None:  # refuse, never save a changed or dropped value
+            self.notify(problem.text, severity="warning", timeout=8)
+            self._show_panel("needs-form")
+            form.focus_field(problem.field_id)
+            return
         request = RecordRequest(
             company_id=self.claim.company_id,
             lease_token=self.claim.lease_token,
@@ -615,12 +627,8 @@ class CallScreen(PhonerScreen):
 
     # ------------------------------------------------------------------ lifecycle
 
-    @on(Input.Submitted)
-    def _field_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == NOTE_ID:  # the note is the last field: back to the call
-            self.action_leave_form()
-        else:
-            self.focus_next()
+    def action_next_field(self) -> None:
+        self.focus_next()
 
     def on_screen_resume(self) -> None:
         # Back from the FAQ, picker or call list: keys act on the call again.
