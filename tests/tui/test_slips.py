@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlmodel import select
 from textual.widgets import Input, Label, Static
 
 from phoner.core.db import Database
+from phoner.core.models import Booking, Outcome
 from phoner.tui.app import PhonerApp
+from phoner.tui.screens.booking import BookingScreen
 from phoner.tui.widgets.needs_form import NeedsForm
 from tests.support.calling import attempts, start_calling
 from tests.support.host import notifications
@@ -85,3 +88,40 @@ async def test_the_note_takes_several_lines_and_says_what_it_is_for(
         await settle(pilot)
     [attempt] = attempts(demo_db)
     assert attempt.note == "Har ikke tid\nRing i august"
+
+
+async def test_esc_in_the_booking_step_returns_to_the_call_as_it_was(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        await pilot.press("1", "3", "1", "1", "b", *"Kantine", "escape", "n", *"Lis", "escape")
+        await pilot.press("1", "enter")  # "may a consultant visit? yes" -> the booking step
+        await settle(pilot)
+        assert isinstance(app.screen, BookingScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert attempts(demo_db) == []  # nothing saved
+        assert screen.claim == claim  # the same company, still held
+        assert screen.walk is not None and screen.walk.finished
+        assert list(screen.walk.answers.values()) == ["1", "3", "1", "1", "1"]
+        form = screen.query_one(NeedsForm)
+        assert form.values() == {"jobtype": "Kantine"} and form.note() == "Lis"
+        # saving without a visit is a choice of its own in the dialog
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, BookingScreen)
+        await pilot.press("g")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.claim is not None and screen.claim.company_id != claim.company_id
+    [attempt] = attempts(demo_db)
+    assert attempt.company_id == claim.company_id
+    assert attempt.outcome == Outcome.VIL_KONTAKTES
+    assert attempt.needs == {"jobtype": "Kantine"} and attempt.note == "Lis"
+    with demo_db.session() as s:
+        assert s.exec(select(Booking)).all() == []

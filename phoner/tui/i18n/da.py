@@ -300,6 +300,12 @@ DA: dict[str, str] = {
     "booking.keys": (
         "Enter/1-9 book · ←/→ dag · f første ledige · c konsulent · Tab kontakt · Esc luk"
     ),
+    "booking.keys.call": (
+        "Enter/1-9 book · ←/→ dag · f første ledige · c konsulent · Tab kontakt · "
+        "g gem uden besøg · Esc tilbage til opkaldet"
+    ),
+    "booking.bind.no_visit": "Gem uden besøg",
+    "booking.back": "Tilbage i opkaldet; intet er gemt.",
     "booking.booking": "Booker …",
     "booking.col.n": "#",
     "booking.col.day": "Dag",

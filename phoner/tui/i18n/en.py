@@ -291,6 +291,12 @@ EN: dict[str, str] = {
     "booking.keys": (
         "Enter/1-9 book · ←/→ day · f first free · c consultant · Tab contact · Esc close"
     ),
+    "booking.keys.call": (
+        "Enter/1-9 book · ←/→ day · f first free · c consultant · Tab contact · "
+        "g save without a visit · Esc back to the call"
+    ),
+    "booking.bind.no_visit": "Save without a visit",
+    "booking.back": "Back in the call; nothing is saved.",
     "booking.booking": "Booking …",
     "booking.col.n": "#",
     "booking.col.day": "Day",

@@ -97,7 +97,6 @@ class RecordRequest:
     note: str
     callback_at: dt.datetime | None
     started_at: dt.datetime | None
-    wants_visit: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,15 +152,6 @@ class CallScreen(PhonerScreen):
             self.view = view
             super().__init__()
 
-    class RecordedForVisit(Message):
-        """A vil_kontaktes with a visit was recorded: the booking step comes next."""
-
-        def __init__(self, request: RecordRequest, saved: Saved, card: CompanyCard) -> None:
-            self.request = request
-            self.saved = saved
-            self.card = card
-            super().__init__()
-
     class Renewed(Message):
         def __init__(self, expires_at: dt.datetime) -> None:
             self.expires_at = expires_at
@@ -184,6 +174,8 @@ class CallScreen(PhonerScreen):
         self.started_at: dt.datetime | None = None
         self.empty_reason: str | None = None
         self.lease_expires_at: dt.datetime | None = None
+        #: The outcome saved from the booking dialog (see :meth:`_book_visit`).
+        self.booking_saved: Saved | None = None
         self.panel = "script-panel"  # in a narrow terminal: the script or the needs form
 
     # ------------------------------------------------------------------ layout
@@ -283,10 +275,40 @@ class CallScreen(PhonerScreen):
             request.needs,
             request.note,
         )
-        if request.wants_visit and self.card is not None:
-            self.post_message(self.RecordedForVisit(request, saved, self.card))
-            return
         self._load_view(self._claim(), saved=saved)
+
+    def _record_for_visit(self, request: RecordRequest) -> int:
+        """Save the outcome from the booking dialog's worker, right before the visit is
+        booked (or when the phoner saves without one); returns the attempt's id."""
+        attempt = outcomes.record_outcome(
+            db=self.db,
+            company_id=request.company_id,
+            lease_token=request.lease_token,
+            phoner=self.phoner,
+            outcome=request.outcome,
+            answers=request.answers,
+            needs=request.needs,
+            note=request.note or None,
+            callback_at=None,
+            started_at=request.started_at,
+            now=self.now(),
+        )
+        assert attempt.id is not None
+        saved = Saved(
+            attempt.id,
+            request.outcome,
+            request.company,
+            request.answers,
+            request.needs,
+            request.note,
+        )
+        self.app.call_from_thread(self._recorded_for_visit, saved)
+        return attempt.id
+
+    def _recorded_for_visit(self, saved: Saved) -> None:
+        self._set_saved(saved)
+        self.claim = None  # the outcome is saved; the lease is gone
+        self.booking_saved = saved
 
     @db_worker("call")
     def _next(self, saved: Saved | None = None) -> None:
@@ -381,20 +403,31 @@ class CallScreen(PhonerScreen):
     def on_call_screen_renewed(self, message: Renewed) -> None:
         self.lease_expires_at = message.expires_at
 
-    def on_call_screen_recorded_for_visit(self, message: RecordedForVisit) -> None:
-        self._set_saved(message.saved)
-        self.claim = None  # the outcome is saved; the lease is gone
-        from phoner.tui.screens.booking import BookingScreen
+    def _book_visit(self, request: RecordRequest) -> None:
+        """The booking step: the outcome is saved only when a visit is booked or the
+        phoner chooses to save without one; Esc comes back to this call as it was."""
+        from phoner.tui.screens.booking import NO_VISIT, BookingResult, BookingScreen
 
+        self.booking_saved = None
         screen = BookingScreen(
-            company_id=message.request.company_id,
+            company_id=request.company_id,
             phoner=self.phoner,
-            attempt_id=message.saved.attempt_id,
+            record=lambda: self._record_for_visit(request),
         )
 
-        def done(result: int | None) -> None:
-            self._say(t("booking.booked") if result else t("booking.skipped"))
-            self._next(message.saved)
+        def done(result: BookingResult) -> None:
+            saved, self.booking_saved = self.booking_saved, None
+            if result is None:
+                if saved is not None:
+                    # saved, then the slot was refused and the phoner left: take it back
+                    self.busy = True
+                    self._undo(saved, None)
+                else:
+                    self._say(t("booking.back"))
+                return
+            self._say(t("booking.skipped") if result == NO_VISIT else t("booking.booked"))
+            self.busy = True
+            self._next(saved)
 
         self.app.push_screen(screen, done)
 
@@ -514,7 +547,7 @@ class CallScreen(PhonerScreen):
         if outcome == Outcome.RING_TILBAGE:
             self.action_callback()
             return
-        self._submit(outcome, wants_visit=self.walk.wants_visit)
+        self._submit(outcome, visit=self.walk.wants_visit)
 
     def action_outcome(self, code: str) -> None:
         if not self._ready():
@@ -537,7 +570,7 @@ class CallScreen(PhonerScreen):
         outcome: Outcome,
         *,
         callback_at: dt.datetime | None = None,
-        wants_visit: bool = False,
+        visit: bool = False,
     ) -> None:
         if self.claim is None or self.card is None or self.walk is None:
             return
@@ -558,8 +591,10 @@ class CallScreen(PhonerScreen):
             note=form.note(),
             callback_at=callback_at,
             started_at=self.started_at,
-            wants_visit=wants_visit,
         )
+        if visit:
+            self._book_visit(request)
+            return
         self.busy = True
         self._record(request)
 
