@@ -122,7 +122,20 @@ class PhonerApp(App[None]):
         self.notify(message, title=t("app.error_title"), severity="error", timeout=12)
 
     async def action_quit(self) -> None:
-        """Release any company the phoner holds, then leave."""
+        """Release any company the phoner holds, then leave; first ask if a call screen
+        holds answers, needs or a note that would be lost (Enter = stay)."""
+        from phoner.tui.screens.call import CallScreen
+        from phoner.tui.screens.dialogs import ConfirmDialog
+
+        if isinstance(self.screen, ConfirmDialog):
+            return  # already asking (Ctrl+Q pressed again in the dialog)
+        calls = [s for s in self.screen_stack if isinstance(s, CallScreen)]
+        if calls:
+            calls[-1].unless_work_is_lost(self._quit_now, yes=t("call.leave.quit"))
+            return
+        self._quit_now()
+
+    def _quit_now(self) -> None:
         self.release_all()
         self.exit()
 

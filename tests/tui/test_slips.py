@@ -9,9 +9,12 @@ from sqlmodel import select
 from textual.widgets import Input, Label, Static
 
 from phoner.core.db import Database
-from phoner.core.models import Booking, Outcome
+from phoner.core.models import Booking, Company, Outcome
 from phoner.tui.app import PhonerApp
 from phoner.tui.screens.booking import BookingScreen
+from phoner.tui.screens.call import CallScreen
+from phoner.tui.screens.dialogs import ConfirmDialog
+from phoner.tui.screens.start import StartScreen
 from phoner.tui.widgets.needs_form import NeedsForm
 from tests.support.calling import attempts, start_calling
 from tests.support.host import notifications
@@ -125,3 +128,70 @@ async def test_esc_in_the_booking_step_returns_to_the_call_as_it_was(
     assert attempt.needs == {"jobtype": "Kantine"} and attempt.note == "Lis"
     with demo_db.session() as s:
         assert s.exec(select(Booking)).all() == []
+
+
+def _held_by(db: Database, company_id: int) -> str | None:
+    with db.session() as s:
+        company = s.get(Company, company_id)
+        assert company is not None
+        return company.lease_holder
+
+
+@pytest.mark.parametrize("quit_key", ["q", "ctrl+q"])
+async def test_quitting_asks_first_when_something_is_typed(
+    make_app: Callable[..., PhonerApp], demo_db: Database, quit_key: str
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        await pilot.press("1", "n", *"Lis", "escape", quit_key)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "ikke gemt" in str(app.screen.query_one("#dialog-text", Label).render())
+        await pilot.press("enter")  # Enter = stay
+        await settle(pilot)
+        assert app.screen is screen and app.is_running
+        assert screen.walk is not None and list(screen.walk.answers.values()) == ["1"]
+        assert screen.query_one(NeedsForm).note() == "Lis"
+        await pilot.press(quit_key, "escape")  # Esc = stay too
+        assert app.screen is screen and app.is_running
+        await pilot.press(quit_key, "shift+tab", "enter")  # "Afslut uden at gemme"
+        await settle(pilot)
+        assert not app.is_running
+    assert _held_by(demo_db, claim.company_id) is None
+    assert attempts(demo_db) == []
+
+
+async def test_ctrl_q_without_anything_typed_quits_at_once(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert not app.is_running
+    assert _held_by(demo_db, claim.company_id) is None
+
+
+async def test_v_goes_back_to_the_start_screen_and_releases_the_company(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        await pilot.press("1", "v")  # an answer is given: ask first
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, StartScreen)
+        assert _held_by(demo_db, claim.company_id) is None
+        await pilot.press("enter")  # calling again, in the same round
+        await settle(pilot)
+        assert isinstance(app.screen, CallScreen) and app.screen.claim is not None
+    assert attempts(demo_db) == []

@@ -70,6 +70,13 @@ DA: dict[str, str] = {
     "call.undo_expired": "For sent at fortryde (fristen er {seconds} sekunder).",
     "call.skipped": "Sprunget over: {company}.",
     "call.lease_lost": "Du har mistet reservationen af {company}; en anden kan have taget den.",
+    "call.leave.question": (
+        "Svar, behov eller en note til {company} er ikke gemt og går tabt. "
+        "Vil du forlade opkaldet alligevel?"
+    ),
+    "call.leave.stay": "Bliv i opkaldet",
+    "call.leave.quit": "Afslut uden at gemme",
+    "call.leave.change": "Skift uden at gemme",
     "call.busy": "Vent et øjeblik …",
     "call.need_callback_time": "Vælg et tidspunkt for tilbagekaldet.",
     # company card
@@ -112,8 +119,8 @@ DA: dict[str, str] = {
     ),
     "needs.choose": "Vælg …",
     # key bar
-    "keys.outcomes": "i Ikke truffet  o Optaget  r Ring tilbage  f Forkert nr.  l Lukket",
-    "keys.other": "1-9 Svar  ⌫ Tilbage  h FAQ  b Behov  u Fortryd  s Spring  k Liste  q Afslut",
+    "keys.outcomes": "i Ikke truffet  o Optaget  r Ring tilbage  f Forkert nr.  l Lukket  h FAQ",
+    "keys.other": "1-9 Svar  ⌫ Tilbage  b Behov  u Fortryd  s Spring  k Liste  v Skift  q Afslut",
     # bindings (footer descriptions)
     "bind.no_answer": "Ikke truffet",
     "bind.busy": "Optaget",
@@ -130,6 +137,7 @@ DA: dict[str, str] = {
     "bind.save": "Gem",
     "bind.retry": "Prøv igen",
     "bind.quit": "Afslut",
+    "bind.change_round": "Skift runde",
     "bind.close": "Luk",
     "bind.dashboard": "Overblik",
     "bind.followups": "Opfølgning",

@@ -68,6 +68,13 @@ EN: dict[str, str] = {
     "call.undo_expired": "Too late to undo (the limit is {seconds} seconds).",
     "call.skipped": "Skipped: {company}.",
     "call.lease_lost": "You lost the reservation of {company}; someone else may have it.",
+    "call.leave.question": (
+        "Answers, needs or a note for {company} are not saved and will be lost. "
+        "Leave the call anyway?"
+    ),
+    "call.leave.stay": "Stay in the call",
+    "call.leave.quit": "Quit without saving",
+    "call.leave.change": "Switch without saving",
     "call.busy": "One moment …",
     "call.need_callback_time": "Choose a time for the call-back.",
     "card.title": "Company",
@@ -106,8 +113,8 @@ EN: dict[str, str] = {
         "a range or an explanation can go in a note."
     ),
     "needs.choose": "Choose …",
-    "keys.outcomes": "i No answer  o Busy  r Call back  f Wrong no.  l Closed",
-    "keys.other": "1-9 Answer  ⌫ Back  h FAQ  b Needs  u Undo  s Skip  k List  q Quit",
+    "keys.outcomes": "i No answer  o Busy  r Call back  f Wrong no.  l Closed  h FAQ",
+    "keys.other": "1-9 Answer  ⌫ Back  b Needs  u Undo  s Skip  k List  v Switch  q Quit",
     "bind.no_answer": "No answer",
     "bind.busy": "Busy",
     "bind.callback": "Call back",
@@ -123,6 +130,7 @@ EN: dict[str, str] = {
     "bind.save": "Save",
     "bind.retry": "Try again",
     "bind.quit": "Quit",
+    "bind.change_round": "Change round",
     "bind.close": "Close",
     "bind.dashboard": "Dashboard",
     "bind.followups": "Follow-ups",

@@ -12,7 +12,9 @@ Keys (nothing needs a mouse):
   forkert nummer, ``l`` lukket: always available, one key each;
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
 - ``u`` undoes the last outcome (within the core's undo window), ``s`` skips the company,
-  ``h``/``?`` opens the FAQ, ``k`` the call list, ``q`` quits (the company is released).
+  ``h``/``?`` opens the FAQ, ``k`` the call list, ``v`` goes back to the start screen
+  (another round or campaign) and ``q`` quits; both release the company, and both (and
+  Ctrl+Q) ask first when answers, needs or a note would be lost (Enter = stay).
 
 All database work runs in one exclusive worker group (``call``): record, claim, release,
 undo, then load the card and the status. Failures reach the app's single error handler.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +72,7 @@ CALL_ACTIONS = {
     "refresh",
     "anyway",
     "quit_calling",
+    "change_round",
     "needs",
     "note",
 }
@@ -133,6 +137,7 @@ class CallScreen(PhonerScreen):
         Binding("k", "call_list", "bind.list"),
         Binding("g", "refresh", "bind.retry", show=False),
         Binding("a", "anyway", show=False),
+        Binding("v", "change_round", "bind.change_round"),
         Binding("q", "quit_calling", "bind.quit"),
         Binding("escape", "leave_form", show=False),
         # Enter in a needs field moves on at once (a priority binding, not the Input's
@@ -659,6 +664,42 @@ class CallScreen(PhonerScreen):
 
     async def action_quit_calling(self) -> None:
         await self.phoner_app.action_quit()
+
+    def action_change_round(self) -> None:
+        """Back to the start screen (another round or campaign); the company is released."""
+
+        def leave() -> None:
+            self.release_lease()
+            self.app.pop_screen()
+
+        self.unless_work_is_lost(leave, yes=t("call.leave.change"))
+
+    def unsaved_work(self) -> bool:
+        """Whether leaving now would lose something typed for the company on screen."""
+        if self.claim is None or self.walk is None:
+            return False
+        return bool(self.walk.answers) or self.query_one(NeedsForm).typed()
+
+    def unless_work_is_lost(self, then: Callable[[], object], *, yes: str) -> None:
+        """Run ``then`` now, or after the phoner confirms that the typed work may go."""
+        if not self.unsaved_work():
+            then()
+            return
+        from phoner.tui.screens.dialogs import ConfirmDialog
+
+        company = self.card.company.name if self.card is not None else ""
+
+        def answered(go: bool | None) -> None:
+            if go:
+                then()
+
+        dialog = ConfirmDialog(
+            t("call.leave.question", company=company),
+            yes=yes,
+            no=t("call.leave.stay"),
+            safe_default=True,
+        )
+        self.app.push_screen(dialog, answered)
 
     # ------------------------------------------------------------------ lifecycle
 

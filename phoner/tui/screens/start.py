@@ -93,6 +93,13 @@ class StartScreen(PhonerScreen):
         self.call_after_refresh(field.select_all)
         self._load()
 
+    def on_screen_resume(self) -> None:
+        """Back from the call view (``v``): the list as it is now, the campaign in focus
+        so another round or campaign is one arrow and Enter away."""
+        if self.campaign is not None and self.loaded:
+            self._load_list(self.campaign)
+            self.query_one("#campaigns", OptionList).focus()
+
     # ------------------------------------------------------------------ loading
 
     @db_worker("start")
