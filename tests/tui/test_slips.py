@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from rich.style import Style
 from sqlmodel import select
 from textual.widgets import Input, Label, Static
 
 from phoner.core.db import Database
 from phoner.core.models import Booking, Company, Outcome
+from phoner.core.phones import format_phone
 from phoner.tui.app import PhonerApp
 from phoner.tui.screens.booking import BookingScreen
 from phoner.tui.screens.call import CallScreen
 from phoner.tui.screens.dialogs import ConfirmDialog
 from phoner.tui.screens.start import StartScreen
+from phoner.tui.widgets.company_card import CompanyCardView, card_text
 from phoner.tui.widgets.needs_form import NeedsForm
 from tests.support.calling import attempts, start_calling
+from tests.support.clock import Clock
 from tests.support.host import notifications
 from tests.support.pilot import settle, type_fast
 
@@ -195,3 +199,38 @@ async def test_v_goes_back_to_the_start_screen_and_releases_the_company(
         await settle(pilot)
         assert isinstance(app.screen, CallScreen) and app.screen.claim is not None
     assert attempts(demo_db) == []
+
+
+# ---------------------------------------------------------------- during the call
+
+
+async def test_the_card_shows_a_call_timer_from_when_the_company_is_shown(
+    make_app: Callable[..., PhonerApp], clock: Clock
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        card = screen.query_one(CompanyCardView)
+        assert "00:00" in str(card.border_subtitle)
+        clock.advance(seconds=75)
+        await pilot.pause(1.2)  # the timer ticks every second
+        assert "01:15" in str(card.border_subtitle)
+        await pilot.press("i")  # the next company: the timer starts again
+        await settle(pilot)
+        assert "00:00" in str(card.border_subtitle)
+
+
+async def test_the_number_is_a_tel_link_and_c_copies_it(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        assert screen.card is not None
+        phone = screen.card.company.phones[0]
+        text = card_text(screen.card)
+        links = {span.style.link for span in text.spans if isinstance(span.style, Style)}
+        assert f"tel:{phone}" in links and phone.startswith("+45")
+        await pilot.press("c")
+        assert app.clipboard == phone
+        assert any(format_phone(phone) in n and "kopieret" in n for n in notifications(app))

@@ -11,6 +11,8 @@ Keys (nothing needs a mouse):
 - ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
   forkert nummer, ``l`` lukket: always available, one key each;
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
+- ``c`` copies the number to dial (also a ``tel:`` link on the card: a click dials it);
+  the card's corner shows how long the company has been on screen (mm:ss);
 - ``u`` undoes the last outcome (within the core's undo window), ``s`` skips the company,
   ``h``/``?`` opens the FAQ, ``k`` the call list, ``v`` goes back to the start screen
   (another round or campaign) and ``q`` quits; both release the company, and both (and
@@ -43,12 +45,13 @@ from phoner.core.campaigns import campaign_script
 from phoner.core.clock import local_date
 from phoner.core.errors import PhonerError
 from phoner.core.models import Outcome
+from phoner.core.phones import format_phone
 from phoner.core.queue import claims, hours, outcomes, undo
 from phoner.core.queue.card import CompanyCard, PhonerStats, company_card, phoner_stats
 from phoner.core.queue.claims import Claim
 from phoner.tui.i18n import format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
-from phoner.tui.widgets.company_card import CompanyCardView
+from phoner.tui.widgets.company_card import CompanyCardView, primary_phone, timer_text
 from phoner.tui.widgets.key_bar import KeyBar
 from phoner.tui.widgets.needs_form import NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel
@@ -73,6 +76,7 @@ CALL_ACTIONS = {
     "anyway",
     "quit_calling",
     "change_round",
+    "copy_phone",
     "needs",
     "note",
 }
@@ -135,6 +139,7 @@ class CallScreen(PhonerScreen):
         Binding("u", "undo", "bind.undo"),
         Binding("s", "skip", "bind.skip"),
         Binding("k", "call_list", "bind.list"),
+        Binding("c", "copy_phone", "bind.copy_phone", show=False),
         Binding("g", "refresh", "bind.retry", show=False),
         Binding("a", "anyway", show=False),
         Binding("v", "change_round", "bind.change_round"),
@@ -199,6 +204,7 @@ class CallScreen(PhonerScreen):
         panel.border_title = t("script.title")
         panel.show(None, message=t("call.loading"))
         self._apply_layout()
+        self.set_interval(1.0, self._tick_timer)
         self._prepare()
 
     # ------------------------------------------------------------------ workers
@@ -475,6 +481,8 @@ class CallScreen(PhonerScreen):
         form = self.query_one(NeedsForm)
         if self.claim is None or self.card is None or self.script is None:
             self.walk = None
+            self.started_at = None
+            self._tick_timer()
             card_view.show_message(t("call.empty"))
             hint = t("call.empty_hint")
             if self.empty_reason:
@@ -492,6 +500,7 @@ class CallScreen(PhonerScreen):
             form.fill(restored.needs)
             form.set_note(restored.note)
         self.started_at = self.now()
+        self._tick_timer()
         card_view.show(self.card, banner=self._banner())
         panel.values = {
             "phoner": self.phoner,
@@ -500,6 +509,16 @@ class CallScreen(PhonerScreen):
             "contact": self.card.company.contact_person,
         }
         panel.show(self.walk)
+
+    def _tick_timer(self) -> None:
+        """The call timer in the card's corner, from when the company was shown."""
+        card_view = self.query_one(CompanyCardView)
+        if self.started_at is None or self.card is None or self.claim is None:
+            card_view.border_subtitle = ""
+            return
+        timer = timer_text(self.now() - self.started_at)
+        hint = t("card.copy_hint") if primary_phone(self.card) else ""
+        card_view.border_subtitle = f"{hint} · {timer}" if hint else timer
 
     def _show_panel(self, which: str) -> None:
         self.panel = which
@@ -658,6 +677,15 @@ class CallScreen(PhonerScreen):
 
     def action_leave_form(self) -> None:
         self._show_panel("script-panel")
+
+    def action_copy_phone(self) -> None:
+        """Copy the number to dial (OSC 52: works over SSH, in most terminals)."""
+        phone = primary_phone(self.card) if self.card is not None and self.claim else None
+        if phone is None:
+            self._say(t("call.no_phone_to_copy"))
+            return
+        self.app.copy_to_clipboard(phone)
+        self._say(t("call.phone_copied", phone=format_phone(phone)))
 
     def action_call_list(self) -> None:
         self.phoner_app.open_call_list(campaign_id=self.campaign_id, round_id=self.round_id)
