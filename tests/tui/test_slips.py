@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -10,12 +11,16 @@ from sqlmodel import select
 from textual.widgets import Input, Label, Static
 
 from phoner.core.db import Database
-from phoner.core.models import Booking, Company, Outcome
+from phoner.core.clock import local_to_utc, to_local
+from phoner.core.models import Booking, Campaign, Company, Outcome
 from phoner.core.phones import format_phone
+from phoner.core.workdays import is_working_day
 from phoner.tui.app import PhonerApp
 from phoner.tui.screens.booking import BookingScreen
 from phoner.tui.screens.call import CallScreen
+from phoner.tui.screens.callback import CallbackScreen, presets
 from phoner.tui.screens.dialogs import ConfirmDialog
+from phoner.tui.i18n import format_when
 from phoner.tui.screens.start import StartScreen
 from phoner.tui.widgets.company_card import CompanyCardView, card_text
 from phoner.tui.widgets.needs_form import NeedsForm
@@ -234,3 +239,55 @@ async def test_the_number_is_a_tel_link_and_c_copies_it(
         await pilot.press("c")
         assert app.clipboard == phone
         assert any(format_phone(phone) in n and "kopieret" in n for n in notifications(app))
+
+
+def _local(*args: int) -> dt.datetime:
+    return local_to_utc(dt.date(*args[:3]), dt.time(*args[3:]))
+
+
+def test_in_an_hour_after_calling_hours_is_the_next_working_days_start() -> None:
+    hours = (dt.time(9, 0), dt.time(16, 0))
+    # Friday 27 November 2026 15:30: 16:30 is after hours; Monday 09:00 instead
+    friday = _local(2026, 11, 27, 15, 30)
+    [(label, when), *_] = presets(friday, hours)
+    assert when == _local(2026, 11, 30, 9, 0)
+    assert "uden for ringetiden" in label and format_when(when, now=friday) in label
+    # inside the hours it stays "in an hour"
+    [(label, when), *_] = presets(_local(2026, 11, 24, 10, 0), hours)
+    assert when == _local(2026, 11, 24, 11, 0) and "Om en time" in label
+    # before the hours start: today's start
+    [(_, when), *_] = presets(_local(2026, 11, 24, 7, 0), hours)
+    assert when == _local(2026, 11, 24, 9, 0)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(dt.time(9, 0), dt.time(16, 0)), (dt.time(10, 30), dt.time(12, 0))]
+)
+def test_every_quick_pick_is_inside_the_calling_hours_on_a_working_day(
+    start: dt.time, end: dt.time
+) -> None:
+    moments = [_local(2026, 11, 24, h, m) for h in range(6, 22) for m in (0, 25, 50)]
+    moments += [_local(2026, 12, 23, 15, 30), _local(2026, 11, 28, 11, 0)]  # Christmas, Sat
+    for now in moments:
+        for _, when in presets(now, (start, end)):
+            local = to_local(when)
+            assert is_working_day(local.date()), (now, when)
+            assert start <= local.time() < end, (now, when)
+            assert when > now
+
+
+async def test_the_picker_in_the_call_uses_the_campaigns_calling_hours(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    with demo_db.session(write=True) as s:
+        campaign = s.exec(select(Campaign)).first()
+        assert campaign is not None
+        campaign.calling_end = dt.time(10, 30)  # NOW is 10:00 in Copenhagen
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        await pilot.press("r")
+        picker = app.screen
+        assert isinstance(picker, CallbackScreen)
+        assert picker.choices[0][1] == _local(2026, 11, 25, 9, 0)
+        assert screen.calling_hours == (dt.time(9, 0), dt.time(10, 30))

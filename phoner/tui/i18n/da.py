@@ -160,6 +160,7 @@ DA: dict[str, str] = {
     "callback.company": "Virksomhed: {company}",
     "callback.presets": "Hurtigvalg",
     "callback.preset.in_hour": "Om en time ({when})",
+    "callback.preset.in_hour_moved": "Næste ringetid ({when}); om en time er uden for ringetiden",
     "callback.preset.tomorrow_morning": "Næste hverdag, formiddag ({when})",
     "callback.preset.tomorrow_afternoon": "Næste hverdag, eftermiddag ({when})",
     "callback.preset.next_week": "Om en uge ({when})",

@@ -151,10 +151,17 @@ class CallScreen(PhonerScreen):
     ]
 
     class Prepared(Message):
-        def __init__(self, script: CallScript, campaign: str, round_label: str) -> None:
+        def __init__(
+            self,
+            script: CallScript,
+            campaign: str,
+            round_label: str,
+            hours: tuple[dt.time, dt.time],
+        ) -> None:
             self.script = script
             self.campaign = campaign
             self.round_label = round_label
+            self.hours = hours
             super().__init__()
 
     class Shown(Message):
@@ -187,6 +194,7 @@ class CallScreen(PhonerScreen):
         #: The outcome saved from the booking dialog (see :meth:`_book_visit`).
         self.booking_saved: Saved | None = None
         self.panel = "script-panel"  # in a narrow terminal: the script or the needs form
+        self.calling_hours: tuple[dt.time, dt.time] | None = None  # the campaign's
 
     # ------------------------------------------------------------------ layout
 
@@ -216,9 +224,10 @@ class CallScreen(PhonerScreen):
             if campaign is None:
                 raise PhonerError(t("call.no_campaign", id=self.campaign_id))
             rnd = lookups.round_by_id(session, self.round_id) if self.round_id is not None else None
+            hours = (campaign.calling_start, campaign.calling_end)
         script = campaign_script(campaign, workspace=self.phoner_app.settings.workspace)
         label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
-        self.post_message(self.Prepared(script, campaign.name, label))
+        self.post_message(self.Prepared(script, campaign.name, label, hours))
         self._load_view(self._claim())
 
     def _claim(self) -> Claim | None:
@@ -377,6 +386,7 @@ class CallScreen(PhonerScreen):
         self.script = message.script
         self.campaign_name = message.campaign
         self.round_label = message.round_label
+        self.calling_hours = message.hours
         form = NeedsForm(message.script.needs_fields, id="needs-form")
         form.border_title = t("needs.title")
         await self.query_one("#needs-form").remove()
@@ -587,7 +597,12 @@ class CallScreen(PhonerScreen):
             if when is not None:
                 self._submit(Outcome.RING_TILBAGE, callback_at=when)
 
-        self.app.push_screen(CallbackScreen(company=self.card.company.name, now=self.now()), chosen)
+        picker = CallbackScreen(
+            company=self.card.company.name,
+            now=self.now(),
+            **({"hours": self.calling_hours} if self.calling_hours else {}),
+        )
+        self.app.push_screen(picker, chosen)
 
     def _submit(
         self,
