@@ -10,17 +10,17 @@ from rich.style import Style
 from sqlmodel import select
 from textual.widgets import Input, Label, Static
 
-from phoner.core.db import Database
 from phoner.core.clock import local_to_utc, to_local
+from phoner.core.db import Database
 from phoner.core.models import Booking, Campaign, Company, Outcome
 from phoner.core.phones import format_phone
 from phoner.core.workdays import is_working_day
 from phoner.tui.app import PhonerApp
+from phoner.tui.i18n import format_when
 from phoner.tui.screens.booking import BookingScreen
 from phoner.tui.screens.call import CallScreen
 from phoner.tui.screens.callback import CallbackScreen, presets
 from phoner.tui.screens.dialogs import ConfirmDialog
-from phoner.tui.i18n import format_when
 from phoner.tui.screens.start import StartScreen
 from phoner.tui.widgets.company_card import CompanyCardView, card_text
 from phoner.tui.widgets.needs_form import NeedsForm

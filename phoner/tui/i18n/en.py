@@ -151,7 +151,7 @@ EN: dict[str, str] = {
     "callback.company": "Company: {company}",
     "callback.presets": "Quick choices",
     "callback.preset.in_hour": "In an hour ({when})",
-    "callback.preset.in_hour_moved": "Next calling time ({when}); in an hour is outside calling hours",
+    "callback.preset.in_hour_moved": "Next calling time ({when}); an hour from now is after hours",
     "callback.preset.tomorrow_morning": "Next working day, morning ({when})",
     "callback.preset.tomorrow_afternoon": "Next working day, afternoon ({when})",
     "callback.preset.next_week": "In a week ({when})",

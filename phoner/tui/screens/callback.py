@@ -124,9 +124,7 @@ def presets(
     week = local.date() + dt.timedelta(days=7)
     while not is_working_day(week):
         week += dt.timedelta(days=1)
-    morning, afternoon, ten = (
-        _within(dt.time(h), hours) for h in (9, 13, 10)
-    )
+    morning, afternoon, ten = (_within(dt.time(h), hours) for h in (9, 13, 10))
     choices = [
         (in_hour_key, in_hour.astimezone(dt.UTC)),
         ("callback.preset.tomorrow_morning", _at(nwd, morning.hour, morning.minute)),
