@@ -10,6 +10,7 @@ from rich.style import Style
 from sqlmodel import select
 from textual.widgets import Input, Label, Static
 
+from phoner.core.booking import service as bk
 from phoner.core.clock import local_to_utc, to_local
 from phoner.core.db import Database
 from phoner.core.models import Booking, Campaign, Company, Outcome
@@ -25,7 +26,7 @@ from phoner.tui.screens.start import StartScreen
 from phoner.tui.widgets.company_card import CompanyCardView, card_text
 from phoner.tui.widgets.needs_form import NeedsForm
 from tests.support.calling import attempts, start_calling
-from tests.support.clock import Clock
+from tests.support.clock import NOW, Clock
 from tests.support.host import notifications
 from tests.support.pilot import settle, type_fast
 
@@ -291,3 +292,50 @@ async def test_the_picker_in_the_call_uses_the_campaigns_calling_hours(
         assert isinstance(picker, CallbackScreen)
         assert picker.choices[0][1] == _local(2026, 11, 25, 9, 0)
         assert screen.calling_hours == (dt.time(9, 0), dt.time(10, 30))
+
+
+async def test_esc_after_a_refused_slot_takes_the_saved_outcome_back(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    """The outcome is saved right before the visit is booked; if the slot is then
+    refused (taken meanwhile) and the phoner leaves with Esc, the call comes back."""
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start_calling(pilot)
+        claim = screen.claim
+        assert claim is not None
+        await pilot.press("1", "3", "1", "1", "1", "enter")
+        await settle(pilot)
+        booking = app.screen
+        assert isinstance(booking, BookingScreen)
+        first = booking.slots[0]
+        with demo_db.session() as s:
+            called = s.get(Company, claim.company_id)
+            assert called is not None
+            other = s.exec(
+                select(Company).where(
+                    Company.jobcenter_id == called.jobcenter_id,
+                    Company.id != claim.company_id,
+                )
+            ).first()
+            assert other is not None and other.id is not None
+        bk.book_visit(  # another phoner takes the slot first
+            db=demo_db,
+            company_id=other.id,
+            consultant_id=first.consultant_id,
+            start=first.start,
+            booked_by="Bo",
+            now=NOW,
+        )
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.screen is booking and booking.attempt_id is not None  # saved, refused
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.claim is not None and screen.claim.company_id == claim.company_id
+        assert screen.walk is not None and screen.walk.finished
+        assert screen.saved is None  # taken back
+    with demo_db.session() as s:
+        company = s.get(Company, claim.company_id)
+        assert company is not None and company.final_outcome is None
