@@ -41,7 +41,13 @@ class PhonerApp(App[None]):
     CSS_PATH = [Path(__file__).with_name("app.tcss")]
     TITLE = "phoner"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [Binding("ctrl+q", "quit", "bind.quit", show=False, priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "bind.quit", show=False, priority=True),
+        # Tab moves the focus as soon as the app reads it, before the keys behind it are
+        # routed: otherwise a paste or fast typing after Tab lands in the previous field.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     def __init__(
@@ -116,7 +122,20 @@ class PhonerApp(App[None]):
         self.notify(message, title=t("app.error_title"), severity="error", timeout=12)
 
     async def action_quit(self) -> None:
-        """Release any company the phoner holds, then leave."""
+        """Release any company the phoner holds, then leave; first ask if a call screen
+        holds answers, needs or a note that would be lost (Enter = stay)."""
+        from phoner.tui.screens.call import CallScreen
+        from phoner.tui.screens.dialogs import ConfirmDialog
+
+        if isinstance(self.screen, ConfirmDialog):
+            return  # already asking (Ctrl+Q pressed again in the dialog)
+        calls = [s for s in self.screen_stack if isinstance(s, CallScreen)]
+        if calls:
+            calls[-1].unless_work_is_lost(self._quit_now, yes=t("call.leave.quit"))
+            return
+        self._quit_now()
+
+    def _quit_now(self) -> None:
         self.release_all()
         self.exit()
 

@@ -90,9 +90,9 @@ async def test_every_script_path_records_its_outcome(
                 assert isinstance(app.screen, CallbackScreen)
                 await pilot.press("2")  # next working day, morning
                 await settle(pilot)
-            if app.screen is not screen:  # the booking step: leave it without booking
+            if app.screen is not screen:  # the booking step: save without a visit
                 assert type(app.screen).__name__ == "BookingScreen"
-                await pilot.press("escape")
+                await pilot.press("g")
                 await settle(pilot)
             assert app.screen is screen
             assert screen.claim is not None and screen.claim.company_id != current.company_id
@@ -357,7 +357,8 @@ async def test_note_key_then_enter_saves_the_reason(
     app = make_app(phoner="Anne")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start_calling(pilot)
-        await pilot.press("3", "n", *"Har ikke tid", "enter")
+        # the note is several lines (Enter is a new line); Esc goes back to the call
+        await pilot.press("3", "n", *"Har ikke tid", "escape")
         assert not screen._typing()
         await pilot.press("enter")
         await settle(pilot)

@@ -43,7 +43,8 @@ async def test_call_record_and_undo_on_postgres(
         await pilot.press("u")
         await settle(pilot)
         assert screen.claim is not None and screen.claim.company_id == first.company_id
-        await pilot.press("q")
+        # the undone answers are back on screen: q asks first, "Afslut uden at gemme"
+        await pilot.press("q", "shift+tab", "enter")
         await pilot.pause()
     with pg_db.session() as s:
         assert s.exec(select(CallAttempt)).all() == []

@@ -196,6 +196,7 @@ class CallSetup:
     script: CallScript
     campaign_name: str
     round_number: int | None  # None: all active rounds (or the round is gone)
+    calling_hours: tuple[dt.time, dt.time] = (dt.time(9, 0), dt.time(16, 0))
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,12 @@ def call_setup(
             return None
         rnd = session.get(Round, round_id) if round_id is not None else None
         script = campaign_script(campaign, workspace=workspace)
-        return CallSetup(script, campaign.name, rnd.number if rnd else None)
+        return CallSetup(
+            script,
+            campaign.name,
+            rnd.number if rnd else None,
+            (campaign.calling_start, campaign.calling_end),
+        )
 
 
 def call_view(

@@ -70,9 +70,21 @@ DA: dict[str, str] = {
     "call.undo_expired": "For sent at fortryde (fristen er {seconds} sekunder).",
     "call.skipped": "Sprunget over: {company}.",
     "call.lease_lost": "Du har mistet reservationen af {company}; en anden kan have taget den.",
+    "call.leave.question": (
+        "Svar, behov eller en note til {company} er ikke gemt og går tabt. "
+        "Vil du forlade opkaldet alligevel?"
+    ),
+    "call.leave.stay": "Bliv i opkaldet",
+    "call.leave.quit": "Afslut uden at gemme",
+    "call.leave.change": "Skift uden at gemme",
+    "call.phone_copied": "Nummeret {phone} er kopieret.",
+    "call.no_phone_to_copy": "Der er intet nummer at kopiere.",
+    "bind.copy_phone": "Kopiér nr.",
     "call.busy": "Vent et øjeblik …",
     "call.need_callback_time": "Vælg et tidspunkt for tilbagekaldet.",
     # company card
+    "card.timer": "⏱ {time}",
+    "card.copy_hint": "c kopiér nr.",
     "card.title": "Virksomhed",
     "card.cvr": "CVR {cvr}",
     "card.no_cvr": "CVR mangler",
@@ -102,13 +114,18 @@ DA: dict[str, str] = {
     "script.missing": "Kampagnens manuskript kan ikke læses: {error}",
     # needs
     "needs.title": "Behov og note",
-    "needs.note": "Note",
-    "needs.note_placeholder": "Fri note til konsulenten",
-    "needs.hint": "Tab: næste felt · Esc: tilbage til manuskriptet",
+    "needs.note": "Note om opkaldet",
+    "needs.note_placeholder": "Til konsulenten: hvem du talte med, grunden til et nej …",
+    "needs.hint": "Tab: næste felt · Enter i noten: ny linje · Esc: tilbage til manuskriptet",
+    "needs.int_placeholder": "helt tal, fx 8",
+    "needs.not_a_number": (
+        "{label}: {text!r} er ikke et helt tal. Skriv ét tal (fx 8); "
+        "et interval eller en forklaring kan stå i en note."
+    ),
     "needs.choose": "Vælg …",
     # key bar
-    "keys.outcomes": "i Ikke truffet  o Optaget  r Ring tilbage  f Forkert nr.  l Lukket",
-    "keys.other": "1-9 Svar  ⌫ Tilbage  h FAQ  b Behov  u Fortryd  s Spring  k Liste  q Afslut",
+    "keys.outcomes": "i Ikke truffet  o Optaget  r Ring tilbage  f Forkert nr.  l Lukket  h FAQ",
+    "keys.other": "1-9 Svar  ⌫ Tilbage  b Behov  u Fortryd  s Spring  k Liste  v Skift  q Afslut",
     # bindings (footer descriptions)
     "bind.no_answer": "Ikke truffet",
     "bind.busy": "Optaget",
@@ -125,6 +142,7 @@ DA: dict[str, str] = {
     "bind.save": "Gem",
     "bind.retry": "Prøv igen",
     "bind.quit": "Afslut",
+    "bind.change_round": "Skift runde",
     "bind.close": "Luk",
     "bind.dashboard": "Overblik",
     "bind.followups": "Opfølgning",
@@ -142,6 +160,7 @@ DA: dict[str, str] = {
     "callback.company": "Virksomhed: {company}",
     "callback.presets": "Hurtigvalg",
     "callback.preset.in_hour": "Om en time ({when})",
+    "callback.preset.in_hour_moved": "Næste ringetid ({when}); om en time er uden for ringetiden",
     "callback.preset.tomorrow_morning": "Næste hverdag, formiddag ({when})",
     "callback.preset.tomorrow_afternoon": "Næste hverdag, eftermiddag ({when})",
     "callback.preset.next_week": "Om en uge ({when})",
@@ -295,6 +314,12 @@ DA: dict[str, str] = {
     "booking.keys": (
         "Enter/1-9 book · ←/→ dag · f første ledige · c konsulent · Tab kontakt · Esc luk"
     ),
+    "booking.keys.call": (
+        "Enter/1-9 book · ←/→ dag · f første ledige · c konsulent · Tab kontakt · "
+        "g gem uden besøg · Esc tilbage til opkaldet"
+    ),
+    "booking.bind.no_visit": "Gem uden besøg",
+    "booking.back": "Tilbage i opkaldet; intet er gemt.",
     "booking.booking": "Booker …",
     "booking.col.n": "#",
     "booking.col.day": "Dag",

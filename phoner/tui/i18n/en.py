@@ -68,8 +68,20 @@ EN: dict[str, str] = {
     "call.undo_expired": "Too late to undo (the limit is {seconds} seconds).",
     "call.skipped": "Skipped: {company}.",
     "call.lease_lost": "You lost the reservation of {company}; someone else may have it.",
+    "call.leave.question": (
+        "Answers, needs or a note for {company} are not saved and will be lost. "
+        "Leave the call anyway?"
+    ),
+    "call.leave.stay": "Stay in the call",
+    "call.leave.quit": "Quit without saving",
+    "call.leave.change": "Switch without saving",
+    "call.phone_copied": "The number {phone} is copied.",
+    "call.no_phone_to_copy": "There is no number to copy.",
+    "bind.copy_phone": "Copy no.",
     "call.busy": "One moment …",
     "call.need_callback_time": "Choose a time for the call-back.",
+    "card.timer": "⏱ {time}",
+    "card.copy_hint": "c copy no.",
     "card.title": "Company",
     "card.cvr": "CVR {cvr}",
     "card.no_cvr": "CVR missing",
@@ -97,12 +109,17 @@ EN: dict[str, str] = {
     "script.no_answer_key": "There is no answer {key} here.",
     "script.missing": "The campaign's script cannot be read: {error}",
     "needs.title": "Needs and note",
-    "needs.note": "Note",
-    "needs.note_placeholder": "Free note for the consultant",
-    "needs.hint": "Tab: next field · Esc: back to the script",
+    "needs.note": "Note on the call",
+    "needs.note_placeholder": "For the consultant: whom you spoke to, why they said no …",
+    "needs.hint": "Tab: next field · Enter in the note: new line · Esc: back to the script",
+    "needs.int_placeholder": "whole number, e.g. 8",
+    "needs.not_a_number": (
+        "{label}: {text!r} is not a whole number. Type one number (e.g. 8); "
+        "a range or an explanation can go in a note."
+    ),
     "needs.choose": "Choose …",
-    "keys.outcomes": "i No answer  o Busy  r Call back  f Wrong no.  l Closed",
-    "keys.other": "1-9 Answer  ⌫ Back  h FAQ  b Needs  u Undo  s Skip  k List  q Quit",
+    "keys.outcomes": "i No answer  o Busy  r Call back  f Wrong no.  l Closed  h FAQ",
+    "keys.other": "1-9 Answer  ⌫ Back  b Needs  u Undo  s Skip  k List  v Switch  q Quit",
     "bind.no_answer": "No answer",
     "bind.busy": "Busy",
     "bind.callback": "Call back",
@@ -118,6 +135,7 @@ EN: dict[str, str] = {
     "bind.save": "Save",
     "bind.retry": "Try again",
     "bind.quit": "Quit",
+    "bind.change_round": "Change round",
     "bind.close": "Close",
     "bind.dashboard": "Dashboard",
     "bind.followups": "Follow-ups",
@@ -133,6 +151,7 @@ EN: dict[str, str] = {
     "callback.company": "Company: {company}",
     "callback.presets": "Quick choices",
     "callback.preset.in_hour": "In an hour ({when})",
+    "callback.preset.in_hour_moved": "Next calling time ({when}); an hour from now is after hours",
     "callback.preset.tomorrow_morning": "Next working day, morning ({when})",
     "callback.preset.tomorrow_afternoon": "Next working day, afternoon ({when})",
     "callback.preset.next_week": "In a week ({when})",
@@ -286,6 +305,12 @@ EN: dict[str, str] = {
     "booking.keys": (
         "Enter/1-9 book · ←/→ day · f first free · c consultant · Tab contact · Esc close"
     ),
+    "booking.keys.call": (
+        "Enter/1-9 book · ←/→ day · f first free · c consultant · Tab contact · "
+        "g save without a visit · Esc back to the call"
+    ),
+    "booking.bind.no_visit": "Save without a visit",
+    "booking.back": "Back in the call; nothing is saved.",
     "booking.booking": "Booking …",
     "booking.col.n": "#",
     "booking.col.day": "Day",

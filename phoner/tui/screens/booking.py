@@ -9,7 +9,14 @@ free slots across the company's jobcenter's consultants, earliest first. Keys:
   free slots, ``c`` switches consultant (all -> each -> all);
 - ``Tab`` reaches the contact person, e-mail and mobile for the reminder (pre-filled from
   the company; what is in the fields when the slot is booked is what is saved);
-- ``Esc`` closes without booking (returns None).
+- ``Esc`` closes without booking (returns None); during a call that means *back to the
+  call*, with nothing saved;
+- ``g`` (during a call) saves the call's outcome without a visit (returns
+  :data:`NO_VISIT`): a deliberate choice, never what Esc does.
+
+During a call the outcome is not saved before the dialog opens: ``record`` (run in the
+booking worker right before the visit is booked, or by ``g``) saves it and returns the
+attempt's id, so Esc leaves the call exactly as it was.
 
 Returns the booking id. Rules are checked again when booking; a slot someone else took a
 moment ago is refused with the reason, and the list is refreshed.
@@ -18,9 +25,10 @@ moment ago is refused with the reason, and the list is refreshed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final, Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -43,6 +51,11 @@ from phoner.tui.workers import db_worker
 MAX_DAY_STEPS = 70
 FIRST_LIMIT = 9
 DAY_LIMIT = 40
+
+#: The booking dialog's result when the phoner saved the outcome without a visit.
+NO_VISIT: Final = "no_visit"
+#: A booking id, :data:`NO_VISIT`, or None (closed: nothing booked, nothing saved).
+BookingResult = int | Literal["no_visit"] | None
 
 
 class SlotTable(DataTable[str]):
@@ -68,8 +81,8 @@ class _Loaded:
     contact: tuple[str, str, str]
 
 
-class BookingScreen(PhonerModal[int | None]):
-    """Pick a free slot and book it; returns the booking id, or None."""
+class BookingScreen(PhonerModal[BookingResult]):
+    """Pick a free slot and book it; returns the booking id, :data:`NO_VISIT` or None."""
 
     CSS_PATH = Path(__file__).with_name("booking.tcss")
     AUTO_FOCUS = "#booking-slots"
@@ -82,6 +95,7 @@ class BookingScreen(PhonerModal[int | None]):
         Binding("left", "day(-1)", "booking.bind.prev_day"),
         Binding("f", "first", "booking.bind.first"),
         Binding("c", "consultant", "col.consultant"),
+        Binding("g", "no_visit", "booking.bind.no_visit"),
     ]
 
     class Loaded(Message):
@@ -99,6 +113,9 @@ class BookingScreen(PhonerModal[int | None]):
             self.booking_id = booking_id
             super().__init__()
 
+    class SavedWithoutVisit(Message):
+        pass
+
     def __init__(
         self,
         *,
@@ -106,9 +123,12 @@ class BookingScreen(PhonerModal[int | None]):
         phoner: str,
         attempt_id: int | None = None,
         move_booking_id: int | None = None,
+        record: Callable[[], int] | None = None,
     ) -> None:
         super().__init__()
         self.move_booking_id = move_booking_id
+        #: Saves the call's outcome (in a worker thread) and returns the attempt id.
+        self.record = record
         self.company_id = company_id
         self.phoner = phoner
         self.attempt_id = attempt_id
@@ -136,7 +156,8 @@ class BookingScreen(PhonerModal[int | None]):
             with Horizontal(classes="booking-field"):
                 yield Label(t("booking.mobile"), classes="booking-label")
                 yield Input(id="booking-mobile")
-            yield Static(t("booking.keys"), id="booking-keys", markup=False)
+            keys = "booking.keys.call" if self.record is not None else "booking.keys"
+            yield Static(t(keys), id="booking-keys", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#booking-slots", DataTable)
@@ -292,6 +313,12 @@ class BookingScreen(PhonerModal[int | None]):
             self.query_one("#booking-mobile", Input).value.strip() or None,
         )
 
+    def _attempt(self) -> int | None:
+        """The call's attempt: saved now (once) when the dialog was opened during a call."""
+        if self.attempt_id is None and self.record is not None:
+            self.attempt_id = self.record()
+        return self.attempt_id
+
     @db_worker("booking-write")
     def book(self, slot: Slot, contact: str | None, email: str | None, mobile: str | None) -> None:
         try:
@@ -313,7 +340,7 @@ class BookingScreen(PhonerModal[int | None]):
                 consultant_id=slot.consultant_id,
                 start=slot.start,
                 booked_by=self.phoner,
-                attempt_id=self.attempt_id,
+                attempt_id=self._attempt(),
                 contact_person=contact,
                 contact_email=email,
                 contact_mobile=mobile,
@@ -343,6 +370,26 @@ class BookingScreen(PhonerModal[int | None]):
     def action_close(self) -> None:
         if not self.busy:
             self.dismiss(None)
+
+    def action_no_visit(self) -> None:
+        """Save the call's outcome without a visit (a consultant follows up instead)."""
+        if self.busy or self.record is None:
+            return
+        self.busy = True
+        self._save_without_visit()
+
+    @db_worker("booking-write")
+    def _save_without_visit(self) -> None:
+        self._attempt()
+        self.post_message(self.SavedWithoutVisit())
+
+    @on(SavedWithoutVisit)
+    def _saved_without_visit(self) -> None:
+        self.busy = False
+        self.dismiss(NO_VISIT)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "no_visit" or self.record is not None
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
@@ -449,8 +496,8 @@ class BookingsScreen(TableScreen[usecases.BookingRow]):
             return
         booking_id = row.booking.id
 
-        def moved(result: int | None) -> None:
-            if result:
+        def moved(result: BookingResult) -> None:
+            if isinstance(result, int):
                 text = t("bookings.moved", id=booking_id)
                 self.notify(text, timeout=6)
                 self.written(text)

@@ -11,8 +11,12 @@ Keys (nothing needs a mouse):
 - ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
   forkert nummer, ``l`` lukket: always available, one key each;
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
+- ``c`` copies the number to dial (also a ``tel:`` link on the card: a click dials it);
+  the card's corner shows how long the company has been on screen (mm:ss);
 - ``u`` undoes the last outcome (within the core's undo window), ``s`` skips the company,
-  ``h``/``?`` opens the FAQ, ``k`` the call list, ``q`` quits (the company is released).
+  ``h``/``?`` opens the FAQ, ``k`` the call list, ``v`` goes back to the start screen
+  (another round or campaign) and ``q`` quits; both release the company, and both (and
+  Ctrl+Q) ask first when answers, needs or a note would be lost (Enter = stay).
 
 All database work runs in one exclusive worker group (``call``): record, claim, release,
 undo, then load the card and the status. Failures reach the app's single error handler.
@@ -22,29 +26,31 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, TextArea
 from textual.worker import Worker
 
 from phoner.core.call_scripts import CallScript, ScriptWalk
 from phoner.core.errors import PhonerError
 from phoner.core.models import Outcome
+from phoner.core.phones import format_phone
 from phoner.core.queue import claims, outcomes, undo
 from phoner.core.queue.card import CompanyCard, PhonerStats, call_setup, call_view
 from phoner.core.queue.claims import Claim
 from phoner.tui.i18n import format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
-from phoner.tui.widgets.company_card import CompanyCardView
+from phoner.tui.widgets.company_card import CompanyCardView, primary_phone, timer_text
 from phoner.tui.widgets.key_bar import KeyBar
-from phoner.tui.widgets.needs_form import NOTE_ID, NeedsForm
+from phoner.tui.widgets.needs_form import NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel
 from phoner.tui.widgets.status_line import Status, StatusLine
 from phoner.tui.workers import db_worker
@@ -66,6 +72,8 @@ CALL_ACTIONS = {
     "refresh",
     "anyway",
     "quit_calling",
+    "change_round",
+    "copy_phone",
     "needs",
     "note",
 }
@@ -94,7 +102,6 @@ class RecordRequest:
     note: str
     callback_at: dt.datetime | None
     started_at: dt.datetime | None
-    wants_visit: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,31 +136,34 @@ class CallScreen(PhonerScreen):
         Binding("u", "undo", "bind.undo"),
         Binding("s", "skip", "bind.skip"),
         Binding("k", "call_list", "bind.list"),
+        Binding("c", "copy_phone", "bind.copy_phone", show=False),
         Binding("g", "refresh", "bind.retry", show=False),
         Binding("a", "anyway", show=False),
+        Binding("v", "change_round", "bind.change_round"),
         Binding("q", "quit_calling", "bind.quit"),
         Binding("escape", "leave_form", show=False),
+        # Enter in a needs field moves on at once (a priority binding, not the Input's
+        # Submitted message): keys typed right after it must land in the next field.
+        Binding("enter", "next_field", show=False, priority=True),
     ]
 
     class Prepared(Message):
-        def __init__(self, script: CallScript, campaign: str, round_label: str) -> None:
+        def __init__(
+            self,
+            script: CallScript,
+            campaign: str,
+            round_label: str,
+            hours: tuple[dt.time, dt.time],
+        ) -> None:
             self.script = script
             self.campaign = campaign
             self.round_label = round_label
+            self.hours = hours
             super().__init__()
 
     class Shown(Message):
         def __init__(self, view: View) -> None:
             self.view = view
-            super().__init__()
-
-    class RecordedForVisit(Message):
-        """A vil_kontaktes with a visit was recorded: the booking step comes next."""
-
-        def __init__(self, request: RecordRequest, saved: Saved, card: CompanyCard) -> None:
-            self.request = request
-            self.saved = saved
-            self.card = card
             super().__init__()
 
     class Renewed(Message):
@@ -178,7 +188,10 @@ class CallScreen(PhonerScreen):
         self.started_at: dt.datetime | None = None
         self.empty_reason: str | None = None
         self.lease_expires_at: dt.datetime | None = None
+        #: The outcome saved from the booking dialog (see :meth:`_book_visit`).
+        self.booking_saved: Saved | None = None
         self.panel = "script-panel"  # in a narrow terminal: the script or the needs form
+        self.calling_hours: tuple[dt.time, dt.time] | None = None  # the campaign's
 
     # ------------------------------------------------------------------ layout
 
@@ -196,6 +209,7 @@ class CallScreen(PhonerScreen):
         panel.border_title = t("script.title")
         panel.show(None, message=t("call.loading"))
         self._apply_layout()
+        self.set_interval(1.0, self._tick_timer)
         self._prepare()
 
     # ------------------------------------------------------------------ workers
@@ -212,7 +226,9 @@ class CallScreen(PhonerScreen):
             raise PhonerError(t("call.no_campaign", id=self.campaign_id))
         number = setup.round_number
         label = t("call.round_n", number=number) if number is not None else t("call.round_all")
-        self.post_message(self.Prepared(setup.script, setup.campaign_name, label))
+        self.post_message(
+            self.Prepared(setup.script, setup.campaign_name, label, setup.calling_hours)
+        )
         self._load_view(self._claim())
 
     def _claim(self) -> Claim | None:
@@ -271,10 +287,40 @@ class CallScreen(PhonerScreen):
             request.needs,
             request.note,
         )
-        if request.wants_visit and self.card is not None:
-            self.post_message(self.RecordedForVisit(request, saved, self.card))
-            return
         self._load_view(self._claim(), saved=saved)
+
+    def _record_for_visit(self, request: RecordRequest) -> int:
+        """Save the outcome from the booking dialog's worker, right before the visit is
+        booked (or when the phoner saves without one); returns the attempt's id."""
+        attempt = outcomes.record_outcome(
+            db=self.db,
+            company_id=request.company_id,
+            lease_token=request.lease_token,
+            phoner=self.phoner,
+            outcome=request.outcome,
+            answers=request.answers,
+            needs=request.needs,
+            note=request.note or None,
+            callback_at=None,
+            started_at=request.started_at,
+            now=self.now(),
+        )
+        assert attempt.id is not None
+        saved = Saved(
+            attempt.id,
+            request.outcome,
+            request.company,
+            request.answers,
+            request.needs,
+            request.note,
+        )
+        self.app.call_from_thread(self._recorded_for_visit, saved)
+        return attempt.id
+
+    def _recorded_for_visit(self, saved: Saved) -> None:
+        self._set_saved(saved)
+        self.claim = None  # the outcome is saved; the lease is gone
+        self.booking_saved = saved
 
     @db_worker("call")
     def _next(self, saved: Saved | None = None) -> None:
@@ -332,6 +378,7 @@ class CallScreen(PhonerScreen):
         self.script = message.script
         self.campaign_name = message.campaign
         self.round_label = message.round_label
+        self.calling_hours = message.hours
         form = NeedsForm(message.script.needs_fields, id="needs-form")
         form.border_title = t("needs.title")
         await self.query_one("#needs-form").remove()
@@ -369,20 +416,31 @@ class CallScreen(PhonerScreen):
     def on_call_screen_renewed(self, message: Renewed) -> None:
         self.lease_expires_at = message.expires_at
 
-    def on_call_screen_recorded_for_visit(self, message: RecordedForVisit) -> None:
-        self._set_saved(message.saved)
-        self.claim = None  # the outcome is saved; the lease is gone
-        from phoner.tui.screens.booking import BookingScreen
+    def _book_visit(self, request: RecordRequest) -> None:
+        """The booking step: the outcome is saved only when a visit is booked or the
+        phoner chooses to save without one; Esc comes back to this call as it was."""
+        from phoner.tui.screens.booking import NO_VISIT, BookingResult, BookingScreen
 
+        self.booking_saved = None
         screen = BookingScreen(
-            company_id=message.request.company_id,
+            company_id=request.company_id,
             phoner=self.phoner,
-            attempt_id=message.saved.attempt_id,
+            record=lambda: self._record_for_visit(request),
         )
 
-        def done(result: int | None) -> None:
-            self._say(t("booking.booked") if result else t("booking.skipped"))
-            self._next(message.saved)
+        def done(result: BookingResult) -> None:
+            saved, self.booking_saved = self.booking_saved, None
+            if result is None:
+                if saved is not None:
+                    # saved, then the slot was refused and the phoner left: take it back
+                    self.busy = True
+                    self._undo(saved, None)
+                else:
+                    self._say(t("booking.back"))
+                return
+            self._say(t("booking.skipped") if result == NO_VISIT else t("booking.booked"))
+            self.busy = True
+            self._next(saved)
 
         self.app.push_screen(screen, done)
 
@@ -425,6 +483,8 @@ class CallScreen(PhonerScreen):
         form = self.query_one(NeedsForm)
         if self.claim is None or self.card is None or self.script is None:
             self.walk = None
+            self.started_at = None
+            self._tick_timer()
             card_view.show_message(t("call.empty"))
             hint = t("call.empty_hint")
             if self.empty_reason:
@@ -442,6 +502,7 @@ class CallScreen(PhonerScreen):
             form.fill(restored.needs)
             form.set_note(restored.note)
         self.started_at = self.now()
+        self._tick_timer()
         card_view.show(self.card, banner=self._banner())
         panel.values = {
             "phoner": self.phoner,
@@ -450,6 +511,16 @@ class CallScreen(PhonerScreen):
             "contact": self.card.company.contact_person,
         }
         panel.show(self.walk)
+
+    def _tick_timer(self) -> None:
+        """The call timer in the card's corner, from when the company was shown."""
+        card_view = self.query_one(CompanyCardView)
+        if self.started_at is None or self.card is None or self.claim is None:
+            card_view.border_subtitle = ""
+            return
+        timer = timer_text(self.now() - self.started_at)
+        hint = t("card.copy_hint") if primary_phone(self.card) else ""
+        card_view.border_subtitle = f"{hint} · {timer}" if hint else timer
 
     def _show_panel(self, which: str) -> None:
         self.panel = which
@@ -460,11 +531,14 @@ class CallScreen(PhonerScreen):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            focused = self.focused
+            return isinstance(focused, Input) and _inside(focused, self.query_one(NeedsForm))
         return not (action in CALL_ACTIONS and self._typing())
 
     def _typing(self) -> bool:
         focused = self.focused
-        return isinstance(focused, Input | Select) or (
+        return isinstance(focused, Input | Select | TextArea) or (
             focused is not None and _inside(focused, self.query_one(NeedsForm))
         )
 
@@ -499,7 +573,7 @@ class CallScreen(PhonerScreen):
         if outcome == Outcome.RING_TILBAGE:
             self.action_callback()
             return
-        self._submit(outcome, wants_visit=self.walk.wants_visit)
+        self._submit(outcome, visit=self.walk.wants_visit)
 
     def action_outcome(self, code: str) -> None:
         if not self._ready():
@@ -515,18 +589,29 @@ class CallScreen(PhonerScreen):
             if when is not None:
                 self._submit(Outcome.RING_TILBAGE, callback_at=when)
 
-        self.app.push_screen(CallbackScreen(company=self.card.company.name, now=self.now()), chosen)
+        picker = CallbackScreen(
+            company=self.card.company.name,
+            now=self.now(),
+            **({"hours": self.calling_hours} if self.calling_hours else {}),
+        )
+        self.app.push_screen(picker, chosen)
 
     def _submit(
         self,
         outcome: Outcome,
         *,
         callback_at: dt.datetime | None = None,
-        wants_visit: bool = False,
+        visit: bool = False,
     ) -> None:
         if self.claim is None or self.card is None or self.walk is None:
             return
         form = self.query_one(NeedsForm)
+        problem = form.problem()
+        if problem is not None:  # refuse, never save a changed or dropped value
+            self.notify(problem.text, severity="warning", timeout=8)
+            self._show_panel("needs-form")
+            form.focus_field(problem.field_id)
+            return
         request = RecordRequest(
             company_id=self.claim.company_id,
             lease_token=self.claim.lease_token,
@@ -537,8 +622,10 @@ class CallScreen(PhonerScreen):
             note=form.note(),
             callback_at=callback_at,
             started_at=self.started_at,
-            wants_visit=wants_visit,
         )
+        if visit:
+            self._book_visit(request)
+            return
         self.busy = True
         self._record(request)
 
@@ -598,20 +685,61 @@ class CallScreen(PhonerScreen):
     def action_leave_form(self) -> None:
         self._show_panel("script-panel")
 
+    def action_copy_phone(self) -> None:
+        """Copy the number to dial (OSC 52: works over SSH, in most terminals)."""
+        phone = primary_phone(self.card) if self.card is not None and self.claim else None
+        if phone is None:
+            self._say(t("call.no_phone_to_copy"))
+            return
+        self.app.copy_to_clipboard(phone)
+        self._say(t("call.phone_copied", phone=format_phone(phone)))
+
     def action_call_list(self) -> None:
         self.phoner_app.open_call_list(campaign_id=self.campaign_id, round_id=self.round_id)
 
     async def action_quit_calling(self) -> None:
         await self.phoner_app.action_quit()
 
+    def action_change_round(self) -> None:
+        """Back to the start screen (another round or campaign); the company is released."""
+
+        def leave() -> None:
+            self.release_lease()
+            self.app.pop_screen()
+
+        self.unless_work_is_lost(leave, yes=t("call.leave.change"))
+
+    def unsaved_work(self) -> bool:
+        """Whether leaving now would lose something typed for the company on screen."""
+        if self.claim is None or self.walk is None:
+            return False
+        return bool(self.walk.answers) or self.query_one(NeedsForm).typed()
+
+    def unless_work_is_lost(self, then: Callable[[], object], *, yes: str) -> None:
+        """Run ``then`` now, or after the phoner confirms that the typed work may go."""
+        if not self.unsaved_work():
+            then()
+            return
+        from phoner.tui.screens.dialogs import ConfirmDialog
+
+        company = self.card.company.name if self.card is not None else ""
+
+        def answered(go: bool | None) -> None:
+            if go:
+                then()
+
+        dialog = ConfirmDialog(
+            t("call.leave.question", company=company),
+            yes=yes,
+            no=t("call.leave.stay"),
+            safe_default=True,
+        )
+        self.app.push_screen(dialog, answered)
+
     # ------------------------------------------------------------------ lifecycle
 
-    @on(Input.Submitted)
-    def _field_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == NOTE_ID:  # the note is the last field: back to the call
-            self.action_leave_form()
-        else:
-            self.focus_next()
+    def action_next_field(self) -> None:
+        self.focus_next()
 
     def on_screen_resume(self) -> None:
         # Back from the FAQ, picker or call list: keys act on the call again.

@@ -1,4 +1,9 @@
-"""The call-back picker: one key for the usual times, or type a date and time."""
+"""The call-back picker: one key for the usual times, or type a date and time.
+
+The quick picks only offer times inside the campaign's calling hours on working days:
+"om en time" at 15:30 with calling until 16:00 becomes the next working day's first
+calling time, and its label says so.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from textual.events import Key
 from textual.widgets import Input, Static
 
 from phoner.core.clock import local_to_utc, to_local
-from phoner.core.workdays import holiday_name
+from phoner.core.workdays import add_working_days, is_working_day
 from phoner.tui.i18n import format_when, t
 from phoner.tui.screens.base import PhonerModal
 
@@ -23,11 +28,41 @@ _ISO = r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
 _TOMORROW = r"(?:i\s*morgen|imorgen|tomorrow)"
 
 
+#: The campaign's calling hours when none are given (Campaign's defaults).
+DEFAULT_HOURS = (dt.time(9, 0), dt.time(16, 0))
+
+
 def next_working_day(day: dt.date) -> dt.date:
-    day += dt.timedelta(days=1)
-    while day.weekday() >= 5 or holiday_name(day) is not None:
-        day += dt.timedelta(days=1)
-    return day
+    return add_working_days(day, 1)
+
+
+def _inside(day: dt.date, at: dt.time, hours: tuple[dt.time, dt.time]) -> bool:
+    start, end = hours
+    return is_working_day(day) and start <= at < end
+
+
+def _within(at: dt.time, hours: tuple[dt.time, dt.time]) -> dt.time:
+    """``at`` moved into the calling hours of a day (the start, or before the end)."""
+    start, end = hours
+    if at < start:
+        return start
+    if at >= end:
+        latest = dt.datetime.combine(dt.date.min, end) - dt.timedelta(hours=1)
+        return max(start, latest.time())
+    return at
+
+
+def next_calling_time(local: dt.datetime, hours: tuple[dt.time, dt.time]) -> dt.datetime:
+    """The first calling time at or after ``local`` (aware UTC): later today, or the
+    next working day's start."""
+    start, _ = hours
+    day, at = local.date(), local.time().replace(tzinfo=None)
+    if _inside(day, at, hours):
+        return local.astimezone(dt.UTC)
+    if is_working_day(day) and at < start:
+        return _at(day, start.hour, start.minute)
+    nwd = next_working_day(day)
+    return _at(nwd, start.hour, start.minute)
 
 
 def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
@@ -73,20 +108,28 @@ def parse_when(text: str, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def presets(now: dt.datetime) -> list[tuple[str, dt.datetime]]:
-    """The quick choices, keys 1-4."""
+def presets(
+    now: dt.datetime, hours: tuple[dt.time, dt.time] = DEFAULT_HOURS
+) -> list[tuple[str, dt.datetime]]:
+    """The quick choices, keys 1-4, all inside ``hours`` (calling start, end) on working
+    days."""
     local = to_local(now)
     in_hour = (local + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
     in_hour = in_hour.replace(minute=(in_hour.minute // 5) * 5)
+    in_hour_key = "callback.preset.in_hour"
+    if not _inside(in_hour.date(), in_hour.time().replace(tzinfo=None), hours):
+        in_hour_key = "callback.preset.in_hour_moved"  # after hours: the next calling time
+        in_hour = to_local(next_calling_time(in_hour, hours))
     nwd = next_working_day(local.date())
     week = local.date() + dt.timedelta(days=7)
-    while week.weekday() >= 5 or holiday_name(week) is not None:
+    while not is_working_day(week):
         week += dt.timedelta(days=1)
+    morning, afternoon, ten = (_within(dt.time(h), hours) for h in (9, 13, 10))
     choices = [
-        ("callback.preset.in_hour", in_hour.astimezone(dt.UTC)),
-        ("callback.preset.tomorrow_morning", _at(nwd, 9, 0)),
-        ("callback.preset.tomorrow_afternoon", _at(nwd, 13, 0)),
-        ("callback.preset.next_week", _at(week, 10, 0)),
+        (in_hour_key, in_hour.astimezone(dt.UTC)),
+        ("callback.preset.tomorrow_morning", _at(nwd, morning.hour, morning.minute)),
+        ("callback.preset.tomorrow_afternoon", _at(nwd, afternoon.hour, afternoon.minute)),
+        ("callback.preset.next_week", _at(week, ten.hour, ten.minute)),
     ]
     return [(t(key, when=format_when(when, now=now)), when) for key, when in choices]
 
@@ -104,11 +147,17 @@ class CallbackScreen(PhonerModal[dt.datetime | None]):
         Binding("4", "preset(3)", show=False),
     ]
 
-    def __init__(self, *, company: str, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        *,
+        company: str,
+        now: dt.datetime,
+        hours: tuple[dt.time, dt.time] = DEFAULT_HOURS,
+    ) -> None:
         super().__init__()
         self.company = company
         self.opened_at = now
-        self.choices = presets(now)
+        self.choices = presets(now, hours)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="callback-dialog"):

@@ -24,23 +24,38 @@ CSS = Path(__file__).with_name("dialogs.tcss")
 
 
 class ConfirmDialog(PhonerModal[bool]):
-    """Yes or no (Escape = no)."""
+    """Yes or no (Escape = no). With ``safe_default`` the "no" button has the focus, so
+    Enter also means no (for questions where yes throws work away)."""
 
     CSS_PATH = CSS
     BINDINGS = [Binding("escape", "no", "dialog.cancel")]
 
-    def __init__(self, text: str, *, yes: str, variant: Variant = "warning") -> None:
+    def __init__(
+        self,
+        text: str,
+        *,
+        yes: str,
+        no: str | None = None,
+        variant: Variant = "warning",
+        safe_default: bool = False,
+    ) -> None:
         super().__init__()
         self.text = text
         self.yes = yes
+        self.no = no or t("dialog.cancel")
         self.variant: Variant = variant
+        self.safe_default = safe_default
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
             yield Label(self.text, id="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, id="yes", variant=self.variant)
-                yield Button(t("dialog.cancel"), id="no")
+                yield Button(self.no, id="no")
+
+    def on_mount(self) -> None:
+        if self.safe_default:
+            self.query_one("#no", Button).focus()
 
     @on(Button.Pressed, "#yes")
     def action_yes(self) -> None:

@@ -85,9 +85,20 @@ class StartScreen(PhonerScreen):
 
     def on_mount(self) -> None:
         name = self.wanted_phoner or self.phoner_app.prefs.phoner
-        self.query_one("#name", Input).value = name
-        self.query_one("#name", Input).focus()
+        field = self.query_one("#name", Input)
+        field.value = name
+        field.focus()
+        # The remembered name is selected: Enter keeps it, typing replaces it (the first
+        # focus of a new app does not select by itself, and the cursor sat at the end).
+        self.call_after_refresh(field.select_all)
         self._load()
+
+    def on_screen_resume(self) -> None:
+        """Back from the call view (``v``): the list as it is now, the campaign in focus
+        so another round or campaign is one arrow and Enter away."""
+        if self.campaign is not None and self.loaded:
+            self._load_list(self.campaign)
+            self.query_one("#campaigns", OptionList).focus()
 
     # ------------------------------------------------------------------ loading
 

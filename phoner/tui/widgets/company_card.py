@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -32,14 +35,17 @@ def card_text(card: CompanyCard, *, banner: str | None = None) -> Text:
         for i, phone in enumerate(c.phones):
             wrong = i < card.wrong_numbers
             line = f"☎ {format_phone(phone)}"
+            # a terminal hyperlink (OSC 8): a click dials it in the softphone
+            link = Style(link=phone_link(phone))
             if i == min(card.wrong_numbers, len(c.phones) - 1) and not wrong:
-                out.append(line, style="bold")
+                out.append(line, style=Style(bold=True) + link)
                 out.append(f" ({t('card.primary')})\n", style="bold")
             elif wrong:
                 out.append(line, style="strike dim")
                 out.append(f" ({outcome_label('forkert_nummer').lower()})\n", style="dim")
             else:
-                out.append(line + "\n")
+                out.append(line, style=link)
+                out.append("\n")
     else:
         out.append(t("card.no_phone") + "\n", style="bold")
     if c.contact_person:
@@ -91,6 +97,25 @@ def card_text(card: CompanyCard, *, banner: str | None = None) -> Text:
         out.append(f"  … +{len(card.attempts) - MAX_ATTEMPTS}\n", style="dim")
     out.rstrip()
     return out
+
+
+def phone_link(e164: str) -> str:
+    """The ``tel:`` URI of a stored (E.164) number: ``tel:+4533123456``."""
+    return "tel:" + "".join(ch for ch in e164 if ch.isdigit() or ch == "+")
+
+
+def primary_phone(card: CompanyCard) -> str | None:
+    """The number to dial: the first not known to be wrong (the last one if all are)."""
+    phones = card.company.phones
+    if not phones:
+        return None
+    return phones[min(card.wrong_numbers, len(phones) - 1)]
+
+
+def timer_text(elapsed: dt.timedelta) -> str:
+    """The call timer, mm:ss (minutes go past 59 rather than wrap)."""
+    seconds = max(0, int(elapsed.total_seconds()))
+    return t("card.timer", time=f"{seconds // 60:02d}:{seconds % 60:02d}")
 
 
 class CompanyCardView(VerticalScroll):
