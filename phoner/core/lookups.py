@@ -8,6 +8,7 @@ which reads what it needs from it before the session closes.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,16 +16,20 @@ from sqlmodel import Session, col, func, select
 
 from phoner.core import campaigns
 from phoner.core.models import (
+    Booking,
+    BookingStatus,
     CallAttempt,
     CallState,
     Campaign,
     CampaignJobcenter,
     Company,
+    Consultant,
     Jobcenter,
     Round,
     RoundState,
 )
 from phoner.core.phones import format_phone
+from phoner.core.queue.card import VisitLine
 
 #: At most this many rows in a call-list table (a 100,000-company list stays responsive;
 #: the search box narrows it down in the database).
@@ -161,3 +166,21 @@ def company_by_id(session: Session, company_id: int) -> Company | None:
 
 def round_by_id(session: Session, round_id: int) -> Round | None:
     return session.get(Round, round_id)
+
+
+def live_visit(session: Session, company_id: int, now: dt.datetime) -> VisitLine | None:
+    """The company's booked visit that has not ended yet (a company has at most one)."""
+    row = session.exec(
+        select(Booking, Consultant.name)
+        .join(Consultant, col(Consultant.id) == col(Booking.consultant_id))
+        .where(
+            Booking.company_id == company_id,
+            Booking.status == BookingStatus.BOOKED,
+            col(Booking.end) > now,
+        )
+        .order_by(col(Booking.start))
+    ).first()
+    if row is None:
+        return None
+    b, name = row
+    return VisitLine(b.id or 0, b.start, b.end, name, b.booked_by)

@@ -164,9 +164,17 @@ class CallScreen(PhonerScreen):
             self.expires_at = expires_at
             super().__init__()
 
-    def __init__(self, *, phoner: str, campaign_id: int, round_id: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        phoner: str,
+        campaign_id: int,
+        round_id: int | None = None,
+        company_id: int | None = None,
+    ) -> None:
         super().__init__()
         self.phoner = phoner
+        self.first_company_id = company_id  # chosen on the call list: called first
         self.campaign_id = campaign_id
         self.round_id = round_id
         self.script: CallScript | None = None
@@ -213,7 +221,11 @@ class CallScreen(PhonerScreen):
         script = campaign_script(campaign, workspace=self.phoner_app.settings.workspace)
         label = t("call.round_n", number=rnd.number) if rnd else t("call.round_all")
         self.post_message(self.Prepared(script, campaign.name, label))
-        self._load_view(self._claim())
+        first, self.first_company_id = self.first_company_id, None
+        if first is not None:
+            self._load_view(self._claim_chosen(first))
+        else:
+            self._load_view(self._claim())
 
     def _claim(self) -> Claim | None:
         return claims.claim_next(
@@ -224,6 +236,32 @@ class CallScreen(PhonerScreen):
             now=self.now(),
             ignore_hours=self.ignore_hours,
         )
+
+    def _claim_chosen(self, company_id: int) -> Claim:
+        return claims.claim_company(
+            db=self.db, company_id=company_id, phoner=self.phoner, now=self.now()
+        )
+
+    def open_company(self, company_id: int) -> None:
+        """Call ``company_id`` now (chosen on the call list: it calls back, or called in).
+
+        The company on screen goes back to the queue only once the chosen one is ours:
+        a company another phoner holds is refused with a message, and nothing changes.
+        """
+        if self.claim is not None and self.claim.company_id == company_id:
+            return
+        if self.busy:
+            self._say(t("call.busy"))
+            return
+        self.busy = True
+        self._take(company_id, self.claim)
+
+    @db_worker("call")
+    def _take(self, company_id: int, old: Claim | None) -> None:
+        claim = self._claim_chosen(company_id)
+        if old is not None:
+            claims.release(db=self.db, company_id=old.company_id, lease_token=old.lease_token)
+        self._load_view(claim)
 
     def _load_view(
         self,
@@ -390,22 +428,23 @@ class CallScreen(PhonerScreen):
         )
 
         def done(result: int | None) -> None:
-            self._say(t("booking.booked") if result else t("booking.skipped"))
+            booked = screen.booked_text if result else None
+            if booked:
+                self._set_saved(message.saved, text=booked)
+            self.notify(booked or t("booking.skipped"), timeout=8)
             self._next(message.saved)
 
         self.app.push_screen(screen, done)
 
     # ------------------------------------------------------------------ showing
 
-    def _set_saved(self, saved: Saved | None) -> None:
-        """Remember the last outcome for undo, and keep it in view under the script."""
+    def _set_saved(self, saved: Saved | None, *, text: str | None = None) -> None:
+        """Remember the last outcome for undo, and keep it in view on the status line
+        (``text``: what was booked) until the next outcome is saved."""
         self.saved = saved
-        panel = self.query_one(ScriptPanel)
-        panel.border_subtitle = (
-            t("call.last_saved", outcome=outcome_label(saved.outcome), company=saved.company)
-            if saved is not None
-            else ""
-        )
+        if text is None and saved is not None:
+            text = t("call.last_saved", outcome=outcome_label(saved.outcome), company=saved.company)
+        self.query_one(StatusLine).last = text or ""
 
     def _say(self, text: str) -> None:
         self.notify(text, timeout=4)
@@ -451,7 +490,7 @@ class CallScreen(PhonerScreen):
             form.fill(restored.needs)
             form.set_note(restored.note)
         self.started_at = self.now()
-        card_view.show(self.card, banner=self._banner())
+        card_view.show(self.card, banner=self._banner(), now=self.started_at)
         panel.values = {
             "phoner": self.phoner,
             "jobcenter": self.card.jobcenter_name,
