@@ -23,7 +23,6 @@ DA: dict[str, str] = {
     "start.hint": "Skriv dit navn og tryk Enter for at begynde at ringe.",
     "start.need_name": "Skriv dit navn, før du begynder.",
     "start.need_campaign": "Vælg en kampagne, før du begynder.",
-    "start.start": "Begynd at ringe",
     "start.start_key": "Ring",
     "start.call_list": "Ringeliste",
     "round_state.planned": "planlagt",
@@ -160,7 +159,6 @@ DA: dict[str, str] = {
     "callback.hint": "1-4 hurtigvalg · Tab: skriv tidspunkt, Enter gem · Esc fortryd",
     "callback.chosen": "Ring tilbage {when}",
     # booking fallback
-    "booking.booked": "Besøg booket.",
     "booking.existing": (
         "Virksomheden har allerede et besøg {when} hos {consultant}. "
         "Vælg en ny tid for at flytte det, eller Esc for at lade det stå."

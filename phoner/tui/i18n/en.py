@@ -24,7 +24,6 @@ EN: dict[str, str] = {
     "start.hint": "Type your name and press Enter to start calling.",
     "start.need_name": "Type your name before you start.",
     "start.need_campaign": "Choose a campaign before you start.",
-    "start.start": "Start calling",
     "start.start_key": "Call",
     "start.call_list": "Call list",
     "round_state.planned": "planned",
@@ -150,7 +149,6 @@ EN: dict[str, str] = {
     "callback.past": "The time {when} has passed. Choose a later time.",
     "callback.hint": "1-4 quick choice · Tab: type a time, Enter save · Esc cancel",
     "callback.chosen": "Call back {when}",
-    "booking.booked": "Visit booked.",
     "booking.existing": (
         "The company already has a visit {when} with {consultant}. "
         "Pick a new time to move it, or Esc to leave it as it is."
