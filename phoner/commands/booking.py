@@ -19,7 +19,7 @@ from phoner.core.booking.rules import Slot
 from phoner.core.clock import parse_local, to_local
 from phoner.core.companies import company_by_cvr
 from phoner.core.consultants import get_consultant
-from phoner.core.display import format_local
+from phoner.core.display import format_local, format_slot
 from phoner.core.errors import InvalidInput
 from phoner.core.models import BookingStatus, CancelReason, Company
 from phoner.core.phones import format_phone
@@ -120,8 +120,7 @@ def book(
         echo_json(_booking_json(b, company.name, cons.name))
         return
     typer.echo(
-        f"Besøg nr. {b.id} er booket: {company.name} {format_local(b.start)}–"
-        f"{to_local(b.end):%H:%M} hos {cons.name}."
+        f"Besøg nr. {b.id} er booket: {company.name} {format_slot(b.start, b.end)} hos {cons.name}."
     )
 
 

@@ -14,9 +14,8 @@ from sqlmodel import Session, col, select
 from phoner.commands import outbox as outbox_cmd
 from phoner.commands.common import echo_json, state
 from phoner.core import feeds
-from phoner.core.clock import to_local
 from phoner.core.consultants import get_consultant, rotate_token
-from phoner.core.display import format_local
+from phoner.core.display import format_local, format_stamp
 from phoner.core.errors import InvalidInput
 from phoner.core.models import Consultant, Setting
 
@@ -161,7 +160,7 @@ def status(
         table.add_row(
             f"{r.consultant.name} <{r.consultant.email}>",
             r.jobcenter,
-            f"{to_local(r.last_fetch):%Y-%m-%d %H:%M}" if r.last_fetch else "aldrig",
+            format_stamp(r.last_fetch) if r.last_fetch else "aldrig",
             str(r.upcoming),
             str(r.unseen),
             format_local(r.next_unseen) if r.next_unseen else "–",

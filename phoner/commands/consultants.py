@@ -11,8 +11,7 @@ from rich.table import Table
 
 from phoner.commands.common import echo_json, state
 from phoner.core import consultants as cons_mod
-from phoner.core.clock import to_local
-from phoner.core.display import WEEKDAYS_SHORT_DA
+from phoner.core.display import WEEKDAYS_SHORT_DA, format_stamp, format_time
 from phoner.core.errors import InvalidInput
 from phoner.core.models import Delivery
 
@@ -157,13 +156,11 @@ def list_(
             c.email,
             r.jobcenter,
             _days(c.working_days),
-            f"{c.work_start:%H:%M}–{c.work_end:%H:%M}",
+            f"{format_time(c.work_start)}–{format_time(c.work_end)}",
             str(c.max_visits_per_day),
             f"{c.travel_buffer_minutes} min.",
             f"{c.visit_minutes} min.",
-            f"{to_local(c.last_feed_fetch_at):%Y-%m-%d %H:%M}"
-            if c.last_feed_fetch_at
-            else "aldrig",
+            format_stamp(c.last_feed_fetch_at) if c.last_feed_fetch_at else "aldrig",
             cons_mod.DELIVERY_LABELS.get(Delivery(c.delivery), str(c.delivery)),
         )
     Console().print(table)

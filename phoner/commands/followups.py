@@ -10,7 +10,7 @@ import typer
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, consultants, vocabulary
 from phoner.core import followups as fu
-from phoner.core.display import count
+from phoner.core.display import count, format_date
 from phoner.core.errors import InvalidInput
 from phoner.core.jobcenters import find_jobcenter
 from phoner.core.models import AgreementCategory
@@ -89,7 +89,7 @@ def list_(
         mark = "OVERSKREDET " if r.overdue else ("udført " if r.done else "")
         phone = format_phone(r.company_phone) if r.company_phone else "–"
         typer.echo(
-            f"#{r.id} {mark}frist {r.due_date:%d-%m-%Y}  {vocabulary.label(r.kind)}: "
+            f"#{r.id} {mark}frist {format_date(r.due_date)}  {vocabulary.label(r.kind)}: "
             f"{r.company_name} ({phone})  ansvarlig: {r.consultant_name or 'ingen'}  – "
             f"{r.description}"
         )
@@ -172,4 +172,4 @@ def add(
             cvr=cvr,
             category=cat,
         )
-    typer.echo(f"Opfølgning #{f.id} er oprettet med frist {f.due_date:%d-%m-%Y}.")
+    typer.echo(f"Opfølgning #{f.id} er oprettet med frist {format_date(f.due_date)}.")

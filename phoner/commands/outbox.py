@@ -17,8 +17,8 @@ from phoner.commands.common import echo_json, state
 from phoner.commands.hints import cli_hint
 from phoner.core import outbox as ob
 from phoner.core.campaigns import get_campaign
-from phoner.core.clock import to_local
 from phoner.core.consultants import email_is_valid
+from phoner.core.display import format_stamp
 from phoner.core.errors import InvalidInput
 from phoner.core.mail import (
     EmlFolder,
@@ -149,7 +149,7 @@ def send(
 
 
 def _when(ts: dt.datetime | None) -> str:
-    return f"{to_local(ts):%Y-%m-%d %H:%M}" if ts is not None else "–"
+    return format_stamp(ts) if ts is not None else "–"
 
 
 def _item_json(i: ob.OutboxItem) -> dict[str, object]:

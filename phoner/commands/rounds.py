@@ -10,6 +10,7 @@ import typer
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, vocabulary
 from phoner.core import rounds as rounds_mod
+from phoner.core.display import format_date
 
 app = typer.Typer(help="Runder (omgange): planlæg, start og afslut.", no_args_is_help=True)
 
@@ -28,7 +29,7 @@ def _date(text: str) -> dt.date:
 
 def _print(rows: list[rounds_mod.RoundInfo]) -> None:
     for r in rows:
-        date = r.date.strftime("%d.%m.%Y") if r.date else "uden dato"
+        date = format_date(r.date) if r.date else "uden dato"
         typer.echo(
             f"Runde {r.number}: {date}, {vocabulary.label(r.state)}, "
             f"{r.companies} virksomheder, {r.done} færdige"

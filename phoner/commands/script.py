@@ -9,6 +9,7 @@ import typer
 
 from phoner.commands.common import echo_json
 from phoner.core.call_scripts import check_script, load_script, outcome_paths
+from phoner.core.display import format_date
 
 app = typer.Typer(help="Opkaldsmanuskripter (scripts/*.toml).", no_args_is_help=True)
 
@@ -50,7 +51,7 @@ def check(
         f"{len(script.faq)} FAQ-punkter."
     )
     if script.valid_as_of is not None:
-        typer.echo(f"Gældende pr. {script.valid_as_of:%d.%m.%Y}.")
+        typer.echo(f"Gældende pr. {format_date(script.valid_as_of)}.")
     typer.echo("Udfald, som svarene kan føre til:")
     for outcome, group in sorted(paths.items(), key=lambda kv: kv[0].value):
         endings = [script.questions[q].answer_for(k) for path in group for q, k in path[-1:]]

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from phoner.core import absence_sources, audit, importing, vocabulary
 from phoner.core.absence_sources import AbsencePolicy, AbsenceUnavailable
 from phoner.core.clock import TZ
+from phoner.core.display import format_time
 from phoner.core.errors import ConsultantNotFound, InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
 from phoner.core.jobcenters import find_jobcenter
@@ -472,7 +473,7 @@ def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
     start = values.get("work_start", dt.time(8, 30))
     end = values.get("work_end", dt.time(15, 30))
     if end <= start:
-        raise ValueError(f"{where}: arbejdstiden slutter ({end:%H:%M}) før den starter.")
+        raise ValueError(f"{where}: arbejdstiden slutter ({format_time(end)}) før den starter.")
     return values
 
 

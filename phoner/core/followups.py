@@ -20,8 +20,9 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from phoner.core import audit, workdays
-from phoner.core.clock import local_date, to_local
+from phoner.core.clock import local_date
 from phoner.core.companies import companies_with_cvr
+from phoner.core.display import format_stamp
 from phoner.core.errors import AgreementNotFound, Conflict, FollowUpNotFound, InvalidInput, NotFound
 from phoner.core.models import (
     Agreement,
@@ -241,7 +242,7 @@ def mark_done(
     if followup.done_at is not None:
         raise Conflict(
             f"Opfølgning nr. {followup_id} er allerede markeret som udført "
-            f"({to_local(followup.done_at):%d-%m-%Y %H:%M} af {followup.done_by}).",
+            f"({format_stamp(followup.done_at)} af {followup.done_by}).",
         )
     followup.done_at = now or utcnow()
     followup.done_by = actor

@@ -23,8 +23,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from phoner.core import outbox, vocabulary
-from phoner.core.clock import local_date, to_local
+from phoner.core.clock import local_date
 from phoner.core.db import Database
+from phoner.core.display import format_span as _span
 from phoner.core.display import format_when as _when
 from phoner.core.feeds import full_address
 from phoner.core.mail import DEFAULT_SENDER as DEFAULT_SENDER
@@ -82,7 +83,7 @@ def _reminder(b: Booking, co: Company, c: Consultant, jobcenter: str, to: str) -
             f"{greeting}",
             "",
             f"Vi minder om, at virksomhedskonsulent {c.name} fra {jobcenter} kommer på besøg "
-            f"hos {co.name} {_when(b.start)}–{to_local(b.end):%H:%M}"
+            f"hos {co.name} {_span(b.start, b.end)}"
             + (f" på adressen {address}." if address else "."),
             "",
             "Passer tidspunktet ikke længere, så giv venligst besked til konsulenten på "
@@ -116,7 +117,7 @@ def _notice(b: Booking, co: Company, c: Consultant) -> Outgoing:
     else:
         subject = f"Flyttet: virksomhedsbesøg hos {co.name} – nu {_when(b.start)}"
         head = (
-            f"Besøget hos {co.name} er flyttet til {_when(b.start)}–{to_local(b.end):%H:%M}. "
+            f"Besøget hos {co.name} er flyttet til {_span(b.start, b.end)}. "
             "Din kalender i phoner er opdateret, men din kalenderapp kan være flere timer "
             "om at vise det."
         )

@@ -149,11 +149,41 @@ class PhonerApp(App[None]):
     # One typed method per screen. The coordinator's screens are imported inside them:
     # the phoner's own screens (the start screen, the call view) come up faster.
 
-    def start_calling(self, *, phoner: str, campaign_id: int, round_id: int | None) -> None:
+    def start_calling(
+        self,
+        *,
+        phoner: str,
+        campaign_id: int,
+        round_id: int | None,
+        company_id: int | None = None,
+    ) -> None:
         from phoner.tui.screens.call import CallScreen
 
         self.phoner_name = phoner
-        self.push_screen(CallScreen(phoner=phoner, campaign_id=campaign_id, round_id=round_id))
+        self.push_screen(
+            CallScreen(
+                phoner=phoner, campaign_id=campaign_id, round_id=round_id, company_id=company_id
+            )
+        )
+
+    def call_company(self, company_id: int) -> None:
+        """Open ``company_id`` on the call screen (Enter on the call list).
+
+        Back to the call screen when the phoner is calling; from the start screen it
+        starts calling with that company first (the start screen checks the name).
+        """
+        from phoner.tui.screens.call import CallScreen
+        from phoner.tui.screens.start import StartScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, CallScreen | StartScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                if isinstance(screen, CallScreen):
+                    screen.open_company(company_id)
+                elif isinstance(screen, StartScreen):
+                    screen.action_start(company_id=company_id)
+                return
 
     def open_call_list(self, *, campaign_id: int, round_id: int | None = None) -> None:
         from phoner.tui.screens.call_list import CallListScreen

@@ -84,7 +84,7 @@ def test_book_move_cancel_from_the_command_line(db: Database, db_url: str, works
     new_at = first + dt.timedelta(hours=1, minutes=30)
     code, out = invoke(db_url, "booking", "move", "1", "--at", f"{new_at:%Y-%m-%d %H:%M}")
     assert code == 0, out
-    assert f"{to_local(new_at):%H:%M}" in out
+    assert f"kl. {to_local(new_at):%H.%M}" in out
     code, out = invoke(db_url, "booking", "cancel", "1", "--reason", "virksomhed")
     assert code == 0 and "Virksomheden aflyste" in out
     code, out = invoke(db_url, "booking", "cancel", "1", "--reason", "virksomhed")

@@ -156,7 +156,7 @@ def test_export_leads(url: str, tmp_path: Path) -> None:
     assert header[0] == "Firmanavn" and "Jobtype/funktion" in header
     assert [r[0] for r in ringsted[1:]] == ["A", "B"]
     called = header.index("Ringet")
-    assert ringsted[1][called] == "man 2026-10-05 kl. 11:00"
+    assert ringsted[1][called] == "man 05.10.2026 kl. 11.00"
     status = header.index("Opfølgning: status")
     assert ringsted[2][status].startswith("Udført")
     aalborg = list(wb["Jobcenter Aalborg"].iter_rows(values_only=True))

@@ -112,7 +112,7 @@ def test_first_slots_earliest_first_across_consultants() -> None:
     assert [s.start for s in slots] == sorted(s.start for s in slots)
     # after Wednesday comes Tuesday 30 March (Easter in between)
     assert {s.day for s in slots[:12]} == {dt.date(2027, 3, 24), dt.date(2027, 3, 30)}
-    assert slots[0].label() == "ons 2027-03-24 kl. 08:30–09:30 hos Jesper"
+    assert slots[0].label() == "ons 24.03.2027 kl. 08.30–09.30 hos Jesper"
 
 
 def test_refusal_names_rule_and_alternatives() -> None:
@@ -121,9 +121,9 @@ def test_refusal_names_rule_and_alternatives() -> None:
     assert v is not None
     exc = p.refuse(v, 1, at("2027-05-20", "09:00"))
     text = str(exc)
-    assert text.startswith("Uden for bookinghorisonten (seneste dag er 2027-05-03).")
-    assert "Nærmeste ledige tid: man 2027-05-03 kl. 14:30–15:30 hos Fatima." in text
-    assert "Første ledige tid: ons 2027-03-24 kl. 08:30–09:30 hos Fatima." in text
+    assert text.startswith("Uden for bookinghorisonten (seneste dag er 03.05.2027).")
+    assert "Nærmeste ledige tid: man 03.05.2027 kl. 14.30–15.30 hos Fatima." in text
+    assert "Første ledige tid: ons 24.03.2027 kl. 08.30–09.30 hos Fatima." in text
     assert exc.rule == Rule.HORIZON
 
 
@@ -358,7 +358,7 @@ def test_move_and_cancel_raise_sequence_and_audit(db: Database) -> None:
             db=db, booking_id=b.id or 0, start=at("2027-03-29", "10:00"), actor="t1", now=later
         )
     assert info.value.rule == Rule.HOLIDAY
-    assert "2027-03-29 er helligdag (Anden påskedag)." in str(info.value)
+    assert "29.03.2027 er helligdag (Anden påskedag)." in str(info.value)
     other = bk.move_booking(
         db=db,
         booking_id=b.id or 0,

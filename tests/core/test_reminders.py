@@ -64,7 +64,7 @@ def test_reminders_and_notices_sent_once_over_smtp(db: Database, smtp_server: Sm
     assert msg["From"] == "kampagne@jobcenter.dk"
     assert msg["Subject"].startswith("Påmindelse: besøg fra Jobcenter Køge tirsdag den 30.03.2027")
     body = msg.get_content()
-    assert "Kære Åse Kjær" in body and "kl. 09:00–10:00" in body and "Nørregade 12" in body
+    assert "Kære Åse Kjær" in body and "kl. 09.00–10.00" in body and "Nørregade 12" in body
     # a change and a cancellation: the consultants are told, once each
     bk.move_booking(
         db=db, booking_id=b1.id or 0, start=at("2027-04-01", "13:00"), actor="t", now=wed

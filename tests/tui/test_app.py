@@ -19,7 +19,7 @@ from phoner.tui import i18n
 from phoner.tui.app import PhonerApp
 from phoner.tui.screens.call import CallScreen
 from phoner.tui.screens.callback import next_working_day, parse_when, presets
-from phoner.tui.widgets.script_panel import ScriptPanel
+from phoner.tui.widgets.status_line import StatusLine
 from tests.support.calling import attempts, start_calling
 from tests.support.clock import NOW
 from tests.support.host import errors
@@ -93,7 +93,7 @@ async def test_english_with_phoner_lang_en(make_app: Callable[..., PhonerApp]) -
         assert "Today 0 calls" in str(screen.query_one("#status").render())
         await pilot.press("i")
         await settle(pilot)
-        assert str(screen.query_one(ScriptPanel).border_subtitle).startswith("Last: No answer")
+        assert screen.query_one(StatusLine).last.startswith("Last: No answer")
     i18n.set_language("da")
 
 

@@ -49,7 +49,7 @@ async def test_enter_books_the_first_free_slot_with_contact(demo_db: Database) -
         await _settle(pilot)
         rows = _rows(screen)
         assert len(rows) == 9
-        assert rows[0][:3] == ["1", "tor 26.11.2026", "08:30–09:30"]
+        assert rows[0][:3] == ["1", "tor 26.11.2026", "08.30–09.30"]
         assert screen.query_one("#booking-email", Input).value == company.email
         assert screen.query_one("#booking-contact", Input).value == (company.contact_person or "")
         screen.query_one("#booking-mobile", Input).value = "20 30 40 50"

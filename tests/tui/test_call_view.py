@@ -26,6 +26,7 @@ from phoner.tui.screens.callback import CallbackScreen
 from phoner.tui.screens.faq import FaqScreen
 from phoner.tui.widgets.needs_form import NeedsForm
 from phoner.tui.widgets.script_panel import ScriptPanel, script_text
+from phoner.tui.widgets.status_line import StatusLine
 from tests.support.calling import attempts, start_calling
 from tests.support.clock import NOW, Clock
 from tests.support.host import errors, notifications
@@ -164,7 +165,7 @@ async def test_not_final_outcomes_are_one_key(
         await pilot.press(key)
         await settle(pilot)
         assert screen.claim is not None
-        assert outcome.label in str(screen.query_one(ScriptPanel).border_subtitle)
+        assert outcome.label in screen.query_one(StatusLine).last
         if key == "f" and len(phones) > 1:
             # wrong number with another number on the card: call that one right away
             assert screen.claim.company_id == first.company_id
@@ -269,7 +270,7 @@ async def test_undo_brings_the_company_back_with_its_answers(
         second = screen.claim
         assert second is not None and second.company_id != first.company_id
         assert len(attempts(demo_db)) == 1
-        subtitle = str(screen.query_one(ScriptPanel).border_subtitle)
+        subtitle = screen.query_one(StatusLine).last
         assert subtitle.startswith("Sidst: Optaget ·") and "(u fortryder)" in subtitle
         await pilot.press("u")
         await settle(pilot)
@@ -278,7 +279,7 @@ async def test_undo_brings_the_company_back_with_its_answers(
         assert form.values()["jobtype"] == "Pedel"
         assert form.note() == "Ring efter kl. 12"
         assert "Fortrudt" in notifications(app)[-1]
-        assert not screen.query_one(ScriptPanel).border_subtitle
+        assert not screen.query_one(StatusLine).last
     assert attempts(demo_db) == []
     assert company(demo_db, first.company_id).call_state == CallState.NEW
     assert company(demo_db, first.company_id).lease_holder == "Anne"
@@ -505,7 +506,8 @@ async def test_call_view_fits_80x24(make_app: Callable[..., PhonerApp]) -> None:
         keys = str(screen.query_one("#keys").render())
         assert all(len(line) <= 78 for line in keys.splitlines())
         status = str(screen.query_one("#status").render())
-        assert len(status) <= 78 and "tilbage" in status
+        assert all(len(line) <= 78 for line in status.splitlines()) and "tilbage" in status
+        assert "Demo: Fleks" in status  # the campaign name gives way, but not all of it
         assert status.startswith("Anne Kirstine Østergaard · Runde 1")
 
 

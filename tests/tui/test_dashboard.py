@@ -146,3 +146,45 @@ async def test_screens_open_from_the_phoner_app(make_app) -> None:  # type: igno
         await settle(pilot)
         title = str(app.screen.query_one("#dash-title", Static).render())
         assert "240 virksomheder, 0 ringet til" in title
+
+
+def test_bar_chart_is_exact_and_numbered() -> None:
+    from phoner.tui.widgets.bar_chart import bar_cells, chart_text
+
+    assert bar_cells(1, 29, 29) == "█"  # a 1 is one cell where 29 fills 29
+    assert bar_cells(29, 29, 29) == "█" * 29
+    assert bar_cells(1, 1000, 10) == "▏"  # above zero: always a sliver
+    assert bar_cells(0, 5, 10) == ""
+    lines = chart_text("T", [("Vil kontaktes", 1), ("Ikke ringet", 29)], 40).plain.split("\n")
+    assert lines[1].endswith(" 1") and lines[2].endswith(" 29")
+    assert lines[2].count("█") == 40 - 13 - 2 - 3  # the largest fills the room left
+
+
+async def test_dashboard_draws_every_outcome_with_its_number_at_80x24(
+    sqlite_db: Database,
+) -> None:
+    from phoner.core.models import Outcome
+    from phoner.tui.i18n import outcome_label
+    from phoner.tui.widgets.bar_chart import BarChart
+
+    cid = _campaign(sqlite_db)
+    app = dash_app(sqlite_db, cid)
+    for size in ((80, 24), (120, 40)):
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            chart = app.screen.query_one("#dash-outcomes", BarChart)
+            assert chart.region.height == 11  # title + 9 outcomes + not called: all shown
+            assert chart.region.bottom <= size[1] - 1
+            lines = [
+                "".join(s.text for s in app.screen._compositor.render_strips()[y])  # type: ignore[attr-defined]
+                for y in range(chart.region.y, chart.region.bottom)
+            ]
+            text = "\n".join(line[chart.region.x : chart.region.right] for line in lines)
+            summary = app.screen.query_one("#dash-followups-summary", Static)
+            assert summary.region.height >= 1
+            for outcome in Outcome:
+                assert outcome_label(outcome) in text, (size, outcome)
+            assert "7.2" not in text and "0.0" not in text
+            for row, (label, n) in zip(text.split("\n")[1:], chart.rows, strict=True):
+                assert row.rstrip().endswith(f" {n}"), (size, label, row)
+        app = dash_app(sqlite_db, cid)

@@ -15,7 +15,9 @@ from phoner.core.booking.rules import Slot
 from phoner.core.booking.service import company_consultants, find_slots
 from phoner.core.clock import to_local
 from phoner.core.db import Database
+from phoner.core.lookups import live_visit
 from phoner.core.models import Company
+from phoner.core.queue.card import VisitLine
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class SlotChoices:
     company: str
     contact_person: str | None
     email: str | None
+    existing: VisitLine | None = None  # the company's live visit: the dialog moves it
 
 
 def slot_choices(
@@ -84,4 +87,5 @@ def slot_choices(
             company=company.name,
             contact_person=company.contact_person,
             email=company.email,
+            existing=live_visit(session, company_id, now),
         )

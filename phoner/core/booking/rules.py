@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from phoner.core.clock import local_date, local_to_utc, to_local
-from phoner.core.display import WEEKDAYS_DA, format_local
+from phoner.core.display import WEEKDAYS_DA, format_date, format_slot, format_time
 from phoner.core.errors import RuleViolation
 from phoner.core.models import Consultant
 from phoner.core.workdays import add_working_days, holiday_name
@@ -75,8 +75,8 @@ class Slot:
         return local_date(self.start)
 
     def label(self) -> str:
-        """``"man 2027-03-29 kl. 09:00–10:00 hos Karen Mikkelsen"``."""
-        return f"{format_local(self.start)}–{to_local(self.end):%H:%M} hos {self.consultant_name}"
+        """``"man 29.03.2027 kl. 09.00–10.00 hos Karen Mikkelsen"``."""
+        return f"{format_slot(self.start, self.end)} hos {self.consultant_name}"
 
 
 class BookingRefused(RuleViolation):
@@ -137,11 +137,11 @@ class ConsultantPlan:
 
 
 def _hm(t: dt.time) -> str:
-    return f"{t:%H:%M}"
+    return format_time(t)
 
 
 def _span(iv: Interval) -> str:
-    return f"{to_local(iv[0]):%H:%M}–{to_local(iv[1]):%H:%M}"
+    return f"{format_time(iv[0])}–{format_time(iv[1])}"
 
 
 def _ceil_step(minutes: int) -> int:
@@ -213,23 +213,23 @@ class Planner:
             return Violation(
                 Rule.NOTICE,
                 f"For kort varsel: mindst {self.min_notice_days} arbejdsdage "
-                f"(tidligste dag er {self.earliest_day.isoformat()}).",
+                f"(tidligste dag er {format_date(self.earliest_day)}).",
             )
         if day > self.latest_day:
             return Violation(
                 Rule.HORIZON,
-                f"Uden for bookinghorisonten (seneste dag er {self.latest_day.isoformat()}).",
+                f"Uden for bookinghorisonten (seneste dag er {format_date(self.latest_day)}).",
             )
         name = holiday_name(day)
         if name is not None:
-            return Violation(Rule.HOLIDAY, f"{day.isoformat()} er helligdag ({name}).")
+            return Violation(Rule.HOLIDAY, f"{format_date(day)} er helligdag ({name}).")
         if day.weekday() not in c.working_days:
             return Violation(
                 Rule.WORKING_DAY, f"{c.name} arbejder ikke om {WEEKDAYS_DA[day.weekday()]}en."
             )
         if local.minute % SLOT_STEP_MINUTES or local.second or local.microsecond:
             return Violation(
-                Rule.QUARTER, "Besøg starter på hele kvarterer (fx 09:00, 09:15, 09:30)."
+                Rule.QUARTER, "Besøg starter på hele kvarterer (fx 09.00, 09.15, 09.30)."
             )
         local_end = to_local(end)
         if local.time() < c.work_start or local_end.date() != day or local_end.time() > c.work_end:
@@ -242,7 +242,7 @@ class Planner:
             return Violation(
                 Rule.MAX_PER_DAY,
                 f"{c.name} har allerede {c.max_visits_per_day} besøg den "
-                f"{day.isoformat()} (højst {c.max_visits_per_day} pr. dag).",
+                f"{format_date(day)} (højst {c.max_visits_per_day} pr. dag).",
             )
         buffer = dt.timedelta(minutes=c.travel_buffer_minutes)
         for b in self.bookings.get(c.id, []):

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from phoner.core import audit, importing
 from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
+from phoner.core.display import format_date
 from phoner.core.errors import InvalidInput
 from phoner.core.importing import ImportResult
 from phoner.core.jobcenters import find_jobcenter
@@ -98,7 +99,7 @@ class Suppression:
             what = "besøgt" if kind == ContactKind.VISIT else "kontaktet"
             where = f" i kampagnen {campaign_name}" if campaign_name else ""
             return Proposal(
-                ClearingReason.KONTAKTET_FOR_NYLIG, f"{what.capitalize()} {day:%d.%m.%Y}{where}"
+                ClearingReason.KONTAKTET_FOR_NYLIG, f"{what.capitalize()} {format_date(day)}{where}"
             )
         return None
 

@@ -22,10 +22,15 @@ from phoner.core.db import Database
 from phoner.core.errors import NotFound
 from phoner.core.lists.eligibility import callable_clause
 from phoner.core.models import (
+    Booking,
+    BookingStatus,
     CallAttempt,
     CallState,
     Campaign,
     Company,
+    Consultant,
+    FollowUp,
+    FollowUpKind,
     Jobcenter,
     Outcome,
     Round,
@@ -94,6 +99,28 @@ class CompanyView:
 
 
 @dataclass(frozen=True)
+class VisitLine:
+    """A visit booked with the company (not cancelled), for the card and the booking step."""
+
+    booking_id: int
+    start: dt.datetime
+    end: dt.datetime
+    consultant: str
+    booked_by: str
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    """An open follow-up (a promise to the company) on the card."""
+
+    followup_id: int
+    kind: FollowUpKind
+    due_date: dt.date
+    consultant: str | None
+    description: str
+
+
+@dataclass(frozen=True)
 class CompanyCard:
     """Everything the call view shows about the company being called."""
 
@@ -104,6 +131,11 @@ class CompanyCard:
     attempts: list[AttemptLine]  # newest first
     clearing_notes: list[str]
     wrong_numbers: int  # forkert_nummer attempts so far: phones[wrong_numbers] is next
+    #: Booked visits (not cancelled), the latest first: a company with a visit is never
+    #: handed over as if nobody had talked to it.
+    visits: tuple[VisitLine, ...] = ()
+    #: Open follow-ups, the earliest due first.
+    followups: tuple[FollowUpLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +146,7 @@ class PhonerStats:
 
 
 def company_card(*, session: Session, company_id: int) -> CompanyCard:
+    """The card of ``company_id``: the company, earlier calls, visits, open follow-ups."""
     company = session.get(Company, company_id)
     if company is None:
         raise NotFound(f"Virksomheden med id {company_id} findes ikke.")
@@ -144,6 +177,18 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
         notes.append(f"Foreslået fjernet: {company.clearing_proposal.label}")
     if company.clearing_note:
         notes.append(company.clearing_note)
+    visits = session.exec(
+        select(Booking, Consultant.name)
+        .join(Consultant, col(Consultant.id) == col(Booking.consultant_id))
+        .where(Booking.company_id == company_id, Booking.status == BookingStatus.BOOKED)
+        .order_by(col(Booking.start).desc(), col(Booking.id).desc())
+    ).all()
+    followups = session.exec(
+        select(FollowUp, Consultant.name)
+        .outerjoin(Consultant, col(Consultant.id) == col(FollowUp.consultant_id))
+        .where(FollowUp.company_id == company_id, col(FollowUp.done_at).is_(None))
+        .order_by(col(FollowUp.due_date), col(FollowUp.id))
+    ).all()
     return CompanyCard(
         company=CompanyView.of(company),
         campaign_name=campaign.name,
@@ -152,6 +197,11 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
         attempts=lines,
         clearing_notes=notes,
         wrong_numbers=sum(1 for a in lines if a.outcome == Outcome.FORKERT_NUMMER),
+        visits=tuple(VisitLine(b.id or 0, b.start, b.end, name, b.booked_by) for b, name in visits),
+        followups=tuple(
+            FollowUpLine(f.id or 0, f.kind, f.due_date, name, f.description)
+            for f, name in followups
+        ),
     )
 
 

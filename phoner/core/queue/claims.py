@@ -244,6 +244,51 @@ def claim_next(
     return None
 
 
+def claim_company(
+    *,
+    db: Database,
+    company_id: int,
+    phoner: str,
+    now: dt.datetime | None = None,
+) -> Claim:
+    """Give one chosen company to ``phoner`` (from the call list: a company that calls
+    back, an inbound call), with the same lease as :func:`claim_next`.
+
+    Taken with the same conditional UPDATE as the queue, so two phoners never hold it at
+    once: :class:`Conflict` if another phoner holds it now. A company the phoner holds
+    already is handed back with a fresh lease. Calling hours, rounds and the queue order
+    do not apply: the phoner chose the company (or it called in).
+    """
+    phoner = check_phoner(phoner)
+    moment = now_utc(now)
+    with db.session(write=True) as session:
+        company = session.get(Company, company_id)
+        if company is None:
+            raise NotFound(f"Virksomheden med id {company_id} findes ikke.")
+        held = company.lease_holder is not None and (
+            company.lease_expires_at is not None and company.lease_expires_at >= moment
+        )
+        if held and company.lease_holder != phoner:
+            raise Conflict(
+                f"{company.lease_holder} taler med {company.name} lige nu.",
+                hint="Prøv igen om lidt, eller vælg en anden virksomhed.",
+            )
+        token = secrets.token_hex(16)
+        expires = moment + LEASE
+        owner = or_(_lease_free(moment), col(Company.lease_holder) == phoner)
+        result = session.execute(
+            sa.update(Company)
+            .where(col(Company.id) == company_id, owner)
+            .values(
+                lease_holder=phoner, lease_token=token, lease_expires_at=expires, lease_since=moment
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(result) != 1:  # taken between the read and the update
+            raise Conflict(f"En anden har lige taget {company.name}.")
+        return Claim(company_id, token, expires, claim_reason(company.call_state))
+
+
 def renew_lease(
     *, db: Database, company_id: int, lease_token: str, now: dt.datetime | None = None
 ) -> dt.datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from phoner.core.clock import TZ
+from phoner.core.display import format_time
 from phoner.core.models import Campaign
 from phoner.core.queue._common import now_utc
 from phoner.core.workdays import holiday_name
@@ -26,5 +27,5 @@ def outside_calling_hours(campaign: Campaign, now: dt.datetime | None = None) ->
         return f"Der ringes ikke på helligdage ({name})."
     start, end = campaign.calling_start, campaign.calling_end
     if not (start <= local.time().replace(tzinfo=None) < end):
-        return f"Ringetiden er {start:%H:%M}-{end:%H:%M} på hverdage."
+        return f"Ringetiden er {format_time(start)}–{format_time(end)} på hverdage."
     return None

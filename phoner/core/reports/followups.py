@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from phoner.core.clock import local_date
+from phoner.core.display import format_date
 from phoner.core.models import (
     Booking,
     CallAttempt,
@@ -196,7 +197,7 @@ def followups_report(
         rows=[fu_row([j], v) for j, v in sorted(per_jc.items())] + [fu_row([TOTAL], total)],
         total_rows=1,
         notes=[
-            f"Overskredet = ikke udført og fristen var før {today:%d-%m-%Y}. "
+            f"Overskredet = ikke udført og fristen var før {format_date(today)}. "
             "Overskredet % = overskredne / åbne."
         ],
     )

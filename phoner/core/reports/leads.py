@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func
 
+from phoner.core.display import format_date
 from phoner.core.models import (
     Booking,
     BookingStatus,
@@ -180,7 +181,7 @@ def leads_report(*, session: Session, campaign: Campaign, workspace: Path | None
                 booking[1] if booking else "",
                 _visit_status_text(booking[2]) if booking else "",
                 (fu[1] or "ingen") if fu else "",
-                fu[0].due_date.strftime("%d-%m-%Y") if fu else "",
+                format_date(fu[0].due_date) if fu else "",
                 fu_status,
             ]
         )

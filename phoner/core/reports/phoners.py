@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func
 
 from phoner.core.clock import TZ
+from phoner.core.display import format_date
 from phoner.core.models import (
     SUBSTANTIVE_OUTCOMES,
     Booking,
@@ -155,9 +156,7 @@ def phoners_report(*, session: Session, campaign: Campaign) -> Report:
         "Bookede besøg",
     ]
     day_rows = [
-        row([p, day.strftime("%d-%m-%Y")], d)
-        for p in sorted(per_phoner)
-        for day, d in per_phoner_days[p]
+        row([p, format_date(day)], d) for p in sorted(per_phoner) for day, d in per_phoner_days[p]
     ]
     return Report(
         name="phoners",

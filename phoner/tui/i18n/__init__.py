@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from phoner.core.clock import to_local
-from phoner.core.display import WEEKDAYS_DA
+from phoner.core import display
+from phoner.core.display import WEEKDAYS_DA, WEEKDAYS_SHORT_DA
 from phoner.core.models import CallState, Outcome
 from phoner.tui.i18n.da import DA
 from phoner.tui.i18n.en import EN, OUTCOME_EN
@@ -19,6 +19,8 @@ from phoner.tui.i18n.en import EN, OUTCOME_EN
 __all__ = [
     "DA",
     "EN",
+    "format_day",
+    "format_slot",
     "format_when",
     "has_key",
     "outcome_label",
@@ -62,31 +64,37 @@ def state_label(state: CallState | str) -> str:
     return t(f"state.{CallState(state).value}")
 
 
-def local(when: dt.datetime) -> dt.datetime:
-    return to_local(when)
+def _weekdays() -> tuple[str, ...]:
+    """Short weekday names for :mod:`phoner.core.display`'s formats."""
+    return _WEEKDAYS_SHORT_EN if _lang == "en" else WEEKDAYS_SHORT_DA
 
 
 def format_when(when: dt.datetime, *, now: dt.datetime | None = None) -> str:
-    """A time for people: ``i dag 14.30``, ``i morgen 9.00`` or ``24.11. 10.30``."""
-    w = local(when)
-    sep = ":" if _lang == "en" else "."
-    clock = f"{w.hour}{sep}{w.minute:02d}"
-    if now is not None:
-        today = local(now).date()
-        if w.date() == today:
-            return f"{t('time.today')} {clock}"
-        if w.date() == today + dt.timedelta(days=1):
-            return f"{t('time.tomorrow')} {clock}"
-    if _lang == "en":
-        return f"{w.day:02d}/{w.month:02d} {clock}"
-    return f"{w.day:02d}.{w.month:02d}. {clock}"
+    """A moment (:mod:`phoner.core.display`): ``tor 03.12.2026 kl. 08.30``, and with
+    ``now`` ``i dag kl. 14.30`` / ``i morgen kl. 09.00`` for the next two days."""
+    if now is None:
+        return display.format_local(when, weekdays=_weekdays(), at=t("time.at"))
+    return display.format_near(
+        when,
+        now=now,
+        today=t("time.today"),
+        tomorrow=t("time.tomorrow"),
+        weekdays=_weekdays(),
+        at=t("time.at"),
+    )
 
 
-def format_short(when: dt.datetime) -> str:
-    """Date and time in a card line: ``24.11. 10.30``."""
-    return format_when(when)
+def format_slot(start: dt.datetime, end: dt.datetime) -> str:
+    """A visit: ``tor 03.12.2026 kl. 08.30–09.30``."""
+    return display.format_slot(start, end, weekdays=_weekdays(), at=t("time.at"))
 
 
+def format_day(day: dt.date) -> str:
+    """A day: ``tor 03.12.2026``."""
+    return display.format_day(day, weekdays=_weekdays())
+
+
+_WEEKDAYS_SHORT_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

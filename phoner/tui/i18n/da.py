@@ -23,7 +23,7 @@ DA: dict[str, str] = {
     "start.hint": "Skriv dit navn og tryk Enter for at begynde at ringe.",
     "start.need_name": "Skriv dit navn, før du begynder.",
     "start.need_campaign": "Vælg en kampagne, før du begynder.",
-    "start.start": "Begynd at ringe",
+    "start.start_key": "Ring",
     "start.call_list": "Ringeliste",
     "round_state.planned": "planlagt",
     "round_state.active": "aktiv",
@@ -50,7 +50,8 @@ DA: dict[str, str] = {
     # call view
     "call.title": "Opkald",
     "call.status": "{phoner} · {round} · {campaign}",
-    "call.counts": "I dag {calls} opkald · {answered} besvaret · {left} tilbage",
+    "call.counts_today": "I dag {calls} opkald · {answered} besvaret",
+    "call.counts_left": "{left} tilbage",
     "call.round_all": "Alle runder",
     "call.round_n": "Runde {number}",
     "call.loading": "Henter næste virksomhed …",
@@ -97,6 +98,12 @@ DA: dict[str, str] = {
     "card.employees.one": "1 ansat",
     "card.industry": "Branche: {industry}",
     "card.round": "Runde {number}",
+    "card.visits": "Besøg",
+    "card.visit": "{when} hos {consultant}",
+    "card.visit_past": "(holdt) {when} hos {consultant}",
+    "card.followups": "Åbne opfølgninger",
+    "card.followup": "{kind}, frist {due}{who}",
+    "card.followup_who": " ({who})",
     "card.attempts": "Tidligere opkald",
     "card.no_attempts": "Ikke ringet før.",
     "card.attempt": "{when} {outcome} ({who})",
@@ -171,10 +178,16 @@ DA: dict[str, str] = {
     "callback.hint": "1-4 hurtigvalg · Tab: skriv tidspunkt, Enter gem · Esc fortryd",
     "callback.chosen": "Ring tilbage {when}",
     # booking fallback
-    "booking.booked": "Besøg booket.",
+    "booking.existing": (
+        "Virksomheden har allerede et besøg {when} hos {consultant}. "
+        "Vælg en ny tid for at flytte det, eller Esc for at lade det stå."
+    ),
+    "booking.booked_full": "✓ Besøg booket {when} hos {consultant} – {company}",
+    "booking.moved_full": "✓ Besøget er flyttet til {when} hos {consultant} – {company}",
     "booking.skipped": "Intet besøg booket; en konsulent følger op.",
     # time words
     "time.today": "i dag",
+    "time.at": "kl.",
     "time.tomorrow": "i morgen",
     # shared words (columns, dialogs, errors the TUI words itself)
     "bind.refresh": "Opdatér",

@@ -18,6 +18,11 @@ During a call the outcome is not saved before the dialog opens: ``record`` (run 
 booking worker right before the visit is booked, or by ``g``) saves it and returns the
 attempt's id, so Esc leaves the call exactly as it was.
 
+A company that has a visit already (booked earlier, from the CLI, by another phoner) is
+never booked twice: the screen says when and with whom, and the slot picked moves that
+visit (as ``m`` on the Bookinger screen does). After booking, :attr:`BookingScreen.
+booked_text` says what was booked (day, date, time, consultant, company).
+
 Returns the booking id. Rules are checked again when booking; a slot someone else took a
 moment ago is refused with the reason, and the list is refreshed.
 """
@@ -39,11 +44,13 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from phoner.core.clock import to_local
+from phoner.core.display import format_date, format_time
 from phoner.core.errors import PhonerError
 from phoner.core.models import CancelReason
+from phoner.core.queue.card import VisitLine
 from phoner.tui import usecases
 from phoner.tui.errors import error_text
-from phoner.tui.i18n import t, weekday_name
+from phoner.tui.i18n import format_day, format_slot, format_when, t, weekday_name
 from phoner.tui.screens.base import Cell, Listing, PhonerModal, TableScreen
 from phoner.tui.usecases import BookingRefused, Slot
 from phoner.tui.workers import db_worker
@@ -79,6 +86,7 @@ class _Loaded:
     consultants: list[tuple[int, str]]
     company: str
     contact: tuple[str, str, str]
+    existing: VisitLine | None = None  # the company's live visit: booking moves it
 
 
 class BookingScreen(PhonerModal[BookingResult]):
@@ -109,8 +117,9 @@ class BookingScreen(PhonerModal[BookingResult]):
             super().__init__()
 
     class Booked(Message):
-        def __init__(self, booking_id: int) -> None:
+        def __init__(self, booking_id: int, text: str) -> None:
             self.booking_id = booking_id
+            self.text = text
             super().__init__()
 
     class SavedWithoutVisit(Message):
@@ -138,6 +147,10 @@ class BookingScreen(PhonerModal[BookingResult]):
         self.consultants: list[tuple[int, str]] = []
         self.busy = False
         self._contact_loaded = False
+        self.company_name = ""
+        #: What was booked, for the phoner to read after the dialog closed (day, date,
+        #: time, consultant, company); empty until a slot is booked.
+        self.booked_text = ""
 
     # ------------------------------------------------------------------ layout
 
@@ -145,6 +158,7 @@ class BookingScreen(PhonerModal[BookingResult]):
         with Vertical(id="booking-dialog"):
             yield Static("", id="booking-title", markup=False)
             yield Static("", id="booking-mode", markup=False)
+            yield Static("", id="booking-existing", markup=False)
             yield SlotTable(id="booking-slots", cursor_type="row", zebra_stripes=True)
             yield Static("", id="booking-error", markup=False)
             with Horizontal(classes="booking-field"):
@@ -197,6 +211,7 @@ class BookingScreen(PhonerModal[BookingResult]):
             consultants=[(c.id, c.name) for c in choices.consultants],
             company=choices.company,
             contact=(choices.contact_person or "", choices.email or "", ""),
+            existing=choices.existing,
         )
         self.post_message(self.Loaded(loaded))
 
@@ -206,6 +221,14 @@ class BookingScreen(PhonerModal[BookingResult]):
         self.slots = data.slots
         self.day = data.day
         self.consultants = data.consultants
+        self.company_name = data.company
+        existing = self.query_one("#booking-existing", Static)
+        if data.existing is not None and self.move_booking_id in (None, data.existing.booking_id):
+            # the company has a visit already: the booking step moves it (never a second)
+            self.move_booking_id = data.existing.booking_id
+            when = format_slot(data.existing.start, data.existing.end)
+            existing.update(t("booking.existing", when=when, consultant=data.existing.consultant))
+        existing.display = data.existing is not None
         title = "booking.title.move" if self.move_booking_id else "booking.title"
         self.query_one("#booking-title", Static).update(t(title, company=data.company))
         if not self._contact_loaded:
@@ -221,8 +244,8 @@ class BookingScreen(PhonerModal[BookingResult]):
             local = to_local(slot.start)
             table.add_row(
                 str(i) if i <= 9 else "",
-                f"{weekday_name(local.weekday())[:3]} {local:%d.%m.%Y}",
-                f"{local:%H:%M}–{to_local(slot.end):%H:%M}",
+                format_day(local.date()),
+                f"{format_time(slot.start)}–{format_time(slot.end)}",
                 slot.consultant_name,
                 key=str(i),
             )
@@ -238,7 +261,7 @@ class BookingScreen(PhonerModal[BookingResult]):
             mode = t(
                 "booking.mode.day",
                 weekday=weekday_name(self.day.weekday()),
-                day=f"{self.day:%d.%m.%Y}",
+                day=format_date(self.day),
             )
         if self.consultant_id is None:
             who = t("booking.filter.all")
@@ -332,7 +355,7 @@ class BookingScreen(PhonerModal[BookingResult]):
                     now=self.now(),
                 )
                 assert booking.id is not None
-                self.post_message(self.Booked(booking.id))
+                self.post_message(self.Booked(booking.id, self._booked_text(slot, moved=True)))
                 return
             booking = usecases.book_visit(
                 db=self.db,
@@ -355,7 +378,15 @@ class BookingScreen(PhonerModal[BookingResult]):
             self.post_message(self.Refused(error_text(exc)))
             return
         assert booking.id is not None
-        self.post_message(self.Booked(booking.id))
+        self.post_message(self.Booked(booking.id, self._booked_text(slot)))
+
+    def _booked_text(self, slot: Slot, *, moved: bool = False) -> str:
+        return t(
+            "booking.moved_full" if moved else "booking.booked_full",
+            when=format_slot(slot.start, slot.end),
+            consultant=slot.consultant_name,
+            company=self.company_name,
+        )
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
@@ -365,6 +396,7 @@ class BookingScreen(PhonerModal[BookingResult]):
     @on(Booked)
     def _booked(self, message: Booked) -> None:
         self.busy = False
+        self.booked_text = message.text
         self.dismiss(message.booking_id)
 
     def action_close(self) -> None:
@@ -472,10 +504,9 @@ class BookingsScreen(TableScreen[usecases.BookingRow]):
 
     def cells(self, row: usecases.BookingRow) -> Sequence[Cell]:
         b = row.booking
-        local = to_local(b.start)
         return (
             str(b.id),
-            f"{weekday_name(local.weekday())[:3]} {local:%d.%m.%Y %H:%M}",
+            format_when(b.start),
             row.company.name,
             row.consultant.name,
             b.contact_person or "",
@@ -495,20 +526,18 @@ class BookingsScreen(TableScreen[usecases.BookingRow]):
         if row is None or row.booking.id is None or row.company.id is None:
             return
         booking_id = row.booking.id
+        screen = BookingScreen(
+            company_id=row.company.id, phoner=self.host.actor, move_booking_id=booking_id
+        )
 
         def moved(result: BookingResult) -> None:
             if isinstance(result, int):
-                text = t("bookings.moved", id=booking_id)
-                self.notify(text, timeout=6)
+                text = screen.booked_text or t("bookings.moved", id=booking_id)
+                self.notify(text, timeout=8)
                 self.written(text)
             self.load()
 
-        self.app.push_screen(
-            BookingScreen(
-                company_id=row.company.id, phoner=self.host.actor, move_booking_id=booking_id
-            ),
-            moved,
-        )
+        self.app.push_screen(screen, moved)
 
     def action_cancel(self) -> None:
         row = self.selected()

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events
@@ -44,10 +43,11 @@ from phoner.core.errors import PhonerError
 from phoner.core.models import Outcome
 from phoner.core.phones import format_phone
 from phoner.core.queue import claims, outcomes, undo
-from phoner.core.queue.card import CompanyCard, PhonerStats, call_setup, call_view
+from phoner.core.queue.card import CompanyCard, call_setup, call_view
 from phoner.core.queue.claims import Claim
 from phoner.tui.i18n import format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
+from phoner.tui.screens.call_data import CALL_ACTIONS, RecordRequest, Saved, View
 from phoner.tui.widgets.company_card import CompanyCardView, primary_phone, timer_text
 from phoner.tui.widgets.key_bar import KeyBar
 from phoner.tui.widgets.needs_form import NeedsForm
@@ -57,64 +57,6 @@ from phoner.tui.workers import db_worker
 
 #: From this width the needs form sits beside the script instead of replacing it.
 WIDE = 120
-
-#: Actions that act on the call; they are off while the phoner types in the needs form.
-CALL_ACTIONS = {
-    "answer",
-    "back",
-    "save",
-    "outcome",
-    "callback",
-    "undo",
-    "skip",
-    "faq",
-    "call_list",
-    "refresh",
-    "anyway",
-    "quit_calling",
-    "change_round",
-    "copy_phone",
-    "needs",
-    "note",
-}
-
-
-@dataclass(frozen=True)
-class Saved:
-    """The last recorded outcome (for the undo key and the 'saved' message)."""
-
-    attempt_id: int
-    outcome: Outcome
-    company: str
-    answers: dict[str, str]
-    needs: dict[str, Any]
-    note: str
-
-
-@dataclass(frozen=True)
-class RecordRequest:
-    company_id: int
-    lease_token: str
-    company: str
-    outcome: Outcome
-    answers: dict[str, str]
-    needs: dict[str, Any]
-    note: str
-    callback_at: dt.datetime | None
-    started_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class View:
-    """What a worker hands back to be shown: the company (or why there is none)."""
-
-    claim: Claim | None
-    card: CompanyCard | None
-    stats: PhonerStats | None
-    empty_reason: str | None = None
-    saved: Saved | None = None
-    restored: Saved | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 class CallScreen(PhonerScreen):
@@ -171,9 +113,17 @@ class CallScreen(PhonerScreen):
             self.expires_at = expires_at
             super().__init__()
 
-    def __init__(self, *, phoner: str, campaign_id: int, round_id: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        phoner: str,
+        campaign_id: int,
+        round_id: int | None = None,
+        company_id: int | None = None,
+    ) -> None:
         super().__init__()
         self.phoner = phoner
+        self.first_company_id = company_id  # chosen on the call list: called first
         self.campaign_id = campaign_id
         self.round_id = round_id
         self.script: CallScript | None = None
@@ -229,7 +179,11 @@ class CallScreen(PhonerScreen):
         self.post_message(
             self.Prepared(setup.script, setup.campaign_name, label, setup.calling_hours)
         )
-        self._load_view(self._claim())
+        first, self.first_company_id = self.first_company_id, None
+        if first is not None:
+            self._load_view(self._claim_chosen(first))
+        else:
+            self._load_view(self._claim())
 
     def _claim(self) -> Claim | None:
         return claims.claim_next(
@@ -240,6 +194,32 @@ class CallScreen(PhonerScreen):
             now=self.now(),
             ignore_hours=self.ignore_hours,
         )
+
+    def _claim_chosen(self, company_id: int) -> Claim:
+        return claims.claim_company(
+            db=self.db, company_id=company_id, phoner=self.phoner, now=self.now()
+        )
+
+    def open_company(self, company_id: int) -> None:
+        """Call ``company_id`` now (chosen on the call list: it calls back, or called in).
+
+        The company on screen goes back to the queue only once the chosen one is ours:
+        a company another phoner holds is refused with a message, and nothing changes.
+        """
+        if self.claim is not None and self.claim.company_id == company_id:
+            return
+        if self.busy:
+            self._say(t("call.busy"))
+            return
+        self.busy = True
+        self._take(company_id, self.claim)
+
+    @db_worker("call")
+    def _take(self, company_id: int, old: Claim | None) -> None:
+        claim = self._claim_chosen(company_id)
+        if old is not None:
+            claims.release(db=self.db, company_id=old.company_id, lease_token=old.lease_token)
+        self._load_view(claim)
 
     def _load_view(
         self,
@@ -438,7 +418,12 @@ class CallScreen(PhonerScreen):
                 else:
                     self._say(t("booking.back"))
                 return
-            self._say(t("booking.skipped") if result == NO_VISIT else t("booking.booked"))
+            if result == NO_VISIT:
+                self._say(t("booking.skipped"))
+            elif screen.booked_text:
+                # what was booked stays on the status line until the next outcome
+                self._set_saved(saved, text=screen.booked_text)
+                self.notify(screen.booked_text, timeout=8)
             self.busy = True
             self._next(saved)
 
@@ -446,15 +431,13 @@ class CallScreen(PhonerScreen):
 
     # ------------------------------------------------------------------ showing
 
-    def _set_saved(self, saved: Saved | None) -> None:
-        """Remember the last outcome for undo, and keep it in view under the script."""
+    def _set_saved(self, saved: Saved | None, *, text: str | None = None) -> None:
+        """Remember the last outcome for undo, and keep it in view on the status line
+        (``text``: what was booked) until the next outcome is saved."""
         self.saved = saved
-        panel = self.query_one(ScriptPanel)
-        panel.border_subtitle = (
-            t("call.last_saved", outcome=outcome_label(saved.outcome), company=saved.company)
-            if saved is not None
-            else ""
-        )
+        if text is None and saved is not None:
+            text = t("call.last_saved", outcome=outcome_label(saved.outcome), company=saved.company)
+        self.query_one(StatusLine).last = text or ""
 
     def _say(self, text: str) -> None:
         self.notify(text, timeout=4)
@@ -503,7 +486,7 @@ class CallScreen(PhonerScreen):
             form.set_note(restored.note)
         self.started_at = self.now()
         self._tick_timer()
-        card_view.show(self.card, banner=self._banner())
+        card_view.show(self.card, banner=self._banner(), now=self.started_at)
         panel.values = {
             "phoner": self.phoner,
             "jobcenter": self.card.jobcenter_name,

@@ -1,13 +1,16 @@
 """The call list: every company of the campaign with name, CVR, phone and state.
 
-Searchable (name, CVR, phone, municipality); the search runs in the database so a list
-of 100,000 companies stays responsive.
+Typing searches (name, CVR, phone, municipality): the first letter or digit typed on the
+list goes to the search field. The search runs in the database so a list of 100,000
+companies stays responsive. ``Enter`` on a company opens it on the call screen (a company
+that calls back, an inbound call): it is claimed like the queue does, and refused
+politely while another phoner holds it.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -44,7 +47,10 @@ class CallListScreen(PhonerScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="list-title")
-        yield Input(placeholder=t("list.filter_placeholder"), id="list-search")
+        # typing on the list lands here: keep what was typed (no select-all on focus)
+        yield Input(
+            placeholder=t("list.filter_placeholder"), id="list-search", select_on_focus=False
+        )
         yield CompanyTable(id="call-list")
         yield Footer()
 
@@ -75,6 +81,24 @@ class CallListScreen(PhonerScreen):
     @on(Input.Submitted, "#list-search")
     def _search_done(self) -> None:
         self.query_one(CompanyTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing on the list searches: the key goes to the search field."""
+        table = self.query_one(CompanyTable)
+        if not table.has_focus or not event.is_printable or event.character is None:
+            return
+        if not event.character.strip():
+            return  # space, tab: the table's own
+        event.stop()
+        event.prevent_default()
+        search = self.query_one("#list-search", Input)
+        search.focus()
+        search.insert_text_at_cursor(event.character)
+
+    @on(CompanyTable.Chosen)
+    def _chosen(self, event: CompanyTable.Chosen) -> None:
+        event.stop()
+        self.phoner_app.call_company(event.company_id)
 
     def action_search(self) -> None:
         self.query_one("#list-search", Input).focus()

@@ -2,11 +2,13 @@
 
 ``DashboardScreen(campaign_id=...)`` shows, refreshed every 30 seconds (and on ``r``):
 each round's progress (called and answered of the round's companies), the distribution
-of final outcomes as a bar chart, follow-ups past their due date per consultant,
-consultants who have not fetched their calendar feed (or have bookings they have not
-seen), and e-mails the server refused or that still wait (a line shown only when there
-are any). The figures come from core's dashboard read model, read in a worker (the
-screen never blocks; a failure is a notification, the dashboard stays open).
+of final outcomes as one bar per outcome with its count
+(:class:`~phoner.tui.widgets.bar_chart.BarChart`, every row at every size from 80×24),
+follow-ups past their due date per consultant, consultants who have not fetched their
+calendar feed (or have bookings they have not seen), and e-mails the server refused or
+that still wait (a line shown only when there are any). The figures come from core's
+dashboard read model, read in a worker (the screen never blocks; a failure is a
+notification, the dashboard stays open).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
-from textual_plotext import PlotextPlot
 
 from phoner.core.display import format_local
 from phoner.core.models import Outcome, RoundState
@@ -23,13 +24,14 @@ from phoner.formats.report_output import Pct
 from phoner.tui import usecases
 from phoner.tui.i18n import outcome_label, t
 from phoner.tui.screens.base import DataScreen
+from phoner.tui.widgets.bar_chart import BarChart
 
 ROUND_STATE_KEYS = {
     RoundState.PLANNED: "dash.round.planned",
     RoundState.ACTIVE: "dash.round.active",
     RoundState.CLOSED: "dash.round.closed",
 }
-BAR_WIDTH = 20
+BAR_WIDTH = 12
 
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -46,15 +48,16 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
 
     DEFAULT_CSS = """
     DashboardScreen { layout: vertical; }
-    DashboardScreen #dash-title { height: 1; padding: 0 1; text-style: bold; }
+    DashboardScreen #dash-title { height: auto; padding: 0 1; text-style: bold; }
     DashboardScreen #dash-mail { height: 1; padding: 0 1; }
     DashboardScreen #dash-mail.failed { color: $error; text-style: bold; }
-    DashboardScreen #dash-rounds { height: auto; max-height: 14; }
-    DashboardScreen #dash-middle { height: 1fr; min-height: 12; }
-    DashboardScreen #dash-outcomes { width: 2fr; }
-    DashboardScreen #dash-followups-box { width: 1fr; }
-    DashboardScreen .dash-heading { height: 1; padding: 0 1; text-style: bold; }
-    DashboardScreen #dash-feeds { height: auto; max-height: 10; }
+    DashboardScreen #dash-rounds { height: auto; max-height: 6; }
+    DashboardScreen #dash-middle { height: auto; margin-top: 1; }
+    DashboardScreen #dash-outcomes { width: 3fr; }
+    DashboardScreen #dash-followups-box { width: 2fr; height: auto; }
+    DashboardScreen #dash-overdue { height: auto; max-height: 10; }
+    DashboardScreen .dash-heading { height: auto; padding: 0 1; text-style: bold; }
+    DashboardScreen #dash-feeds { height: 1fr; min-height: 3; }
     """
 
     BINDINGS = [
@@ -75,7 +78,7 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
         yield Static("", id="dash-mail")
         yield DataTable(id="dash-rounds", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="dash-middle"):
-            yield PlotextPlot(id="dash-outcomes")
+            yield BarChart(id="dash-outcomes")
             with Vertical(id="dash-followups-box"):
                 yield Static(
                     t("dash.followups"), id="dash-followups-summary", classes="dash-heading"
@@ -172,12 +175,8 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
         mail.update(t(key, failed=failed, waiting=waiting))
 
     def _plot_outcomes(self, summary: usecases.Dashboard) -> None:
-        plot = self.query_one("#dash-outcomes", PlotextPlot)
-        labels = [outcome_label(o) for o in Outcome] + [t("dash.not_called")]
-        values = [summary.outcomes.get(o, 0) for o in Outcome] + [summary.not_called]
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.bar(labels, values, orientation="horizontal")
-        plt.title(t("dash.outcomes"))
-        plot.refresh()
+        """One bar per outcome (every outcome, also at 0) and one for the not called."""
+        chart = self.query_one("#dash-outcomes", BarChart)
+        rows = [(outcome_label(o), summary.outcomes.get(o, 0)) for o in Outcome]
+        chart.title = t("dash.outcomes")
+        chart.rows = (*rows, (t("dash.not_called"), summary.not_called))

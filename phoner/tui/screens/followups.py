@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from textual.binding import Binding
 
+from phoner.core.display import format_date
 from phoner.core.models import FollowUpKind
 from phoner.core.phones import format_phone
 from phoner.tui import usecases
@@ -77,7 +78,7 @@ class FollowUpsScreen(TableScreen[usecases.FollowUpRow]):
     def cells(self, row: usecases.FollowUpRow) -> Sequence[Cell]:
         status = t("fu.overdue") if row.overdue else t("fu.done" if row.done else "fu.open")
         return (
-            f"{row.due_date:%d-%m-%Y}",
+            format_date(row.due_date),
             f"[b red]{status}[/]" if row.overdue else status,
             t(KIND_KEYS[row.kind]),
             row.company_name,

@@ -36,7 +36,7 @@ class StartScreen(PhonerScreen):
 
     BINDINGS = [
         Binding("ctrl+l", "call_list", "bind.list"),
-        Binding("f5", "start", "start.start"),
+        Binding("f5", "start", "start.start_key"),
         Binding("f2", "dashboard", "bind.dashboard"),
         Binding("f3", "followups", "bind.followups"),
         Binding("f4", "visits", "bind.visits"),
@@ -81,7 +81,8 @@ class StartScreen(PhonerScreen):
             yield Static(t("start.hint"), id="start-hint")
         yield Static("", id="list-title")
         yield CompanyTable(id="preview", columns=COMPACT)
-        yield Footer()
+        # every F-key fits in 80 columns (Ctrl+P opens the palette all the same)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         name = self.wanted_phoner or self.phoner_app.prefs.phoner
@@ -185,7 +186,8 @@ class StartScreen(PhonerScreen):
         option = rounds.get_option_at_index(rounds.highlighted)
         return None if option.id in (None, ALL_ROUNDS) else int(option.id)
 
-    def action_start(self) -> None:
+    def action_start(self, company_id: int | None = None) -> None:
+        """Start calling (``company_id``: that company first, chosen on the call list)."""
         name = " ".join(self.query_one("#name", Input).value.split())
         if not name:
             self.notify(t("start.need_name"), severity="warning")
@@ -200,7 +202,10 @@ class StartScreen(PhonerScreen):
         self.phoner_app.prefs.remember(phoner=name, campaign=self.campaign.name)
         self.phoner_app.campaign_name = self.campaign.name
         self.phoner_app.start_calling(
-            phoner=name, campaign_id=self.campaign.id, round_id=self.selected_round_id()
+            phoner=name,
+            campaign_id=self.campaign.id,
+            round_id=self.selected_round_id(),
+            company_id=company_id,
         )
 
     def action_call_list(self) -> None:

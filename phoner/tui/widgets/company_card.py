@@ -10,16 +10,55 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from phoner.core.display import format_date
+from phoner.core.models import FollowUpKind
 from phoner.core.phones import format_phone
 from phoner.core.queue.card import CompanyCard
-from phoner.tui.i18n import format_when, outcome_label, t
+from phoner.tui.i18n import format_slot, format_when, outcome_label, t
 
 #: Earlier attempts shown on the card (newest first); older ones are summarised.
 MAX_ATTEMPTS = 6
 
 
-def card_text(card: CompanyCard, *, banner: str | None = None) -> Text:
-    """The card as styled text; meaning never depends on colour alone (NO_COLOR)."""
+FOLLOWUP_KIND_KEYS = {
+    FollowUpKind.CALL_COMPANY: "fu.kind.call",
+    FollowUpKind.AGREEMENT: "fu.kind.agreement",
+    FollowUpKind.OTHER: "fu.kind.other",
+}
+
+
+def _visits_and_followups(card: CompanyCard, now: dt.datetime | None) -> Text:
+    """The company's visits and open promises: what the phoner must know first."""
+    out = Text()
+    if card.visits:
+        out.append(t("card.visits") + "\n", style="bold underline")
+        for v in card.visits:
+            when = format_slot(v.start, v.end)
+            past = now is not None and v.end <= now
+            key = "card.visit_past" if past else "card.visit"
+            out.append(
+                f"» {t(key, when=when, consultant=v.consultant)}\n",
+                style="dim" if past else "bold",
+            )
+    if card.followups:
+        out.append(t("card.followups") + "\n", style="bold underline")
+        for f in card.followups:
+            who = t("card.followup_who", who=f.consultant) if f.consultant else ""
+            kind = t(FOLLOWUP_KIND_KEYS[f.kind])
+            out.append(f"• {t('card.followup', kind=kind, due=format_date(f.due_date), who=who)}\n")
+            if f.description:
+                out.append(f"  “{f.description}”\n", style="italic")
+    if out:
+        out.append("\n")
+    return out
+
+
+def card_text(
+    card: CompanyCard, *, banner: str | None = None, now: dt.datetime | None = None
+) -> Text:
+    """The card as styled text; meaning never depends on colour alone (NO_COLOR).
+
+    With ``now``, times of the next two days read "i dag kl. 14.30" / "i morgen …"."""
     c = card.company
     out = Text()
     if banner:
@@ -76,6 +115,7 @@ def card_text(card: CompanyCard, *, banner: str | None = None) -> Text:
     for note in card.clearing_notes:
         out.append(t("card.clearing", note=note) + "\n", style="italic")
     out.append("\n")
+    out.append_text(_visits_and_followups(card, now))
     out.append(t("card.attempts") + "\n", style="bold underline")
     if not card.attempts:
         out.append(t("card.no_attempts") + "\n", style="dim")
@@ -83,14 +123,14 @@ def card_text(card: CompanyCard, *, banner: str | None = None) -> Text:
         out.append(
             t(
                 "card.attempt",
-                when=format_when(a.at),
+                when=format_when(a.at, now=now),
                 outcome=outcome_label(a.outcome),
                 who=a.phoner,
             )
             + "\n"
         )
         if a.callback_at is not None:
-            out.append(f"  → {format_when(a.callback_at)}\n", style="dim")
+            out.append(f"  → {format_when(a.callback_at, now=now)}\n", style="dim")
         if a.note:
             out.append(f"  “{a.note}”\n", style="italic")
     if len(card.attempts) > MAX_ATTEMPTS:
@@ -126,9 +166,15 @@ class CompanyCardView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="card-body")
 
-    def show(self, card: CompanyCard | None, *, banner: str | None = None) -> None:
+    def show(
+        self,
+        card: CompanyCard | None,
+        *,
+        banner: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
         body = self.query_one("#card-body", Static)
-        body.update(card_text(card, banner=banner) if card is not None else "")
+        body.update(card_text(card, banner=banner, now=now) if card is not None else "")
         if self.scroll_y:
             self.scroll_home(animate=False)
 
