@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -36,7 +37,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from phoner.core.db import Database
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.mail import (
     OutgoingMail,
@@ -47,6 +47,9 @@ from phoner.core.mail import (
     placeholder_sender_error,
 )
 from phoner.core.models import Campaign, OutboxKind, OutboxMessage, OutboxStatus, utcnow
+
+if TYPE_CHECKING:  # phoner.core.db installs phoner.core.notify, which imports this module
+    from phoner.core.db import Database
 
 STALE_AFTER = dt.timedelta(minutes=10)  # a claim older than this was a crashed sender
 BACKOFF_FIRST = dt.timedelta(seconds=30)
