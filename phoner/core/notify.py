@@ -137,7 +137,7 @@ def booking_changed(
     )
     queued: list[Queued] = []
     for draft in drafts.drafts:
-        if draft.role == Role.CONSULTANT and not _consultant_wants(session, draft, now):
+        if draft.role == Role.CONSULTANT and not _consultant_wants(session, draft):
             continue
         if is_placeholder(box.email):
             del draft.message["From"]  # the sender adds the address it has when it sends
@@ -157,17 +157,13 @@ def booking_changed(
     return Notified(queued=tuple(queued), skipped=drafts.skipped)
 
 
-def _consultant_wants(session: Session, draft: InvitationDraft, now: dt.datetime) -> bool:
-    """The draft's consultant takes invitations; then the change needs no separate
-    notice (:mod:`phoner.core.reminders`), so the booking is marked notified."""
+def _consultant_wants(session: Session, draft: InvitationDraft) -> bool:
+    """The draft's consultant takes invitations (and so no change notices: the reminders
+    module skips the notice of a consultant on ``invitation``/``both``)."""
     booking = session.get(Booking, draft.booking_id)
     assert booking is not None
     consultant = session.get(Consultant, booking.consultant_id)
-    if consultant is None or not wants_invitations(consultant):
-        return False
-    booking.consultant_notified_at = now
-    session.add(booking)
-    return True
+    return consultant is not None and wants_invitations(consultant)
 
 
 # --------------------------------------------------------------------------- updates
