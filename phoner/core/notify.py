@@ -125,7 +125,9 @@ def booking_changed(
     if session.info.get(NO_INVITATIONS):
         return Notified()
     if booking.start <= now:
-        return Notified(skipped=("Besøget er begyndt eller overstået; der sendes ingen invitation.",))
+        return Notified(
+            skipped=("Besøget er begyndt eller overstået; der sendes ingen invitation.",)
+        )
     box = organizer(session, booking.campaign_id)
     drafts = invitation_drafts(
         session=session,

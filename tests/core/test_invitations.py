@@ -189,9 +189,7 @@ def test_handover_cancels_for_the_old_consultant_and_updates_the_companys_one_ev
     assert [d.message_id for d in again.drafts] == [d.message_id for d in result.drafts]
 
     # later changes of the new booking keep the company's UID, SEQUENCE still rising
-    bk.move_booking(
-        db=db, booking_id=new.id, start=at("2027-03-31", "10:00"), actor="x", now=LATER
-    )
+    bk.move_booking(db=db, booking_id=new.id, start=at("2027-03-31", "10:00"), actor="x", now=LATER)
     moved = _drafts(db, new.id, Change.MOVE)
     assert [(d.role, d.uid, d.sequence) for d in moved.drafts] == [
         (Role.CONSULTANT, new.uid, 1),

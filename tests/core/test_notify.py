@@ -39,7 +39,9 @@ def _rows(db: Database, after: int = 0) -> list[Row]:
     """The outbox after id ``after``, in queue order, each invitation opened."""
     with db.session() as s:
         found = s.exec(
-            select(OutboxMessage).where(col(OutboxMessage.id) > after).order_by(col(OutboxMessage.id))
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id) > after)
+            .order_by(col(OutboxMessage.id))
         ).all()
     out: list[Row] = []
     for r in found:
@@ -223,7 +225,9 @@ def test_a_change_of_what_the_event_shows_sends_a_request_to_both(db: Database) 
     ]
     with db.session() as s:
         (req, _) = s.exec(
-            select(OutboxMessage).where(col(OutboxMessage.id) > mark).order_by(col(OutboxMessage.id))
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id) > mark)
+            .order_by(col(OutboxMessage.id))
         ).all()
     msg = email.message_from_bytes(req.message, policy=default)
     assert "56 78 12 34" in msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]

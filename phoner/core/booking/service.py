@@ -41,8 +41,8 @@ from phoner.core.booking.rules import Slot, Violation
 from phoner.core.booking.writes import BookingTaken, book, cancel, lock_booking, move
 from phoner.core.consultants import email_is_valid
 from phoner.core.db import Database
-from phoner.core.invitations import Change
 from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.invitations import Change
 from phoner.core.models import (
     Booking,
     BookingStatus,
