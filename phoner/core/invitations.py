@@ -47,7 +47,14 @@ from phoner.core.clock import TZ, utcnow
 from phoner.core.display import format_span, format_when
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.feeds import FeedRow, event_description, event_summary, feed_row, full_address
-from phoner.core.models import Booking, BookingStatus, Company, Consultant, Jobcenter
+from phoner.core.models import (
+    Booking,
+    BookingStatus,
+    CancelReason,
+    Company,
+    Consultant,
+    Jobcenter,
+)
 from phoner.formats.imip import Invitation, Mailbox, Method, build_message, is_address
 
 
@@ -380,6 +387,22 @@ def invitation_drafts(
             Method.REQUEST,
             f"Opdateret: besøg fra {jc} {when}",
             f"Oplysningerne om besøget {span} er opdateret.",
+        )
+    elif change == Change.CANCEL and b.cancel_reason == CancelReason.FEJLBOOKING:
+        _require(v, BookingStatus.CANCELLED, change)
+        out.consultant(
+            v,
+            Method.CANCEL,
+            f"Trukket tilbage: virksomhedsbesøg hos {co} {when}",
+            f"Besøget hos {co} {span} blev booket ved en fejl og er trukket tilbage. "
+            "Invitationen fjerner det fra din kalender.",
+        )
+        out.company(
+            v,
+            Method.CANCEL,
+            f"Trukket tilbage: besøg fra {jc} {when}",
+            f"Invitationen til et besøg fra {jc} {span} blev sendt ved en fejl og er "
+            "trukket tilbage. Vi beklager.",
         )
     elif change == Change.CANCEL:
         _require(v, BookingStatus.CANCELLED, change)

@@ -39,17 +39,31 @@ from dataclasses import dataclass
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from phoner.core import outbox
 from phoner.core.clock import utcnow
 from phoner.core.consultants import wants_invitations
 from phoner.core.errors import InvalidInput
 from phoner.core.event_versions import BUMPED_KEY
-from phoner.core.invitations import Change, InvitationDraft, Role, invitation_drafts
+from phoner.core.invitations import (
+    Change,
+    InvitationDraft,
+    Role,
+    company_event,
+    invitation_drafts,
+)
 from phoner.core.invitations import parse_organizer as _parse_organizer
 from phoner.core.mail import DEFAULT_SENDER, is_placeholder
-from phoner.core.models import Booking, BookingStatus, Campaign, Consultant, OutboxKind
+from phoner.core.models import (
+    Booking,
+    BookingStatus,
+    Campaign,
+    Consultant,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+)
 from phoner.formats.imip import Mailbox, Method
 
 #: ``session.info`` flag: no invitations in this session (a booking import sets it)
@@ -109,9 +123,11 @@ def booking_changed(
     change: Change | str,
     now: dt.datetime | None = None,
     previous_booking_id: int | None = None,
+    recipients: set[str] | None = None,
 ) -> Notified:
     """Queue the invitations of ``change`` of the booking (for a handover: the booking
-    now in the calendar) in ``session``'s transaction. Never commits."""
+    now in the calendar) in ``session``'s transaction; only to ``recipients`` (lower
+    case) when given. Never commits."""
     change = Change(change)
     now = now or utcnow()
     booking = session.get(Booking, booking_id)
@@ -141,6 +157,8 @@ def booking_changed(
     for draft in drafts.drafts:
         if draft.role == Role.CONSULTANT and not _consultant_wants(session, draft):
             continue
+        if recipients is not None and draft.recipient.lower() not in recipients:
+            continue
         if is_placeholder(box.email):
             del draft.message["From"]  # the sender adds the address it has when it sends
         outbox_id = outbox.enqueue(
@@ -166,6 +184,36 @@ def _consultant_wants(session: Session, draft: InvitationDraft) -> bool:
     assert booking is not None
     consultant = session.get(Consultant, booking.consultant_id)
     return consultant is not None and wants_invitations(consultant)
+
+
+def booking_withdrawn(
+    session: Session, *, booking_id: int, now: dt.datetime | None = None
+) -> Notified:
+    """The booking (already cancelled as a mistake) is taken back at once: its messages
+    that have not left are dropped, and whoever already got one gets the CANCEL. The
+    consultant gets no change notice either (nothing reached them they must unlearn)."""
+    now = now or utcnow()
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        return Notified()
+    _, _, event_id = company_event(session, booking)
+    query = select(OutboxMessage).where(
+        col(OutboxMessage.booking_id).in_(sorted({booking_id, event_id}))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()  # a sender's claim of a row waits for this decision
+    reached: set[str] = set()
+    for row in session.exec(query).all():
+        if row.status in (OutboxStatus.SENT, OutboxStatus.SENDING):
+            reached.add(row.recipient.lower())
+        else:
+            session.delete(row)
+    booking.consultant_notified_at = now
+    session.add(booking)
+    session.flush()
+    return booking_changed(
+        session, booking_id=booking_id, change=Change.CANCEL, now=now, recipients=reached
+    )
 
 
 # --------------------------------------------------------------------------- updates
