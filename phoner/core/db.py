@@ -28,7 +28,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, SQLModel
 
-from phoner.core import audit, event_versions, limits, models
+from phoner.core import audit, event_versions, limits, models, notify
 from phoner.core.errors import (
     DatabaseError,
     DatabaseFolderMissing,
@@ -55,6 +55,9 @@ assert audit.AUDITED
 # Importing event_versions installs the listener that bumps a visit's SEQUENCE when what
 # its calendar event shows changes (phoner.core.event_versions).
 assert event_versions.INSTALLED
+# Importing notify installs the listener that queues a REQUEST for every visit bumped so
+# (phoner.core.notify).
+assert notify.INSTALLED
 # Importing limits installs the flush check of text lengths (phoner.core.limits).
 assert limits.INSTALLED
 

@@ -11,20 +11,22 @@ change     consultant                   company (booking contact e-mail, else th
 =========  ===========================  ==========================================
 book       REQUEST (SEQUENCE 0)         REQUEST
 move       REQUEST (raised SEQUENCE)    REQUEST
-handover   CANCEL to the old one,       CANCEL of the old visit, then REQUEST of the
-           REQUEST to the new one       new one, naming the new consultant
+handover   CANCEL to the old one,       REQUEST (raised SEQUENCE) of the same event,
+           REQUEST to the new one       now naming the new consultant
 cancel     CANCEL (STATUS:CANCELLED)    CANCEL
 update     REQUEST (what the event      REQUEST
            shows changed)
 =========  ===========================  ==========================================
 
-A handover is a new booking with its own UID (:func:`phoner.core.booking.writes.move`),
-so the company's calendar gets the old visit cancelled and the new one added: a REQUEST
-with the new UID alone would leave the old event in their calendar, and a REQUEST with
-the old UID would leave every later change of the new visit without a matching event.
+A handover is a new booking with its own UID (:func:`phoner.core.booking.writes.move`):
+each consultant's calendar (and feed) gets a clean change. The company keeps ONE event
+for the visit however often it changes hands (:func:`company_event`): its UID is the
+UID of the first booking of the ``moved_from`` chain, and its SEQUENCE is the booking's
+own plus the final SEQUENCE of every booking before it in the chain, so it only ever
+rises (the replaced bookings are cancelled and never change again).
 
-UID and SEQUENCE are the booking's own (the feed's), so an invitation and the feed
-describe the same event. The consultant's event text is the feed's
+For the consultant, UID and SEQUENCE are the booking's own (the feed's), so an
+invitation and the feed describe the same event. The consultant's event text is the feed's
 (:func:`phoner.core.feeds.event_description`); the company's tells what the visit is for,
 who comes and how to reach them, and nothing the phoner noted about the company.
 Invitations ask for no reply (``RSVP=FALSE``): phoner does not read replies.
@@ -45,7 +47,14 @@ from phoner.core.clock import TZ, utcnow
 from phoner.core.display import format_span, format_when
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.feeds import FeedRow, event_description, event_summary, feed_row, full_address
-from phoner.core.models import Booking, BookingStatus, Company, Consultant, Jobcenter
+from phoner.core.models import (
+    Booking,
+    BookingStatus,
+    CancelReason,
+    Company,
+    Consultant,
+    Jobcenter,
+)
 from phoner.formats.imip import Invitation, Mailbox, Method, build_message, is_address
 
 
@@ -75,6 +84,10 @@ class InvitationDraft:
     booking_id: int
     uid: str
     message: EmailMessage
+    #: the booking whose UID the recipient's event carries: ``booking_id`` for the
+    #: consultant, the first booking of a handover chain for the company (the outbox
+    #: keeps one recipient's messages about one event in order by this id)
+    event_booking_id: int
 
     @property
     def message_id(self) -> str:
@@ -126,6 +139,26 @@ def _load(session: Session, booking_id: int) -> _Visit:
     assert company is not None and consultant is not None
     jobcenter = session.get(Jobcenter, consultant.jobcenter_id)
     return _Visit(booking, row, company, consultant, jobcenter.name if jobcenter else "Jobcentret")
+
+
+def company_event(session: Session, booking: Booking) -> tuple[str, int, int]:
+    """The company's event of ``booking``: (UID, SEQUENCE, id of the booking whose UID
+    it is). Follows ``details["moved_from"]`` back to the first booking of a handover
+    chain; the SEQUENCE adds the final SEQUENCE of every earlier booking, so each handover
+    (which cancels the old booking, raising its SEQUENCE) raises the company's by one."""
+    assert booking.id is not None
+    root, offset, seen = booking, 0, {booking.id}
+    previous = booking.details.get("moved_from")
+    while isinstance(previous, int) and previous not in seen:
+        earlier = session.get(Booking, previous)
+        if earlier is None:
+            break
+        assert earlier.id is not None
+        seen.add(earlier.id)
+        root, offset = earlier, offset + earlier.sequence
+        previous = earlier.details.get("moved_from")
+    assert root.id is not None
+    return root.uid, booking.sequence + offset, root.id
 
 
 # --------------------------------------------------------------------------- texts
@@ -186,6 +219,7 @@ def _letter(greeting: str, head: str, body: str, signature: str) -> str:
 
 @dataclass
 class _Builder:
+    session: Session
     organizer: Mailbox
     now: dt.datetime
     drafts: list[InvitationDraft]
@@ -203,10 +237,12 @@ class _Builder:
     ) -> None:
         b = v.booking
         assert b.id is not None
+        uid, sequence, event_id = b.uid, b.sequence, b.id
         if role == Role.CONSULTANT:
             to = Mailbox(email=v.consultant.email.strip(), name=v.consultant.name)
             summary, reply_to = event_summary(v.row), None
         else:
+            uid, sequence, event_id = company_event(self.session, b)
             found = v.company_mailbox
             if found is None:
                 self.skipped.append(
@@ -231,8 +267,8 @@ class _Builder:
             return
         inv = Invitation(
             method=method,
-            uid=b.uid,
-            sequence=b.sequence,
+            uid=uid,
+            sequence=sequence,
             start=b.start,
             end=b.end,
             summary=summary,
@@ -250,10 +286,11 @@ class _Builder:
                 recipient=to.email,
                 role=role,
                 method=method,
-                sequence=b.sequence,
+                sequence=sequence,
                 booking_id=b.id,
-                uid=b.uid,
+                uid=uid,
                 message=message,
+                event_booking_id=event_id,
             )
         )
 
@@ -302,7 +339,7 @@ def invitation_drafts(
     """
     change = Change(change)
     box = organizer if isinstance(organizer, Mailbox) else parse_organizer(organizer)
-    out = _Builder(organizer=box, now=now or utcnow(), drafts=[], skipped=[])
+    out = _Builder(session=session, organizer=box, now=now or utcnow(), drafts=[], skipped=[])
     v = _load(session, booking_id)
     b, co, jc = v.booking, _one_line(v.company.name), v.jobcenter
     when = format_when(b.start)
@@ -351,6 +388,22 @@ def invitation_drafts(
             f"Opdateret: besøg fra {jc} {when}",
             f"Oplysningerne om besøget {span} er opdateret.",
         )
+    elif change == Change.CANCEL and b.cancel_reason == CancelReason.FEJLBOOKING:
+        _require(v, BookingStatus.CANCELLED, change)
+        out.consultant(
+            v,
+            Method.CANCEL,
+            f"Trukket tilbage: virksomhedsbesøg hos {co} {when}",
+            f"Besøget hos {co} {span} blev booket ved en fejl og er trukket tilbage. "
+            "Invitationen fjerner det fra din kalender.",
+        )
+        out.company(
+            v,
+            Method.CANCEL,
+            f"Trukket tilbage: besøg fra {jc} {when}",
+            f"Invitationen til et besøg fra {jc} {span} blev sendt ved en fejl og er "
+            "trukket tilbage. Vi beklager.",
+        )
     elif change == Change.CANCEL:
         _require(v, BookingStatus.CANCELLED, change)
         out.consultant(
@@ -396,18 +449,12 @@ def _handover(session: Session, out: _Builder, new: _Visit, previous: int | None
         f"Du har overtaget besøget hos {co} fra {old.consultant.name}: {span}. "
         "Invitationen lægger det direkte i din kalender.",
     )
-    out.company(
-        old,
-        Method.CANCEL,
-        f"Erstattet: besøg fra {old.jobcenter} {format_when(ob.start)}",
-        f"Besøget {old_span} varetages i stedet af virksomhedskonsulent "
-        f"{new.consultant.name}. Den gamle aftale fjernes fra jeres kalender, og I får "
-        "en ny invitation i en separat e-mail.",
-    )
+    moved = "" if (b.start, b.end) == (ob.start, ob.end) else f" (før {old_span})"
     out.company(
         new,
         Method.REQUEST,
         f"Ny konsulent: besøg fra {jc} {format_when(b.start)}",
-        f"Besøget {span} varetages nu af virksomhedskonsulent {new.consultant.name} "
-        f"fra {jc}. Invitationen lægger det i jeres kalender.",
+        f"Besøget {span}{moved} varetages nu af virksomhedskonsulent "
+        f"{new.consultant.name} fra {jc} i stedet for {old.consultant.name}. "
+        "Invitationen opdaterer aftalen i jeres kalender.",
     )

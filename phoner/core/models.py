@@ -200,6 +200,8 @@ class CancelReason(StrEnum):
     COMPANY_CANCELLED = "virksomhed_aflyste"
     CONSULTANT_CANCELLED = "konsulent_aflyste"
     MOVED = "flyttet"
+    #: booked by mistake and taken back at once (undo of the call): no report counts it
+    FEJLBOOKING = "fejlbooking"
 
 
 class MeetingStatus(StrEnum):

@@ -31,12 +31,12 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, make_msgid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from phoner.core.db import Database
 from phoner.core.errors import InvalidInput, NotFound
 from phoner.core.mail import (
     OutgoingMail,
@@ -47,6 +47,9 @@ from phoner.core.mail import (
     placeholder_sender_error,
 )
 from phoner.core.models import Campaign, OutboxKind, OutboxMessage, OutboxStatus, utcnow
+
+if TYPE_CHECKING:  # phoner.core.db installs phoner.core.notify, which imports this module
+    from phoner.core.db import Database
 
 STALE_AFTER = dt.timedelta(minutes=10)  # a claim older than this was a crashed sender
 BACKOFF_FIRST = dt.timedelta(seconds=30)

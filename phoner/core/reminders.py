@@ -1,7 +1,9 @@
 """Reminders to companies before their visit, and notices to consultants of changes.
 
 Feed clients refresh slowly (Google can take 12 hours), so a moved or cancelled visit is
-also announced to the consultant by e-mail. Companies get a reminder a set number of
+also announced by e-mail to a consultant on ``feed`` delivery; a consultant who takes
+invitations (``invitation``/``both``) gets the change as a calendar invitation instead
+(:mod:`phoner.core.notify`), never both. Companies get a reminder a set number of
 working days before the visit (``Campaign.reminder_days_before``).
 
 Due messages are queued in the outbox (:mod:`phoner.core.outbox`), which delivers them
@@ -24,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from phoner.core import outbox, vocabulary
 from phoner.core.clock import local_date
+from phoner.core.consultants import wants_invitations
 from phoner.core.db import Database
 from phoner.core.display import format_span as _span
 from phoner.core.display import format_when as _when
@@ -195,8 +198,10 @@ def due_messages(
                 skipped.append(
                     (b.id, f"{co.name}: ingen e-mailadresse til påmindelsen (ring i stedet).")
                 )
-        if b.consultant_notified_at is None and (
-            b.sequence > 0 or b.status == BookingStatus.CANCELLED
+        if (
+            b.consultant_notified_at is None
+            and (b.sequence > 0 or b.status == BookingStatus.CANCELLED)
+            and not wants_invitations(c)
         ):
             out.append(_notice(b, co, c))
     return out, skipped

@@ -94,6 +94,7 @@ CANCEL_REASON: dict[CancelReason, Term] = {
         "Konsulenten aflyste", ("konsulent", "konsulenten", "consultant")
     ),
     CancelReason.MOVED: Term("Flyttet", ("moved",)),
+    CancelReason.FEJLBOOKING: Term("Fejlbooking", ("fejl", "mistake")),
 }
 
 _AGREEMENT_LABELS: dict[AgreementCategory, str] = {

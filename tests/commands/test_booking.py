@@ -85,6 +85,12 @@ def test_book_move_cancel_from_the_command_line(db: Database, db_url: str, works
     code, out = invoke(db_url, "booking", "move", "1", "--at", f"{new_at:%Y-%m-%d %H:%M}")
     assert code == 0, out
     assert f"kl. {to_local(new_at):%H.%M}" in out
+    # so far invitations only: the consultant takes them, so no change notice
+    code, out = invoke(db_url, "reminders")
+    assert code == 0 and "Intet er forfaldent" in out, out
+    # a consultant on the feed alone gets the notice instead of an invitation
+    code, out = invoke(db_url, "consultants", "set", slots[0]["consultant"], "--delivery", "feed")
+    assert code == 0, out
     code, out = invoke(db_url, "booking", "cancel", "1", "--reason", "virksomhed")
     assert code == 0 and "Virksomheden aflyste" in out
     code, out = invoke(db_url, "booking", "cancel", "1", "--reason", "virksomhed")
@@ -95,8 +101,17 @@ def test_book_move_cancel_from_the_command_line(db: Database, db_url: str, works
     assert code == 0 and "Aflyst: virksomhedsbesøg" in out
     code, out = invoke(db_url, "reminders", "--due", "--out", str(workspace / "ud"))
     assert code == 0 and "1 beskeder til konsulenter" in out
-    assert "1 e-mails sendt som .eml-filer" in out
-    assert len(list((workspace / "ud").glob("*-notice-besoeg1-v*.eml"))) == 1
+    # book, move: REQUEST to consultant and company; cancel: CANCEL to the company, notice
+    assert "6 e-mails sendt som .eml-filer" in out, out
+    names = sorted(p.name.split("-", 1)[1] for p in (workspace / "ud").glob("*.eml"))
+    assert names == [
+        "cancellation-besoeg1-v2.eml",
+        "confirmation-besoeg1-v0.eml",
+        "invitation-besoeg1-v0.eml",
+        "invitation-besoeg1-v1.eml",
+        "invitation-besoeg1-v1.eml",
+        "notice-besoeg1-v2.eml",
+    ]
 
 
 def test_consultants_and_calendars(sqlite_db: Database, sqlite_url: str, workspace: Path) -> None:

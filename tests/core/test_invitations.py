@@ -147,12 +147,15 @@ def test_book_move_cancel_keep_the_uid_and_raise_the_sequence(db: Database) -> N
     assert _drafts(db, bid, Change.CANCEL).drafts[1].message_id == ids[-1]
 
 
-def test_handover_cancels_for_the_old_consultant_and_invites_the_new(sqlite_db: Database) -> None:
+def test_handover_cancels_for_the_old_consultant_and_updates_the_companys_one_event(
+    sqlite_db: Database,
+) -> None:
     db = sqlite_db
-    w = make_world(db, consultants=2)
+    w = make_world(db, consultants=3)
     bid = _book(db, w)
     with db.session() as s:
         old_uid = s.get(Booking, bid).uid  # type: ignore[union-attr]
+    bk.move_booking(db=db, booking_id=bid, start=at("2027-03-24", "14:00"), actor="x", now=LATER)
     new = bk.move_booking(
         db=db,
         booking_id=bid,
@@ -163,25 +166,56 @@ def test_handover_cancels_for_the_old_consultant_and_invites_the_new(sqlite_db: 
     )
     assert new.id is not None and new.uid != old_uid
     result = _drafts(db, new.id, Change.HANDOVER)
-    got = [(d.role, d.recipient, d.method, d.uid) for d in result.drafts]
+    got = [(d.role, d.recipient, d.method, d.uid, d.sequence) for d in result.drafts]
+    # the old booking: booked 0, moved 1, cancelled by the handover 2
     assert got == [
-        (Role.CONSULTANT, "k0@koege.demo.dk", Method.CANCEL, old_uid),
-        (Role.CONSULTANT, "k1@koege.demo.dk", Method.REQUEST, new.uid),
-        (Role.COMPANY, "aase@hansen.dk", Method.CANCEL, old_uid),
-        (Role.COMPANY, "aase@hansen.dk", Method.REQUEST, new.uid),
+        (Role.CONSULTANT, "k0@koege.demo.dk", Method.CANCEL, old_uid, 2),
+        (Role.CONSULTANT, "k1@koege.demo.dk", Method.REQUEST, new.uid, 0),
+        # the company keeps its one event: the first UID, SEQUENCE above the move's 1
+        (Role.COMPANY, "aase@hansen.dk", Method.REQUEST, old_uid, 2),
     ]
+    assert [d.event_booking_id for d in result.drafts] == [bid, new.id, bid]
     old_cancel = result.drafts[0]
-    assert old_cancel.sequence == 1 and str(_event(old_cancel.message)["STATUS"]) == "CANCELLED"
+    assert str(_event(old_cancel.message)["STATUS"]) == "CANCELLED"
     assert "overdraget til Jesper Lind" in text_body(reparse(old_cancel.message))
-    assert result.drafts[1].sequence == 0
     assert str(_event(result.drafts[1].message)["ATTENDEE"]).lower() == "mailto:k1@koege.demo.dk"
-    company_request = _event(result.drafts[3].message)
+    company_request = _event(result.drafts[2].message)
+    assert str(company_request["UID"]) == old_uid and int(company_request["SEQUENCE"]) == 2
     assert "Virksomhedskonsulent Jesper Lind" in str(company_request["DESCRIPTION"])
     assert "Jesper Lind" in str(company_request["SUMMARY"])
-    assert "separat e-mail" in text_body(reparse(result.drafts[2].message))
+    assert "i stedet for Fatima Yilmaz" in text_body(reparse(result.drafts[2].message))
     # the replaced booking may also be named explicitly
     again = _drafts(db, new.id, Change.HANDOVER, previous_booking_id=bid)
     assert [d.message_id for d in again.drafts] == [d.message_id for d in result.drafts]
+
+    # later changes of the new booking keep the company's UID, SEQUENCE still rising
+    bk.move_booking(db=db, booking_id=new.id, start=at("2027-03-31", "10:00"), actor="x", now=LATER)
+    moved = _drafts(db, new.id, Change.MOVE)
+    assert [(d.role, d.uid, d.sequence) for d in moved.drafts] == [
+        (Role.CONSULTANT, new.uid, 1),
+        (Role.COMPANY, old_uid, 3),
+    ]
+    third = bk.move_booking(
+        db=db,
+        booking_id=new.id,
+        start=at("2027-03-31", "12:00"),
+        actor="x",
+        consultant_id=w.consultant_ids[2],
+        now=LATER,
+    )
+    assert third.id is not None
+    second = _drafts(db, third.id, Change.HANDOVER)
+    assert [(d.role, d.method, d.uid, d.sequence) for d in second.drafts] == [
+        (Role.CONSULTANT, Method.CANCEL, new.uid, 2),
+        (Role.CONSULTANT, Method.REQUEST, third.uid, 0),
+        (Role.COMPANY, Method.REQUEST, old_uid, 4),
+    ]
+    bk.cancel_booking(db=db, booking_id=third.id, reason=CancelReason.COMPANY_CANCELLED, actor="x")
+    cancelled = _drafts(db, third.id, Change.CANCEL)
+    assert [(d.role, d.method, d.uid, d.sequence) for d in cancelled.drafts] == [
+        (Role.CONSULTANT, Method.CANCEL, third.uid, 1),
+        (Role.COMPANY, Method.CANCEL, old_uid, 5),
+    ]
 
 
 def test_company_address_contact_email_first_then_company_then_a_reason(
@@ -274,3 +308,27 @@ def test_golden_messages(sqlite_db: Database) -> None:
     bk.cancel_booking(db=db, booking_id=bid, reason=CancelReason.CONSULTANT_CANCELLED, actor="x")
     cancel = _drafts(db, bid, Change.CANCEL, now=LATER + dt.timedelta(minutes=2)).drafts
     assert_golden("cancel-consultant.eml", cancel[0].message)
+
+
+def test_golden_handover_to_the_company(sqlite_db: Database) -> None:
+    """The company's one event, updated when another consultant takes the visit."""
+    db = sqlite_db
+    w = make_world(db, consultants=2)
+    bid = _book(db, w)
+    with db.session(write=True) as s:
+        b = s.get(Booking, bid)
+        assert b is not None
+        b.uid = "golden-visit@phoner"
+    new = bk.move_booking(
+        db=db,
+        booking_id=bid,
+        start=at("2027-03-30", "10:00"),
+        actor="x",
+        consultant_id=w.consultant_ids[1],
+        now=LATER,
+    )
+    assert new.id is not None
+    drafts = _drafts(db, new.id, Change.HANDOVER, now=LATER + dt.timedelta(minutes=1)).drafts
+    (company,) = [d for d in drafts if d.role == Role.COMPANY]
+    assert company.uid == "golden-visit@phoner" and company.sequence == 1
+    assert_golden("handover-company.eml", company.message)

@@ -25,7 +25,7 @@ from phoner.core.mail import (
 )
 from phoner.core.models import Campaign, OutboxMessage, OutboxStatus
 from phoner.core.reports.dashboard import dashboard
-from tests.support.booking import NOW, at, make_world
+from tests.support.booking import NOW, at, clear_outbox, make_world
 from tests.support.smtp import SmtpServer, free_port
 
 T0 = NOW
@@ -55,6 +55,7 @@ def _world(db: Database, mailbox: str | None = "kampagne@koege.dk") -> tuple[int
         now=NOW,
     )
     assert b.id is not None
+    clear_outbox(db)  # the booking's own invitations: tested in test_notify.py
     return w.campaign_id, b.id
 
 

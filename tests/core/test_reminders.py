@@ -12,8 +12,15 @@ from phoner.core import reminders as rem
 from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.mail import EmlFolder, SmtpConfig, SmtpTransport
-from phoner.core.models import Booking, CancelReason, OutboxMessage, OutboxStatus
-from tests.support.booking import NOW, at, make_world
+from phoner.core.models import (
+    Booking,
+    CancelReason,
+    Consultant,
+    Delivery,
+    OutboxMessage,
+    OutboxStatus,
+)
+from tests.support.booking import NOW, at, clear_outbox, make_world
 from tests.support.smtp import SmtpServer, free_port
 
 
@@ -25,6 +32,9 @@ def test_reminders_and_notices_sent_once_over_smtp(db: Database, smtp_server: Sm
     inbox = smtp_server.inbox
     w = make_world(db)
     c1, c2 = w.consultant_ids
+    with db.session(write=True) as s:  # on the feed alone: they get change notices
+        for c in s.exec(select(Consultant)).all():
+            c.delivery = Delivery.FEED
     b1 = bk.book_visit(
         db=db,
         company_id=w.company_id,
@@ -42,6 +52,7 @@ def test_reminders_and_notices_sent_once_over_smtp(db: Database, smtp_server: Sm
         booked_by="t",
         now=NOW,
     )
+    clear_outbox(db)  # the confirmation to the company (test_notify.py)
     smtp = SmtpTransport(
         SmtpConfig(host=smtp_server.host, port=smtp_server.port, sender="kampagne@jobcenter.dk")
     )
@@ -74,10 +85,13 @@ def test_reminders_and_notices_sent_once_over_smtp(db: Database, smtp_server: Sm
     )
     result = rem.send_due(db=db, transport=smtp, now=wed)
     assert sorted((m.kind, m.recipient) for m in result.outbox.sent) == [
+        ("invitation", "kontakt@hansen.dk"),  # the move, to the company's calendar
         ("notice", "k0@koege.demo.dk"),
         ("notice", "k1@koege.demo.dk"),
     ]
-    subjects = sorted(r.message["Subject"] for r in inbox.received[1:])
+    subjects = sorted(
+        r.message["Subject"] for r in inbox.received[1:] if r.rcpt_tos != ["kontakt@hansen.dk"]
+    )
     assert subjects[0].startswith("Aflyst: virksomhedsbesøg hos Køge Bageri")
     assert subjects[1].startswith("Flyttet: virksomhedsbesøg hos Hansen")
     assert rem.send_due(db=db, transport=smtp, now=wed).outbox.sent == []
@@ -103,6 +117,7 @@ def test_unreachable_server_keeps_the_reminder_queued_then_eml_files(
         booked_by="t",
         now=NOW,
     )
+    clear_outbox(db)
     wed = at("2027-03-24", "08:00")
     dead = SmtpTransport(
         SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2, sender="a@koege.dk")

@@ -136,3 +136,14 @@ def _make(s: Session, n: int, settings: dict[str, object]) -> World:
         attempt_id=attempt.id,
         jobcenter_id=koege.id,
     )
+
+
+def clear_outbox(db: Database) -> None:
+    """Drop every queued e-mail (a booking queues its invitations; tests of the outbox
+    or of reminders start from an empty outbox)."""
+    from sqlmodel import delete
+
+    from phoner.core.models import OutboxMessage
+
+    with db.session(write=True) as s:
+        s.exec(delete(OutboxMessage))  # type: ignore[call-overload]

@@ -84,3 +84,27 @@ def assert_golden(name: str, msg: EmailMessage) -> None:
         path.write_bytes(got)
     assert path.is_file(), f"{path} is missing: run with UPDATE_GOLDEN=1"
     assert got == path.read_bytes(), f"{name} differs (UPDATE_GOLDEN=1 rewrites it)"
+
+
+def open_invitation(raw: bytes) -> tuple[str, int, str, str]:
+    """(METHOD, SEQUENCE, UID, STATUS) of an invitation e-mail's bytes, read as a mail
+    program does: the standard library's parser, then icalendar and vobject, which must
+    agree; the MIME part's ``method`` must equal METHOD."""
+    import icalendar
+    import vobject
+
+    msg = email.message_from_bytes(raw, policy=default)
+    assert isinstance(msg, EmailMessage)
+    data = calendar_bytes(msg)
+    inline, _ = calendar_parts(msg)
+    cal = icalendar.Calendar.from_ical(data)
+    method = str(cal["METHOD"])
+    assert inline.get_content_type() == "text/calendar"
+    assert inline["Content-Type"].params["method"] == method
+    (ev,) = cal.walk("VEVENT")
+    parsed = vobject.readOne(data.decode("utf-8"))
+    assert parsed.method.value == method
+    vev = parsed.vevent
+    assert vev.uid.value == str(ev["UID"]) and int(vev.sequence.value) == int(ev["SEQUENCE"])
+    assert vev.status.value == str(ev["STATUS"])
+    return method, int(ev["SEQUENCE"]), str(ev["UID"]), str(ev["STATUS"])

@@ -11,6 +11,10 @@ insert then violates the database's guarantee (:class:`~.writes.BookingTaken`), 
 use case runs once more in a new transaction, whose check now sees the first booking
 and refuses with the same "allerede booket" message as always.
 
+Every write queues its invitation e-mails in the same unit of work
+(:func:`phoner.core.notify.booking_changed`): a booking that commits has its messages in
+the outbox, a rolled-back one has none.
+
 Absence calendars are read before the unit of work, from the consultants' settings only
 (network I/O under the write lock would stall every other phoner); the unit of work reads
 all booking state itself and reads a calendar again if the booking changed hands.
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from phoner.core import notify
 from phoner.core.booking.listing import BookingView
 from phoner.core.booking.loading import (
     Absences,
@@ -37,6 +42,7 @@ from phoner.core.booking.writes import BookingTaken, book, cancel, lock_booking,
 from phoner.core.consultants import email_is_valid
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, NotFound
+from phoner.core.invitations import Change
 from phoner.core.models import (
     Booking,
     BookingStatus,
@@ -162,9 +168,9 @@ def book_visit(
     start = start.astimezone(dt.UTC)
     email, mobile = _clean_contact(contact_email, contact_mobile)
     absences = _absences(db, company_id, [consultant_id], now)
-    return _one_unit_of_work(
-        db,
-        lambda session: book(
+
+    def write(session: Session) -> Booking:
+        booking = book(
             session,
             company_id=company_id,
             consultant_id=consultant_id,
@@ -177,8 +183,12 @@ def book_visit(
             contact_email=email,
             contact_mobile=mobile,
             workspace=workspace,
-        ),
-    )
+        )
+        assert booking.id is not None
+        notify.booking_changed(session, booking_id=booking.id, change=Change.BOOK, now=now)
+        return booking
+
+    return _one_unit_of_work(db, write)
 
 
 def _absences(
@@ -212,9 +222,9 @@ def move_booking(
         company_id, current = found
         company = get_company(session, company_id)
         absences = preload_absence(session, [consultant_id or current], company, now)
-    return _one_unit_of_work(
-        db,
-        lambda session: move(
+
+    def write(session: Session) -> Booking:
+        booking = move(
             session,
             booking_id=booking_id,
             start=start,
@@ -222,8 +232,19 @@ def move_booking(
             now=now,
             consultant_id=consultant_id,
             absences=absences,
-        ),
-    )
+        )
+        assert booking.id is not None
+        handover = booking.id != booking_id
+        notify.booking_changed(
+            session,
+            booking_id=booking.id,
+            change=Change.HANDOVER if handover else Change.MOVE,
+            now=now,
+            previous_booking_id=booking_id if handover else None,
+        )
+        return booking
+
+    return _one_unit_of_work(db, write)
 
 
 def cancel_booking(
@@ -235,7 +256,8 @@ def cancel_booking(
     note: str | None = None,
     now: dt.datetime | None = None,
 ) -> BookingView:
-    """Cancel a visit: it leaves the consultant's feed and the consultant gets a notice."""
+    """Cancel a visit: it leaves the consultant's feed, consultant and company get a
+    CANCEL (a consultant on ``feed`` a notice instead)."""
     now = now or utcnow()
     with db.session(write=True) as session:
         booking = lock_booking(session, booking_id)
@@ -243,4 +265,5 @@ def cancel_booking(
             raise Conflict(f"Besøget nr. {booking_id} er allerede aflyst.")
         cancel(session, booking, reason, actor, now, note)
         session.flush()
+        notify.booking_changed(session, booking_id=booking_id, change=Change.CANCEL, now=now)
         return BookingView.of(booking)

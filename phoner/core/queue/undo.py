@@ -5,17 +5,65 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from phoner.core import audit
+from phoner.core import audit, notify
+from phoner.core.booking.writes import cancel, lock_booking
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, NotFound
-from phoner.core.models import AuditLog, Booking, CallAttempt, Company, ContactHistory, FollowUp
+from phoner.core.models import (
+    AuditLog,
+    Booking,
+    BookingStatus,
+    CallAttempt,
+    CancelReason,
+    Company,
+    ContactHistory,
+    FollowUp,
+    FollowUpKind,
+)
 from phoner.core.queue._common import now_utc
 from phoner.core.queue.claims import LEASE, Claim, claim_reason
 from phoner.core.queue.outcomes import restore_snapshot
 
 UNDO_WINDOW = dt.timedelta(minutes=5)
+
+
+def _reopen_followups(session: Session, booking: Booking) -> None:
+    """The "call the company" follow-ups the booking closed are open again (those of the
+    undone call are then deleted with it)."""
+    mark = f"(nr. {booking.id})."
+    for fu in session.exec(
+        select(FollowUp).where(
+            FollowUp.company_id == booking.company_id,
+            FollowUp.kind == FollowUpKind.CALL_COMPANY,
+            col(FollowUp.done_at).is_not(None),
+            FollowUp.done_by == booking.booked_by,
+        )
+    ).all():
+        if (fu.note or "").endswith(mark):
+            fu.done_at = None
+            fu.done_by = None
+            fu.note = None
+            session.add(fu)
+
+
+def _withdraw_bookings(session: Session, attempt_id: int, phoner: str, moment: dt.datetime) -> None:
+    """The visit booked in the call being undone was a mistake: it is cancelled as
+    ``fejlbooking`` (no report counts it), its unsent invitations are dropped and whoever
+    already got one gets the CANCEL (:func:`phoner.core.notify.booking_withdrawn`). The
+    bookings no longer point to the attempt, which the undo deletes."""
+    for booking in session.exec(select(Booking).where(Booking.attempt_id == attempt_id)).all():
+        assert booking.id is not None
+        if booking.status == BookingStatus.BOOKED:
+            locked = lock_booking(session, booking.id)
+            cancel(session, locked, CancelReason.FEJLBOOKING, phoner, moment, note="fortrudt")
+            session.flush()
+            notify.booking_withdrawn(session, booking_id=booking.id, now=moment)
+            _reopen_followups(session, booking)
+        booking.attempt_id = None
+        session.add(booking)
+    session.flush()
 
 
 def undo_outcome(
@@ -69,12 +117,7 @@ def undo_outcome(
             raise Conflict(
                 f"{company.lease_holder} har virksomheden lige nu; udfaldet kan ikke fortrydes."
             )
-        booked = session.exec(select(Booking.id).where(Booking.attempt_id == attempt_id)).first()
-        if booked is not None:
-            raise Conflict(
-                "Der er booket et besøg på dette opkald.",
-                hint="Aflys eller flyt besøget først, og fortryd så udfaldet.",
-            )
+        _withdraw_bookings(session, attempt_id, phoner, moment)
         entry = session.exec(
             select(AuditLog)
             .where(

@@ -109,10 +109,11 @@ def outcomes_by_round(
 
 
 def counted_booking() -> ColumnElement[bool]:
-    """A booking that counts as a booked visit (a moved booking counts once: the new one)."""
+    """A booking that counts as a booked visit (a moved booking counts once: the new one;
+    a booking withdrawn as a mistake by an undo of the call counts not at all)."""
     return sa.not_(
         sa.and_(
             col(Booking.status) == BookingStatus.CANCELLED,
-            col(Booking.cancel_reason) == CancelReason.MOVED,
+            col(Booking.cancel_reason).in_([CancelReason.MOVED, CancelReason.FEJLBOOKING]),
         )
     )
