@@ -54,6 +54,7 @@ class RecordedCall:
     company_id: int
     outcome: Outcome
 
+
 #: Company fields an outcome changes; saved in the audit entry so undo can restore them.
 _QUEUE_FIELDS = (
     "call_state",
