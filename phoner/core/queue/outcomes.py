@@ -53,6 +53,7 @@ class RecordedCall:
     id: int  # the CallAttempt's id
     company_id: int
     outcome: Outcome
+    callback_at: dt.datetime | None  # the callback booked (UTC), for ring_tilbage only
 
 
 #: Company fields an outcome changes; saved in the audit entry so undo can restore them.
@@ -191,7 +192,12 @@ def record_outcome(
                 source=source,
             )
             assert attempt.id is not None
-            recorded = RecordedCall(id=attempt.id, company_id=company_id, outcome=outcome)
+            recorded = RecordedCall(
+                id=attempt.id,
+                company_id=company_id,
+                outcome=outcome,
+                callback_at=attempt.callback_at,
+            )
     except SQLAlchemyError as exc:
         # translated driver errors (locked, read-only, disk full) arrive as DatabaseError;
         # anything else the database refuses must not reach the phoner as a traceback
