@@ -160,24 +160,6 @@ def test_the_tui_imports_no_table_class() -> None:
     assert bad == {}
 
 
-#: Known leaks still to close (each a core type or function that hands the TUI an ORM
-#: row): the visits list holds Booking/Company/VisitResult rows; three writes return
-#: the row they wrote (the TUI reads only ``.id`` or nothing). Remove an entry when it
-#: is fixed; never add one.
-_KNOWN_LEAKS = {
-    "phoner.core.visits.VisitRow",
-    "phoner.core.visits.list_visits",
-    "phoner.core.visits.record_visit_result",
-    "phoner.core.followups.mark_done",
-    "phoner.core.queue.outcomes.record_outcome",
-}
-
-
-def _known_leak(obj: object) -> bool:
-    name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
-    return name in _KNOWN_LEAKS
-
-
 def _is_table(tp: object) -> bool:
     from sqlmodel import SQLModel
 
@@ -190,7 +172,7 @@ def _tables_in(tp: object, seen: set[int]) -> set[str]:
     import dataclasses
     import typing
 
-    if id(tp) in seen or _known_leak(tp):
+    if id(tp) in seen:
         return set()
     seen.add(id(tp))
     if _is_table(tp):
@@ -274,8 +256,6 @@ def test_no_orm_row_reaches_the_tui() -> None:
                 sessions[info.name] = sessions.get(info.name, 0) + 1
         found: set[str] = set()
         for obj in used:
-            if _known_leak(obj):
-                continue
             if _is_table(obj):
                 found.add(getattr(obj, "__name__", repr(obj)))
             elif inspect.isclass(obj):

@@ -108,8 +108,8 @@ def done(
     """Markér en opfølgning som udført."""
     db = state(ctx).db()
     with db.session(write=True) as session:
-        f = fu.mark_done(session=session, followup_id=followup_id, actor=by, note=note)
-    typer.echo(f"Opfølgning #{f.id} er markeret som udført.")
+        fu.mark_done(session=session, followup_id=followup_id, actor=by, note=note)
+    typer.echo(f"Opfølgning #{followup_id} er markeret som udført.")
 
 
 def _due(text: str) -> dt.date:

@@ -68,10 +68,10 @@ def list_(
                 "campaign": campaign,
                 "visits": [
                     {
-                        "booking_id": r.booking.id,
-                        "start": r.booking.start.isoformat(),
-                        "company": r.company.name,
-                        "cvr": r.company.cvr,
+                        "booking_id": r.booking_id,
+                        "start": r.start.isoformat(),
+                        "company": r.company_name,
+                        "cvr": r.cvr,
                         "consultant": r.consultant_name,
                         "jobcenter": r.jobcenter_name,
                         "status": r.result.status.value if r.result else None,
@@ -95,8 +95,8 @@ def list_(
         status = visits_mod.MEETING_STATUS_LABELS[r.result.status] if r.result else "uden resultat"
         agreed = ", ".join(f"{c.label} {n}" for c, n in r.agreements.items())
         typer.echo(
-            f"#{r.booking.id} {format_local(r.booking.start)}  {r.company.name} "
-            f"(CVR {r.company.cvr or '–'})  {r.consultant_name}: {status}"
+            f"#{r.booking_id} {format_local(r.start)}  {r.company_name} "
+            f"(CVR {r.cvr or '–'})  {r.consultant_name}: {status}"
             + (f"  [{agreed}]" if agreed else "")
         )
     typer.echo(f"{len(rows)} besøg.")

@@ -234,7 +234,7 @@ def mark_done(
     actor: str,
     note: str | None = None,
     now: dt.datetime | None = None,
-) -> FollowUp:
+) -> None:
     """Mark a follow-up done (by the consultant or their coordinator)."""
     followup = session.get(FollowUp, followup_id)
     if followup is None:
@@ -260,7 +260,6 @@ def mark_done(
         old={"done_at": None},
         new={"done_at": followup.done_at.isoformat(), "note": note},
     )
-    return followup
 
 
 def reassign(

@@ -61,6 +61,28 @@ CONTACT_STATUSES: frozenset[MeetingStatus] = frozenset(
 # --------------------------------------------------------------------------- register
 
 
+@dataclass(frozen=True)
+class VisitResultView:
+    """A registered visit result (plain values: no ORM row leaves core)."""
+
+    id: int
+    booking_id: int
+    status: MeetingStatus
+    company_cancel_reason: CompanyCancelReason | None
+    note: str | None
+
+
+def _result_view(result: VisitResult) -> VisitResultView:
+    assert result.id is not None
+    return VisitResultView(
+        id=result.id,
+        booking_id=result.booking_id,
+        status=result.status,
+        company_cancel_reason=result.company_cancel_reason,
+        note=result.note,
+    )
+
+
 def _validate(
     status: MeetingStatus,
     company_cancel_reason: CompanyCancelReason | None,
@@ -99,12 +121,12 @@ def record_visit_result(
     agreements: Mapping[AgreementCategory, int] | None = None,
     note: str | None = None,
     now: dt.datetime | None = None,
-) -> VisitResult:
+) -> VisitResultView:
     """Register (or correct) the result of a booked visit.
 
     ``agreements`` maps each category to the number of places agreed; categories left out
     or with 0 have none. Registering again replaces the earlier result (audited with the
-    old and new values). Returns the stored :class:`VisitResult`.
+    old and new values). Returns what was stored, as plain values.
     """
     agreements = {c: int(n) for c, n in (agreements or {}).items()}
     _validate(status, company_cancel_reason, agreements)
@@ -189,7 +211,7 @@ def record_visit_result(
             "agreements": {c.value: n for c, n in agreements.items() if n > 0},
         },
     )
-    return result
+    return _result_view(result)
 
 
 def _add_contact_history(session: Session, booking: Booking, status: MeetingStatus) -> None:
@@ -219,13 +241,16 @@ def agreements_of(*, session: Session, visit_result_id: int) -> dict[AgreementCa
 
 @dataclass(frozen=True)
 class VisitRow:
-    """A booked visit with its company, consultant and (if registered) result."""
+    """A booked visit with its company, consultant and (if registered) result, as plain
+    values read in the session (no ORM row leaves core)."""
 
-    booking: Booking
-    company: Company
+    booking_id: int
+    start: dt.datetime
+    company_name: str
+    cvr: str | None
     consultant_name: str
     jobcenter_name: str | None
-    result: VisitResult | None
+    result: VisitResultView | None
     agreements: dict[AgreementCategory, int] = field(default_factory=dict)
 
 
@@ -260,17 +285,22 @@ def list_visits(
             select(Agreement).where(col(Agreement.visit_result_id).in_(result_ids))
         ).all():
             agreements.setdefault(a.visit_result_id, {})[a.category] = a.count
-    return [
-        VisitRow(
-            booking=b,
-            company=c,
-            consultant_name=k.name,
-            jobcenter_name=j.name if j else None,
-            result=r,
-            agreements=agreements.get(r.id, {}) if r is not None and r.id is not None else {},
+    out: list[VisitRow] = []
+    for b, c, k, j, r in rows:
+        assert b.id is not None
+        out.append(
+            VisitRow(
+                booking_id=b.id,
+                start=b.start,
+                company_name=c.name,
+                cvr=c.cvr,
+                consultant_name=k.name,
+                jobcenter_name=j.name if j else None,
+                result=_result_view(r) if r is not None else None,
+                agreements=agreements.get(r.id, {}) if r is not None and r.id is not None else {},
+            )
         )
-        for b, c, k, j, r in rows
-    ]
+    return out
 
 
 # --------------------------------------------------------------------------- import

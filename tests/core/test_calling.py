@@ -45,7 +45,7 @@ from phoner.core.queue.claims import (
     renew_lease,
 )
 from phoner.core.queue.hours import outside_calling_hours
-from phoner.core.queue.outcomes import record_outcome
+from phoner.core.queue.outcomes import RecordedCall, record_outcome
 from phoner.core.queue.undo import undo_outcome
 from tests.support.worlds import MONDAY_10, Setup, make_campaign
 
@@ -92,7 +92,7 @@ def claim(db: Database, s: Setup, phoner: str, now: dt.datetime = MONDAY_10) -> 
 
 def record(
     db: Database, c: Claim, phoner: str, outcome: Outcome, now: dt.datetime = MONDAY_10, **kw: Any
-) -> CallAttempt:
+) -> RecordedCall:
     return record_outcome(
         db=db,
         company_id=c.company_id,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -43,6 +44,17 @@ from phoner.core.models import (
 from phoner.core.queue._common import check_phoner, get_campaign, lost_lease, now_utc
 
 DEFAULT_RETRY_MINUTES = 120
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """What :func:`record_outcome` stored (plain values: no ORM row leaves core)."""
+
+    id: int  # the CallAttempt's id
+    company_id: int
+    outcome: Outcome
+    callback_at: dt.datetime | None  # the callback booked (UTC), for ring_tilbage only
+
 
 #: Company fields an outcome changes; saved in the audit entry so undo can restore them.
 _QUEUE_FIELDS = (
@@ -133,7 +145,7 @@ def record_outcome(
     started_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
     source: str = "tui",
-) -> CallAttempt:
+) -> RecordedCall:
     """Record one call in one transaction (see the module docstring for the rules)."""
     phoner = check_phoner(phoner)
     moment = now_utc(now)
@@ -179,6 +191,13 @@ def record_outcome(
                 ended_at=moment,
                 source=source,
             )
+            assert attempt.id is not None
+            recorded = RecordedCall(
+                id=attempt.id,
+                company_id=company_id,
+                outcome=outcome,
+                callback_at=attempt.callback_at,
+            )
     except SQLAlchemyError as exc:
         # translated driver errors (locked, read-only, disk full) arrive as DatabaseError;
         # anything else the database refuses must not reach the phoner as a traceback
@@ -186,7 +205,7 @@ def record_outcome(
             "Udfaldet blev ikke gemt: databasen afviste det. Intet er gemt halvt.",
             hint="Prøv igen. Virksomheden er stadig din; sker det igen, så kontakt koordinatoren.",
         ) from exc
-    return attempt
+    return recorded
 
 
 def apply_outcome(

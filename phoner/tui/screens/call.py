@@ -258,7 +258,6 @@ class CallScreen(PhonerScreen):
             started_at=request.started_at,
             now=self.now(),
         )
-        assert attempt.id is not None
         saved = Saved(
             attempt.id,
             request.outcome,

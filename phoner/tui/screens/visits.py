@@ -167,27 +167,27 @@ class VisitsScreen(TableScreen[usecases.VisitRow]):
             missing_only=self.missing_only,
         )
         now = self.host.now()
-        missing = sum(1 for r in rows if r.result is None and r.booking.start <= now)
+        missing = sum(1 for r in rows if r.result is None and r.start <= now)
         return Listing(rows, t("visits.title_full", count=len(rows), missing=missing))
 
     def cells(self, row: usecases.VisitRow) -> Sequence[Cell]:
         if row.result is not None:
             result = usecases.MEETING_STATUS_LABELS[row.result.status]
-        elif row.booking.start <= self.host.now():
+        elif row.start <= self.host.now():
             result = f"[b red]{t('visits.missing')}[/]"
         else:
             result = t("visits.upcoming")
         agreed = ", ".join(f"{c.label} {n}" for c, n in row.agreements.items())
         return (
-            format_local(row.booking.start),
-            row.company.name,
+            format_local(row.start),
+            row.company_name,
             row.consultant_name,
             result,
             agreed or "–",
         )
 
     def row_key(self, row: usecases.VisitRow) -> str | None:
-        return str(row.booking.id)
+        return str(row.booking_id)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_record()
@@ -196,8 +196,7 @@ class VisitsScreen(TableScreen[usecases.VisitRow]):
         row = self.selected()
         if row is None:
             return
-        booking_id = row.booking.id
-        assert booking_id is not None
+        booking_id = row.booking_id
 
         def after(value: VisitResultInput | None) -> None:
             if value is None:
@@ -208,9 +207,9 @@ class VisitsScreen(TableScreen[usecases.VisitRow]):
                 usecases.record_visit_result(
                     self.db, booking_id=booking_id, value=value, actor=actor, now=now
                 )
-                return t("visits.saved", company=row.company.name)
+                return t("visits.saved", company=row.company_name)
 
             self.write(change)
 
-        title = f"{row.company.name} – {format_local(row.booking.start)} ({row.consultant_name})"
+        title = f"{row.company_name} – {format_local(row.start)} ({row.consultant_name})"
         self.app.push_screen(VisitResultModal(title, row), after)
