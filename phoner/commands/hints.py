@@ -15,6 +15,7 @@ from phoner.core.errors import (
     CampaignExists,
     CampaignNotFound,
     ColumnMissing,
+    CompanyNotBookable,
     CompanyNotFound,
     ConsultantNotFound,
     DatabaseFolderMissing,
@@ -61,6 +62,7 @@ TYPE_HINTS: dict[type[PhonerError], str] = {
     ScriptError: "Tjek filen igen med: phoner script check FIL",
     SenderNotConfigured: "Kampagnens postkasse sættes med: phoner outbox mailbox KAMPAGNE ADRESSE",
     OutboxMessageNotFound: "Se beskederne med: phoner outbox status",
+    CompanyNotBookable: "Er det en bevidst undtagelse, så book med --anyway --by NAVN.",
     CompanyNotFound: "Importér listen med: phoner list import",
     ConsultantNotFound: "Se konsulenterne med: phoner consultants list",
     VisitNotFound: "Se besøgene med: phoner booking list (eller phoner visits list "

@@ -175,6 +175,8 @@ DA: dict[str, str] = {
     "hint.unreviewed": "Tag stilling til forslagene i clearing, før listen godkendes.",
     "hint.empty_list": "Listen skal importeres, før den kan godkendes.",
     "hint.actor": "Skriv dit navn på startskærmen.",
+    "hint.not_bookable": "Den kan kun bookes som en bevidst undtagelse af den, der "
+    "koordinerer kampagnen.",
     # dashboard
     "dash.title": "Overblik",
     "dash.title_full": (

@@ -166,6 +166,8 @@ EN: dict[str, str] = {
     "hint.unreviewed": "Decide on the proposals in clearing before signing off the list.",
     "hint.empty_list": "The list must be imported before it can be signed off.",
     "hint.actor": "Type your name on the start screen.",
+    "hint.not_bookable": "Only whoever coordinates the campaign can book it, as a "
+    "deliberate exception.",
     # dashboard
     "dash.title": "Overview",
     "dash.title_full": (
