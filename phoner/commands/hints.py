@@ -101,6 +101,9 @@ FIELD_HINTS: dict[str, str] = {
     "booking_or_cvr": "Brug --booking ID eller --cvr CVR.",
     "sheet": "Arket vælges med --sheet (udelad det for det første ark og for CSV-filer).",
     "map": "Skriv --map kolonne=felt, fx --map 'Mobilnr=phone'.",
+    "max_attempts": "Ret --attempts.",
+    "followup_due_days": "Ret --followup-days.",
+    "reminder_days_before": "Ret --reminder-days.",
 }
 
 
