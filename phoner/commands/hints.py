@@ -32,6 +32,7 @@ from phoner.core.errors import (
     NotAPhonerDatabase,
     NothingToPlan,
     PhonerError,
+    PortUnavailable,
     RoundNotFound,
     SchemaTooNew,
     SchemaTooOld,
@@ -77,6 +78,7 @@ TYPE_HINTS: dict[type[PhonerError], str] = {
     DatabaseMissingOnServer: "Opret den (fx createdb phoner) og kør phoner init.",
     DatabaseNotCreated: "Kør: phoner init (eller angiv den rigtige database med --db).",
     NotAPhonerDatabase: "Angiv den rigtige database med --db, eller brug en tom database.",
+    PortUnavailable: "Porten vælges med --port (fx --port 8081), adressen med --host.",
     SchemaTooOld: "Kør: phoner init",
     SchemaTooNew: "Opdatér med: pip install -U phoner",
 }

@@ -80,6 +80,11 @@ class FileSystemError(PhonerError):
     """A file or folder phoner had to read or write could not be used."""
 
 
+class PortUnavailable(PhonerError):
+    """The server cannot listen on the address and port it was given (taken, not allowed,
+    or not an address of this machine)."""
+
+
 # ------------------------------------------------ failures whose fix the front end words
 
 

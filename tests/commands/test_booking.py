@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,17 @@ def test_tui_booking_path_refuses_a_removed_company(sqlite_db: Database) -> None
         )
     assert "fjernet af jobcentret" in info.value.message
     assert "koordinerer" in error_text(info.value) and "--" not in error_text(info.value)
+
+
+def test_serve_on_a_taken_port_says_so_in_danish_before_anything_runs(
+    sqlite_url: str, workspace: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["--db", sqlite_url, "serve", "--port", str(port), "--no-send"])
+    assert result.exit_code == 1
+    assert "kører" not in result.output  # never announced as running
+    assert f"Port {port} på 127.0.0.1 er allerede i brug" in result.stderr
+    assert "--port" in result.stderr and "address already in use" not in result.output.lower()
