@@ -161,8 +161,13 @@ def _binding(b: Binding) -> Binding:
         tooltip=tooltip,
         system=b.system or not description.strip(),
         # the keys panel's own keys get Danish names; the footer's stay as they are
-        key_display=b.key_display if b.show else key_display(b, "") or None,
+        key_display=b.key_display if b.show or _in_footer(b) else key_display(b, "") or None,
     )
+
+
+def _in_footer(b: Binding) -> bool:
+    """The command palette's key is shown in the footer although it is not ``show``n."""
+    return b.action in ("command_palette", "app.command_palette")
 
 
 def localize_chain(screen: Screen[object]) -> None:

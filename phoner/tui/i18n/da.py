@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from phoner.core import vocabulary
+from phoner.core.lists.records import FLAG_LABELS
+from phoner.core.models import (
+    CancelReason,
+    ClearingReason,
+    ClearingState,
+    CompanyCancelReason,
+    MeetingStatus,
+)
+
 DA: dict[str, str] = {
     # app
     "app.title": "phoner",
@@ -474,4 +484,17 @@ DA: dict[str, str] = {
     "key.right": "→",
     "key.up": "↑",
     "key.down": "↓",
+    # calling hours (core.queue.hours.Closed)
+    "call.closed.weekend": "Der ringes ikke i weekenden.",
+    "call.closed.holiday": "Der ringes ikke på helligdage ({name}).",
+    "call.closed.hours": "Ringetiden er {start}-{end} på hverdage.",
 }
+
+# Core's labels of the values the screens show (one Danish word everywhere: vocabulary);
+# the English catalog has the same keys (tui.i18n.Labels looks them up by value).
+DA.update({f"label.cancel.{m.value}": vocabulary.label(m) for m in CancelReason})
+DA.update({f"label.meeting.{m.value}": vocabulary.label(m) for m in MeetingStatus})
+DA.update({f"label.company_cancel.{m.value}": vocabulary.label(m) for m in CompanyCancelReason})
+DA.update({f"label.clearing_reason.{m.value}": vocabulary.label(m) for m in ClearingReason})
+DA.update({f"label.decision.{m.value}": vocabulary.decision_label(m) for m in ClearingState})
+DA.update({f"label.flag.{flag}": text for flag, text in FLAG_LABELS.items()})

@@ -43,7 +43,7 @@ from phoner.core.models import Outcome
 from phoner.core.queue import claims, hours, outcomes, undo
 from phoner.core.queue.card import CompanyCard, PhonerStats, company_card, phoner_stats
 from phoner.core.queue.claims import Claim
-from phoner.tui.i18n import format_when, outcome_label, t
+from phoner.tui.i18n import closed_text, format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.widgets.company_card import CompanyCardView
 from phoner.tui.widgets.key_bar import KeyBar
@@ -251,7 +251,7 @@ class CallScreen(PhonerScreen):
             if claim is None and not self.ignore_hours:
                 campaign = lookups.campaign_by_id(session, self.campaign_id)
                 if campaign is not None:
-                    reason = hours.outside_calling_hours(campaign, now)
+                    reason = closed_text(hours.closed_now(campaign, now))
         self.post_message(
             self.Shown(View(claim, card, stats, reason, saved=saved, restored=restored))
         )
