@@ -15,12 +15,12 @@ from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, vocabulary
 from phoner.core.booking import service as bk
 from phoner.core.booking.listing import BookingView, list_bookings
-from phoner.core.booking.rules import Slot
+from phoner.core.booking.rules import Slot, not_bookable
 from phoner.core.clock import parse_local, to_local
 from phoner.core.companies import company_by_cvr
 from phoner.core.consultants import get_consultant
 from phoner.core.display import format_local, format_slot
-from phoner.core.errors import InvalidInput
+from phoner.core.errors import ActorMissing, InvalidInput
 from phoner.core.models import BookingStatus, CancelReason, Company
 from phoner.core.phones import format_phone
 
@@ -64,14 +64,29 @@ def book(
     contact: Annotated[str | None, typer.Option("--contact", help="Kontaktperson.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Kontaktens e-mail.")] = None,
     mobile: Annotated[str | None, typer.Option("--mobile", help="Kontaktens mobil.")] = None,
-    by: ByOpt = "cli",
+    by: Annotated[
+        str | None, typer.Option("--by", help="Hvem (navn), til revisionssporet.")
+    ] = None,
+    anyway: Annotated[
+        bool,
+        typer.Option(
+            "--anyway",
+            help="Book alligevel en virksomhed, som jobcentret har fjernet i clearingen, "
+            "eller som er uden for målgruppen (kræver --by; skrives i revisionssporet).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
 ) -> None:
     """Book et virksomhedsbesøg efter kampagnens regler (uden --at: vis ledige tider)."""
+    if anyway and not (by and by.strip()):
+        raise ActorMissing("En undtagelse med --anyway skal have et navn.")
     db = state(ctx).db()
     with db.session() as session:
         company = _company(session, campaign, cvr)
         assert company.id is not None
+        refusal = not_bookable(company)
+        if refusal is not None and not anyway:
+            raise refusal
         cons = get_consultant(session=session, key=consultant) if consultant else None
         if at is None:
             slots = bk.find_slots(
@@ -110,11 +125,12 @@ def book(
         company_id=company.id,
         consultant_id=cons.id,
         start=_parse_at(at),
-        booked_by=by,
+        booked_by=by or "cli",
         contact_person=contact,
         contact_email=email,
         contact_mobile=mobile,
         workspace=state(ctx).settings.workspace,
+        anyway=anyway,
     )
     if as_json:
         echo_json(_booking_json(b, company.name, cons.name))

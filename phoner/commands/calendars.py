@@ -221,9 +221,11 @@ def serve(
     GET /health (JSON; 503, når afsendelsen halter). Stop med Ctrl+C eller SIGTERM.
     """
     from phoner.core.sender import SenderService
+    from phoner.feed.server import bind
     from phoner.feed.server import serve as run_server  # lazy: keeps the CLI fast
 
     db = state(ctx).db()
+    sock = bind(host, port)  # a taken port is said, in Danish, before anything runs
     service = None
     if not no_send:
         transport = outbox_cmd.make_transport(ctx, out=out)
@@ -238,7 +240,7 @@ def serve(
             f"E-mails i udbakken sendes {service.description} hvert {send_every:g}. sekund; "
             f"status: http://{host}:{port}/health"
         )
-    run_server(db, host=host, port=port, sender=service)
+    run_server(db, host=host, port=port, sender=service, sock=sock)
 
 
 def reminders(

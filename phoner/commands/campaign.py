@@ -1,4 +1,4 @@
-"""``phoner campaign``: create and list campaigns."""
+"""``phoner campaign``: create, list, show and change campaigns."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from phoner.commands.common import echo_json, state
+from phoner.core import campaign_settings as cs
 from phoner.core import campaigns
+from phoner.core.campaign_settings import CampaignSettings
+from phoner.core.display import count, format_stamp
+from phoner.core.errors import ActorMissing, InvalidInput
+from phoner.core.models import Outcome
 
-app = typer.Typer(help="Opret og vis kampagner.", no_args_is_help=True)
+app = typer.Typer(help="Opret, vis og ret kampagner og deres indstillinger.", no_args_is_help=True)
 
 
 @app.command("create")
@@ -82,3 +87,242 @@ def list_(
             c.name, c.script_path, str(n), f"{c.horizon_days} dage", f"{c.min_notice_days} arb.dage"
         )
     Console().print(table)
+
+
+NameArg = Annotated[str, typer.Argument(help="Kampagnens navn (se phoner campaign list).")]
+
+
+def _days(n: int, unit: str = "dag") -> str:
+    return count(n, unit, unit + "e")
+
+
+def _decimal(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
+def _setting_lines(s: CampaignSettings) -> list[tuple[str, str, str]]:
+    """(label, value, how to change it) for every setting, in the order of a campaign."""
+    retry = ", ".join(
+        f"{Outcome(code).label.lower()} {count(m, 'minut', 'minutter')}"
+        for code, m in s.retry_minutes.items()
+    )
+    if s.min_employees is None and s.max_employees is None:
+        size = "alle størrelser"
+    else:
+        size = f"{s.min_employees or 0}–{s.max_employees or '∞'} ansatte"
+    target = "; ".join(
+        [
+            size,
+            "kommuner: " + (", ".join(s.municipalities) or "alle"),
+            "brancher: " + (", ".join(s.industries) or "alle"),
+            f"ikke kontaktet de seneste {_days(s.recent_contact_days)}",
+        ]
+    )
+    return [
+        ("Manuskript", s.script_path, ""),
+        ("Oprettet", format_stamp(s.created_at), ""),
+        ("Ringetid", f"hverdage {s.calling_start:%H:%M}–{s.calling_end:%H:%M}", "--calling-hours"),
+        ("Forsøg", f"højst {s.max_attempts} pr. virksomhed", "--attempts"),
+        ("Ring igen efter", retry, "--retry-minutes"),
+        (
+            "Aftalt tilbageringning",
+            f"andre må tage den {count(s.callback_grace_minutes, 'minut', 'minutter')} efter",
+            "--callback-grace-minutes",
+        ),
+        ("Bookinghorisont", _days(s.horizon_days), "--horizon-days"),
+        ("Mindste varsel", _days(s.min_notice_days, "arbejdsdag"), "--min-notice-days"),
+        (
+            "Konsulenter",
+            "alle jobcentre" if s.any_jobcenter else "kun virksomhedens eget jobcenter",
+            "--any-jobcenter",
+        ),
+        (
+            "Opfølgning",
+            f"{_days(s.followup_due_days, 'arbejdsdag')} efter opkaldet",
+            "--followup-days",
+        ),
+        (
+            "Påmindelse",
+            f"{_days(s.reminder_days_before, 'arbejdsdag')} før besøget",
+            "--reminder-days",
+        ),
+        (
+            "Fortryd udfald",
+            f"inden for {count(s.undo_minutes, 'minut', 'minutter')}",
+            "--undo-minutes",
+        ),
+        ("AAPOR e", _decimal(s.aapor_e), "--aapor-e"),
+        (
+            "Opbevaring",
+            _days(s.retention_days) if s.retention_days else "ikke sat",
+            "--retention-days",
+        ),
+        ("Postkasse", s.mailbox or "PHONER_SMTP_FROM", "phoner outbox mailbox"),
+        ("Målgruppe", target, "phoner list target"),
+    ]
+
+
+def _print_settings(s: CampaignSettings) -> None:
+    table = Table("Indstilling", "Værdi", "Ændres med", title=f"Kampagnen {s.name}")
+    for label, value, how in _setting_lines(s):
+        table.add_row(label, value, how)
+    Console(width=max(Console().width, 120)).print(table)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: NameArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
+) -> None:
+    """Vis alle kampagnens indstillinger, og hvordan hver ændres."""
+    settings = cs.campaign_settings(db=state(ctx).db(), name=name)
+    if as_json:
+        echo_json(settings.as_json())
+        return
+    _print_settings(settings)
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: NameArg,
+    by: Annotated[str, typer.Option("--by", help="Hvem (navn), til revisionssporet.")] = "",
+    calling_hours: Annotated[
+        str | None,
+        typer.Option("--calling-hours", help='Ringetid på hverdage, fx "09:00-16:00".'),
+    ] = None,
+    attempts: Annotated[
+        int | None, typer.Option("--attempts", help="Højst så mange forsøg pr. virksomhed (1-20).")
+    ] = None,
+    retry_minutes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--retry-minutes",
+            help="Minutter før et nyt forsøg efter et udfald, fx ikke_truffet=120, optaget=30, "
+            "forkert_nummer=0 (0-10080; kan gentages).",
+        ),
+    ] = None,
+    callback_grace_minutes: Annotated[
+        int | None,
+        typer.Option(
+            "--callback-grace-minutes",
+            help="Minutter før en anden telefonist må tage en aftalt tilbageringning (0-240).",
+        ),
+    ] = None,
+    horizon_days: Annotated[
+        int | None,
+        typer.Option("--horizon-days", help="Seneste bookingdag = i dag + så mange dage (1-365)."),
+    ] = None,
+    min_notice_days: Annotated[
+        int | None,
+        typer.Option("--min-notice-days", help="Mindste varsel for et besøg i arbejdsdage (0-60)."),
+    ] = None,
+    any_jobcenter: Annotated[
+        str | None,
+        typer.Option(
+            "--any-jobcenter",
+            help="ja: book også konsulenter fra andre jobcentre; nej: kun virksomhedens eget.",
+        ),
+    ] = None,
+    followup_days: Annotated[
+        int | None,
+        typer.Option(
+            "--followup-days", help="Frist for en opfølgning i arbejdsdage efter opkaldet (0-60)."
+        ),
+    ] = None,
+    reminder_days: Annotated[
+        int | None,
+        typer.Option("--reminder-days", help="Påmindelse så mange arbejdsdage før besøget (0-30)."),
+    ] = None,
+    undo_minutes: Annotated[
+        int | None,
+        typer.Option(
+            "--undo-minutes", help="Et udfald kan fortrydes så mange minutter efter (0-60)."
+        ),
+    ] = None,
+    aapor_e: Annotated[
+        str | None,
+        typer.Option(
+            "--aapor-e",
+            help="AAPOR e: andelen af de uafklarede, der regnes som egnede, fx 0,5 (0-1).",
+        ),
+    ] = None,
+    retention_days: Annotated[
+        int | None,
+        typer.Option("--retention-days", help="Persondata slettes så mange dage efter (1-3650)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
+) -> None:
+    """Ret kampagnens indstillinger (se dem med phoner campaign show NAVN)."""
+    from phoner.core.vocabulary import parse_yes_no
+
+    changes: dict[str, object] = {}
+    if calling_hours is not None:
+        changes["calling_hours"] = cs.parse_hours(calling_hours)
+    if retry_minutes:
+        changes["retry_minutes"] = cs.parse_retry(retry_minutes)
+    if any_jobcenter is not None:
+        changes["any_jobcenter"] = parse_yes_no(any_jobcenter)
+    if aapor_e is not None:
+        changes["aapor_e"] = cs.parse_decimal(aapor_e, "aapor_e")
+    for key, value in (
+        ("max_attempts", attempts),
+        ("callback_grace_minutes", callback_grace_minutes),
+        ("horizon_days", horizon_days),
+        ("min_notice_days", min_notice_days),
+        ("followup_due_days", followup_days),
+        ("reminder_days_before", reminder_days),
+        ("undo_minutes", undo_minutes),
+        ("retention_days", retention_days),
+    ):
+        if value is not None:
+            changes[key] = value
+    if not changes:
+        raise InvalidInput(
+            "Angiv mindst én indstilling, fx --calling-hours 09:00-16:00.",
+            hint="Se dem alle med: phoner campaign set --help",
+        )
+    if not by.strip():
+        raise ActorMissing("Hvem ændrer kampagnens indstillinger?")
+    settings, changed = cs.change_settings(db=state(ctx).db(), name=name, actor=by, changes=changes)
+    if as_json:
+        echo_json(
+            {"settings": settings.as_json(), "changed": {k: v[1] for k, v in changed.items()}}
+        )
+        return
+    if not changed:
+        typer.echo(f"Ingen ændringer: kampagnen {settings.name!r} havde allerede de værdier.")
+        return
+    n = count(len(changed), "indstilling", "indstillinger")
+    typer.echo(f"Kampagnen {settings.name!r} er ændret ({n}):")
+    for key, (old, new) in changed.items():
+        typer.echo(f"  {CHANGED_LABELS.get(key, key)}: {_shown(old)} → {_shown(new)}")
+
+
+#: How a changed attribute is named in the receipt.
+CHANGED_LABELS = {
+    "calling_start": "Ringetid fra",
+    "calling_end": "Ringetid til",
+    "max_attempts": "Forsøg",
+    "retry_minutes": "Ring igen efter (minutter)",
+    "callback_grace_minutes": "Aftalt tilbageringning (minutter)",
+    "horizon_days": "Bookinghorisont (dage)",
+    "min_notice_days": "Mindste varsel (arbejdsdage)",
+    "any_jobcenter": "Konsulenter fra alle jobcentre",
+    "followup_due_days": "Opfølgning (arbejdsdage)",
+    "reminder_days_before": "Påmindelse (arbejdsdage før)",
+    "undo_minutes": "Fortryd udfald (minutter)",
+    "aapor_e": "AAPOR e",
+    "retention_days": "Opbevaring (dage)",
+}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, float):
+        return _decimal(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{Outcome(k).label.lower()} {v}" for k, v in value.items())
+    return "ikke sat" if value is None else str(value)

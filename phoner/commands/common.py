@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
-from phoner.commands.danish import danish_usage_error, make_danish
+from phoner.commands.danish import danish_usage_error, make_danish, translate_error
 from phoner.commands.hints import cli_hint
 from phoner.config import Settings, load_settings
 from phoner.core.db import Database, open_database
@@ -52,11 +52,43 @@ def echo_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
 
 
-def _print_error(exc: PhonerError) -> None:
+#: ``ctx.meta`` key: the command line asked for ``--json`` (errors then print JSON too).
+JSON_KEY = "phoner_json"
+
+
+def wants_json(args: list[str]) -> bool:
+    """Whether ``--json`` is among the options of a command line (not after ``--``)."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
+
+
+def _print_error(exc: PhonerError, *, as_json: bool = False) -> None:
+    """The Danish message and hint on stderr; with ``--json`` also one JSON object on
+    stdout, so a script reading stdout gets an answer (the exit code says it failed)."""
     typer.secho(f"Fejl: {exc.message}", fg="red", err=True)
     hint = cli_hint(exc)
     if hint:
         typer.echo(hint, err=True)
+    if as_json:
+        echo_json({"error": exc.message, "hint": hint})
+
+
+def _json_usage_error(exc: TyperException) -> None:
+    """With ``--json``, a usage error (exit code 2) also prints its JSON object."""
+    if exc.exit_code != 2 or getattr(exc, "_phoner_json", False):
+        return
+    shown = getattr(exc, "show")  # noqa: B009 (a ClickException's, not typed on TyperException)
+
+    def show(file: Any = None) -> None:
+        shown(file)
+        echo_json({"error": translate_error(exc.format_message()), "hint": None})
+
+    setattr(exc, "show", show)  # noqa: B010
+    setattr(exc, "_phoner_json", True)  # noqa: B010
 
 
 class PhonerGroup(TyperGroup):
@@ -66,29 +98,37 @@ class PhonerGroup(TyperGroup):
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> Any:
         make_danish(self)  # Danish help pages for this command and all under it
+        as_json = wants_json(list(args))
         try:
-            return super().make_context(info_name, args, parent=parent, **extra)
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
         except TyperException as exc:
             danish_usage_error(exc)
+            if as_json:
+                _json_usage_error(exc)
             raise
+        ctx.meta[JSON_KEY] = as_json
+        return ctx
 
     def invoke(self, ctx: Any) -> Any:
+        as_json = bool(ctx.meta.get(JSON_KEY))
         try:
             return super().invoke(ctx)
         except PhonerError as exc:
-            _print_error(exc)
+            _print_error(exc, as_json=as_json)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 raise  # output piped to e.g. head: Typer ends quietly
             fs_error = from_os_error(exc)
-            _print_error(fs_error)
+            _print_error(fs_error, as_json=as_json)
             raise typer.Exit(fs_error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("Afbrudt.", err=True)
             raise typer.Exit(130) from None
         except TyperException as exc:
             danish_usage_error(exc)
+            if as_json:
+                _json_usage_error(exc)
             raise
         except (Exit, Abort):
             raise
@@ -103,6 +143,13 @@ class PhonerGroup(TyperGroup):
                 err=True,
             )
             typer.echo(f"Detaljer til udviklerne er gemt i {log}.", err=True)
+            if as_json:
+                echo_json(
+                    {
+                        "error": "phoner stødte på en uventet fejl og stoppede.",
+                        "hint": f"Detaljer til udviklerne er gemt i {log}.",
+                    }
+                )
             raise typer.Exit(70) from None
 
 

@@ -15,6 +15,7 @@ from phoner.core.errors import (
     CampaignExists,
     CampaignNotFound,
     ColumnMissing,
+    CompanyNotBookable,
     CompanyNotFound,
     ConsultantNotFound,
     DatabaseFolderMissing,
@@ -31,6 +32,7 @@ from phoner.core.errors import (
     NotAPhonerDatabase,
     NothingToPlan,
     PhonerError,
+    PortUnavailable,
     RoundNotFound,
     SchemaTooNew,
     SchemaTooOld,
@@ -61,6 +63,7 @@ TYPE_HINTS: dict[type[PhonerError], str] = {
     ScriptError: "Tjek filen igen med: phoner script check FIL",
     SenderNotConfigured: "Kampagnens postkasse sættes med: phoner outbox mailbox KAMPAGNE ADRESSE",
     OutboxMessageNotFound: "Se beskederne med: phoner outbox status",
+    CompanyNotBookable: "Er det en bevidst undtagelse, så book med --anyway --by NAVN.",
     CompanyNotFound: "Importér listen med: phoner list import",
     ConsultantNotFound: "Se konsulenterne med: phoner consultants list",
     VisitNotFound: "Se besøgene med: phoner booking list (eller phoner visits list "
@@ -75,6 +78,7 @@ TYPE_HINTS: dict[type[PhonerError], str] = {
     DatabaseMissingOnServer: "Opret den (fx createdb phoner) og kør phoner init.",
     DatabaseNotCreated: "Kør: phoner init (eller angiv den rigtige database med --db).",
     NotAPhonerDatabase: "Angiv den rigtige database med --db, eller brug en tom database.",
+    PortUnavailable: "Porten vælges med --port (fx --port 8081), adressen med --host.",
     SchemaTooOld: "Kør: phoner init",
     SchemaTooNew: "Opdatér med: pip install -U phoner",
 }
@@ -99,6 +103,9 @@ FIELD_HINTS: dict[str, str] = {
     "booking_or_cvr": "Brug --booking ID eller --cvr CVR.",
     "sheet": "Arket vælges med --sheet (udelad det for det første ark og for CSV-filer).",
     "map": "Skriv --map kolonne=felt, fx --map 'Mobilnr=phone'.",
+    "max_attempts": "Ret --attempts.",
+    "followup_due_days": "Ret --followup-days.",
+    "reminder_days_before": "Ret --reminder-days.",
 }
 
 

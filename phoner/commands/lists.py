@@ -449,10 +449,15 @@ def status(ctx: typer.Context, campaign: CampaignOpt, as_json: JsonOpt = False) 
             else "IKKE godkendt"
         )
         typer.echo(
-            f"{r.jobcenter}: {r.companies} virksomheder, {r.kept} beholdes, {r.removed} fjernes, "
-            f"{r.pending} afventer ({r.proposed} foreslået fjernet), {r.out_of_target} uden for "
-            f"målgruppen; {signed}."
+            f"{r.jobcenter}: {count(r.companies, 'virksomhed', 'virksomheder')} = "
+            f"{r.kept} beholdes + {r.removed} fjernes + {r.pending} afventer "
+            f"({r.proposed} foreslået fjernet) + {r.out_of_target} uden for målgruppen; "
+            f"{signed}."
         )
+    typer.echo(
+        "Hver virksomhed tælles én gang: uden for målgruppen tælles for sig, uanset hvad "
+        "clearingen besluttede (den ringes aldrig op); de andre efter jobcentrets beslutning."
+    )
 
 
 @app.command("show")

@@ -71,8 +71,18 @@ class RuleViolation(PhonerError):
     """A request breaks a campaign rule (booking horizon, working hours, ...)."""
 
 
+class CompanyNotBookable(RuleViolation):
+    """The jobcenter removed the company in clearing, or it is outside the campaign's
+    target group: a visit is booked only as a deliberate exception, named and audited."""
+
+
 class FileSystemError(PhonerError):
     """A file or folder phoner had to read or write could not be used."""
+
+
+class PortUnavailable(PhonerError):
+    """The server cannot listen on the address and port it was given (taken, not allowed,
+    or not an address of this machine)."""
 
 
 # ------------------------------------------------ failures whose fix the front end words

@@ -338,6 +338,7 @@ class Campaign(SQLModel, table=True):
         lambda: {"ikke_truffet": 120, "optaget": 30, "forkert_nummer": 0}
     )
     callback_grace_minutes: int = 15
+    undo_minutes: int = Field(default=5, sa_column_kwargs={"server_default": "5"})
     # booking rules
     horizon_days: int = 42
     min_notice_days: int = 2

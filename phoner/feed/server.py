@@ -34,10 +34,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import hmac
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -56,7 +58,7 @@ from starlette.routing import Route
 from phoner import __version__
 from phoner.core.clock import local_date
 from phoner.core.db import Database
-from phoner.core.errors import DatabaseError
+from phoner.core.errors import DatabaseError, PortUnavailable, os_reason
 from phoner.core.feeds import consultant_feed
 from phoner.core.gdpr import PURGE_STAMP_KEY
 from phoner.core.models import Booking, Consultant, FeedFetchSummary, Setting, utcnow
@@ -418,18 +420,67 @@ def create_app(
     return app
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` for :func:`serve`, or a Danish
+    :class:`PortUnavailable` naming the port (taken, not allowed, not this machine's).
+
+    Binding before the server starts lets the caller say it is running only once it can,
+    and the server takes this very socket (no other program can take the port between).
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise PortUnavailable(
+            f"Adressen {host!r} findes ikke.",
+            hint="Brug en adresse på denne maskine, fx 127.0.0.1 (kun lokalt) eller 0.0.0.0.",
+        ) from None
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise _port_error(host, port, exc) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _port_error(host: str, port: int, exc: OSError) -> PortUnavailable:
+    if exc.errno == errno.EADDRINUSE:
+        return PortUnavailable(
+            f"Port {port} på {host} er allerede i brug af et andet program (måske en anden "
+            "phoner serve).",
+            hint="Stop det andet program, eller vælg en anden port.",
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return PortUnavailable(
+            f"phoner må ikke lytte på port {port} på {host} (porte under 1024 kræver "
+            "administratorrettigheder).",
+            hint="Vælg en port over 1024, fx 8080, og lad evt. en webserver foran sende videre.",
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return PortUnavailable(
+            f"Adressen {host} er ikke en af denne maskines adresser.",
+            hint="Brug 127.0.0.1 (kun lokalt) eller 0.0.0.0 (alle netkort).",
+        )
+    return PortUnavailable(f"Der kan ikke lyttes på {host}:{port}: {os_reason(exc)}.")
+
+
 def serve(
     db: Database,
     *,
     host: str = "127.0.0.1",
     port: int = 8080,
     sender: SenderService | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Run the feed server (and the outbox sender) until interrupted or SIGTERM (uvicorn
-    shuts down cleanly on both; access log off: URLs hold tokens)."""
+    shuts down cleanly on both; access log off: URLs hold tokens). ``sock`` is the
+    socket :func:`bind` gave (without it, ``host`` and ``port`` are bound here)."""
     import uvicorn
 
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(db, sender=sender),
         host=host,
         port=port,
@@ -438,3 +489,4 @@ def serve(
         server_header=False,
         proxy_headers=True,
     )
+    uvicorn.Server(config).run(sockets=[sock or bind(host, port)])

@@ -12,11 +12,13 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
+from textual.widgets import HelpPanel
 
 from phoner.config import Settings
 from phoner.core.clock import local_date
@@ -28,6 +30,7 @@ from phoner.tui.data import Prefs
 from phoner.tui.errors import error_text
 from phoner.tui.host import Host
 from phoner.tui.i18n import t
+from phoner.tui.keys import PhonerHelpPanel, key_display, localize
 from phoner.tui.screens.base import translate_bindings
 
 Clock = Callable[[], dt.datetime]
@@ -64,6 +67,7 @@ class PhonerApp(App[None]):
         i18n.set_language(settings.lang)
         super().__init__()
         translate_bindings(self)
+        localize(self)  # Textual's own app bindings (the palette key's description)
         self.db = db
         self.settings = settings
         self.campaign_name = campaign
@@ -232,8 +236,25 @@ class PhonerApp(App[None]):
         if (campaign_id := self._campaign_or_say()) is not None:
             self.push_screen(HeldCompaniesScreen(campaign_id=campaign_id))
 
+    # ------------------------------------------------------------------ Textual's own words
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """The command palette: Textual's system commands in the catalog's words (no theme
+        picker: its screen is English), then the coordinator's screens."""
+        yield SystemCommand(t("pal.quit"), t("pal.quit_help"), self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(t("pal.keys"), t("pal.keys_hide"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(t("pal.keys"), t("pal.keys_show"), self.action_show_help_panel)
+        if screen.maximized is not None:
+            yield SystemCommand(t("pal.minimize"), t("pal.minimize_help"), screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(t("pal.maximize"), t("pal.maximize_help"), screen.action_maximize)
+        yield SystemCommand(
+            t("pal.screenshot"),
+            t("pal.screenshot_help"),
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
         if self.campaign_id is None:
             return  # the coordinator's screens all show one campaign
         for title_key, open_screen in COMMANDS:
@@ -243,6 +264,31 @@ class PhonerApp(App[None]):
         for jc_id, jc_name in self._campaign_jobcenters():
             label = f"{t('bind.clearing')}: {jc_name}"
             yield SystemCommand(label, label, lambda jc_id=jc_id: self.open_clearing(jc_id))
+
+    def action_command_palette(self) -> None:
+        """The command palette, with the catalog's placeholder."""
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
+            self.push_screen(
+                CommandPalette(placeholder=t("pal.placeholder"), id="--command-palette")
+            )
+
+    def action_show_help_panel(self) -> None:
+        """The keys panel, in the catalog's words (:mod:`phoner.tui.keys`)."""
+        if not self.screen.query(HelpPanel):
+            self.screen.mount(PhonerHelpPanel())
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (copy in a field) reminds how to quit, in the catalog's words."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    t(
+                        "pal.help_quit",
+                        key=key_display(active.binding, self.get_key_display(active.binding)),
+                    ),
+                    title=t("pal.help_quit_title"),
+                )
+                return
 
     def _campaign_jobcenters(self) -> list[tuple[int, str]]:
         if self.campaign_id is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from phoner.core.errors import (
     ActorMissing,
     AlreadySignedOff,
+    CompanyNotBookable,
     DatabaseFolderMissing,
     DatabaseMissingOnServer,
     DatabaseUnopenable,
@@ -38,6 +39,7 @@ TYPE_HINTS: tuple[tuple[type[PhonerError], str], ...] = (
     (UnreviewedProposals, "hint.unreviewed"),
     (EmptyList, "hint.empty_list"),
     (ActorMissing, "hint.actor"),
+    (CompanyNotBookable, "hint.not_bookable"),
 )
 
 

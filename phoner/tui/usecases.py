@@ -40,17 +40,24 @@ from phoner.core.models import (
 from phoner.core.queue import claims as _claims
 from phoner.core.reports import common as _reports_common
 from phoner.core.reports import dashboard as _dashboard
-from phoner.tui.i18n import t
+from phoner.tui.i18n import Labels, t
 
 # What the screens show of core's results (types and labels), re-exported in one place.
 Dashboard = _dashboard.Dashboard
 NO_ROUND_LABEL = _reports_common.NO_ROUND_LABEL
 FollowUpRow = _followups.FollowUpRow
 VisitRow = _visits.VisitRow
-MEETING_STATUS_LABELS = _visits.MEETING_STATUS_LABELS
-CANCEL_REASON_LABELS = _visits.CANCEL_REASON_LABELS
+# core's labels in the TUI's language (PHONER_LANG), looked up when shown
+MEETING_STATUS_LABELS = Labels(
+    "label.meeting", _models.MeetingStatus, _visits.MEETING_STATUS_LABELS
+)
+CANCEL_REASON_LABELS = Labels(
+    "label.company_cancel", _models.CompanyCancelReason, _visits.CANCEL_REASON_LABELS
+)
 BookingRow = _booking_listing.BookingRow
-CANCEL_LABELS = _vocabulary.labels(_models.CancelReason)
+CANCEL_LABELS = Labels(
+    "label.cancel", _models.CancelReason, _vocabulary.labels(_models.CancelReason)
+)
 HeldCompany = _claims.HeldCompany
 # The booking dialog's use cases (its one read searches slots day by day in one session).
 Slot = _booking_rules.Slot
@@ -59,8 +66,11 @@ SlotChoices = _booking_choices.SlotChoices
 slot_choices = _booking_choices.slot_choices
 book_visit = _booking.book_visit
 move_booking = _booking.move_booking
-FLAG_LABELS = _records.FLAG_LABELS
-DECISION_LABELS = _clearing.DECISION_LABELS
+FLAG_LABELS = Labels("label.flag", _records.FLAG_LABELS, _records.FLAG_LABELS)
+DECISION_LABELS = Labels("label.decision", _models.ClearingState, _clearing.DECISION_LABELS)
+CLEARING_REASON_LABELS = Labels(
+    "label.clearing_reason", _models.ClearingReason, _vocabulary.labels(_models.ClearingReason)
+)
 ClearingRow = _clearing.ClearingRow
 SignOffResult = _signoff.SignOffResult
 ClearingFilter = _review.ClearingFilter

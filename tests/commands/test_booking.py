@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from pathlib import Path
 
+import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from phoner.cli import app
+from phoner.core.booking import service as bk
 from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
-from tests.support.booking import make_world
+from phoner.core.errors import CompanyNotBookable
+from phoner.core.models import AuditLog, Booking, ClearingReason, ClearingState, Company
+from phoner.tui import usecases
+from phoner.tui.errors import error_text
+from tests.support.booking import NOW, make_world
 
 runner = CliRunner()
 CAMPAIGN = "Forår 2027"
@@ -151,3 +159,84 @@ def test_consultants_and_calendars(sqlite_db: Database, sqlite_url: str, workspa
     assert [p.name for p in (workspace / "kal").iterdir()] == ["karen-1.ics"]
     code, out = invoke(sqlite_url, "calendars", "urls", "--base-url", "ftp://x")
     assert code == 1 and "https://" in out
+
+
+def _set_company(db: Database, company_id: int, **fields: object) -> None:
+    with db.session(write=True) as s:
+        company = s.get(Company, company_id)
+        assert company is not None
+        for name, value in fields.items():
+            setattr(company, name, value)
+        s.add(company)
+
+
+def test_book_refuses_removed_and_out_of_target_unless_anyway_by(
+    sqlite_db: Database, sqlite_url: str, workspace: Path
+) -> None:
+    w = make_world(sqlite_db)
+    _set_company(
+        sqlite_db,
+        w.company_id,
+        clearing_state=ClearingState.REMOVE,
+        clearing_proposal=ClearingReason.KENDT_VIRKSOMHED,
+    )
+    _set_company(sqlite_db, w.other_company_id, cvr="10000009", out_of_target="under 5 ansatte")
+    base = ("book", "--campaign", CAMPAIGN)
+    # listing the free times is refused too: it is the first step of a booking
+    code, out = invoke(sqlite_url, *base, "--cvr", "12345674")
+    assert code == 1
+    assert "fjernet af jobcentret i clearingen (kendt virksomhed)" in out
+    assert "--anyway --by NAVN" in out
+    code, out = invoke(sqlite_url, *base, "--cvr", "12345674", "--anyway", "--json")
+    assert code == 1 and "--by" in out  # an exception needs a name
+    code, out = invoke(sqlite_url, *base, "--cvr", "12345674", "--anyway", "--by", "Mette")
+    assert code == 0 and "Første ledige tider" in out
+    code, out = invoke(sqlite_url, *base, "--cvr", "10000009", "--anyway", "--by", "M", "--json")
+    slots = json.loads(out)["slots"]
+    first = dt.datetime.fromisoformat(slots[0]["start"])
+    at = ("--consultant", slots[0]["consultant"], "--at", f"{first:%Y-%m-%d %H:%M}")
+    code, out = invoke(sqlite_url, *base, "--cvr", "10000009", *at, "--by", "Mette")
+    assert code == 1 and "uden for kampagnens målgruppe (under 5 ansatte)" in out
+    with sqlite_db.session() as s:
+        assert s.exec(select(Booking)).first() is None
+    code, out = invoke(sqlite_url, *base, "--cvr", "10000009", *at, "--anyway", "--by", "Mette")
+    assert code == 0, out
+    with sqlite_db.session() as s:
+        booking = s.exec(select(Booking)).one()
+        entry = s.exec(select(AuditLog).where(AuditLog.action == "book_exception")).one()
+        assert (entry.actor, entry.entity_id) == ("Mette", booking.id)
+        assert entry.reason is not None and "uden for kampagnens målgruppe" in entry.reason
+        assert booking.booked_by == "Mette"
+
+
+def test_tui_booking_path_refuses_a_removed_company(sqlite_db: Database) -> None:
+    """The TUI books through the same use case (``usecases.book_visit``): no --anyway there."""
+    w = make_world(sqlite_db)
+    _set_company(sqlite_db, w.company_id, clearing_state=ClearingState.REMOVE)
+    with sqlite_db.session() as s:
+        (slot,) = bk.find_slots(session=s, company_id=w.company_id, now=NOW, limit=1)
+    with pytest.raises(CompanyNotBookable) as info:
+        usecases.book_visit(
+            db=sqlite_db,
+            company_id=w.company_id,
+            consultant_id=slot.consultant_id,
+            start=slot.start,
+            booked_by="telefonist1",
+            now=NOW,
+        )
+    assert "fjernet af jobcentret" in info.value.message
+    assert "koordinerer" in error_text(info.value) and "--" not in error_text(info.value)
+
+
+def test_serve_on_a_taken_port_says_so_in_danish_before_anything_runs(
+    sqlite_url: str, workspace: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["--db", sqlite_url, "serve", "--port", str(port), "--no-send"])
+    assert result.exit_code == 1
+    assert "kører" not in result.output  # never announced as running
+    assert f"Port {port} på 127.0.0.1 er allerede i brug" in result.stderr
+    assert "--port" in result.stderr and "address already in use" not in result.output.lower()

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from phoner.cli import app
+from phoner.commands.common import wants_json
 from phoner.core.db import Database
 
 runner = CliRunner()
@@ -280,3 +281,28 @@ def test_init_on_postgresql_sets_up_the_workspace_as_on_sqlite(
     assert "Standardmanuskriptet er lagt i" in out
     for folder in ("lists", "calendars"):
         assert (ws / folder).is_dir()
+
+
+def test_json_errors_print_one_json_object_on_stdout(sqlite_url: str, workspace: Path) -> None:
+    """A script reading stdout of ``--json`` gets an answer when it fails too; the exit
+    code is unchanged and stderr keeps the Danish text for a person."""
+    result = runner.invoke(app, ["--db", sqlite_url, "campaign", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    cases = [
+        (["campaign", "show", "Ukendt", "--json"], 1, "findes ikke", "phoner campaign create"),
+        (["list", "status", "--campaign", "Ukendt", "--json"], 1, "findes ikke", "create"),
+        (["booking", "list", "--json", "--ukendt"], 2, "Ukendt tilvalg: --ukendt", None),
+    ]
+    for args, code, error, hint in cases:
+        result = runner.invoke(app, ["--db", sqlite_url, *args])
+        assert result.exit_code == code, result.output
+        payload = json.loads(result.stdout)  # exactly one JSON object
+        assert set(payload) == {"error", "hint"}
+        assert error in payload["error"]
+        assert (hint is None and payload["hint"] is None) or hint in payload["hint"]
+        assert "Fejl: " in result.stderr and error in result.stderr
+    # without --json stdout stays empty, as before
+    result = runner.invoke(app, ["--db", sqlite_url, "campaign", "show", "Ukendt"])
+    assert result.exit_code == 1 and result.stdout == ""
+    # a --json after -- is an argument, not the option
+    assert not wants_json(["list", "import", "--", "--json"]) and wants_json(["x", "--json"])

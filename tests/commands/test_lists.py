@@ -211,3 +211,49 @@ def test_known_list(db_url: str, workspace: Path) -> None:
     }
     r = run(db_url, "list", "show", "-c", "Efterår", "--state", "foreslaaet_fjernet", "--json")
     assert sorted(c["cvr"] for c in json.loads(r.stdout)["companies"]) == [A, C]
+
+
+def _cvrs(n: int) -> list[str]:
+    weights = (2, 7, 6, 5, 4, 3, 2, 1)
+    out: list[str] = []
+    number = 20000000
+    while len(out) < n:
+        number += 1
+        if sum(w * int(d) for w, d in zip(weights, str(number), strict=True)) % 11 == 0:
+            out.append(str(number))
+    return out
+
+
+def test_status_counts_each_company_once_like_sign_off(db_url: str, workspace: Path) -> None:
+    """20 companies, 4 of them outside the target group and 3 removed: status and sign-off
+    say 13 + 3 + 4 = 20, before the sign-off, after it and after a reopen."""
+    _setup(db_url)
+    cvrs = _cvrs(20)
+    rows = [f"Firma {i};{cvr};33 12 {i:02d} 00;Køge;{i}" for i, cvr in enumerate(cvrs, 1)]
+    path = workspace / "liste.csv"
+    path.write_text("Firmanavn;CVR;Telefon;Kommune;Antal ansatte\n" + "\n".join(rows) + "\n")
+    camp = ("--campaign", "Efterår")
+    assert run(db_url, "list", "import", str(path), *camp, "--jobcenter", "Køge").exit_code == 0
+    assert run(db_url, "list", "target", *camp, "--min-employees", "5").exit_code == 0
+    # two removals among the out-of-target companies (clearing still decides on them)
+    for cvr in (cvrs[0], cvrs[1], cvrs[10], cvrs[11], cvrs[12]):
+        r = run(db_url, "list", "decide", *camp, "--cvr", cvr, "--decision", "Fjern", "--by", "K")
+        assert r.exit_code == 0, r.output
+
+    def status() -> dict[str, int]:
+        r = run(db_url, "list", "status", *camp, "--json")
+        (jc,) = json.loads(r.stdout)["jobcenters"]
+        return {k: jc[k] for k in ("companies", "kept", "removed", "pending", "out_of_target")}
+
+    before = status()
+    assert before == {"companies": 20, "kept": 0, "removed": 3, "pending": 13, "out_of_target": 4}
+    r = run(db_url, "list", "sign-off", *camp, "--jobcenter", "Køge", "--by", "K")
+    assert r.exit_code == 0, r.output
+    assert "13 beholdes, 3 fjernes, 4 er uden for målgruppen" in r.stdout
+    expected = {"companies": 20, "kept": 13, "removed": 3, "pending": 0, "out_of_target": 4}
+    assert status() == expected
+    assert run(db_url, "list", "reopen", *camp, "--jobcenter", "Køge", "--by", "K").exit_code == 0
+    assert status() == expected
+    r = run(db_url, "list", "status", *camp)
+    assert "20 virksomheder = 13 beholdes + 3 fjernes + 0 afventer" in r.stdout
+    assert "+ 4 uden for målgruppen" in r.stdout and "tælles én gang" in r.stdout

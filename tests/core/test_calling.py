@@ -574,6 +574,21 @@ def test_undo_limits(db: Database, setup: Setup) -> None:
     assert company(db, c.company_id).call_state == CallState.DONE
 
 
+def test_undo_window_is_the_campaigns_setting(db: Database) -> None:
+    s = make_campaign(db, 1, undo_minutes=10)
+    c = claim(db, s, "a")
+    attempt = record(db, c, "a", Outcome.IKKE_INTERESSERET)
+    assert attempt.id is not None
+    with pytest.raises(Conflict, match="10 minutter"):
+        undo_outcome(
+            db=db, attempt_id=attempt.id, phoner="a", now=MONDAY_10 + dt.timedelta(minutes=11)
+        )
+    back = undo_outcome(
+        db=db, attempt_id=attempt.id, phoner="a", now=MONDAY_10 + dt.timedelta(minutes=8)
+    )
+    assert back.company_id == c.company_id
+
+
 # --------------------------------------------------------------------------- reading
 
 

@@ -19,7 +19,7 @@ TUI = Path(phoner.tui.__file__).parent
 UI_MODULES = [
     *sorted((TUI / "screens").glob("*.py")),
     *sorted((TUI / "widgets").glob("*.py")),
-    *(TUI / name for name in ("app.py", "usecases.py", "errors.py", "data.py")),
+    *(TUI / name for name in ("app.py", "usecases.py", "errors.py", "data.py", "keys.py")),
 ]
 
 #: Danish letters, or a word no English or code string uses.

@@ -23,8 +23,8 @@ from enum import StrEnum
 
 from phoner.core.clock import local_date, local_to_utc, to_local
 from phoner.core.display import WEEKDAYS_DA, format_date, format_slot, format_time
-from phoner.core.errors import RuleViolation
-from phoner.core.models import Consultant
+from phoner.core.errors import CompanyNotBookable, RuleViolation
+from phoner.core.models import ClearingState, Company, Consultant
 from phoner.core.workdays import add_working_days, holiday_name
 
 #: Visits start on the quarter hour (09:00, 09:15, ...).
@@ -102,6 +102,28 @@ class BookingRefused(RuleViolation):
         super().__init__(" ".join(parts), hint=None)
         self.rule = violation.rule
         self.violation = violation
+
+
+def not_bookable(company: Company) -> CompanyNotBookable | None:
+    """Why ``company`` may not be booked at all (None: it may be).
+
+    The jobcenter removed it in clearing, or it is outside the campaign's target group:
+    the phoner's queue never hands such a company out, and a booking from anywhere else
+    is a deliberate exception (named and audited by the use case), never a slip.
+    """
+    if company.clearing_state == ClearingState.REMOVE:
+        why = f" ({company.clearing_proposal.label.lower()})" if company.clearing_proposal else ""
+        message = f"{company.name} er fjernet af jobcentret i clearingen{why} og må ikke bookes."
+    elif company.out_of_target is not None:
+        message = (
+            f"{company.name} er uden for kampagnens målgruppe ({company.out_of_target}) "
+            "og må ikke bookes."
+        )
+    else:
+        return None
+    return CompanyNotBookable(
+        message, hint="En undtagelse skal være bevidst: den skrives i revisionssporet."
+    )
 
 
 @dataclass(frozen=True)

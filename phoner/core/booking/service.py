@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from phoner.core import notify
+from phoner.core import audit, notify
 from phoner.core.booking.listing import BookingView
 from phoner.core.booking.loading import (
     Absences,
@@ -37,7 +37,7 @@ from phoner.core.booking.loading import (
     get_company,
     preload_absence,
 )
-from phoner.core.booking.rules import Slot, Violation
+from phoner.core.booking.rules import Slot, Violation, not_bookable
 from phoner.core.booking.writes import BookingTaken, book, cancel, lock_booking, move
 from phoner.core.consultants import email_is_valid
 from phoner.core.db import Database
@@ -156,9 +156,13 @@ def book_visit(
     contact_mobile: str | None = None,
     now: dt.datetime | None = None,
     workspace: Path | None = None,
+    anyway: bool = False,
 ) -> BookingView:
     """Book a visit; refused with :class:`BookingRefused` if it breaks a rule.
 
+    A company the jobcenter removed in clearing or one outside the target group is
+    refused with :class:`~phoner.core.errors.CompanyNotBookable`; ``anyway`` books it
+    as ``booked_by``'s deliberate exception, with an audit entry saying why.
     A relative campaign script path is read from ``workspace`` (default: the current
     directory) to store the call's answers as question and answer texts.
     """
@@ -170,6 +174,9 @@ def book_visit(
     absences = _absences(db, company_id, [consultant_id], now)
 
     def write(session: Session) -> Booking:
+        refusal = not_bookable(get_company(session, company_id))
+        if refusal is not None and not anyway:
+            raise refusal
         booking = book(
             session,
             company_id=company_id,
@@ -184,6 +191,16 @@ def book_visit(
             contact_mobile=mobile,
             workspace=workspace,
         )
+        if refusal is not None:
+            audit.record(
+                session,
+                actor=booked_by,
+                action="book_exception",
+                entity="booking",
+                entity_id=booking.id,
+                campaign_id=booking.campaign_id,
+                reason=refusal.message,
+            )
         assert booking.id is not None
         notify.booking_changed(session, booking_id=booking.id, change=Change.BOOK, now=now)
         return booking

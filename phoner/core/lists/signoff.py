@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import and_, case, func
+from sqlalchemy import case, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -98,12 +98,10 @@ def sign_off(
             )
             c.updated_at = now
             session.add(c)
-        if c.out_of_target is not None:
-            out_of_target += 1
-        elif c.clearing_state == ClearingState.KEEP:
-            kept += 1
-        else:
-            removed += 1
+        st = state_of(c)  # the same one state as jobcenter_status counts
+        kept += st == "behold"
+        removed += st == "fjern"
+        out_of_target += st == "uden_for_maalgruppe"
     cj.signed_off_at = now
     cj.signed_off_by = by.strip()
     cj.forced = force
@@ -254,30 +252,34 @@ def list_companies(
     return out
 
 
+def list_state_clause() -> ColumnElement[str]:
+    """:func:`state_of` in SQL: the one list state of each company, so every company is
+    counted once (out of the target group first, whatever clearing decided)."""
+    return case(
+        (col(Company.out_of_target).is_not(None), "uden_for_maalgruppe"),
+        (col(Company.clearing_state) == ClearingState.KEEP, "behold"),
+        (col(Company.clearing_state) == ClearingState.REMOVE, "fjern"),
+        (col(Company.clearing_proposal).is_not(None), "foreslaaet_fjernet"),
+        else_="afventer",
+    )
+
+
 def jobcenter_status(*, session: Session, campaign: Campaign) -> list[JobcenterStatus]:
-    """Per jobcenter of the campaign, by name: counts and sign-off (one GROUP BY)."""
+    """Per jobcenter of the campaign, by name: counts and sign-off (one GROUP BY).
+
+    Each company is counted in exactly one list state (:func:`state_of`), as sign-off
+    counts them: ``companies == kept + removed + pending + out_of_target``, and
+    ``proposed`` is the part of ``pending`` proposed for removal.
+    """
     assert campaign.id is not None
-
-    def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-    pending = col(Company.clearing_state) == ClearingState.PENDING
-    counts = {
-        jc_id: tuple(int(n) for n in figures)
-        for jc_id, *figures in session.execute(
-            sa.select(
-                col(Company.jobcenter_id),
-                func.count(),
-                count_if(col(Company.clearing_state) == ClearingState.KEEP),
-                count_if(col(Company.clearing_state) == ClearingState.REMOVE),
-                count_if(pending),
-                count_if(and_(pending, col(Company.clearing_proposal).is_not(None))),
-                count_if(col(Company.out_of_target).is_not(None)),
-            )
-            .where(col(Company.campaign_id) == campaign.id)
-            .group_by(col(Company.jobcenter_id))
-        ).all()
-    }
+    list_state = list_state_clause().label("list_state")
+    counts: dict[int | None, dict[str, int]] = {}
+    for jc_id, st, n in session.execute(
+        sa.select(col(Company.jobcenter_id), list_state, func.count())
+        .where(col(Company.campaign_id) == campaign.id)
+        .group_by(col(Company.jobcenter_id), list_state)
+    ).all():
+        counts.setdefault(jc_id, {})[st] = int(n)
     out: list[JobcenterStatus] = []
     for cj, jc in session.exec(
         select(CampaignJobcenter, Jobcenter)
@@ -285,18 +287,17 @@ def jobcenter_status(*, session: Session, campaign: Campaign) -> list[JobcenterS
         .where(CampaignJobcenter.campaign_id == campaign.id)
         .order_by(col(Jobcenter.name))
     ).all():
-        companies, kept, removed, pending_, proposed, out_of_target = counts.get(
-            jc.id, (0, 0, 0, 0, 0, 0)
-        )
+        by_state = counts.get(jc.id, {})
+        proposed = by_state.get("foreslaaet_fjernet", 0)
         out.append(
             JobcenterStatus(
                 jobcenter=jc.name,
-                companies=companies,
-                kept=kept,
-                removed=removed,
-                pending=pending_,
+                companies=sum(by_state.values()),
+                kept=by_state.get("behold", 0),
+                removed=by_state.get("fjern", 0),
+                pending=by_state.get("afventer", 0) + proposed,
                 proposed=proposed,
-                out_of_target=out_of_target,
+                out_of_target=by_state.get("uden_for_maalgruppe", 0),
                 signed_off_at=cj.signed_off_at,
                 signed_off_by=cj.signed_off_by,
                 forced=cj.forced,

@@ -36,7 +36,7 @@ from phoner.core.models import (
     Round,
 )
 from phoner.core.queue._common import get_campaign
-from phoner.core.queue.hours import outside_calling_hours
+from phoner.core.queue.hours import Closed, closed_now
 
 _ACTIVE_STATES = (CallState.NEW, CallState.RETRY, CallState.CALLBACK)
 
@@ -256,7 +256,7 @@ class CallView:
 
     card: CompanyCard | None
     stats: PhonerStats
-    outside_hours: str | None
+    closed: Closed | None  # why nobody is called now (the TUI words it in its language)
 
 
 def call_setup(
@@ -304,5 +304,5 @@ def call_view(
         if company_id is None and check_hours:
             campaign = session.get(Campaign, campaign_id)
             if campaign is not None:
-                reason = outside_calling_hours(campaign, now)
+                reason = closed_now(campaign, now)
     return CallView(card, stats, reason)

@@ -16,6 +16,7 @@ from phoner.core.models import (
     Booking,
     BookingStatus,
     CallAttempt,
+    Campaign,
     CancelReason,
     Company,
     ContactHistory,
@@ -26,6 +27,7 @@ from phoner.core.queue._common import now_utc
 from phoner.core.queue.claims import LEASE, Claim, claim_reason
 from phoner.core.queue.outcomes import restore_snapshot
 
+#: The default undo window; a campaign sets its own (``Campaign.undo_minutes``).
 UNDO_WINDOW = dt.timedelta(minutes=5)
 
 
@@ -71,10 +73,11 @@ def undo_outcome(
     db: Database,
     attempt_id: int,
     phoner: str,
-    window: dt.timedelta = UNDO_WINDOW,
+    window: dt.timedelta | None = None,
     now: dt.datetime | None = None,
 ) -> Claim:
-    """Take back the phoner's last outcome within ``window`` and give the company back.
+    """Take back the phoner's last outcome within ``window`` (default: the campaign's
+    ``undo_minutes``) and give the company back.
 
     The company's queue state is restored to what it was before the call, the attempt
     (and the contact history / open follow-up it created) is deleted, the undo is
@@ -89,6 +92,9 @@ def undo_outcome(
             raise Conflict(
                 f"Opkaldet blev registreret af {attempt.phoner}; du kan kun fortryde dine egne."
             )
+        if window is None:
+            campaign = session.get(Campaign, attempt.campaign_id)
+            window = dt.timedelta(minutes=campaign.undo_minutes) if campaign else UNDO_WINDOW
         if moment - attempt.ended_at > window:
             minutes = int(window.total_seconds() // 60)
             raise Conflict(

@@ -9,16 +9,22 @@ holds a Danish literal of its own (another test checks that).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from enum import StrEnum
+from typing import Generic, TypeVar
 
 from phoner.core import display
 from phoner.core.display import WEEKDAYS_DA, WEEKDAYS_SHORT_DA
 from phoner.core.models import CallState, Outcome
+from phoner.core.queue.hours import Closed
 from phoner.tui.i18n.da import DA
 from phoner.tui.i18n.en import EN, OUTCOME_EN
 
 __all__ = [
     "DA",
     "EN",
+    "Labels",
+    "closed_text",
     "format_day",
     "format_slot",
     "format_when",
@@ -101,3 +107,44 @@ _WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturda
 def weekday_name(weekday: int) -> str:
     """The name of a weekday (0 = Monday) in the current language."""
     return _WEEKDAYS_EN[weekday] if _lang == "en" else WEEKDAYS_DA[weekday]
+
+
+def closed_text(closed: Closed | None) -> str | None:
+    """Why nobody is called now (core's :class:`Closed`), in the current language."""
+    if closed is None:
+        return None
+    if closed.kind == "holiday":
+        return t("call.closed.holiday", name=closed.holiday)
+    key = "call.closed.weekend" if closed.kind == "weekend" else "call.closed.hours"
+    return t(key, start=f"{closed.start:%H:%M}", end=f"{closed.end:%H:%M}")
+
+
+K = TypeVar("K", bound=str)
+
+
+class Labels(Mapping[K, str], Generic[K]):
+    """Labels of core values (enum members or codes) in the current language, looked up
+    when shown: ``Labels("label.cancel", CancelReason)[reason]``. A value without a
+    catalog entry (one core added since) shows core's own ``fallback`` label."""
+
+    def __init__(
+        self, prefix: str, values: Iterable[K], fallback: Mapping[K, str] | None = None
+    ) -> None:
+        self.prefix = prefix
+        self._members = tuple(values)
+        self.fallback = fallback or {}
+
+    def __getitem__(self, value: K) -> str:
+        code = value.value if isinstance(value, StrEnum) else str(value)
+        key = f"{self.prefix}.{code}"
+        if has_key(key):
+            return t(key)
+        if value in self.fallback:
+            return self.fallback[value]
+        raise KeyError(value)
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)

@@ -45,7 +45,7 @@ from phoner.core.phones import format_phone
 from phoner.core.queue import claims, outcomes, undo
 from phoner.core.queue.card import CompanyCard, call_setup, call_view
 from phoner.core.queue.claims import Claim
-from phoner.tui.i18n import format_when, outcome_label, t
+from phoner.tui.i18n import closed_text, format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.screens.call_data import CALL_ACTIONS, RecordRequest, Saved, View
 from phoner.tui.widgets.company_card import CompanyCardView, primary_phone, timer_text
@@ -239,7 +239,12 @@ class CallScreen(PhonerScreen):
             check_hours=not self.ignore_hours,
         )
         view = View(
-            claim, read.card, read.stats, read.outside_hours, saved=saved, restored=restored
+            claim,
+            read.card,
+            read.stats,
+            closed_text(read.closed),
+            saved=saved,
+            restored=restored,
         )
         self.post_message(self.Shown(view))
 

@@ -32,7 +32,8 @@ NONE = "ingen"
 
 def _filter_options() -> list[tuple[str, str]]:
     options = [(t("cl.filter.all"), ALL), (t("cl.filter.none"), NONE)]
-    options += [(t("cl.filter.reason", reason=r.label.lower()), r.value) for r in ClearingReason]
+    labels = usecases.CLEARING_REASON_LABELS
+    options += [(t("cl.filter.reason", reason=labels[r].lower()), r.value) for r in ClearingReason]
     return options
 
 
@@ -183,7 +184,8 @@ class ClearingScreen(TableScreen[usecases.ClearingRow]):
         company = self.selected()
         if company is None:
             return
-        suggestion = company.note or (company.proposal.label if company.proposal else "")
+        proposal = company.proposal
+        suggestion = company.note or (usecases.CLEARING_REASON_LABELS[proposal] if proposal else "")
 
         def after(reason: str | None) -> None:
             if reason is not None:
