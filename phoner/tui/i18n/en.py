@@ -513,6 +513,7 @@ EN: dict[str, str] = {
     "label.cancel.virksomhed_aflyste": "The company cancelled",
     "label.cancel.konsulent_aflyste": "The consultant cancelled",
     "label.cancel.flyttet": "Moved",
+    "label.cancel.fejlbooking": "Booked by mistake",
     "label.meeting.afholdt": "Held",
     "label.meeting.aflyst_af_virksomheden": "Cancelled by the company",
     "label.meeting.aflyst_af_konsulenten": "Cancelled by the consultant",
