@@ -48,8 +48,8 @@ class PhonerApp(App[None]):
         Binding("ctrl+q", "quit", "bind.quit", show=False, priority=True),
         # Tab moves the focus as soon as the app reads it, before the keys behind it are
         # routed: otherwise a paste or fast typing after Tab lands in the previous field.
-        Binding("tab", "focus_next", show=False, priority=True),
-        Binding("shift+tab", "focus_previous", show=False, priority=True),
+        Binding("tab", "focus_next", "sys.focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "sys.focus_previous", show=False, priority=True),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
