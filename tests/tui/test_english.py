@@ -32,7 +32,7 @@ def test_core_values_are_labelled_in_the_language(english: None) -> None:
     assert usecases.FLAG_LABELS["mangler_cvr"] == "No CVR number"
     assert list(usecases.CANCEL_LABELS) == list(CancelReason)
     hours = Closed("hours", dt.time(9), dt.time(16))
-    assert i18n.closed_text(hours) == "Calling hours are 09:00-16:00 on weekdays."
+    assert i18n.closed_text(hours) == "Calling hours are 09:00–16:00 on weekdays."
     assert (
         i18n.closed_text(Closed("weekend", dt.time(9), dt.time(16))) == "No calls at the weekend."
     )
@@ -40,7 +40,7 @@ def test_core_values_are_labelled_in_the_language(english: None) -> None:
     i18n.set_language("da")
     assert usecases.DECISION_LABELS[ClearingState.KEEP] == "Behold"
     assert usecases.CANCEL_LABELS[CancelReason.CONSULTANT_CANCELLED] == "Konsulenten aflyste"
-    assert i18n.closed_text(hours) == "Ringetiden er 09:00-16:00 på hverdage."
+    assert i18n.closed_text(hours) == "Ringetiden er 09.00–16.00 på hverdage."
 
 
 async def test_calling_hours_line_in_english(
@@ -55,7 +55,7 @@ async def test_calling_hours_line_in_english(
         screen = app.screen
         assert isinstance(screen, CallScreen) and screen.claim is None
         body = str(screen.query_one("#script-body").render())
-        assert "Calling hours are 09:00-16:00 on weekdays." in body and "Ringetiden" not in body
+        assert "Calling hours are 09:00–16:00 on weekdays." in body and "Ringetiden" not in body
 
 
 async def test_clearing_decisions_in_english(make_app: Callable[..., PhonerApp]) -> None:

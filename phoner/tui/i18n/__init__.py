@@ -116,7 +116,12 @@ def closed_text(closed: Closed | None) -> str | None:
     if closed.kind == "holiday":
         return t("call.closed.holiday", name=closed.holiday)
     key = "call.closed.weekend" if closed.kind == "weekend" else "call.closed.hours"
-    return t(key, start=f"{closed.start:%H:%M}", end=f"{closed.end:%H:%M}")
+    sep = ":" if _lang == "en" else "."  # Danish writes 09.00 (core/display.py)
+
+    def clock(v: dt.time) -> str:
+        return f"{v.hour:02d}{sep}{v.minute:02d}"
+
+    return t(key, start=clock(closed.start), end=clock(closed.end))
 
 
 K = TypeVar("K", bound=str)

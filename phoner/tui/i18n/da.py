@@ -525,7 +525,7 @@ DA: dict[str, str] = {
     # calling hours (core.queue.hours.Closed)
     "call.closed.weekend": "Der ringes ikke i weekenden.",
     "call.closed.holiday": "Der ringes ikke på helligdage ({name}).",
-    "call.closed.hours": "Ringetiden er {start}-{end} på hverdage.",
+    "call.closed.hours": "Ringetiden er {start}–{end} på hverdage.",
 }
 
 # Core's labels of the values the screens show (one Danish word everywhere: vocabulary);

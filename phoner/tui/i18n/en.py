@@ -508,7 +508,7 @@ EN: dict[str, str] = {
     # calling hours (core.queue.hours.Closed)
     "call.closed.weekend": "No calls at the weekend.",
     "call.closed.holiday": "No calls on public holidays ({name}).",
-    "call.closed.hours": "Calling hours are {start}-{end} on weekdays.",
+    "call.closed.hours": "Calling hours are {start}–{end} on weekdays.",
     # core's labels (see the end of da.py)
     "label.cancel.virksomhed_aflyste": "The company cancelled",
     "label.cancel.konsulent_aflyste": "The consultant cancelled",
