@@ -21,6 +21,7 @@ from typing import Any
 from phoner.core import audit, vocabulary
 from phoner.core.campaigns import get_campaign
 from phoner.core.db import Database
+from phoner.core.display import format_time
 from phoner.core.errors import InvalidInput
 from phoner.core.models import Campaign, Outcome
 from phoner.core.queue.outcomes import DEFAULT_RETRY_MINUTES
@@ -216,8 +217,8 @@ def _check(key: str, value: Any) -> None:
 def _check_together(c: Campaign) -> None:
     if c.calling_start >= c.calling_end:
         raise InvalidInput(
-            f"Ringetiden skal slutte efter den begynder ({c.calling_start:%H:%M}–"
-            f"{c.calling_end:%H:%M}).",
+            f"Ringetiden skal slutte efter den begynder ({format_time(c.calling_start)}–"
+            f"{format_time(c.calling_end)}).",
             field="calling_hours",
         )
     if c.min_notice_days >= c.horizon_days:

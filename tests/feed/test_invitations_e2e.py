@@ -23,6 +23,7 @@ from textual.widgets import DataTable
 from typer.testing import CliRunner
 
 from phoner.cli import app as cli
+from phoner.core.booking.service import find_slots
 from phoner.core.clock import to_local
 from phoner.core.db import Database
 from phoner.core.models import (
@@ -233,7 +234,7 @@ async def test_book_move_handover_cancel_arrive_in_order_within_a_minute(
         )
         other_id = w.consultant_ids[1] if t_old == K0 else w.consultant_ids[0]
         with db.session() as s:
-            free = usecases.find_slots(
+            free = find_slots(
                 session=s, company_id=w.other_company_id, consultant_id=other_id, limit=1
             )
         watch.change()
@@ -312,8 +313,6 @@ def _slots_for_move(url: str, db: Database, w: World) -> list[dict[str, object]]
     with db.session() as s:
         out = []
         for cid in w.consultant_ids:
-            for slot in usecases.find_slots(
-                session=s, company_id=w.company_id, consultant_id=cid, limit=1
-            ):
+            for slot in find_slots(session=s, company_id=w.company_id, consultant_id=cid, limit=1):
                 out.append({"consultant": slot.consultant_name, "start": slot.start.isoformat()})
     return out
