@@ -13,7 +13,7 @@ from phoner.commands.common import echo_json, state
 from phoner.core import campaign_settings as cs
 from phoner.core import campaigns
 from phoner.core.campaign_settings import CampaignSettings
-from phoner.core.display import count, format_stamp
+from phoner.core.display import count, format_stamp, format_time
 from phoner.core.errors import ActorMissing, InvalidInput
 from phoner.core.models import Outcome
 
@@ -121,7 +121,11 @@ def _setting_lines(s: CampaignSettings) -> list[tuple[str, str, str]]:
     return [
         ("Manuskript", s.script_path, ""),
         ("Oprettet", format_stamp(s.created_at), ""),
-        ("Ringetid", f"hverdage {s.calling_start:%H:%M}–{s.calling_end:%H:%M}", "--calling-hours"),
+        (
+            "Ringetid",
+            f"hverdage {format_time(s.calling_start)}–{format_time(s.calling_end)}",
+            "--calling-hours",
+        ),
         ("Forsøg", f"højst {s.max_attempts} pr. virksomhed", "--attempts"),
         ("Ring igen efter", retry, "--retry-minutes"),
         (

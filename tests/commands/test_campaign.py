@@ -27,7 +27,7 @@ def test_show_and_set_every_setting(db: Database, db_url: str, workspace: Path) 
     assert code == 0, out
     code, out = invoke(db_url, "campaign", "show", NAME)
     assert code == 0, out
-    for words in ("hverdage 09:00–16:00", "højst 5", "ikke truffet 120 minutter", "42 dage"):
+    for words in ("hverdage 09.00–16.00", "højst 5", "ikke truffet 120 minutter", "42 dage"):
         assert words in out
     assert "--calling-hours" in out and "phoner outbox mailbox" in out
     code, out = invoke(
