@@ -49,9 +49,11 @@ BATCH_ROWS = 2_000
 OLD_COST = 20
 #: The importer's pause between two batches on SQLite. SQLite has no queue of waiting
 #: writers: a waiting phoner retries the lock after 1, 2, 5, 10, 15, 20, 25, 25, 25, 50
-#: and 50 ms (then every 100 ms), so a pause of this length after a batch of ~0.1 s lets
-#: it in before the next batch. PostgreSQL locks rows, not the database: no pause.
-SQLITE_PAUSE_SECONDS = 0.06
+#: and 50 ms (then every 100 ms), so the pause must be longer than one 100 ms step:
+#: with 60 ms a phoner already in 100 ms steps could sleep through the gap and wait for a
+#: second batch (worst wait 1.04 s in ``make bench``; 0.24 s with 110 ms, for 5 s more on
+#: a 100,000-row import). PostgreSQL locks rows, not the database: no pause.
+SQLITE_PAUSE_SECONDS = 0.11
 
 
 @dataclass(frozen=True)
