@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
+import functools
 import hashlib
 import html
 import re
@@ -124,8 +125,14 @@ def _utc(ts: dt.datetime) -> dt.datetime:
 # --------------------------------------------------------------------------- VTIMEZONE
 
 
-def _transitions(tz: dt.tzinfo, year: int) -> list[tuple[dt.datetime, dt.timedelta, dt.timedelta]]:
-    """The UTC instants in ``year`` where ``tz`` changes offset: (instant, before, after)."""
+@functools.lru_cache(maxsize=64)
+def _transitions(
+    tz: dt.tzinfo, year: int
+) -> tuple[tuple[dt.datetime, dt.timedelta, dt.timedelta], ...]:
+    """The UTC instants in ``year`` where ``tz`` changes offset: (instant, before, after).
+
+    Memoised: the hour-by-hour scan costs ~8 ms and every invitation of the year needs
+    the same answer (book_visit went from 10 to 26 ms with it uncached)."""
     out: list[tuple[dt.datetime, dt.timedelta, dt.timedelta]] = []
     t = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
     end = dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
@@ -145,7 +152,7 @@ def _transitions(tz: dt.tzinfo, year: int) -> list[tuple[dt.datetime, dt.timedel
             out.append((hi, before, after))
             before = after
         t += step
-    return out
+    return tuple(out)
 
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date:
