@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,6 +67,16 @@ def db(request: pytest.FixtureRequest) -> Database:
 @pytest.fixture
 def db_url(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def _danish_again() -> Iterator[None]:
+    """Every test starts in Danish: an app made with ``lang="en"`` switches the TUI's
+    process-wide catalog, and the next test on the same worker must not inherit it."""
+    yield
+    i18n = sys.modules.get("phoner.tui.i18n")
+    if i18n is not None:
+        i18n.set_language("da")
 
 
 @pytest.fixture
