@@ -7,7 +7,6 @@ frozen rows or plain values, never an ORM row.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -18,20 +17,16 @@ from phoner.core import campaigns
 from phoner.core.db import Database
 from phoner.core.errors import NotFound
 from phoner.core.models import (
-    Booking,
-    BookingStatus,
     CallAttempt,
     CallState,
     Campaign,
     CampaignJobcenter,
     Company,
-    Consultant,
     Jobcenter,
     Round,
     RoundState,
 )
 from phoner.core.phones import format_phone
-from phoner.core.queue.card import VisitLine
 
 _T = TypeVar("_T")
 RowKind = Literal["campaign", "jobcenter", "company"]
@@ -201,21 +196,3 @@ def campaign_name(db: Database, campaign_id: int) -> str | None:
     with db.session() as session:
         name = session.exec(select(Campaign.name).where(Campaign.id == campaign_id)).first()
     return None if name is None else str(name)
-
-
-def live_visit(session: Session, company_id: int, now: dt.datetime) -> VisitLine | None:
-    """The company's booked visit that has not ended yet (a company has at most one)."""
-    row = session.exec(
-        select(Booking, Consultant.name)
-        .join(Consultant, col(Consultant.id) == col(Booking.consultant_id))
-        .where(
-            Booking.company_id == company_id,
-            Booking.status == BookingStatus.BOOKED,
-            col(Booking.end) > now,
-        )
-        .order_by(col(Booking.start))
-    ).first()
-    if row is None:
-        return None
-    b, name = row
-    return VisitLine(b.id or 0, b.start, b.end, name, b.booked_by)

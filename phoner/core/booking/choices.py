@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlmodel import Session, col, select
+
 from phoner.core.booking.listing import Named
 from phoner.core.booking.rules import Slot
 from phoner.core.booking.service import company_consultants, find_slots
 from phoner.core.clock import to_local
 from phoner.core.db import Database
-from phoner.core.lookups import live_visit
-from phoner.core.models import Company
+from phoner.core.models import Booking, BookingStatus, Company, Consultant
 from phoner.core.queue.card import VisitLine
 
 
@@ -87,5 +88,23 @@ def slot_choices(
             company=company.name,
             contact_person=company.contact_person,
             email=company.email,
-            existing=live_visit(session, company_id, now),
+            existing=_live_visit(session, company_id, now),
         )
+
+
+def _live_visit(session: Session, company_id: int, now: dt.datetime) -> VisitLine | None:
+    """The company's booked visit that has not ended yet (a company has at most one)."""
+    row = session.exec(
+        select(Booking, Consultant.name)
+        .join(Consultant, col(Consultant.id) == col(Booking.consultant_id))
+        .where(
+            Booking.company_id == company_id,
+            Booking.status == BookingStatus.BOOKED,
+            col(Booking.end) > now,
+        )
+        .order_by(col(Booking.start))
+    ).first()
+    if row is None:
+        return None
+    b, name = row
+    return VisitLine(b.id or 0, b.start, b.end, name, b.booked_by)
