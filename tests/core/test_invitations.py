@@ -16,7 +16,7 @@ from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.invitations import Change, Invitations, Role, invitation_drafts
 from phoner.core.models import Booking, CancelReason, Company, Consultant
 from phoner.formats.imip import Method
-from tests.support.booking import NOW, World, at, make_world
+from tests.support.booking import NOW, World, at, book_world_visit, make_world
 from tests.support.imip import assert_golden, calendar_bytes, reparse, text_body
 
 ORGANIZER = "Jobcenter Køge <booking@koege.dk>"
@@ -44,16 +44,7 @@ def _event(draft_message: object) -> icalendar.Event:
 
 
 def _book(db: Database, w: World, **kw: object) -> int:
-    view = bk.book_visit(
-        db=db,
-        company_id=w.company_id,
-        consultant_id=w.consultant_ids[0],
-        start=at("2027-03-24", "09:00"),
-        booked_by="telefonist1",
-        attempt_id=w.attempt_id,
-        now=NOW,
-        **kw,  # type: ignore[arg-type]
-    )
+    view = book_world_visit(db, w, attempt_id=w.attempt_id, **kw)
     assert view.id is not None
     return view.id
 

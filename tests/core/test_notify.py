@@ -25,7 +25,7 @@ from phoner.core.models import (
     Delivery,
     OutboxMessage,
 )
-from tests.support.booking import NOW, World, at, make_world
+from tests.support.booking import NOW, World, at, book_world_visit, make_world
 from tests.support.imip import calendar_bytes, open_invitation
 from tests.support.smtp import SmtpServer
 
@@ -67,15 +67,7 @@ def _world(db: Database, mailbox: str | None = "booking@koege.dk", **kw: object)
 
 
 def _book(db: Database, w: World, consultant: int = 0, **kw: object) -> tuple[int, str]:
-    view = bk.book_visit(
-        db=db,
-        company_id=w.company_id,
-        consultant_id=w.consultant_ids[consultant],
-        start=at("2027-03-24", "09:00"),
-        booked_by="telefonist1",
-        now=NOW,
-        **kw,  # type: ignore[arg-type]
-    )
+    view = book_world_visit(db, w, consultant=consultant, **kw)
     return view.id, view.uid
 
 

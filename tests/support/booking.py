@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from phoner.core.booking import service as bk
+from phoner.core.booking.listing import BookingView
 from phoner.core.clock import local_to_utc
 from phoner.core.db import Database
 from phoner.core.models import (
@@ -40,6 +42,29 @@ class World:
     foreign_consultant_id: int
     attempt_id: int
     jobcenter_id: int
+
+
+def book_world_visit(
+    db: Database,
+    w: World,
+    *,
+    consultant: int = 0,
+    day: str = "2027-03-24",
+    hm: str = "09:00",
+    booked_by: str = "telefonist1",
+    **kw: object,
+) -> BookingView:
+    """Book the world's company with its ``consultant``-th consultant (the usual visit:
+    Wednesday 24 March 2027 09:00, the first day the notice allows)."""
+    return bk.book_visit(
+        db=db,
+        company_id=w.company_id,
+        consultant_id=w.consultant_ids[consultant],
+        start=at(day, hm),
+        booked_by=booked_by,
+        now=NOW,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def make_world(db: Database, *, consultants: int = 2, **campaign_settings: object) -> World:
