@@ -168,10 +168,14 @@ def require_open(session: Session, campaign_id: int, jobcenter_id: int | None) -
     if jobcenter_id is None:
         return
     cj = session.exec(
-        select(CampaignJobcenter).where(
+        select(CampaignJobcenter)
+        .where(
             CampaignJobcenter.campaign_id == campaign_id,
             CampaignJobcenter.jobcenter_id == jobcenter_id,
         )
+        # PostgreSQL: FOR SHARE, so a sign-off (FOR UPDATE) waits for this change, and this
+        # check waits for a sign-off being committed and then sees it
+        .with_for_update(read=True)
     ).first()
     if cj is not None and cj.signed_off_at is not None:
         jc = session.get(Jobcenter, jobcenter_id)
