@@ -1,0 +1,118 @@
+"""The consultants' pages under test: a booked visit (optionally with hostile text in
+every imported field), its links, an in-process client with a settable clock, and
+reading a page's form."""
+
+from __future__ import annotations
+
+import html
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from phoner.core import visit_pages as vp
+from phoner.core.db import Database
+from phoner.core.models import Booking, CallAttempt, Company, Consultant, Setting
+from phoner.feed.server import create_app
+from tests.support.booking import NOW, World, at, book_world_visit, make_world
+from tests.support.clock import Clock
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's note about httpx vs httpx2
+    from starlette.testclient import TestClient
+
+#: markup and quotes, as an imported spreadsheet cell may hold them
+HOSTILE = "<script>alert(\"x'y\")</script><img src=x onerror=alert(1)> & \"'"
+
+BASE = "https://kalender.koege.dk/phoner"
+#: the usual visit starts Wednesday 24 March 2027 09:00; NOW is two days before
+DURING = at("2027-03-24", "09:30")
+AFTER = at("2027-03-24", "11:00")
+
+
+@dataclass
+class PageWorld:
+    world: World
+    booking_id: int
+    consultant_id: int
+    visit_token: str
+    consultant_token: str
+
+
+def _tokens(db: Database, booking_id: int, consultant_id: int) -> tuple[str, str]:
+    with db.session() as s:
+        c = s.get(Consultant, consultant_id)
+        assert c is not None
+        return vp.visit_token(c, booking_id), vp.consultant_token(c)
+
+
+def page_world(db: Database, *, hostile: bool = False, base: str | None = BASE) -> PageWorld:
+    """The booking world's usual visit, booked from the call (needs, answers, note); with
+    ``hostile``, :data:`HOSTILE` in every imported or typed field the pages show. With
+    ``base``, the workspace's public address is saved."""
+    w = make_world(db)
+    if hostile:
+        with db.session(write=True) as s:
+            company = s.get(Company, w.company_id)
+            assert company is not None
+            for name in ("name", "contact_person", "address", "city", "industry", "email"):
+                setattr(company, name, f"{name} {HOSTILE}")
+            company.cvr = "12345674"
+            s.add(company)
+            attempt = s.get(CallAttempt, w.attempt_id)
+            assert attempt is not None
+            attempt.note = f"note {HOSTILE}"
+            attempt.needs = {f"behov {HOSTILE}": f"svar {HOSTILE}"}
+            attempt.answers = {f"spm {HOSTILE}": f"svar {HOSTILE}"}
+            s.add(attempt)
+    b = book_world_visit(
+        db, w, attempt_id=w.attempt_id, contact_person=f"Åse {HOSTILE}" if hostile else None
+    )
+    assert b.id is not None
+    cid = w.consultant_ids[0]
+    if hostile:
+        with db.session(write=True) as s:
+            booking = s.get(Booking, b.id)
+            assert booking is not None
+            booking.details = {
+                **booking.details,
+                "note": f"telefonist {HOSTILE}",
+                "phoner": f"tlf {HOSTILE}",
+            }
+            s.add(booking)
+    if base:
+        with db.session(write=True) as s:
+            s.add(Setting(key=vp.BASE_URL_KEY, value=base))
+    visit, consultant = _tokens(db, b.id, cid)
+    return PageWorld(w, b.id, cid, visit, consultant)
+
+
+def client(db: Database, clock: Clock, **kw: Any) -> TestClient:
+    """The whole server app in process (feeds and pages), at ``clock``'s time."""
+    return TestClient(create_app(db, record_fetches=False, clock=clock, **kw))
+
+
+def clock_at(when: Any = NOW) -> Clock:
+    return Clock(when)
+
+
+def csrf_of(page: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert m is not None, "no CSRF token on the page"
+    return html.unescape(m.group(1))
+
+
+def visit_path(pw: PageWorld) -> str:
+    return f"/besoeg/{pw.visit_token}"
+
+
+def consultant_path(pw: PageWorld) -> str:
+    return f"/konsulent/{pw.consultant_token}"
+
+
+def post_form(c: TestClient, path: str, fields: dict[str, str], *, csrf: str | None = None) -> Any:
+    """POST ``fields`` as the page's form would (with a fresh CSRF token from the page
+    unless one is given); redirects are not followed."""
+    if csrf is None:
+        csrf = csrf_of(c.get(path).text)
+    return c.post(path, data={"csrf": csrf, **fields}, follow_redirects=False)
