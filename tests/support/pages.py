@@ -22,7 +22,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 #: markup and quotes, as an imported spreadsheet cell may hold them
-HOSTILE = "<script>alert(\"x'y\")</script><img src=x onerror=alert(1)> & \"'"
+HOSTILE = '<script>alert("x\'y")</script><img src=x onerror=alert(1)> & "\''
 
 BASE = "https://kalender.koege.dk/phoner"
 #: the usual visit starts Wednesday 24 March 2027 09:00; NOW is two days before
@@ -116,3 +116,62 @@ def post_form(c: TestClient, path: str, fields: dict[str, str], *, csrf: str | N
     if csrf is None:
         csrf = csrf_of(c.get(path).text)
     return c.post(path, data={"csrf": csrf, **fields}, follow_redirects=False)
+
+
+def report_json(db: Database, name: str, campaign: str = "Forår 2027") -> Any:
+    """``phoner report NAME --format json`` for the campaign, read back."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from phoner.cli import app
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["--db", url, "report", name, "-c", campaign, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def book_company(
+    db: Database,
+    w: World,
+    company_id: int,
+    *,
+    consultant: int = 0,
+    day: str = "2027-03-30",
+    hm: str = "10:00",
+    now: Any = NOW,
+) -> int:
+    """Book ``company_id`` with the world's ``consultant``-th consultant; an earlier
+    ``now`` books a visit before the world's usual one (the notice rule)."""
+    from phoner.core.booking import service as bk
+
+    b = bk.book_visit(
+        db=db,
+        company_id=company_id,
+        consultant_id=w.consultant_ids[consultant],
+        start=at(day, hm),
+        booked_by="telefonist2",
+        now=now,
+    )
+    assert b.id is not None
+    return b.id
+
+
+def twin_company(db: Database, w: World, name: str = "Hansen & Søn (afdeling)") -> int:
+    """Another company row with the world's company's CVR (as a later list holds it)."""
+    with db.session(write=True) as s:
+        company = s.get(Company, w.company_id)
+        assert company is not None
+        twin = Company(
+            campaign_id=w.campaign_id,
+            jobcenter_id=company.jobcenter_id,
+            name=name,
+            cvr=company.cvr,
+            phones=["+4533999999"],
+            municipality="Køge",
+        )
+        s.add(twin)
+        s.flush()
+        assert twin.id is not None
+        return twin.id
