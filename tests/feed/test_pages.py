@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
 import tomllib
+from email import policy
 from fnmatch import fnmatch
 from html.parser import HTMLParser
 from importlib import resources
@@ -13,12 +15,23 @@ from pathlib import Path
 import icalendar
 from markupsafe import escape
 from sqlmodel import col, func, select
+from typer.testing import CliRunner
 
+from phoner.cli import app
 from phoner.core import visit_pages as vp
 from phoner.core.consultants import rotate_token
 from phoner.core.db import Database
-from phoner.core.models import AuditLog, Consultant, FollowUp, Setting, VisitResult
+from phoner.core.invitations import Change, Role, invitation_drafts
+from phoner.core.models import (
+    AuditLog,
+    Consultant,
+    FollowUp,
+    OutboxMessage,
+    Setting,
+    VisitResult,
+)
 from tests.support.booking import NOW
+from tests.support.imip import calendar_bytes, reparse, text_body
 from tests.support.pages import (
     AFTER,
     BASE,
@@ -483,3 +496,58 @@ def test_pages_are_built_for_a_phone_without_javascript(db: Database) -> None:
         assert "<script" not in page and " on" not in page.split("<body>")[1].split(">")[0]
         assert '<link rel="stylesheet" href="../static/phoner.css">' in page
     assert '<a href="tel:+4533123456">33 12 34 56</a>' in c.get(visit_path(pw)).text
+
+
+def test_the_consultants_invitation_links_the_visit_page_the_companys_never(
+    db: Database,
+) -> None:
+    pw = page_world(db)
+    with db.session() as s:
+        drafts = invitation_drafts(
+            session=s,
+            booking_id=pw.booking_id,
+            change=Change.UPDATE,
+            organizer="Jobcenter Køge <booking@koege.dk>",
+            now=NOW,
+        ).drafts
+    url = f"{BASE}/besoeg/{pw.visit_token}"
+    mine, company = (reparse(d.message) for d in drafts)
+    assert [d.role for d in drafts] == [Role.CONSULTANT, Role.COMPANY]
+    ev = icalendar.Calendar.from_ical(calendar_bytes(mine)).walk("VEVENT")[0]
+    assert str(ev["URL"]) == url
+    assert str(ev["DESCRIPTION"]).splitlines()[-1] == f"Registrér resultatet af besøget: {url}"
+    assert url in text_body(mine)  # clickable in the e-mail too
+    theirs = calendar_bytes(company).decode()
+    assert "URL" not in icalendar.Calendar.from_ical(theirs).walk("VEVENT")[0]
+    assert "/besoeg/" not in theirs and "/besoeg/" not in text_body(company)
+
+
+def test_invitations_without_a_saved_address_have_no_link_and_outbox_status_says_why(
+    db: Database,
+) -> None:
+    pw = page_world(db, base=None)
+    with db.session() as s:
+        messages = s.exec(select(OutboxMessage)).all()
+        assert messages and all(b"/besoeg/" not in m.message for m in messages)
+    url = db.engine.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(app, ["--db", url, "outbox", "status"]).output
+    assert "Konsulenternes invitationer har intet link til besøgssiden" in out
+    assert "phoner calendars urls --base-url https://... --save" in out
+    # once the address is saved, the next booking's invitation to the consultant has it
+    saved = CliRunner().invoke(
+        app, ["--db", url, "calendars", "urls", "--base-url", BASE + "/", "--save"]
+    )
+    assert saved.exit_code == 0 and "Side med besøg og opfølgninger: " + BASE in saved.output
+    assert "intet link" not in CliRunner().invoke(app, ["--db", url, "outbox", "status"]).output
+    other = book_company(db, pw.world, pw.world.other_company_id)
+    with db.session() as s:
+        consultant = s.get(Consultant, pw.consultant_id)
+        assert consultant is not None
+        link = f"{BASE}/besoeg/{vp.visit_token(consultant, other)}".encode()
+        sent = s.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.booking_id == other, OutboxMessage.recipient == consultant.email
+            )
+        ).one()
+    msg = reparse(email.message_from_bytes(sent.message, policy=policy.default))  # type: ignore[arg-type]
+    assert f"URL:{link.decode()}".encode() in calendar_bytes(msg).replace(b"\r\n ", b"")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import col, select
 
 from phoner.core import visit_pages as vp
@@ -374,3 +375,31 @@ def test_base_url_for_links_is_checked(db: Database) -> None:
     ]:
         with pytest.raises(InvalidInput, match="kan ikke bruges i links"):
             vp.check_base_url(bad)
+
+
+def test_migration_0009_gives_every_consultant_their_own_secret(db: Database) -> None:
+    from alembic import command
+
+    from phoner.core.db import alembic_config
+
+    def migrate(target: str, *, down: bool) -> None:
+        with db.engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, target)
+
+    pw = page_world(db)
+    migrate("0008", down=True)
+    with db.engine.connect() as conn:
+        columns = [c["name"] for c in sa.inspect(conn).get_columns("consultant")]
+    assert "page_secret" not in columns
+    db.upgrade()
+    with db.session() as s:
+        secrets = [c.page_secret for c in s.exec(select(Consultant)).all()]
+        assert len(secrets) == 3 and len(set(secrets)) == 3
+        assert all(len(x) >= 43 for x in secrets)  # 256 bits, base64url
+        # the old links died with the old secrets; new ones work
+        assert vp.find_visit(session=s, token=pw.visit_token) is None
+        c = s.get(Consultant, pw.consultant_id)
+        assert c is not None
+        assert vp.find_visit(session=s, token=vp.visit_token(c, pw.booking_id)) is not None
