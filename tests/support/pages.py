@@ -118,15 +118,16 @@ def post_form(c: TestClient, path: str, fields: dict[str, str], *, csrf: str | N
     return c.post(path, data={"csrf": csrf, **fields}, follow_redirects=False)
 
 
-def report_json(db: Database, name: str, campaign: str = "Forår 2027") -> Any:
-    """``phoner report NAME --format json`` for the campaign, read back."""
+def report_json(db: Database | str, name: str, campaign: str = "Forår 2027") -> Any:
+    """``phoner report NAME --format json`` for the campaign (of a database or URL), read
+    back."""
     import json
 
     from typer.testing import CliRunner
 
     from phoner.cli import app
 
-    url = db.engine.url.render_as_string(hide_password=False)
+    url = db if isinstance(db, str) else db.engine.url.render_as_string(hide_password=False)
     result = CliRunner().invoke(app, ["--db", url, "report", name, "-c", campaign, "-f", "json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
