@@ -35,6 +35,7 @@ from tests.support.imip import calendar_bytes, reparse, text_body
 from tests.support.pages import (
     AFTER,
     BASE,
+    HELD_FORM,
     HOSTILE,
     book_company,
     client,
@@ -48,13 +49,7 @@ from tests.support.pages import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-HELD = {
-    "status": "afholdt",
-    "a_fleksjob": "2",
-    "note": "Fint møde",
-    "fu1_what": "Send CV på 2 kandidater",
-    "fu1_due": "2027-03-30",
-}
+HELD = HELD_FORM
 
 
 def _feed_token(db: Database, cid: int) -> str:

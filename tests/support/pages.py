@@ -28,6 +28,14 @@ BASE = "https://kalender.koege.dk/phoner"
 #: the usual visit starts Wednesday 24 March 2027 09:00; NOW is two days before
 DURING = at("2027-03-24", "09:30")
 AFTER = at("2027-03-24", "11:00")
+#: the visit form as a consultant fills it after a good visit
+HELD_FORM = {
+    "status": "afholdt",
+    "a_fleksjob": "2",
+    "note": "Fint møde",
+    "fu1_what": "Send CV på 2 kandidater",
+    "fu1_due": "2027-03-30",
+}
 
 
 @dataclass
