@@ -60,6 +60,9 @@ def run(bench: Bench) -> None:
         n_req = bench.size(400, 20)
         with httpx.Client() as c:
             csrf = csrf_of(c.get(visit).text)  # valid for the whole run
+            for _ in range(5):  # warm: templates compiled, statements cached
+                c.get(visit)
+                c.get(mine)
 
         def hammer(kind: str) -> int:
             ok = 0
