@@ -1,4 +1,5 @@
-"""The live calendar feed server: ``GET /kalender/<token>.ics`` (Starlette on uvicorn).
+"""The live calendar feed server: ``GET /kalender/<token>.ics`` (Starlette on uvicorn),
+and the consultants' pages (:mod:`phoner.feed.pages`: ``/besoeg/...``, ``/konsulent/...``).
 
 What matters for subscribed clients and for safety:
 
@@ -14,6 +15,9 @@ What matters for subscribed clients and for safety:
   writer does. A 200's body is built for the version and reused for the same version for
   at most :data:`CACHE_SECONDS`. Last-Modified is the latest change of the consultant's
   visits (never moves backwards); no compression;
+- every event links to its visit page (URL and the DESCRIPTION's last line) when the
+  server has a public address (``base_url``, else the saved one); the links are part of
+  the feed's version, so a new address or a rotated secret changes the ETag;
 - tokens are >= 128 bits and compared in constant time against every active token, an
   unknown token gets a bare 404 with no hint, and the token is never written to a log;
   any other path, method or a trailing slash gets the same 404 (no redirect, which

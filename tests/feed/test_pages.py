@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import json
 import tomllib
 from email import policy
 from fnmatch import fnmatch
@@ -12,6 +13,7 @@ from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
+import httpx
 import icalendar
 from markupsafe import escape
 from sqlmodel import col, func, select
@@ -20,7 +22,7 @@ from typer.testing import CliRunner
 from phoner.cli import app
 from phoner.core import visit_pages as vp
 from phoner.core.consultants import rotate_token
-from phoner.core.db import Database
+from phoner.core.db import Database, make_engine
 from phoner.core.invitations import Change, Role, invitation_drafts
 from phoner.core.models import (
     AuditLog,
@@ -31,6 +33,7 @@ from phoner.core.models import (
     VisitResult,
 )
 from tests.support.booking import NOW
+from tests.support.browser import serving_pages
 from tests.support.imip import calendar_bytes, reparse, text_body
 from tests.support.pages import (
     AFTER,
@@ -546,3 +549,46 @@ def test_invitations_without_a_saved_address_have_no_link_and_outbox_status_says
         ).one()
     msg = reparse(email.message_from_bytes(sent.message, policy=policy.default))  # type: ignore[arg-type]
     assert f"URL:{link.decode()}".encode() in calendar_bytes(msg).replace(b"\r\n ", b"")
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_rotate_and_urls_give_the_consultants_page_link(db: Database) -> None:
+    pw = page_world(db)
+    url = db.engine.url.render_as_string(hide_password=False)
+    listed = CliRunner().invoke(app, ["--db", url, "calendars", "urls", "--json"])
+
+    pages = {c["email"]: c["page"] for c in json.loads(listed.output)["consultants"]}
+    assert pages["k0@koege.demo.dk"] == f"{BASE}/konsulent/{pw.consultant_token}"
+    rotated = CliRunner().invoke(app, ["--db", url, "calendars", "rotate", "k0@koege.demo.dk"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "Alle gamle links til besøgssiderne" in rotated.output
+    new = rotated.output.split("Ny side med besøg og opfølgninger: ")[1].split()[0]
+    assert new != pages["k0@koege.demo.dk"]
+    c = client(db, clock_at(AFTER))
+    assert c.get(new.removeprefix(BASE)).status_code == 200
+    assert c.get(consultant_path(pw)).status_code == 404
+
+
+def test_serve_base_url_is_checked_saved_and_put_in_the_events(
+    sqlite_url: str, workspace: Path
+) -> None:
+    bad = CliRunner().invoke(
+        app, ["--db", sqlite_url, "serve", "--no-send", "--base-url", "https://x.dk/?a"]
+    )
+    assert bad.exit_code == 1 and "kan ikke bruges i links" in bad.output
+    assert "Traceback" not in bad.output
+    db = Database(make_engine(sqlite_url))
+    try:
+        pw = page_world(db, base=None)
+        token = _feed_token(db, pw.consultant_id)
+        with serving_pages(sqlite_url, workspace) as base:
+            feed = httpx.get(f"{base}/kalender/{token}.ics", timeout=10)
+            assert str(_event(feed.content)["URL"]) == f"{base}/besoeg/{pw.visit_token}"
+            page = httpx.get(f"{base}/besoeg/{pw.visit_token}", timeout=10)
+            assert page.status_code == 200 and "Registrér resultatet" in page.text
+        with db.session() as s:
+            assert vp.saved_base_url(session=s) == base  # for the invitations
+    finally:
+        db.dispose()
