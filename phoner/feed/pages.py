@@ -123,7 +123,8 @@ async def _read_form(request: Request) -> dict[str, str]:
 
 
 def _error(exc: PhonerError) -> dict[str, str | None]:
-    return {"message": exc.message, "hint": exc.hint}
+    """The message for the page; ``field`` marks the input it is about (aria-invalid)."""
+    return {"message": exc.message, "hint": exc.hint, "field": getattr(exc, "field", None)}
 
 
 def page_routes(

@@ -362,6 +362,11 @@ def test_held_before_the_visit_starts_is_refused_in_danish(db: Database) -> None
     r = post_form(c, visit_path(pw), HELD)
     assert r.status_code == 400
     assert "»Afholdt« kan først registreres, når besøget er begyndt" in r.text
+    # the field the message is about is marked for screen readers
+    assert 'id="status" name="status" required aria-invalid="true" aria-describedby="fejl"' in (
+        r.text
+    )
+    assert r.text.count("aria-invalid") == 1 and 'role="alert" id="fejl"' in r.text
     assert _results(db) == 0
     r = post_form(c, visit_path(pw), {"status": "aflyst_af_virksomheden", "reason": "travlhed"})
     assert r.status_code == 303
