@@ -140,6 +140,7 @@ def test_a_consultant_registers_a_held_visit_from_the_calendar_link(
         assert "Send CV på 2 kandidater til fleksjob" in text
         assert f"frist {format_date(due)}" in text
         assert "Ingen besøg venter på et resultat." in text
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
         page.screenshot(path=str(shots / "konsulent-390.png"), full_page=True)
         page.get_by_role("button", name="Udført: Send CV på 2 kandidater til fleksjob").click()
         page.wait_for_url("**?udfoert=1")

@@ -236,7 +236,8 @@ def test_hostile_imported_text_is_escaped_on_every_page(db: Database) -> None:
         assert "<script" not in text and "<img" not in text and "onerror=alert(1)>" not in text
     assert shown in refused.text and refused.text.count(shown) >= 13
     assert after.count(shown) >= 14  # + the saved note, the follow-up, in the form again
-    assert page.count(shown) >= 2  # the follow-up and its company
+    assert page.count(shown) >= 4  # the consultant (title, heading), the follow-up, its company
+    assert "(dig)" in visit and visit.count(shown) >= 14  # + campaign, the two owners
 
 
 # --------------------------------------------------------------------------- the form

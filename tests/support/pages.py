@@ -12,7 +12,7 @@ from typing import Any
 
 from phoner.core import visit_pages as vp
 from phoner.core.db import Database
-from phoner.core.models import Booking, CallAttempt, Company, Consultant, Setting
+from phoner.core.models import Booking, CallAttempt, Campaign, Company, Consultant, Setting
 from phoner.feed.server import create_app
 from tests.support.booking import NOW, World, at, book_world_visit, make_world
 from tests.support.clock import Clock
@@ -56,7 +56,8 @@ def _tokens(db: Database, booking_id: int, consultant_id: int) -> tuple[str, str
 
 def page_world(db: Database, *, hostile: bool = False, base: str | None = BASE) -> PageWorld:
     """The booking world's usual visit, booked from the call (needs, answers, note); with
-    ``hostile``, :data:`HOSTILE` in every imported or typed field the pages show. With
+    ``hostile``, :data:`HOSTILE` in every imported or typed field the pages show (the
+    company's, the call's, the booking's, the consultants' names, the campaign's). With
     ``base``, the workspace's public address is saved."""
     w = make_world(db)
     if hostile:
@@ -73,6 +74,15 @@ def page_world(db: Database, *, hostile: bool = False, base: str | None = BASE) 
             attempt.needs = {f"behov {HOSTILE}": f"svar {HOSTILE}"}
             attempt.answers = {f"spm {HOSTILE}": f"svar {HOSTILE}"}
             s.add(attempt)
+            for cid in w.consultant_ids:
+                consultant = s.get(Consultant, cid)
+                assert consultant is not None
+                consultant.name = f"{consultant.name} {HOSTILE}"
+                s.add(consultant)
+            campaign = s.get(Campaign, w.campaign_id)
+            assert campaign is not None
+            campaign.name = f"Forår 2027 {HOSTILE}"
+            s.add(campaign)
     b = book_world_visit(
         db, w, attempt_id=w.attempt_id, contact_person=f"Åse {HOSTILE}" if hostile else None
     )
