@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from phoner.commands import outbox as outbox_cmd
 from phoner.commands.common import echo_json, state
-from phoner.core import feeds
+from phoner.core import feeds, visit_pages
 from phoner.core.consultants import get_consultant, rotate_token
 from phoner.core.display import format_local, format_stamp
 from phoner.core.errors import InvalidInput
@@ -21,8 +21,8 @@ from phoner.core.models import Consultant, Setting
 
 app = typer.Typer(help="Konsulenternes kalenderabonnementer.", no_args_is_help=True)
 
-BASE_URL_KEY = "feed_base_url"
-DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+BASE_URL_KEY = visit_pages.BASE_URL_KEY
+DEFAULT_BASE_URL = visit_pages.DEFAULT_BASE_URL
 ByOpt = Annotated[str, typer.Option("--by", help="Hvem (navn), til revisionssporet.")]
 
 
@@ -37,7 +37,14 @@ def base_url(session: Session, override: str | None = None) -> str:
             f"Adressen {url!r} skal begynde med https:// eller http://.",
             hint="Fx --base-url https://kalender.jobcenter.dk",
         )
-    return url.rstrip("/")
+    return visit_pages.check_base_url(url)
+
+
+def save_base_url(session: Session, url: str) -> None:
+    """Save ``url`` as the workspace's public address (feeds, pages, invitations)."""
+    setting = session.get(Setting, BASE_URL_KEY) or Setting(key=BASE_URL_KEY, value=url)
+    setting.value = url
+    session.add(setting)
 
 
 def feed_urls(base: str, token: str) -> tuple[str, str]:
@@ -83,21 +90,26 @@ def urls(
         if save:
             if not base:
                 raise InvalidInput("--save kræver --base-url.")
-            setting = session.get(Setting, BASE_URL_KEY) or Setting(key=BASE_URL_KEY, value=url)
-            setting.value = url
-            session.add(setting)
+            save_base_url(session, url)
         consultants = session.exec(
             select(Consultant)
             .where(col(Consultant.active).is_(True))
             .order_by(col(Consultant.name))
         ).all()
-    rows = [(c, *feed_urls(url, c.feed_token)) for c in consultants]
+        rows = [(c, *feed_urls(url, c.feed_token)) for c in consultants]
+        pages = {c.id: visit_pages.consultant_url(url, c) for c in consultants}
     if as_json:
         echo_json(
             {
                 "base_url": url,
                 "consultants": [
-                    {"name": c.name, "email": c.email, "url": http, "webcal": webcal}
+                    {
+                        "name": c.name,
+                        "email": c.email,
+                        "url": http,
+                        "webcal": webcal,
+                        "page": pages[c.id],
+                    }
                     for c, http, webcal in rows
                 ],
             }
@@ -110,6 +122,7 @@ def urls(
         typer.echo(f"{c.name} <{c.email}>")
         typer.echo(f"  {http}")
         typer.echo(f"  {webcal}")
+        typer.echo(f"  Side med besøg og opfølgninger: {pages[c.id]}")
     if url.startswith("http://") and not url.startswith(("http://127.", "http://localhost")):
         typer.echo("Bemærk: adressen bruger http uden kryptering; brug https udadtil.", err=True)
 
@@ -181,15 +194,22 @@ def rotate(
     base: Annotated[str | None, typer.Option("--base-url", help="Serverens adresse.")] = None,
     by: ByOpt = "cli",
 ) -> None:
-    """Giv en konsulent en ny, hemmelig kalenderadresse; den gamle holder op med at virke."""
+    """Giv en konsulent en ny, hemmelig kalenderadresse og nye links til besøgssiderne; de
+    gamle holder op med at virke."""
     db = state(ctx).db()
     with db.session(write=True) as session:
         c = get_consultant(session=session, key=consultant)
         token = rotate_token(session=session, consultant=c, actor=by)
         url = base_url(session, base)
+        page = visit_pages.consultant_url(url, c)
     http, webcal = feed_urls(url, token)
     typer.echo(f"Ny kalenderadresse for {c.name} (den gamle virker ikke længere):")
     typer.echo(f"  {http}\n  {webcal}")
+    typer.echo(f"Ny side med besøg og opfølgninger: {page}")
+    typer.echo(
+        "Alle gamle links til besøgssiderne (i kalenderen og i sendte invitationer) virker "
+        "ikke længere; kalenderen får de nye ved næste opdatering."
+    )
 
 
 def serve(
@@ -213,18 +233,36 @@ def serve(
     ] = False,
     out: outbox_cmd.OutOpt = None,
     sender: outbox_cmd.FromOpt = None,
+    public: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Den offentlige adresse, fx https://kalender.jobcenter.dk (gemmes til "
+            "links i kalendere og invitationer).",
+        ),
+    ] = None,
 ) -> None:
     """Udgiv kalenderne live på /kalender/<hemmelig-nøgle>.ics og send e-mails fra udbakken.
 
     Den ene tjeneste, der skal køre hele tiden: den sender invitationer, påmindelser og
     beskeder (SMTP via PHONER_SMTP_HOST, ellers .eml-filer i udbakke/) og svarer på
     GET /health (JSON; 503, når afsendelsen halter). Stop med Ctrl+C eller SIGTERM.
+
+    Konsulenternes sider (/besoeg/... og /konsulent/...) ligger på samme server; links i
+    kalenderne begynder med --base-url (gemmes til invitationerne), ellers den gemte
+    adresse fra phoner calendars urls --save, ellers serverens egen adresse.
     """
     from phoner.core.sender import SenderService
     from phoner.feed.server import bind
     from phoner.feed.server import serve as run_server  # lazy: keeps the CLI fast
 
     db = state(ctx).db()
+    with db.session(write=public is not None) as session:
+        if public is not None:
+            links = base_url(session, public)
+            save_base_url(session, links)  # invitations are written by other processes
+        else:
+            links = visit_pages.saved_base_url(session=session) or _own_address(host, port)
     sock = bind(host, port)  # a taken port is said, in Danish, before anything runs
     service = None
     if not no_send:
@@ -235,12 +273,21 @@ def serve(
         f"Kalenderserveren kører på http://{host}:{port}/kalender/ "
         "(adresserne: phoner calendars urls). Stop med Ctrl+C.",
     )
+    typer.echo(f"Konsulenternes sider og links i kalenderne: {links}/besoeg/...")
     if service is not None:
         typer.echo(
             f"E-mails i udbakken sendes {service.description} hvert {send_every:g}. sekund; "
             f"status: http://{host}:{port}/health"
         )
-    run_server(db, host=host, port=port, sender=service, sock=sock)
+    run_server(db, host=host, port=port, sender=service, sock=sock, base_url=links)
+
+
+def _own_address(host: str, port: int) -> str:
+    """The server's own address for links when no public one is given or saved."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def reminders(

@@ -16,6 +16,7 @@ import typer
 from phoner.commands.common import echo_json, state
 from phoner.commands.hints import cli_hint
 from phoner.core import outbox as ob
+from phoner.core import visit_pages
 from phoner.core.campaigns import get_campaign
 from phoner.core.consultants import email_is_valid
 from phoner.core.display import format_stamp
@@ -177,9 +178,11 @@ def status(
     db = state(ctx).db()
     with db.session() as session:
         s = ob.summary(session)
+        links = visit_pages.saved_base_url(session=session)
     if as_json:
         echo_json(
             {
+                "visit_page_links": links is not None,
                 "counts": {k: s.counts.get(k, 0) for k in STATUS_DA},
                 "due": s.due,
                 "oldest_due": s.oldest_due.isoformat() if s.oldest_due else None,
@@ -201,6 +204,11 @@ def status(
                 f"  nr. {i.id}  {KIND_DA.get(i.kind, i.kind)} til {i.recipient}: "
                 f"{i.subject!r} – {i.last_error or 'ukendt fejl'}"
             )
+    if links is None:
+        typer.echo(
+            f"Bemærk: {visit_pages.NO_BASE_URL_NOTE} Gem den med: phoner calendars urls "
+            "--base-url https://... --save (eller phoner serve --base-url https://...)."
+        )
     if s.waiting:
         typer.echo("Venter:")
         for i in s.waiting:

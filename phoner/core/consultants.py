@@ -88,8 +88,10 @@ def list_consultants(*, session: Session, include_inactive: bool = True) -> list
 
 
 def rotate_token(*, session: Session, consultant: Consultant, actor: str) -> str:
-    """Give the consultant a new feed token; the old URL stops working at once."""
+    """Give the consultant a new feed token and page secret; the old feed URL and every
+    old link to the consultant's web pages stop working at once."""
     consultant.feed_token = new_feed_token()
+    consultant.page_secret = new_feed_token()  # the visit pages' links die with the feed's
     consultant.feed_token_rotated_at = utcnow()
     session.add(consultant)
     audit.record(

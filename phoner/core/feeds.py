@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from phoner.core import visit_pages
 from phoner.core.models import (
     Booking,
     BookingStatus,
@@ -85,8 +86,9 @@ def event_summary(row: FeedRow) -> str:
     return f"Virksomhedsbesøg: {row.company}"
 
 
-def event_description(row: FeedRow) -> str:
-    """The event text: everything the phoner learned, for the consultant."""
+def event_description(row: FeedRow, page_url: str | None = None) -> str:
+    """The event text: everything the phoner learned, for the consultant; with
+    ``page_url``, its last line is the link to the visit's page."""
     details = row.details or {}
     lines: list[str] = [f"Virksomhed: {row.company}"]
     if row.cvr:
@@ -131,6 +133,9 @@ def event_description(row: FeedRow) -> str:
     lines.append(f"Booket af: {details.get('phoner') or row.booked_by}")
     lines.append(f"Kampagne: {row.campaign}")
     lines.append(f"Besøg nr.: {row.booking_id}")
+    if page_url:
+        lines.append("")
+        lines.append(visit_pages.link_line(page_url))
     return "\n".join(lines)
 
 
@@ -231,21 +236,34 @@ def last_modified(
     return out
 
 
-def _feed(consultant: Consultant, rows: list[FeedRow], last: dt.datetime | None) -> Feed:
-    events = [
-        FeedEvent(
-            uid=r.uid,
-            start=r.start,
-            end=r.end,
-            summary=event_summary(r),
-            location=full_address(r),
-            description=event_description(r),
-            sequence=r.sequence,
-            created=r.created_at,
-            last_modified=r.modified_at,
+def page_url(base: str | None, consultant: Consultant, booking_id: int) -> str | None:
+    """The visit page's link for the event, or None without a public address."""
+    return visit_pages.visit_url(base, consultant, booking_id) if base else None
+
+
+def _feed(
+    consultant: Consultant,
+    rows: list[FeedRow],
+    last: dt.datetime | None,
+    base: str | None = None,
+) -> Feed:
+    events = []
+    for r in rows:
+        url = page_url(base, consultant, r.booking_id)
+        events.append(
+            FeedEvent(
+                uid=r.uid,
+                start=r.start,
+                end=r.end,
+                summary=event_summary(r),
+                location=full_address(r),
+                description=event_description(r, url),
+                sequence=r.sequence,
+                created=r.created_at,
+                last_modified=r.modified_at,
+                url=url or "",
+            )
         )
-        for r in rows
-    ]
     body = build_calendar(
         name=calendar_name(consultant),
         events=events,
@@ -254,12 +272,15 @@ def _feed(consultant: Consultant, rows: list[FeedRow], last: dt.datetime | None)
     return Feed(body=body, last_modified=last, events=len(events))
 
 
-def consultant_feed(*, session: Session, consultant: Consultant) -> Feed:
-    """The consultant's calendar: every booked (not cancelled) visit."""
+def consultant_feed(
+    *, session: Session, consultant: Consultant, base_url: str | None = None
+) -> Feed:
+    """The consultant's calendar: every booked (not cancelled) visit; with ``base_url``
+    (the server's public address) each event links to its visit page."""
     assert consultant.id is not None
     rows = feed_rows(session=session, consultant_ids=[consultant.id]).get(consultant.id, [])
     last = last_modified(session=session, consultant_ids=[consultant.id]).get(consultant.id)
-    return _feed(consultant, rows, last)
+    return _feed(consultant, rows, last, base_url)
 
 
 # --------------------------------------------------------------------------- seen or not
@@ -328,8 +349,10 @@ def feed_status(*, session: Session, now: dt.datetime | None = None) -> list[Fee
 
 def write_feeds(*, session: Session, out_dir: Path) -> list[tuple[Consultant, Path, bool]]:
     """Write one .ics per active consultant into ``out_dir``; unchanged files are left as
-    they are. Returns (consultant, path, changed)."""
+    they are (events link to their visit pages when a public address is saved). Returns
+    (consultant, path, changed)."""
     private_dir(out_dir)
+    base = visit_pages.saved_base_url(session=session)
     rows = feed_rows(session=session)
     lasts = last_modified(session=session)
     written: list[tuple[Consultant, Path, bool]] = []
@@ -337,7 +360,7 @@ def write_feeds(*, session: Session, out_dir: Path) -> list[tuple[Consultant, Pa
         select(Consultant).where(col(Consultant.active).is_(True)).order_by(col(Consultant.id))
     ).all():
         assert c.id is not None
-        feed = _feed(c, rows.get(c.id, []), lasts.get(c.id))
+        feed = _feed(c, rows.get(c.id, []), lasts.get(c.id), base)
         path = out_dir / feed_filename(c)
         changed = not path.is_file() or path.read_bytes() != feed.body
         if changed:

@@ -27,7 +27,10 @@ rises (the replaced bookings are cancelled and never change again).
 
 For the consultant, UID and SEQUENCE are the booking's own (the feed's), so an
 invitation and the feed describe the same event. The consultant's event text is the feed's
-(:func:`phoner.core.feeds.event_description`); the company's tells what the visit is for,
+(:func:`phoner.core.feeds.event_description`), with the link to the visit's page
+(:mod:`phoner.core.visit_pages`) as its last line and URL when the workspace has a saved
+public address (without one the invitation has no link: the address is not known where
+the booking is made; ``phoner outbox status`` says so); the company's tells what the visit is for,
 who comes and how to reach them, and nothing the phoner noted about the company.
 Invitations ask for no reply (``RSVP=FALSE``): phoner does not read replies.
 """
@@ -42,11 +45,18 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from phoner.core import vocabulary
+from phoner.core import visit_pages, vocabulary
 from phoner.core.clock import TZ, utcnow
 from phoner.core.display import format_span, format_when
 from phoner.core.errors import Conflict, InvalidInput, NotFound
-from phoner.core.feeds import FeedRow, event_description, event_summary, feed_row, full_address
+from phoner.core.feeds import (
+    FeedRow,
+    event_description,
+    event_summary,
+    feed_row,
+    full_address,
+    page_url,
+)
 from phoner.core.models import (
     Booking,
     BookingStatus,
@@ -234,6 +244,7 @@ class _Builder:
         subject: str,
         text: str,
         description: str,
+        url: str = "",
     ) -> None:
         b = v.booking
         assert b.id is not None
@@ -279,6 +290,7 @@ class _Builder:
             stamp=self.now,
             tz=TZ,
             tzid=TZ.key,
+            url=url,
         )
         message = build_message(inv, subject=subject, text=text, reply_to=reply_to)
         self.drafts.append(
@@ -295,9 +307,23 @@ class _Builder:
         )
 
     def consultant(self, v: _Visit, method: Method, subject: str, head: str) -> None:
-        description = event_description(v.row)
+        url = None
+        if method == Method.REQUEST:  # a cancelled visit's page has nothing to register
+            assert v.booking.id is not None
+            url = page_url(
+                visit_pages.saved_base_url(session=self.session), v.consultant, v.booking.id
+            )
+        description = event_description(v.row, url)
         text = _letter(f"Kære {v.consultant.name}", head, description, "phoner")
-        self.add(v, Role.CONSULTANT, method, subject=subject, text=text, description=description)
+        self.add(
+            v,
+            Role.CONSULTANT,
+            method,
+            subject=subject,
+            text=text,
+            description=description,
+            url=url or "",
+        )
 
     def company(self, v: _Visit, method: Method, subject: str, head: str) -> None:
         b = v.booking

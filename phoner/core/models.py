@@ -15,6 +15,7 @@ Conventions:
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from enum import StrEnum
 from typing import Any
 
@@ -307,6 +308,13 @@ class Consultant(SQLModel, table=True):
     absence_source: str | None = Field(default=None, max_length=500)  # .ics URL or file
     feed_token: str = Field(index=True, unique=True, max_length=64)
     feed_token_rotated_at: dt.datetime | None = _ts()
+    #: the key of the consultant's web pages' links (phoner.core.visit_pages); never in a
+    #: URL, replaced together with feed_token; "" opens no page
+    page_secret: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        max_length=64,
+        sa_column_kwargs={"server_default": ""},
+    )
     last_feed_fetch_at: dt.datetime | None = _ts()
     active: bool = True
     delivery: Delivery = Field(

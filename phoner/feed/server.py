@@ -1,4 +1,5 @@
-"""The live calendar feed server: ``GET /kalender/<token>.ics`` (Starlette on uvicorn).
+"""The live calendar feed server: ``GET /kalender/<token>.ics`` (Starlette on uvicorn),
+and the consultants' pages (:mod:`phoner.feed.pages`: ``/besoeg/...``, ``/konsulent/...``).
 
 What matters for subscribed clients and for safety:
 
@@ -14,6 +15,9 @@ What matters for subscribed clients and for safety:
   writer does. A 200's body is built for the version and reused for the same version for
   at most :data:`CACHE_SECONDS`. Last-Modified is the latest change of the consultant's
   visits (never moves backwards); no compression;
+- every event links to its visit page (URL and the DESCRIPTION's last line) when the
+  server has a public address (``base_url``, else the saved one); the links are part of
+  the feed's version, so a new address or a rotated secret changes the ETag;
 - tokens are >= 128 bits and compared in constant time against every active token, an
   unknown token gets a bare 404 with no hint, and the token is never written to a log;
   any other path, method or a trailing slash gets the same 404 (no redirect, which
@@ -42,7 +46,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
@@ -64,6 +68,8 @@ from phoner.core.gdpr import PURGE_STAMP_KEY
 from phoner.core.models import Booking, Consultant, FeedFetchSummary, Setting, utcnow
 from phoner.core.outbox import health as outbox_health
 from phoner.core.sender import SenderService
+from phoner.core.visit_pages import DEFAULT_BASE_URL, saved_base_url
+from phoner.feed.pages import page_routes
 from phoner.formats.ics import FORMAT_VERSION
 
 log = logging.getLogger("phoner.feed")
@@ -80,19 +86,19 @@ def _not_found() -> Response:
     return PlainTextResponse("Ikke fundet.\n", status_code=404)
 
 
-def _find_consultant(session: Session, token: str) -> tuple[int, str] | None:
+def _find_consultant(session: Session, token: str) -> tuple[int, str, str] | None:
     """Constant-time match of ``token`` against every active consultant's token: the
-    consultant's id and name."""
+    consultant's id, name and page secret."""
     rows = session.exec(
-        select(Consultant.id, Consultant.feed_token, Consultant.name).where(
+        select(Consultant.id, Consultant.feed_token, Consultant.name, Consultant.page_secret).where(
             col(Consultant.active).is_(True)
         )
     ).all()
     presented = token.encode()
-    found: tuple[int, str] | None = None
-    for cid, stored, name in rows:
+    found: tuple[int, str, str] | None = None
+    for cid, stored, name, secret in rows:
         if hmac.compare_digest(presented, stored.encode()) and found is None and cid is not None:
-            found = (cid, name)
+            found = (cid, name, secret)
     return found
 
 
@@ -122,6 +128,7 @@ class FeedVersion:
     last_modified: dt.datetime | None
     sequences: int
     purged: str | None
+    links: str = ""  # the events' visit-page links: the public address and the secret
 
     @property
     def etag(self) -> str:
@@ -129,7 +136,14 @@ class FeedVersion:
         return '"' + hashlib.sha256(key).hexdigest()[:40] + '"'
 
 
-def feed_version(session: Session, consultant_id: int, name: str) -> FeedVersion:
+def _links_key(base: str | None, secret: str) -> str:
+    """What the events' links depend on, without the secret itself."""
+    if not base:
+        return ""
+    return hashlib.sha256(f"{base}\0{secret}".encode()).hexdigest()[:24]
+
+
+def feed_version(session: Session, consultant_id: int, name: str, links: str = "") -> FeedVersion:
     """The feed's version without building it: over the consultant's visits of any status,
     how many, the newest, the latest change and the sum of SEQUENCEs (a move or
     cancellation raises both, even within the same clock tick), and the stamp of the
@@ -150,6 +164,7 @@ def feed_version(session: Session, consultant_id: int, name: str) -> FeedVersion
         last_modified=_aware(last),
         sequences=int(sequences),
         purged=None if purged is None else str(purged),
+        links=links,
     )
 
 
@@ -273,9 +288,19 @@ class _Cached:
 
 
 def create_app(
-    db: Database, *, record_fetches: bool = True, sender: SenderService | None = None
+    db: Database,
+    *,
+    record_fetches: bool = True,
+    sender: SenderService | None = None,
+    base_url: str | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
 ) -> Starlette:
-    """The ASGI app serving every consultant's feed from ``db``, and ``GET /health``.
+    """The ASGI app serving every consultant's feed from ``db``, the consultants' pages
+    (:mod:`phoner.feed.pages`) and ``GET /health``.
+
+    ``base_url`` is the public address the events' links to the visit pages start with
+    (``phoner serve --base-url``); without it the workspace's saved address is read on
+    each request, and without that the events have no link. ``clock`` is the pages' now.
 
     ``app.state.fetch_log`` is the :class:`FetchLog` (flushed in the background while the
     app runs under a server with lifespan events, and at shutdown). ``sender``, when
@@ -285,14 +310,20 @@ def create_app(
     fetch_log = FetchLog(db)
     cache: dict[int, _Cached] = {}
 
-    def body(session: Session, consultant_id: int, version: FeedVersion) -> bytes:
+    def links_base(session: Session) -> str | None:
+        return base_url or saved_base_url(session=session)
+
+    def page_base(session: Session) -> str:
+        return links_base(session) or DEFAULT_BASE_URL
+
+    def body(session: Session, consultant_id: int, version: FeedVersion, base: str | None) -> bytes:
         hit = cache.get(consultant_id)
         now = time.monotonic()
         if hit is not None and hit.version == version and now - hit.built < CACHE_SECONDS:
             return hit.body
         consultant = session.get(Consultant, consultant_id)
         assert consultant is not None
-        built = consultant_feed(session=session, consultant=consultant).body
+        built = consultant_feed(session=session, consultant=consultant, base_url=base).body
         cache[consultant_id] = _Cached(version, built, now)
         return built
 
@@ -310,11 +341,14 @@ def create_app(
                 if found is None:
                     log.info("feed: unknown token (%s...)", token[:4])
                     return _not_found()
-                consultant_id, consultant_name = found
-                version = feed_version(session, consultant_id, consultant_name)
+                consultant_id, consultant_name, secret = found
+                base = links_base(session)
+                version = feed_version(
+                    session, consultant_id, consultant_name, _links_key(base, secret)
+                )
                 etag = version.etag
                 fresh = _matches(request.headers.get("if-none-match"), etag)
-                content = b"" if fresh else body(session, consultant_id, version)
+                content = b"" if fresh else body(session, consultant_id, version, base)
             headers = {
                 "ETag": etag,
                 "Cache-Control": "private, no-cache",
@@ -406,6 +440,7 @@ def create_app(
     routes = [
         Route(FEED_PATH, feed, methods=["GET", "HEAD"]),
         Route("/health", health, methods=["GET"]),
+        *page_routes(db, base_url=page_base, clock=clock),
     ]
     # Any other path or method: the same bare 404 (no hint of what exists).
     app = Starlette(
@@ -474,6 +509,7 @@ def serve(
     port: int = 8080,
     sender: SenderService | None = None,
     sock: socket.socket | None = None,
+    base_url: str | None = None,
 ) -> None:
     """Run the feed server (and the outbox sender) until interrupted or SIGTERM (uvicorn
     shuts down cleanly on both; access log off: URLs hold tokens). ``sock`` is the
@@ -481,7 +517,7 @@ def serve(
     import uvicorn
 
     config = uvicorn.Config(
-        create_app(db, sender=sender),
+        create_app(db, sender=sender, base_url=base_url),
         host=host,
         port=port,
         log_level="warning",

@@ -39,7 +39,7 @@ import icalendar
 
 PRODID = "-//phoner//Virksomhedsbesøg//DA"
 #: raise when the bytes written for the same visits change (part of the feed's ETag)
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the URL property (the visit's page)
 REFRESH = dt.timedelta(hours=1)
 
 
@@ -56,6 +56,7 @@ class FeedEvent:
     sequence: int
     created: dt.datetime
     last_modified: dt.datetime
+    url: str = ""  # the visit's page (RFC 5545 3.8.4.6 URL), when phoner has a public address
 
 
 def _utc(ts: dt.datetime) -> dt.datetime:
@@ -102,6 +103,12 @@ def event_text(value: str) -> str:
     """An event TEXT value as RFC 5545 allows and escapes it (also for the invitations
     of :mod:`phoner.formats.imip`)."""
     return _text(value)
+
+
+def _uri(value: str) -> str:
+    """A URI value (not TEXT: no escaping), on one line and without control characters
+    or spaces (phoner's links never have them; a stray one must not break the event)."""
+    return "".join(_line(value).split())
 
 
 def _line(value: str) -> str:
@@ -224,7 +231,10 @@ def _event(ev: FeedEvent) -> bytes:
     lines.append(f"LAST-MODIFIED:{stamp}")
     if ev.location:
         lines.append(f"LOCATION:{_text(ev.location)}")
-    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE"]
+    if ev.url:
+        lines.append(f"URL:{_uri(ev.url)}")
+    lines.append("END:VEVENT")
     return b"".join(_fold(line) + b"\r\n" for line in lines)
 
 

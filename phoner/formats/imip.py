@@ -101,6 +101,7 @@ class Invitation:
     stamp: dt.datetime  # DTSTAMP and the Date header: when the message was written
     tz: dt.tzinfo  # DTSTART/DTEND are written in this zone, with its VTIMEZONE
     tzid: str
+    url: str = ""  # the visit's page (the consultant's invitation only)
 
 
 class _Text(icalendar.vText):
@@ -254,6 +255,8 @@ def build_calendar(inv: Invitation) -> bytes:
     ev.add("status", "CANCELLED" if inv.method == Method.CANCEL else "CONFIRMED")
     ev.add("transp", "TRANSPARENT" if inv.method == Method.CANCEL else "OPAQUE")
     ev.add("class", "PUBLIC")
+    if inv.url:
+        ev.add("url", "".join(inv.url.split()))
     cal.add_component(ev)
     return bytes(cal.to_ical())
 

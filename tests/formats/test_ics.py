@@ -293,6 +293,8 @@ def _reference(name: str, events: list[FeedEvent], description: str) -> bytes:
             vevent.add("description", _RefText(_clean_text(ev.description)))
         vevent.add("status", "CONFIRMED")
         vevent.add("transp", "OPAQUE")
+        if ev.url:
+            vevent.add("url", ev.url)
         cal.add_component(vevent)
     return bytes(cal.to_ical())
 
@@ -326,6 +328,7 @@ def _tricky_events() -> list[FeedEvent]:
                 sequence=i * 7,
                 created=NOW,
                 last_modified=NOW + dt.timedelta(seconds=i),
+                url=f"https://kalender.koege.dk/phoner/besoeg/{i}-{'x' * 60}" if i % 2 else "",
             )
         )
     return events
