@@ -34,8 +34,8 @@ from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.errors import ColumnMissing, InvalidInput, NotFound
-from phoner.core.geography import municipality_name
-from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter
+from phoner.core.geography import closest_municipality
+from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter, unit_notice
 from phoner.core.lists.dedupe import Batch, Ref
 from phoner.core.lists.import_plan import (
     Creator,
@@ -59,6 +59,7 @@ from phoner.core.models import (
     CampaignJobcenter,
     Company,
     Jobcenter,
+    JobcenterKind,
     Round,
     RoundState,
     utcnow,
@@ -156,11 +157,14 @@ def plan_import(
     today = today or local_today()
     make: Creator = create or (lambda fn: fn(session))
     table, hmap = _read(path, sheet, overrides)
-    fixed_jc_id = _resolve_jobcenter(session, jobcenter, make) if jobcenter else None
+    notices: list[str] = []
+    fixed_jc_id = _resolve_jobcenter(session, jobcenter, make, units=notices) if jobcenter else None
     parser = _RowParser(session, campaign_id, table, hmap, fixed_jc_id, make)
     batch = Batch(session.exec(select(Company).where(Company.campaign_id == campaign_id)).all())
     signed = _signed_off(session, campaign_id)
-    summary = ImportSummary(unknown_columns=[table.headers[i] for i in parser.extra_cols])
+    summary = ImportSummary(
+        unknown_columns=[table.headers[i] for i in parser.extra_cols], warnings=notices
+    )
     for row, rec in importing.rows(table, parser.parse, summary):
         ref = batch.match(rec)
         if ref is not None:
@@ -445,15 +449,27 @@ class _RowParser:
         return round_id
 
 
-def _resolve_jobcenter(session: Session, text: str, create: Creator) -> int:
+def _resolve_jobcenter(
+    session: Session, text: str, create: Creator, *, units: list[str] | None = None
+) -> int:
     """The id of the jobcenter ``text`` names (:func:`find_jobcenter`), looked up in
-    ``session`` and created through ``create`` when it is a municipality without one."""
+    ``session`` and created through ``create`` when it is a municipality without one.
+
+    With ``units`` (the one jobcenter of a whole file), a text that is no municipality
+    becomes a new unit, and the notice saying so is appended to ``units``."""
     try:
         jc = find_jobcenter(session=session, text=text, create=False)
     except NotFound:
-        if municipality_name(text.strip()) is None:
+        if units is None and closest_municipality(text.strip()) is None:
             raise
-        return create(lambda s: _jobcenter_id(find_jobcenter(session=s, text=text)))
+
+        def make(s: Session) -> int:
+            jc = find_jobcenter(session=s, text=text, allow_unit=units is not None)
+            if units is not None and jc.kind == JobcenterKind.UNIT:
+                units.append(unit_notice(jc.name))
+            return _jobcenter_id(jc)
+
+        return create(make)
     return _jobcenter_id(jc)
 
 
