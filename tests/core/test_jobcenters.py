@@ -14,7 +14,11 @@ from phoner.core.db import Database
 from phoner.core.errors import NotFound
 from phoner.core.geography import municipality_code
 from phoner.core.jobcenters import find_jobcenter, unit_notice
-from phoner.core.models import Consultant, Jobcenter, JobcenterKind
+from phoner.core.lists import targeting
+from phoner.core.lists.importer import import_list
+from phoner.core.models import Company, Consultant, Jobcenter, JobcenterKind
+from tests.support import builders as b
+from tests.support.lists import valid_cvrs
 
 
 @pytest.mark.parametrize(
@@ -180,3 +184,49 @@ def test_migration_0009_keeps_every_jobcenter_and_what_hangs_on_it(db: Database)
                 "INSERT INTO consultant (name, email, jobcenter_id) VALUES ('x', 'x@x.dk', 9999)"
             )
         )
+
+
+def test_list_import_makes_a_unit_only_for_the_whole_file_and_says_so(
+    db: Database, tmp_path: Path
+) -> None:
+    """``--jobcenter "Jobservice Danmark"`` creates the unit once, with a notice; in the
+    Kommune column a typo is the municipality, and a stranger is no unit (the company has
+    no jobcenter yet, flagged for clearing)."""
+    cvrs = valid_cvrs(4)
+    path = tmp_path / "liste.csv"
+    path.write_text(
+        "Firmanavn;CVR;Telefon;Kommune\n"
+        f"A;{cvrs[0]};33 12 00 01;Kobenhvn\n"
+        f"B;{cvrs[1]};33 12 00 02;Atlantis\n",
+        encoding="utf-8",
+    )
+    national = tmp_path / "jobservice.csv"
+    national.write_text(
+        f"Firmanavn;CVR;Telefon;Kommune\nC;{cvrs[2]};33 12 00 03;Aarhus\n", encoding="utf-8"
+    )
+    with db.session(write=True) as s:
+        camp = b.campaign(s, "Landsdækkende")
+        targeting.set_targeting(session=s, campaign=camp, actor="t", municipalities=["København"])
+        plain = import_list(session=s, campaign=camp, path=path)
+        assert plain.warnings == []
+        first = import_list(
+            session=s, campaign=camp, path=national, jobcenter="Jobservice Danmark"
+        )
+        assert first.warnings == [unit_notice("Jobservice Danmark")]
+        again = import_list(
+            session=s, campaign=camp, path=national, jobcenter="jobservice danmark"
+        )
+        assert again.warnings == []  # found by its name, not created twice
+        companies = {c.name: c for c in s.exec(select(Company)).all()}
+        jobcenters = {j.id: j for j in s.exec(select(Jobcenter)).all()}
+        a_jc = jobcenters[companies["A"].jobcenter_id or 0]
+        assert a_jc.name == "Jobcenter København"
+        assert companies["A"].out_of_target is None  # the typo is København: in target
+        assert companies["B"].jobcenter_id is None
+        assert "mangler_jobcenter" in companies["B"].flags
+        c_jc = jobcenters[companies["C"].jobcenter_id or 0]
+        assert (c_jc.name, c_jc.kind) == ("Jobservice Danmark", JobcenterKind.UNIT)
+        assert sorted(j.name for j in jobcenters.values()) == [
+            "Jobcenter København",
+            "Jobservice Danmark",
+        ]
