@@ -209,13 +209,9 @@ def test_list_import_makes_a_unit_only_for_the_whole_file_and_says_so(
         targeting.set_targeting(session=s, campaign=camp, actor="t", municipalities=["København"])
         plain = import_list(session=s, campaign=camp, path=path)
         assert plain.warnings == []
-        first = import_list(
-            session=s, campaign=camp, path=national, jobcenter="Jobservice Danmark"
-        )
+        first = import_list(session=s, campaign=camp, path=national, jobcenter="Jobservice Danmark")
         assert first.warnings == [unit_notice("Jobservice Danmark")]
-        again = import_list(
-            session=s, campaign=camp, path=national, jobcenter="jobservice danmark"
-        )
+        again = import_list(session=s, campaign=camp, path=national, jobcenter="jobservice danmark")
         assert again.warnings == []  # found by its name, not created twice
         companies = {c.name: c for c in s.exec(select(Company)).all()}
         jobcenters = {j.id: j for j in s.exec(select(Jobcenter)).all()}
