@@ -105,6 +105,40 @@ def test_good_rows_go_in_as_bookings_and_the_summary_says_so(
     assert second.end - second.start == dt.timedelta(minutes=60)
     assert second.contact_email == "kontakt2@firma.dk"
     assert first.consultant_id == iw.world.consultant_ids[0] and k1
+    with db.session() as ses:
+        entries = ses.exec(
+            select(AuditLog).where(AuditLog.entity == "booking").order_by(col(AuditLog.id))
+        ).all()
+    assert [(e.action, e.entity_id, e.actor, e.reason) for e in entries] == [
+        ("book", first.id, "koordinator", "importeret (linje 2)"),
+        ("book", second.id, "koordinator", "importeret (linje 3)"),
+    ]
+    assert entries[0].new == {
+        "consultant_id": first.consultant_id,
+        "start": first.start.isoformat(),
+        "end": first.end.isoformat(),
+        "status": "booked",
+        "sequence": 0,
+    }
+
+
+def test_a_long_file_goes_in_batches_and_reports_its_progress(
+    db: Database, iw: ImportWorld, tmp_path: Path
+) -> None:
+    k0, k1, k2 = iw.consultant_emails
+    rows = [
+        [cvr, (k0, k1, k2)[n % 3], f"2027-04-{6 + n // 3:02d} 09:00", "60", "", "", ""]
+        for n, cvr in enumerate(iw.cvrs)
+    ]
+    seen: list[tuple[int, int]] = []
+    s = run(
+        db,
+        write_bookings(tmp_path / "b.csv", rows),
+        batch_rows=3,
+        progress=lambda p: seen.append((p.rows_done, p.rows_total)),
+    )
+    assert s.imported == 8 and len(bookings(db)) == 8
+    assert seen == [(0, 8), (3, 8), (6, 8), (8, 8), (8, 8)]
 
 
 def test_importing_the_same_file_again_changes_nothing(
