@@ -670,12 +670,12 @@ def _plan(
     summary: BookingImportSummary,
 ) -> tuple[_Plan, list[str]]:
     """Read and check the file against the database as it is (one read transaction)."""
-    table = read_table(path)
-    hmap = map_headers(table.headers, FIELD_ALIASES, ignore=REJECT_META_HEADERS)
-    _require_columns(path, table.headers, hmap)
     with db.session() as session:
         campaign = get_campaign(session=session, name=campaign_name)
         assert campaign.id is not None
+        table = read_table(path)
+        hmap = map_headers(table.headers, FIELD_ALIASES, ignore=REJECT_META_HEADERS)
+        _require_columns(path, table.headers, hmap)
         checker = _Checker(session, campaign, hmap, actor, now)
         items = [item for _row, item in importing.rows(table, checker.check, summary)]
         max_id = session.exec(select(sa.func.max(Booking.id))).one() or 0
@@ -706,7 +706,6 @@ def _require_columns(path: Path, headers: list[str], hmap: HeaderMap) -> None:
             "E-mail, Mobil, Note, Booket af, Booket den og Status. Kolonnerne i filen er: "
             + ", ".join(repr(h) for h in headers)
             + ".",
-            field="file",
         )
 
 
