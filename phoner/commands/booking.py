@@ -305,6 +305,8 @@ def import_(
         rejects_path=rejects,
         progress=_ImportProgress(file.name, quiet=as_json),
     )
+    if s.imported:
+        db.refresh_statistics()
     if as_json:
         echo_json(s.to_json())
         return
