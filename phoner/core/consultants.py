@@ -24,7 +24,7 @@ from phoner.core.clock import TZ
 from phoner.core.display import format_time
 from phoner.core.errors import ConsultantNotFound, InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
-from phoner.core.jobcenters import find_jobcenter, unit_notice
+from phoner.core.jobcenters import find_jobcenter, reading_notice, unit_notice
 from phoner.core.models import Consultant, Delivery, Jobcenter, JobcenterKind, utcnow
 from phoner.formats.ics import CalendarUnreadable, read_busy
 
@@ -532,10 +532,13 @@ def import_consultants(
         seen[values["email"]] = row.line
         try:
             before = {jc.id for jc in session.exec(select(Jobcenter)).all()}
-            jc = find_jobcenter(session=session, text=values.pop("jobcenter"), allow_unit=True)
+            text = values.pop("jobcenter")
+            jc = find_jobcenter(session=session, text=text, allow_unit=True)
         except NotFound as exc:
             result.reject(row, exc.message)
             continue
+        if (misread := reading_notice(text, jc)) is not None:
+            result.notices.append(f"{path.name} linje {row.line}: {misread}")
         if jc.id not in before:
             result.jobcenters_created.append(jc.name)
             if jc.kind == JobcenterKind.UNIT:

@@ -49,6 +49,31 @@ def unit_notice(name: str) -> str:
     )
 
 
+def spelling_notice(text: str, official: str) -> str | None:
+    """What to tell the user when ``text`` was read as municipality ``official`` although
+    it is no spelling of it (a typo), or None when it is one."""
+    if geography.municipality_name(text) is not None:
+        return None
+    return f"{text.strip()!r} er ikke stavet som en kommune; læst som {official}."
+
+
+def reading_notice(text: str, jc: Jobcenter) -> str | None:
+    """What to tell the user when :func:`find_jobcenter` read ``text`` as ``jc`` by a
+    close match (a typo of a municipality or of a unit's name); None when ``text`` is
+    the jobcenter's name or a spelling of its municipality."""
+    if jobcenter_named_text(text, jc.name):
+        return None
+    if jc.municipality is not None:
+        return spelling_notice(text, jc.municipality)
+    return f"{text.strip()!r} er læst som {jc.name!r}."
+
+
+def jobcenter_named_text(text: str, name: str) -> bool:
+    """Whether ``text`` is ``name`` by rule 1 (the name, or it without "Jobcenter ")."""
+    text = text.strip()
+    return name in (text, f"Jobcenter {text}")
+
+
 def _close_name(session: Session, text: str) -> Jobcenter | None:
     names = {n.casefold(): n for n in session.exec(select(Jobcenter.name)).all()}
     match = difflib.get_close_matches(text.casefold(), names, n=1, cutoff=NAME_CUTOFF)
@@ -57,16 +82,25 @@ def _close_name(session: Session, text: str) -> Jobcenter | None:
     return session.exec(select(Jobcenter).where(Jobcenter.name == names[match[0]])).first()
 
 
-def find_jobcenter(
-    *, session: Session, text: str, create: bool = True, allow_unit: bool = False
-) -> Jobcenter:
-    """The jobcenter ``text`` names (see the module doc for the rule)."""
+def jobcenter_named(*, session: Session, text: str) -> Jobcenter | None:
+    """The jobcenter whose name is ``text``, or ``"Jobcenter <text>"`` (rule 1)."""
     text = text.strip()
     names = [text] if text.casefold().startswith("jobcenter") else [text, f"Jobcenter {text}"]
     for name in names:
         jc = session.exec(select(Jobcenter).where(Jobcenter.name == name)).first()
         if jc is not None:
             return jc
+    return None
+
+
+def find_jobcenter(
+    *, session: Session, text: str, create: bool = True, allow_unit: bool = False
+) -> Jobcenter:
+    """The jobcenter ``text`` names (see the module doc for the rule)."""
+    text = text.strip()
+    jc = jobcenter_named(session=session, text=text)
+    if jc is not None:
+        return jc
     official = geography.closest_municipality(text)
     if official is not None:
         jc = session.exec(select(Jobcenter).where(Jobcenter.municipality == official)).first()

@@ -220,6 +220,7 @@ def test_a_finished_campaign_rebuilt_from_its_files_reports_every_area_exactly(
     run(db_url, "campaign", "create", CAMPAIGN[1], "--script", "scripts/fleksjob.toml")
     r = run(db_url, "list", "import", str(files["municipal"]), *CAMPAIGN, "--json")
     assert json.loads(r.stdout)["imported"] == len(MUNICIPAL_LIST)
+    assert "'Kobenhvn' er ikke stavet som en kommune; læst som København." in r.stderr
     r = run(
         db_url, "list", "import", str(files["national"]), *CAMPAIGN,
         "--jobcenter", "Jobservice Danmark",

@@ -78,10 +78,12 @@ def test_consultants_import_resolves_like_the_list_import(
         ]  # fmt: skip
         # before: "Jobservice Danmark" was refused as "ikke en dansk kommune"
         assert r.units_created == ["Jobservice Danmark"]
-        assert len(r.notices) == 1
-        assert r.notices[0].startswith(
-            "k.csv linje 4: 'Jobservice Danmark' er ikke en dansk kommune"
-        )
+        # the unit said out loud, and each close match read as what it matched
+        assert r.notices == [
+            f"k.csv linje 4: {unit_notice('Jobservice Danmark')}",
+            "k.csv linje 5: 'Kobenhvn' er ikke stavet som en kommune; læst som København.",
+            "k.csv linje 6: 'Jobservice Danmrk' er læst som 'Jobservice Danmark'.",
+        ]
         unit = s.exec(select(Jobcenter).where(Jobcenter.name == "Jobservice Danmark")).one()
         assert unit.kind == JobcenterKind.UNIT
         assert (unit.municipality, unit.municipality_code, unit.rar_area) == (None, None, None)
@@ -208,7 +210,9 @@ def test_list_import_makes_a_unit_only_for_the_whole_file_and_says_so(
         camp = b.campaign(s, "Landsdækkende")
         targeting.set_targeting(session=s, campaign=camp, actor="t", municipalities=["København"])
         plain = import_list(session=s, campaign=camp, path=path)
-        assert plain.warnings == []
+        assert plain.warnings == [
+            "Kolonnen Kommune: 'Kobenhvn' er ikke stavet som en kommune; læst som København."
+        ]
         first = import_list(session=s, campaign=camp, path=national, jobcenter="Jobservice Danmark")
         assert first.warnings == [unit_notice("Jobservice Danmark")]
         again = import_list(session=s, campaign=camp, path=national, jobcenter="jobservice danmark")
@@ -226,3 +230,18 @@ def test_list_import_makes_a_unit_only_for_the_whole_file_and_says_so(
             "Jobcenter København",
             "Jobservice Danmark",
         ]
+
+
+def test_list_import_for_a_misspelt_municipality_is_that_municipality_said_out_loud(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text(f"Firmanavn;CVR;Telefon\nA;{valid_cvrs(1)[0]};33 12 00 01\n", encoding="utf-8")
+    with db.session(write=True) as s:
+        camp = b.campaign(s, "Forår")
+        summary = import_list(session=s, campaign=camp, path=path, jobcenter="Vordingbrog")
+        assert summary.warnings == [
+            "'Vordingbrog' er ikke stavet som en kommune; læst som Vordingborg."
+        ]
+        assert summary.jobcenters == ["Jobcenter Vordingborg"]
+        assert [j.kind for j in s.exec(select(Jobcenter)).all()] == [JobcenterKind.MUNICIPAL]

@@ -35,7 +35,13 @@ from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.errors import ColumnMissing, InvalidInput, NotFound
 from phoner.core.geography import closest_municipality
-from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter, unit_notice
+from phoner.core.jobcenters import (
+    campaign_jobcenter,
+    find_jobcenter,
+    jobcenter_named,
+    spelling_notice,
+    unit_notice,
+)
 from phoner.core.lists.dedupe import Batch, Ref
 from phoner.core.lists.import_plan import (
     Creator,
@@ -174,6 +180,7 @@ def plan_import(
         else:
             batch.add(rec, row.line)
     batch.flag_shared_phones()
+    summary.warnings.extend(parser.notices)
     summary.imported = len(batch.new)
     summary.merged_duplicates = batch.merged_rows
     summary.flagged = batch.flagged()
@@ -271,6 +278,8 @@ class _RowParser:
         self._campaign_id = campaign_id
         self._headers = table.headers
         self._fixed_jc_id = fixed_jc_id
+        #: Municipalities the file misspells, as read (one notice per spelling).
+        self.notices: list[str] = []
         self.phone_cols = [hmap.fields["phone"]] + [i for i, f in hmap.duplicates if f == "phone"]
         #: Columns kept as ``extra`` (unknown ones and second copies of a known one).
         self.extra_cols = hmap.unknown + [i for i, f in hmap.duplicates if f != "phone"]
@@ -436,6 +445,11 @@ class _RowParser:
             jc_id = _resolve_jobcenter(self._session, municipality, self._create)
         except NotFound:
             jc_id = None
+        else:
+            official = closest_municipality(municipality)
+            notice = spelling_notice(municipality, official) if official else None
+            if notice is not None:
+                self.notices.append(f"Kolonnen Kommune: {notice}")
         self._jobcenters[municipality] = jc_id
         return jc_id
 
@@ -456,7 +470,12 @@ def _resolve_jobcenter(
     ``session`` and created through ``create`` when it is a municipality without one.
 
     With ``units`` (the one jobcenter of a whole file), a text that is no municipality
-    becomes a new unit, and the notice saying so is appended to ``units``."""
+    becomes a new unit, and the notice saying so is appended to ``units`` (as is the
+    notice that a misspelt municipality was read as that municipality)."""
+    if units is not None and (official := closest_municipality(text)) is not None:
+        notice = spelling_notice(text, official)
+        if notice is not None and jobcenter_named(session=session, text=text) is None:
+            units.append(notice)
     try:
         jc = find_jobcenter(session=session, text=text, create=False)
     except NotFound:
