@@ -268,6 +268,12 @@ def test_a_finished_campaign_rebuilt_from_its_files_reports_every_area_exactly(
         got["Hele landet"] = {k: data["total"][k] for k in ("booked", "feedback", "agreements")}
         assert list(got) == [*SCHEME_AREAS[scheme], NO_AREA, "Hele landet"]
         assert got == expected[scheme]
+        jcs = {j["jobcenter"]: j for j in data["jobcenters"]}
+        assert (jcs["Jobservice Danmark"]["kind"], jcs["Jobservice Danmark"]["area"]) == (
+            "enhed",
+            NO_AREA,
+        )
+        assert jcs["Jobcenter Bornholm"]["area"] == AREAS["Bornholm"][scheme == "rbr-2025"]
         # the table says which scheme it used and shows each rate in whole percent
         r = run(db_url, "report", "visits", *CAMPAIGN, "--areas", scheme)
         assert "Besøg pr. område – " in r.stdout and f"({scheme})" in r.stdout

@@ -178,8 +178,11 @@ def visits_report(*, session: Session, campaign: Campaign, areas: str | None = N
     # The few jobcenters themselves, for their names and areas (computed in Python from
     # the municipality code: the area depends on the scheme, not on a stored column).
     jc_info: dict[int | None, tuple[str, str]] = {None: (NO_JOBCENTER, geography.NO_AREA)}
+    kinds: dict[str, str | None] = {NO_JOBCENTER: None}
     for jc in session.exec(select(Jobcenter)).all():
         jc_info[jc.id] = (jc.name, area_of(jc, scheme))
+        kinds[jc.name] = str(jc.kind)
+    area_by_name = dict(jc_info.values())
     areas_: dict[str, _VisitGroup] = {a: _VisitGroup() for a in (*scheme.areas, geography.NO_AREA)}
     jobcenters: dict[str, _VisitGroup] = defaultdict(_VisitGroup)
     for jc_id, status, reason, n_booked, n_feedback in session.execute(base).all():
@@ -223,7 +226,10 @@ def visits_report(*, session: Session, campaign: Campaign, areas: str | None = N
         "area_scheme": scheme.key,
         "area_scheme_title": scheme.title,
         "areas": [{"area": a, **g.payload()} for a, g in areas_.items()],
-        "jobcenters": [{"jobcenter": j, **g.payload()} for j, g in jc_sorted],
+        "jobcenters": [
+            {"jobcenter": j, "kind": kinds.get(j), "area": area_by_name[j], **g.payload()}
+            for j, g in jc_sorted
+        ],
         "total": total.payload(),
     }
     status_cols = [VISIT_STATUS_LABELS[k] for k in VISIT_STATUS_KEYS]
