@@ -69,9 +69,10 @@ def reading_notice(text: str, jc: Jobcenter) -> str | None:
 
 
 def jobcenter_named_text(text: str, name: str) -> bool:
-    """Whether ``text`` is ``name`` by rule 1 (the name, or it without "Jobcenter ")."""
-    text = text.strip()
-    return name in (text, f"Jobcenter {text}")
+    """Whether ``text`` is ``name`` by rule 1 (the name, or it without "Jobcenter "),
+    ignoring case."""
+    text = text.strip().casefold()
+    return name.casefold() in (text, f"jobcenter {text}")
 
 
 def _close_name(session: Session, text: str) -> Jobcenter | None:

@@ -38,7 +38,7 @@ from phoner.core.geography import closest_municipality
 from phoner.core.jobcenters import (
     campaign_jobcenter,
     find_jobcenter,
-    jobcenter_named,
+    reading_notice,
     spelling_notice,
     unit_notice,
 )
@@ -164,7 +164,9 @@ def plan_import(
     make: Creator = create or (lambda fn: fn(session))
     table, hmap = _read(path, sheet, overrides)
     notices: list[str] = []
-    fixed_jc_id = _resolve_jobcenter(session, jobcenter, make, units=notices) if jobcenter else None
+    fixed_jc_id = (
+        _resolve_jobcenter(session, jobcenter, make, notices=notices) if jobcenter else None
+    )
     parser = _RowParser(session, campaign_id, table, hmap, fixed_jc_id, make)
     batch = Batch(session.exec(select(Company).where(Company.campaign_id == campaign_id)).all())
     signed = _signed_off(session, campaign_id)
@@ -464,32 +466,34 @@ class _RowParser:
 
 
 def _resolve_jobcenter(
-    session: Session, text: str, create: Creator, *, units: list[str] | None = None
+    session: Session, text: str, create: Creator, *, notices: list[str] | None = None
 ) -> int:
     """The id of the jobcenter ``text`` names (:func:`find_jobcenter`), looked up in
     ``session`` and created through ``create`` when it is a municipality without one.
 
-    With ``units`` (the one jobcenter of a whole file), a text that is no municipality
-    becomes a new unit, and the notice saying so is appended to ``units`` (as is the
-    notice that a misspelt municipality was read as that municipality)."""
-    if units is not None and (official := closest_municipality(text)) is not None:
-        notice = spelling_notice(text, official)
-        if notice is not None and jobcenter_named(session=session, text=text) is None:
-            units.append(notice)
+    With ``notices`` (the one jobcenter of a whole file), a text that is no municipality
+    becomes a new unit; what the user must be told (a unit created, a misspelt name read
+    as the one it is close to) is appended to ``notices``."""
+
+    def tell(jc: Jobcenter, created: bool) -> int:
+        if notices is not None:
+            if (misread := reading_notice(text, jc)) is not None:
+                notices.append(misread)
+            if created and jc.kind == JobcenterKind.UNIT:
+                notices.append(unit_notice(jc.name))
+        return _jobcenter_id(jc)
+
     try:
         jc = find_jobcenter(session=session, text=text, create=False)
     except NotFound:
-        if units is None and closest_municipality(text.strip()) is None:
+        if notices is None and closest_municipality(text.strip()) is None:
             raise
-
-        def make(s: Session) -> int:
-            jc = find_jobcenter(session=s, text=text, allow_unit=units is not None)
-            if units is not None and jc.kind == JobcenterKind.UNIT:
-                units.append(unit_notice(jc.name))
-            return _jobcenter_id(jc)
-
-        return create(make)
-    return _jobcenter_id(jc)
+        return create(
+            lambda s: tell(
+                find_jobcenter(session=s, text=text, allow_unit=notices is not None), True
+            )
+        )
+    return tell(jc, False)
 
 
 def _jobcenter_id(jc: Jobcenter) -> int:
