@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
+from phoner.core.booking import import_writes
 from phoner.core.booking import importing as bi
 from phoner.core.booking.importing import import_bookings
 from phoner.core.booking.rules import Rule
@@ -543,7 +544,7 @@ def test_when_the_database_refuses_a_batch_the_rows_are_written_one_by_one(
     """The database's own guarantees (one live booking per company; on PostgreSQL also
     the consultant's time) refuse a row the checks did not see: that row is rejected,
     the others in its batch go in."""
-    monkeypatch.setattr(bi, "_recheck", lambda _s, _p, batch, _m, _r: batch)
+    monkeypatch.setattr(import_writes, "recheck", lambda _s, _p, batch, _m, _r: batch)
     k1 = iw.consultant_emails[1]
     path = write_bookings(
         tmp_path / "b.csv",
@@ -572,7 +573,7 @@ def test_postgresqls_guard_on_consultant_time_makes_a_reject(
     """On PostgreSQL the exclusion constraint on a consultant's time refuses an overlap
     the checks did not see (another company, same consultant): a reject, not a crash."""
     iw = import_world(pg_db, companies=3)
-    monkeypatch.setattr(bi, "_recheck", lambda _s, _p, batch, _m, _r: batch)
+    monkeypatch.setattr(import_writes, "recheck", lambda _s, _p, batch, _m, _r: batch)
     k0 = iw.consultant_emails[0]
     path = write_bookings(
         tmp_path / "b.csv",
