@@ -231,13 +231,13 @@ class Checker:
         session: Session,
         campaign: Campaign,
         hmap: HeaderMap,
-        actor: str,
+        booked_by: str,
         now: dt.datetime,
     ) -> None:
         assert campaign.id is not None
         self.hmap = hmap
         self.campaign = campaign
-        self.actor = actor
+        self.booked_by = booked_by
         self.now = now
         self.by_cvr: dict[str, list[CompanyRef]] = defaultdict(list)
         self.by_pnr: dict[str, list[CompanyRef]] = defaultdict(list)
@@ -352,7 +352,7 @@ class Checker:
             contact_email=email or company.email,
             contact_mobile=mobile,
             note=self.cell(row, "note") or None,
-            booked_by=(self.cell(row, "booked_by") or self.actor or DEFAULT_BOOKED_BY)[:120],
+            booked_by=(self.cell(row, "booked_by") or self.booked_by or DEFAULT_BOOKED_BY)[:120],
             booked_at=booked_at,
         )
 
@@ -423,6 +423,11 @@ class Checker:
             try:
                 start = parse_moment(raw_start, need_time=not self.hmap.has("time"))
             except ValueError:
+                if _is_date(raw_start):
+                    return (
+                        f"kolonnen {self.column('start')!r}: {raw_start!r} har intet "
+                        f"klokkeslæt. {_START_HINT}, eller skriv klokkeslættet i en kolonne Tid."
+                    )
                 return (
                     f"kolonnen {self.column('start')!r}: {raw_start!r} er ikke et "
                     f"tidspunkt. {_START_HINT}."
@@ -520,6 +525,14 @@ class Checker:
                     "telefonnummer. Skriv fx 20 12 34 56, eller lad feltet stå tomt."
                 )
         return email, mobile
+
+
+def _is_date(text: str) -> bool:
+    try:
+        parse_moment(text, need_time=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _name_key(name: str) -> str:

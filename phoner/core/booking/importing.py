@@ -63,7 +63,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from phoner.core import importing
-from phoner.core.booking.import_rows import FIELD_ALIASES, Checker, Item, chunks, require_columns
+from phoner.core.booking.import_rows import (
+    FIELD_ALIASES,
+    Checker,
+    Item,
+    chunks,
+    require_columns,
+)
 from phoner.core.booking.import_writes import Plan, write_batch
 from phoner.core.booking.rules import Rule
 from phoner.core.campaigns import get_campaign
@@ -152,7 +158,7 @@ def _plan(
     db: Database,
     path: Path,
     campaign_name: str,
-    actor: str,
+    booked_by: str,
     now: dt.datetime,
     summary: BookingImportSummary,
 ) -> tuple[Plan, list[str]]:
@@ -163,7 +169,7 @@ def _plan(
         table = read_table(path)
         hmap = map_headers(table.headers, FIELD_ALIASES, ignore=REJECT_META_HEADERS)
         require_columns(path, table.headers, hmap)
-        checker = Checker(session, campaign, hmap, actor, now)
+        checker = Checker(session, campaign, hmap, booked_by, now)
         items = [item for _row, item in importing.rows(table, checker.check, summary)]
         max_id = session.exec(select(sa.func.max(Booking.id))).one() or 0
         existing = _existing(session, campaign.id, items)
@@ -443,6 +449,7 @@ def import_bookings(
     path: Path,
     campaign_name: str,
     actor: str,
+    booked_by: str | None = None,
     rejects_path: Path | None = None,
     now: dt.datetime | None = None,
     batch_rows: int | None = None,
@@ -450,12 +457,12 @@ def import_bookings(
 ) -> BookingImportSummary:
     """Import the bookings in ``path`` into the campaign (see the module docstring).
 
-    ``actor`` is who imports (the audit trail, and ``booked_by`` of rows without
-    ``Booket af``); ``progress`` is called after every batch.
+    ``actor`` is who imports (the audit trail); rows without ``Booket af`` are booked by
+    ``booked_by``, else by ``actor``. ``progress`` is called after every batch.
     """
     moment = now or utcnow()
     summary = BookingImportSummary()
-    plan, headers = _plan(db, path, campaign_name, actor, moment, summary)
+    plan, headers = _plan(db, path, campaign_name, booked_by or actor, moment, summary)
     report = progress or (lambda _p: None)
     work = [i for i in plan.items if i.action != "unchanged"]
     summary.unchanged = len(plan.items) - len(work)
