@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
-from phoner.core.booking import import_writes
+from phoner.core.booking import import_rows, import_writes
 from phoner.core.booking import importing as bi
 from phoner.core.booking.importing import import_bookings
 from phoner.core.booking.rules import Rule
@@ -594,3 +594,34 @@ def test_postgresqls_guard_on_consultant_time_makes_a_reject(
     s = run(pg_db, path, progress=phoner_books)
     assert (s.imported, s.rejected) == (1, 1)
     assert s.rejects[0].line == 2 and "i samme øjeblik" in s.rejects[0].reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2027-03-24 09:00", ("2027-03-24", "09:00")),
+        ("2027-03-24T09:00", ("2027-03-24", "09:00")),
+        ("24-03-2027 kl. 9.00", ("2027-03-24", "09:00")),
+        ("24.03.27 14:30", ("2027-03-24", "14:30")),
+        ("24/3/2027 08.15", ("2027-03-24", "08:15")),
+        ("2027-08-02 13:30", ("2027-08-02", "13:30")),  # summer time
+        ("2027-03-24 09:00:00", ("2027-03-24", "09:00")),
+    ],
+)
+def test_start_cells_in_danish_time(text: str, expected: tuple[str, str]) -> None:
+    assert import_rows.parse_moment(text) == at(*expected)
+
+
+@pytest.mark.parametrize(
+    "text", ["31-02-2027 09:00", "2027-03-24", "24-03/2027 09:00", "i morgen", "2027-03-24 9"]
+)
+def test_unreadable_start_cells(text: str) -> None:
+    with pytest.raises(ValueError):
+        import_rows.parse_moment(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"), [("60", 60), ("45 min", 45), ("1:30", 90), ("1,5 t", 90), ("2 timer", 120)]
+)
+def test_durations(text: str, minutes: int) -> None:
+    assert import_rows.parse_minutes(text) == minutes

@@ -84,7 +84,8 @@ FIELD_LABELS: dict[str, str] = {
 
 _BOOKED_WORDS = {"", "booket", "booked", "bekraeftet", "bekræftet", "aftalt", "confirmed", "ok"}
 _CANCELLED_WORDS = {"aflyst", "annulleret", "cancelled", "canceled", "slettet", "afbooket"}
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%y", "%d.%m.%y")
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DANISH_DAY = re.compile(r"^(\d{1,2})([-./])(\d{1,2})\2(\d{4}|\d{2})$")
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
 _KL = re.compile(r"(?i)\s*\bkl\.?\s*")
 _START_HINT = "Skriv dansk tid som ÅÅÅÅ-MM-DD TT:MM, fx 2027-03-24 09:00"
@@ -102,14 +103,17 @@ def parse_clock(text: str) -> dt.time:
 
 
 def parse_day(text: str) -> dt.date:
-    """A Danish-written or ISO date; ValueError otherwise."""
+    """An ISO date (``2027-03-24``) or a Danish one (``24-03-2027``, ``24.03.27``,
+    ``24/3/2027``); ValueError otherwise (also for a day that does not exist)."""
     text = text.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a date)
-        except ValueError:
-            continue
-    raise ValueError(text)
+    iso = _ISO_DAY.match(text)
+    if iso:
+        return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+    danish = _DANISH_DAY.match(text)
+    if danish is None:
+        raise ValueError(text)
+    year = int(danish[4]) + (2000 if len(danish[4]) == 2 else 0)
+    return dt.date(year, int(danish[3]), int(danish[1]))
 
 
 def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:

@@ -75,7 +75,7 @@ from phoner.core.booking.rules import Rule
 from phoner.core.campaigns import get_campaign
 from phoner.core.clock import local_date, to_local, utcnow
 from phoner.core.db import Database
-from phoner.core.display import format_local
+from phoner.core.display import format_local, format_slot
 from phoner.core.importing import ImportResult
 from phoner.core.models import (
     Booking,
@@ -306,8 +306,8 @@ def _decide(
             )
             summary.reject(
                 item.row,
-                f"{item.consultant.name} har allerede et besøg {format_local(clash.start)}–"
-                f"{to_local(clash.end).strftime('%H.%M')} ({where}), som overlapper. "
+                f"{item.consultant.name} har allerede et besøg "
+                f"{format_slot(clash.start, clash.end)} ({where}), som overlapper. "
                 "Ret tidspunktet eller konsulenten.",
             )
             continue
