@@ -19,6 +19,7 @@ from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, vocabulary
 from phoner.core.booking import importing as booking_import
 from phoner.core.booking import service as bk
+from phoner.core.booking.import_rows import DEFAULT_BOOKED_BY
 from phoner.core.booking.listing import BookingView, list_bookings
 from phoner.core.booking.rules import Slot, not_bookable
 from phoner.core.clock import parse_local, to_local
@@ -282,8 +283,11 @@ def import_(
         typer.Option("--rejects", help="Fil til afviste rækker (standard: NAVN.afviste.csv)."),
     ] = None,
     by: Annotated[
-        str, typer.Option("--by", help="Hvem importerer (revisionsspor; Booket af, hvis tom).")
-    ] = "cli",
+        str | None,
+        typer.Option(
+            "--by", help="Hvem importerer (revisionsspor; også Booket af, hvor den er tom)."
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")
     ] = False,
@@ -301,7 +305,8 @@ def import_(
         db=db,
         path=file,
         campaign_name=campaign,
-        actor=by,
+        actor=by or "cli",
+        booked_by=by or DEFAULT_BOOKED_BY,
         rejects_path=rejects,
         progress=_ImportProgress(file.name, quiet=as_json),
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
+from phoner.core.booking import import_rows, import_writes
 from phoner.core.booking import importing as bi
 from phoner.core.booking.importing import import_bookings
 from phoner.core.booking.rules import Rule
@@ -28,7 +29,7 @@ from phoner.core.models import (
 )
 from phoner.core.reminders import due_messages
 from phoner.core.visits import import_visit_results
-from tests.support.booking import NOW, at, book_world_visit
+from tests.support.booking import NOW, at, book_world_visit, clear_outbox
 from tests.support.booking_files import (
     HEADERS,
     WORLD_CVR,
@@ -214,6 +215,7 @@ def test_back_to_back_visits_made_elsewhere_go_in_and_count_as_too_close(
     database's guard (PostgreSQL's exclusion constraint on the blocked time) holds: the
     imported visits and phoner's visit before them have their blocked time cut back."""
     phoner_visit = book_world_visit(db, iw.world, hm="09:00")  # 09:00-10:00 +30 min travel
+    clear_outbox(db)  # its own invitations
     k0 = iw.consultant_emails[0]
     path = write_bookings(
         tmp_path / "b.csv",
@@ -230,6 +232,8 @@ def test_back_to_back_visits_made_elsewhere_go_in_and_count_as_too_close(
     assert by_start[phoner_visit.start].blocked_end == at("2027-03-24", "10:00")
     assert by_start[at("2027-03-24", "10:00")].blocked_end == at("2027-03-24", "11:00")
     assert by_start[at("2027-03-24", "11:00")].blocked_end == at("2027-03-24", "12:30")
+    with db.session() as ses:  # cutting phoner's visit back sends its calendars nothing
+        assert ses.exec(select(OutboxMessage)).all() == []
 
 
 def test_a_second_live_booking_of_a_company_is_rejected(
@@ -398,7 +402,7 @@ BAD_ROWS = [
         "kolonnen 'Start': '31-02-2027 09:00' er ikke et tidspunkt. "
         "Skriv dansk tid som ÅÅÅÅ-MM-DD TT:MM",
     ),
-    (["{cvr}", "k0@koege.demo.dk", "2027-03-24", "60"], "er ikke et tidspunkt"),
+    (["{cvr}", "k0@koege.demo.dk", "2027-03-24", "60"], "'2027-03-24' har intet klokkeslæt"),
     (["{cvr}", "k0@koege.demo.dk", "", "60"], "kolonnen 'Start' er tom"),
     (
         ["{cvr}", "k0@koege.demo.dk", "2027-03-24 09:00", "en time"],
@@ -543,7 +547,7 @@ def test_when_the_database_refuses_a_batch_the_rows_are_written_one_by_one(
     """The database's own guarantees (one live booking per company; on PostgreSQL also
     the consultant's time) refuse a row the checks did not see: that row is rejected,
     the others in its batch go in."""
-    monkeypatch.setattr(bi, "_recheck", lambda _s, _p, batch, _m, _r: batch)
+    monkeypatch.setattr(import_writes, "recheck", lambda _s, _p, batch, _m, _r: batch)
     k1 = iw.consultant_emails[1]
     path = write_bookings(
         tmp_path / "b.csv",
@@ -572,7 +576,7 @@ def test_postgresqls_guard_on_consultant_time_makes_a_reject(
     """On PostgreSQL the exclusion constraint on a consultant's time refuses an overlap
     the checks did not see (another company, same consultant): a reject, not a crash."""
     iw = import_world(pg_db, companies=3)
-    monkeypatch.setattr(bi, "_recheck", lambda _s, _p, batch, _m, _r: batch)
+    monkeypatch.setattr(import_writes, "recheck", lambda _s, _p, batch, _m, _r: batch)
     k0 = iw.consultant_emails[0]
     path = write_bookings(
         tmp_path / "b.csv",
@@ -590,3 +594,34 @@ def test_postgresqls_guard_on_consultant_time_makes_a_reject(
     s = run(pg_db, path, progress=phoner_books)
     assert (s.imported, s.rejected) == (1, 1)
     assert s.rejects[0].line == 2 and "i samme øjeblik" in s.rejects[0].reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2027-03-24 09:00", ("2027-03-24", "09:00")),
+        ("2027-03-24T09:00", ("2027-03-24", "09:00")),
+        ("24-03-2027 kl. 9.00", ("2027-03-24", "09:00")),
+        ("24.03.27 14:30", ("2027-03-24", "14:30")),
+        ("24/3/2027 08.15", ("2027-03-24", "08:15")),
+        ("2027-08-02 13:30", ("2027-08-02", "13:30")),  # summer time
+        ("2027-03-24 09:00:00", ("2027-03-24", "09:00")),
+    ],
+)
+def test_start_cells_in_danish_time(text: str, expected: tuple[str, str]) -> None:
+    assert import_rows.parse_moment(text) == at(*expected)
+
+
+@pytest.mark.parametrize(
+    "text", ["31-02-2027 09:00", "2027-03-24", "24-03/2027 09:00", "i morgen", "2027-03-24 9"]
+)
+def test_unreadable_start_cells(text: str) -> None:
+    with pytest.raises(ValueError):
+        import_rows.parse_moment(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"), [("60", 60), ("45 min", 45), ("1:30", 90), ("1,5 t", 90), ("2 timer", 120)]
+)
+def test_durations(text: str, minutes: int) -> None:
+    assert import_rows.parse_minutes(text) == minutes
