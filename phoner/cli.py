@@ -18,6 +18,7 @@ from phoner.commands import campaign, gdpr, lists, maintenance, outcomes, rounds
 from phoner.commands import consultants as consultants_cmd
 from phoner.commands import export as export_cmd
 from phoner.commands import followups as followups_cmd
+from phoner.commands import jobcenters as jobcenters_cmd
 from phoner.commands import outbox as outbox_cmd
 from phoner.commands import reports as reports_cmd
 from phoner.commands import visits as visits_cmd
@@ -46,6 +47,7 @@ app.add_typer(gdpr.app, name="gdpr")
 app.command("book")(booking_cmd.book)
 app.add_typer(booking_cmd.app, name="booking")
 app.add_typer(consultants_cmd.app, name="consultants")
+app.add_typer(jobcenters_cmd.app, name="jobcenters")
 app.add_typer(calendars_cmd.app, name="calendars")
 app.command("serve")(calendars_cmd.serve)
 app.command("reminders")(calendars_cmd.reminders)

@@ -4,6 +4,10 @@ under the same rules as in the phoner's screen."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,18 +17,23 @@ from sqlmodel import Session
 
 from phoner.commands.common import echo_json, state
 from phoner.core import campaigns, vocabulary
+from phoner.core.booking import importing as booking_import
 from phoner.core.booking import service as bk
+from phoner.core.booking.import_rows import DEFAULT_BOOKED_BY
 from phoner.core.booking.listing import BookingView, list_bookings
 from phoner.core.booking.rules import Slot, not_bookable
 from phoner.core.clock import parse_local, to_local
 from phoner.core.companies import company_by_cvr
 from phoner.core.consultants import get_consultant
-from phoner.core.display import format_local, format_slot
+from phoner.core.display import count, format_local, format_slot
 from phoner.core.errors import ActorMissing, InvalidInput
 from phoner.core.models import BookingStatus, CancelReason, Company
 from phoner.core.phones import format_phone
 
-app = typer.Typer(help="Flyt, aflys og vis bookede besøg.", no_args_is_help=True)
+app = typer.Typer(
+    help="Flyt, aflys og vis bookede besøg, og importér besøg booket andre steder.",
+    no_args_is_help=True,
+)
 
 ByOpt = Annotated[str, typer.Option("--by", help="Hvem (navn), til revisionssporet.")]
 
@@ -262,3 +271,98 @@ def list_(
             str(b.id), format_local(b.start), r.company.name, r.consultant.name, contact, status
         )
     Console().print(table)
+
+
+@app.command("import", short_help="Importér besøg, der er booket uden for phoner (CSV/Excel).")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV eller Excel med de bookede besøg.")],
+    campaign: Annotated[str, typer.Option("--campaign", "-c", help="Kampagnens navn.")],
+    rejects: Annotated[
+        Path | None,
+        typer.Option("--rejects", help="Fil til afviste rækker (standard: NAVN.afviste.csv)."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Hvem importerer (revisionsspor; også Booket af, hvor den er tom)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")
+    ] = False,
+) -> None:
+    """Importér besøg booket andre steder (fx af et bookingbureau direkte i Outlook).
+
+    Kolonner: CVR (eller P-nr.), Konsulent (e-mail eller navn), Start (ÅÅÅÅ-MM-DD TT:MM,
+    dansk tid; eller Dato og Tid), og gerne Varighed (minutter) eller Slut, Kontaktperson,
+    E-mail, Mobil, Note, Booket af, Booket den og Status (booket/aflyst).
+    Bookingreglerne håndhæves ikke (besøget er allerede aftalt), men rækker uden for
+    reglerne tælles op. Der sendes ingen invitationer. Samme fil igen ændrer intet.
+    """
+    db = state(ctx).db()
+    s = booking_import.import_bookings(
+        db=db,
+        path=file,
+        campaign_name=campaign,
+        actor=by or "cli",
+        booked_by=by or DEFAULT_BOOKED_BY,
+        rejects_path=rejects,
+        progress=_ImportProgress(file.name, quiet=as_json),
+    )
+    if s.imported:
+        db.refresh_statistics()
+    if as_json:
+        echo_json(s.to_json())
+        return
+    typer.echo(
+        f"{file.name}: {count(s.read, 'række', 'rækker')} læst, "
+        f"{count(s.imported, 'besøg', 'besøg')} importeret, {s.unchanged} uændret"
+        + (f", {s.cancelled} aflyst" if s.cancelled else "")
+        + f", {s.rejected} afvist."
+    )
+    if s.outside_rules_rows:
+        typer.echo(
+            f"{count(s.outside_rules_rows, 'besøg', 'besøg')} ligger uden for kampagnens "
+            "bookingregler (importeret alligevel):"
+        )
+        for rule, label in booking_import.RULE_LABELS.items():
+            if s.outside_rules.get(rule):
+                typer.echo(f"  {s.outside_rules[rule]:>5}  {label}")
+    for r in s.rejects[:20]:
+        typer.echo(f"  linje {r.line}: {r.reason}")
+    if len(s.rejects) > 20:
+        typer.echo(f"  ... og {len(s.rejects) - 20} mere.")
+    if s.rejects_file is not None:
+        typer.secho(
+            f"De afviste rækker står i {s.rejects_file} med linjenummer og årsag. Ret dem og "
+            "importér filen igen (de indlæste rækker springes over).",
+            fg="yellow",
+        )
+
+
+class _ImportProgress:
+    """The import's progress on stderr: only on a terminal (not under CI, not with
+    --json), at most a few times a second, and only for a long file."""
+
+    def __init__(self, name: str, *, quiet: bool) -> None:
+        self._name = name
+        self._live = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+        self._last = 0.0
+
+    def __call__(self, p: booking_import.BookingImportProgress) -> None:
+        if not self._live or p.rows_total < 2 * booking_import.BATCH_ROWS:
+            return
+        now = time.monotonic()
+        final = p.rows_done >= p.rows_total
+        if not final and now - self._last < 0.25:
+            return
+        self._last = now
+        pct = 100 * p.rows_done // p.rows_total
+        typer.echo(
+            f"\r{self._name}: {p.rows_done:,} af {p.rows_total:,} rækker ({pct} %)".replace(
+                ",", "."
+            ),
+            err=True,
+            nl=final,
+        )

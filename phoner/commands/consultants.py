@@ -60,6 +60,8 @@ def import_(
             session=session, path=file, actor=by, overrides=overrides, rejects_path=rejects
         )
     rejects_file = result.rejects_file
+    for notice in result.notices:
+        typer.secho(notice, fg="yellow", err=True)
     if as_json:
         echo_json(
             {
@@ -68,6 +70,7 @@ def import_(
                 "updated": result.updated,
                 "unchanged": result.unchanged,
                 "jobcenters_created": result.jobcenters_created,
+                "units_created": result.units_created,
             }
         )
         return

@@ -87,6 +87,8 @@ def import_(
     )
     if s.imported:
         db.refresh_statistics()
+    for notice in s.warnings:
+        typer.secho(notice, fg="yellow", err=True)
     if as_json:
         echo_json({**s.to_json(), "import_id": s.import_id})
         return

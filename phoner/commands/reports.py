@@ -69,11 +69,36 @@ def emit(report: report_output.Report, fmt: Format, out: Path | None) -> None:
     typer.echo(report_output.render(report, fmt.value), nl=False)
 
 
-def _run(ctx: typer.Context, name: str, campaign: str, fmt: Format, out: Path | None) -> None:
+class Areas(StrEnum):
+    RAR_2015 = "rar-2015"
+    RBR_2025 = "rbr-2025"
+
+
+AreasOpt = Annotated[
+    Areas | None,
+    typer.Option(
+        "--areas",
+        help="Områdeinddeling: rar-2015 (8 RAR-områder, 2015-2024) eller rbr-2025 (5 "
+        "regionale beskæftigelsesråd fra 2025). Standard: den, der gjaldt ved kampagnens "
+        "første bookede besøg.",
+    ),
+]
+
+
+def _run(
+    ctx: typer.Context,
+    name: str,
+    campaign: str,
+    fmt: Format,
+    out: Path | None,
+    areas: Areas | None = None,
+) -> None:
     db = state(ctx).db()
     with db.session() as session:
         camp = campaigns.get_campaign(session=session, name=campaign)
-        report = reports.build_report(name, session=session, campaign=camp)
+        report = reports.build_report(
+            name, session=session, campaign=camp, areas=None if areas is None else areas.value
+        )
     emit(report, fmt, out)
 
 
@@ -112,15 +137,17 @@ def followups(
     _run(ctx, "followups", campaign, fmt, out)
 
 
-@app.command("visits", short_help="Besøg, aflysninger og aftaler efter RAR-område og jobcenter.")
+@app.command("visits", short_help="Besøg, aflysninger og aftaler efter område og jobcenter.")
 def visits(
     ctx: typer.Context,
     campaign: CampaignOpt,
     fmt: FormatOpt = Format.TABLE,
     out: OutOpt = None,
+    areas: AreasOpt = None,
 ) -> None:
-    """Besøg, aflysninger og aftaler pr. RAR-område og jobcenter, med landstal."""
-    _run(ctx, "visits", campaign, fmt, out)
+    """Besøg, aflysninger og aftaler pr. område (RAR-område eller region) og jobcenter,
+    med landstal. Enheder uden kommune (fx Jobservice Danmark) står under 'Ikke fordelt'."""
+    _run(ctx, "visits", campaign, fmt, out, areas)
 
 
 @app.command("phoners", short_help="Telefonister: opkald, opkald i timen, udfald og bookinger.")

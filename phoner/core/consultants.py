@@ -24,8 +24,8 @@ from phoner.core.clock import TZ
 from phoner.core.display import format_time
 from phoner.core.errors import ConsultantNotFound, InvalidInput, NotFound
 from phoner.core.importing import ImportResult, write_rejects
-from phoner.core.jobcenters import find_jobcenter
-from phoner.core.models import Consultant, Delivery, Jobcenter, utcnow
+from phoner.core.jobcenters import find_jobcenter, reading_notice, unit_notice
+from phoner.core.models import Consultant, Delivery, Jobcenter, JobcenterKind, utcnow
 from phoner.formats.ics import CalendarUnreadable, read_busy
 
 #: secrets.token_urlsafe(32) = 256 random bits, 43 URL-safe characters.
@@ -372,6 +372,9 @@ class ConsultantImport(ImportResult):
     headers: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     jobcenters_created: list[str] = field(default_factory=list)
+    #: Units created that are not municipalities, and the notice to show for each.
+    units_created: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 def _row_values(row: Any, hm: Any, where: str) -> dict[str, Any]:
@@ -531,12 +534,18 @@ def import_consultants(
         seen[values["email"]] = row.line
         try:
             before = {jc.id for jc in session.exec(select(Jobcenter)).all()}
-            jc = find_jobcenter(session=session, text=values.pop("jobcenter"))
+            text = values.pop("jobcenter")
+            jc = find_jobcenter(session=session, text=text, allow_unit=True)
         except NotFound as exc:
             result.reject(row, exc.message)
             continue
+        if (misread := reading_notice(text, jc)) is not None:
+            result.notices.append(f"{path.name} linje {row.line}: {misread}")
         if jc.id not in before:
             result.jobcenters_created.append(jc.name)
+            if jc.kind == JobcenterKind.UNIT:
+                result.units_created.append(jc.name)
+                result.notices.append(f"{path.name} linje {row.line}: {unit_notice(jc.name)}")
         values["jobcenter_id"] = jc.id
         existing = session.exec(
             select(Consultant).where(Consultant.email == values["email"])

@@ -273,6 +273,11 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # the server refused it for good (last_error); phoner outbox retry
 
 
+class JobcenterKind(StrEnum):
+    MUNICIPAL = "kommune"  # a municipality's jobcenter
+    UNIT = "enhed"  # not a municipality: a national unit, a contractor, a joint team
+
+
 class ContactKind(StrEnum):
     CALL = "call"
     VISIT = "visit"
@@ -283,11 +288,23 @@ class ContactKind(StrEnum):
 
 
 class Jobcenter(SQLModel, table=True):
-    """A jobcenter; jobcenter = municipality, each belongs to one RAR area."""
+    """A unit that holds visits: a municipality's jobcenter (``kind`` kommune, with its
+    municipality and code), or another unit (``kind`` enhed: Jobservice Danmark, a phoning
+    contractor, an inter-municipal team) with no municipality and so no area.
+
+    Reports find a jobcenter's area from its municipality code in the area scheme they
+    use (:mod:`phoner.core.geography`); ``rar_area`` is the RAR area stored when the
+    jobcenter was created, kept for older readers and never used by a report.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, max_length=120)
-    municipality: str = Field(max_length=80)
+    kind: JobcenterKind = Field(
+        default=JobcenterKind.MUNICIPAL,
+        sa_type=_enum(JobcenterKind),
+        sa_column_kwargs={"server_default": JobcenterKind.MUNICIPAL.value},
+    )
+    municipality: str | None = Field(default=None, max_length=80)
     municipality_code: int | None = None
     rar_area: str | None = Field(default=None, max_length=40)
 

@@ -32,12 +32,18 @@ def test_import_danish_csv_with_rejects_and_defaults(db: Database, tmp_path: Pat
     path.write_text(DANISH, encoding="utf-8-sig")
     with db.session(write=True) as s:
         r = cm.import_consultants(session=s, path=path, actor="test")
-    assert (r.created, r.updated, r.unchanged) == (2, 0, 0)
+    assert (r.created, r.updated, r.unchanged) == (3, 0, 0)
     assert r.unknown_columns == ["Afdeling"]
     reasons = {line: reason for line, reason, _cells in r.rejects}
-    assert sorted(reasons) == [4, 5, 6, 7, 8]
+    assert sorted(reasons) == [4, 6, 7, 8]
     assert "'E-mail'" in reasons[4] and "ikke en e-mailadresse" in reasons[4]
-    assert "Atlantis" in reasons[5]
+    # a name close to no municipality is a unit of its own, said out loud (issue 11)
+    assert r.units_created == ["Atlantis"]
+    assert r.notices == [
+        "konsulenter.csv linje 5: 'Atlantis' er ikke en dansk kommune. Den er oprettet som "
+        "en enhed uden kommune og region (fx en national enhed eller en ekstern mødebooker); "
+        "dens besøg står under 'Ikke fordelt' i rapporter pr. område."
+    ]
     assert "'Arbejdsdage'" in reasons[6] and "man-fre" in reasons[6]
     assert "linje 2" in reasons[7]  # duplicate e-mail
     assert "slutter" in reasons[8]

@@ -284,8 +284,18 @@ def test_followups_report(db: Database, campaign: Campaign) -> None:
 
 def test_visits_report(db: Database, campaign: Campaign) -> None:
     with db.session() as s:
-        rep = visits_report(session=s, campaign=campaign)
+        rep = visits_report(session=s, campaign=campaign, areas="rar-2015")
+        default = visits_report(session=s, campaign=campaign)
     data = rep.data
+    assert data["area_scheme"] == "rar-2015"
+    # the visits are in 2026: by default the 5 regional councils of 2025
+    assert default.data["area_scheme"] == "rbr-2025"
+    assert [a["area"] for a in default.data["areas"]] == [
+        "Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden", "Ikke fordelt"
+    ]  # fmt: skip
+    assert {a["area"]: a["booked"] for a in default.data["areas"]}["Sjælland"] == 2
+    assert default.data["total"] == data["total"]
+    assert default.tables[0].title.endswith("(rbr-2025)")
     areas = {a["area"]: a for a in data["areas"]}
     assert list(areas) == [
         "Nordjylland",

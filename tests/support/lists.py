@@ -153,3 +153,15 @@ def write_messy_xlsx(path: Path) -> Path:
         line += 1
     wb.save(path)
     return path
+
+
+def valid_cvrs(n: int, *, start: int = 30000000) -> list[str]:
+    """``n`` distinct CVR numbers that pass the modulus-11 check, from ``start`` up."""
+    weights = (2, 7, 6, 5, 4, 3, 2, 1)
+    out: list[str] = []
+    number = start
+    while len(out) < n:
+        number += 1
+        if sum(w * int(d) for w, d in zip(weights, str(number), strict=True)) % 11 == 0:
+            out.append(str(number))
+    return out

@@ -129,12 +129,17 @@ def _retire_ended(session: Session, company: Company, now: dt.datetime) -> None:
         session.add(ended)
 
 
+def is_guard_violation(exc: IntegrityError) -> bool:
+    """The error is one of the booking guarantees the database holds (see the module)."""
+    return any(guard in str(exc.orig) for guard in _GUARDS)
+
+
 def flush(session: Session) -> None:
     """Flush; a violated booking guarantee becomes :class:`BookingTaken`."""
     try:
         session.flush()
     except IntegrityError as exc:
-        if any(guard in str(exc.orig) for guard in _GUARDS):
+        if is_guard_violation(exc):
             raise BookingTaken() from exc
         raise
 

@@ -34,8 +34,14 @@ from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
 from phoner.core.errors import ColumnMissing, InvalidInput, NotFound
-from phoner.core.geography import municipality_name
-from phoner.core.jobcenters import campaign_jobcenter, find_jobcenter
+from phoner.core.geography import closest_municipality
+from phoner.core.jobcenters import (
+    campaign_jobcenter,
+    find_jobcenter,
+    reading_notice,
+    spelling_notice,
+    unit_notice,
+)
 from phoner.core.lists.dedupe import Batch, Ref
 from phoner.core.lists.import_plan import (
     Creator,
@@ -59,6 +65,7 @@ from phoner.core.models import (
     CampaignJobcenter,
     Company,
     Jobcenter,
+    JobcenterKind,
     Round,
     RoundState,
     utcnow,
@@ -156,11 +163,16 @@ def plan_import(
     today = today or local_today()
     make: Creator = create or (lambda fn: fn(session))
     table, hmap = _read(path, sheet, overrides)
-    fixed_jc_id = _resolve_jobcenter(session, jobcenter, make) if jobcenter else None
+    notices: list[str] = []
+    fixed_jc_id = (
+        _resolve_jobcenter(session, jobcenter, make, notices=notices) if jobcenter else None
+    )
     parser = _RowParser(session, campaign_id, table, hmap, fixed_jc_id, make)
     batch = Batch(session.exec(select(Company).where(Company.campaign_id == campaign_id)).all())
     signed = _signed_off(session, campaign_id)
-    summary = ImportSummary(unknown_columns=[table.headers[i] for i in parser.extra_cols])
+    summary = ImportSummary(
+        unknown_columns=[table.headers[i] for i in parser.extra_cols], warnings=notices
+    )
     for row, rec in importing.rows(table, parser.parse, summary):
         ref = batch.match(rec)
         if ref is not None:
@@ -170,6 +182,7 @@ def plan_import(
         else:
             batch.add(rec, row.line)
     batch.flag_shared_phones()
+    summary.warnings.extend(parser.notices)
     summary.imported = len(batch.new)
     summary.merged_duplicates = batch.merged_rows
     summary.flagged = batch.flagged()
@@ -267,6 +280,8 @@ class _RowParser:
         self._campaign_id = campaign_id
         self._headers = table.headers
         self._fixed_jc_id = fixed_jc_id
+        #: Municipalities the file misspells, as read (one notice per spelling).
+        self.notices: list[str] = []
         self.phone_cols = [hmap.fields["phone"]] + [i for i, f in hmap.duplicates if f == "phone"]
         #: Columns kept as ``extra`` (unknown ones and second copies of a known one).
         self.extra_cols = hmap.unknown + [i for i, f in hmap.duplicates if f != "phone"]
@@ -432,6 +447,11 @@ class _RowParser:
             jc_id = _resolve_jobcenter(self._session, municipality, self._create)
         except NotFound:
             jc_id = None
+        else:
+            official = closest_municipality(municipality)
+            notice = spelling_notice(municipality, official) if official else None
+            if notice is not None:
+                self.notices.append(f"Kolonnen Kommune: {notice}")
         self._jobcenters[municipality] = jc_id
         return jc_id
 
@@ -445,16 +465,35 @@ class _RowParser:
         return round_id
 
 
-def _resolve_jobcenter(session: Session, text: str, create: Creator) -> int:
+def _resolve_jobcenter(
+    session: Session, text: str, create: Creator, *, notices: list[str] | None = None
+) -> int:
     """The id of the jobcenter ``text`` names (:func:`find_jobcenter`), looked up in
-    ``session`` and created through ``create`` when it is a municipality without one."""
+    ``session`` and created through ``create`` when it is a municipality without one.
+
+    With ``notices`` (the one jobcenter of a whole file), a text that is no municipality
+    becomes a new unit; what the user must be told (a unit created, a misspelt name read
+    as the one it is close to) is appended to ``notices``."""
+
+    def tell(jc: Jobcenter, created: bool) -> int:
+        if notices is not None:
+            if (misread := reading_notice(text, jc)) is not None:
+                notices.append(misread)
+            if created and jc.kind == JobcenterKind.UNIT:
+                notices.append(unit_notice(jc.name))
+        return _jobcenter_id(jc)
+
     try:
         jc = find_jobcenter(session=session, text=text, create=False)
     except NotFound:
-        if municipality_name(text.strip()) is None:
+        if notices is None and closest_municipality(text.strip()) is None:
             raise
-        return create(lambda s: _jobcenter_id(find_jobcenter(session=s, text=text)))
-    return _jobcenter_id(jc)
+        return create(
+            lambda s: tell(
+                find_jobcenter(session=s, text=text, allow_unit=notices is not None), True
+            )
+        )
+    return tell(jc, False)
 
 
 def _jobcenter_id(jc: Jobcenter) -> int:

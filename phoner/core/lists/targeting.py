@@ -52,7 +52,8 @@ class TargetRules:
         if self.municipalities and municipality:
             official = self._official.get(municipality)
             if official is None:
-                official = geography.municipality_name(municipality) or municipality
+                # a list's typo ("Kobenhvn") is its municipality, as for its jobcenter
+                official = geography.closest_municipality(municipality) or municipality
                 self._official[municipality] = official
             if official not in self.municipalities:
                 return f"kommunen {official} er ikke i målgruppen"

@@ -38,6 +38,16 @@ REPORTS: dict[str, Callable[..., Report]] = {
 }
 
 
-def build_report(name: str, *, session: Session, campaign: Campaign) -> Report:
-    """A report by its command name (rounds, rates, followups, visits, phoners)."""
+#: Reports grouped by area, which take the area scheme (``areas``: a key of
+#: :data:`phoner.core.geography.SCHEMES`, None: the one in force for the campaign).
+AREA_REPORTS: frozenset[str] = frozenset({"visits"})
+
+
+def build_report(
+    name: str, *, session: Session, campaign: Campaign, areas: str | None = None
+) -> Report:
+    """A report by its command name (rounds, rates, followups, visits, phoners); ``areas``
+    is the area scheme of a report grouped by area (ignored by the others)."""
+    if name in AREA_REPORTS:
+        return REPORTS[name](session=session, campaign=campaign, areas=areas)
     return REPORTS[name](session=session, campaign=campaign)

@@ -1,4 +1,11 @@
-"""The visits report: booked, held, cancelled visits and agreements by RAR area and jobcenter."""
+"""The visits report: booked, held, cancelled visits and agreements by area and jobcenter.
+
+Areas are those of one area scheme (:data:`phoner.core.geography.SCHEMES`): the one asked
+for, else the one in force on the day of the campaign's first booked visit (none booked:
+today). A jobcenter's area comes from its municipality code at report time, so the same
+campaign reports in either scheme; a unit that is not a municipality (Jobservice Danmark)
+and a company without a jobcenter count under "Ikke fordelt", never dropped.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func
+from sqlmodel import Session, col, func, select
 
 from phoner.core import geography
+from phoner.core.clock import local_date, local_today
+from phoner.core.display import format_date
+from phoner.core.errors import InvalidInput
+from phoner.core.jobcenters import area_of
 from phoner.core.models import (
     Agreement,
     AgreementCategory,
@@ -89,15 +100,42 @@ class _VisitGroup:
         }
 
 
-def _area_of(value: Any) -> str:
-    return value if value in geography.RAR_AREAS else geography.NO_AREA
+def area_scheme(
+    *, session: Session, campaign: Campaign, key: str | None = None
+) -> tuple[geography.AreaScheme, str]:
+    """The scheme a report of the campaign groups by, and why (a Danish sentence): the
+    one named ``key``, else the one in force on the day of the first booked visit (none
+    booked: today)."""
+    assert campaign.id is not None
+    if key is not None:
+        scheme = geography.SCHEMES.get(key)
+        if scheme is None:
+            raise InvalidInput(
+                f"Områdeinddelingen {key!r} findes ikke.",
+                hint="Vælg en af: " + ", ".join(geography.SCHEMES) + ".",
+            )
+        return scheme, "valgt til denne rapport"
+    first = session.execute(
+        sa.select(func.min(col(Booking.start))).where(
+            col(Booking.campaign_id) == campaign.id, counted_booking()
+        )
+    ).scalar_one_or_none()
+    if first is None:
+        day = local_today()
+        scheme = geography.scheme_on(day)
+        return scheme, f"gældende i dag ({format_date(day)}); kampagnen har ingen bookede besøg"
+    day = local_date(first)
+    scheme = geography.scheme_on(day)
+    return scheme, f"gældende ved kampagnens første bookede besøg ({format_date(day)})"
 
 
-def visits_report(*, session: Session, campaign: Campaign) -> Report:
+def visits_report(*, session: Session, campaign: Campaign, areas: str | None = None) -> Report:
     """Booked, held, cancelled (by reason), no-shows, short/phone, feedback; agreements
-    per category, by RAR area (8 + "Ikke fordelt") and by jobcenter, with a national total.
+    per category, by area of the scheme ``areas`` (see :func:`area_scheme`; its areas +
+    "Ikke fordelt") and by jobcenter, with a national total.
     """
     assert campaign.id is not None
+    scheme, why = area_scheme(session=session, campaign=campaign, key=areas)
     status_key = sa.case(
         (col(VisitResult.status).is_not(None), sa.cast(col(VisitResult.status), sa.String)),
         (
@@ -125,8 +163,7 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
     )
     base = (
         sa.select(
-            col(Jobcenter.rar_area),
-            col(Jobcenter.name),
+            col(Company.jobcenter_id),
             status_key.label("status"),
             reason_key.label("reason"),
             func.count(col(Booking.id)),
@@ -134,16 +171,21 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
         )
         .select_from(Booking)
         .join(Company, col(Company.id) == col(Booking.company_id))
-        .outerjoin(Jobcenter, col(Jobcenter.id) == col(Company.jobcenter_id))
         .outerjoin(VisitResult, col(VisitResult.booking_id) == col(Booking.id))
         .where(col(Booking.campaign_id) == campaign.id, counted_booking())
-        .group_by(col(Jobcenter.rar_area), col(Jobcenter.name), status_key, reason_key)
+        .group_by(col(Company.jobcenter_id), status_key, reason_key)
     )
-    areas: dict[str, _VisitGroup] = {
-        a: _VisitGroup() for a in (*geography.RAR_AREAS, geography.NO_AREA)
-    }
+    # The few jobcenters themselves, for their names and areas (computed in Python from
+    # the municipality code: the area depends on the scheme, not on a stored column).
+    jc_info: dict[int | None, tuple[str, str]] = {None: (NO_JOBCENTER, geography.NO_AREA)}
+    kinds: dict[str, str | None] = {NO_JOBCENTER: None}
+    for jc in session.exec(select(Jobcenter)).all():
+        jc_info[jc.id] = (jc.name, area_of(jc, scheme))
+        kinds[jc.name] = str(jc.kind)
+    area_by_name = dict(jc_info.values())
+    areas_: dict[str, _VisitGroup] = {a: _VisitGroup() for a in (*scheme.areas, geography.NO_AREA)}
     jobcenters: dict[str, _VisitGroup] = defaultdict(_VisitGroup)
-    for area_value, jc_name, status, reason, n_booked, n_feedback in session.execute(base).all():
+    for jc_id, status, reason, n_booked, n_feedback in session.execute(base).all():
         g = _VisitGroup()
         g.booked = int(n_booked)
         g.feedback = int(n_feedback)
@@ -151,12 +193,12 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
         g.statuses[str(status)] += int(n_booked)
         if str(status) == MeetingStatus.AFLYST_AF_VIRKSOMHEDEN.value:
             g.reasons[str(reason)] += int(n_booked)
-        areas[_area_of(area_value)].merge(g)
-        jobcenters[jc_name or NO_JOBCENTER].merge(g)
+        jc_name, area = jc_info.get(jc_id, (NO_JOBCENTER, geography.NO_AREA))
+        areas_[area].merge(g)
+        jobcenters[jc_name].merge(g)
     agreement_rows = session.execute(
         sa.select(
-            col(Jobcenter.rar_area),
-            col(Jobcenter.name),
+            col(Company.jobcenter_id),
             col(Agreement.category),
             func.sum(col(Agreement.count)),
         )
@@ -164,25 +206,30 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
         .join(VisitResult, col(VisitResult.id) == col(Agreement.visit_result_id))
         .join(Booking, col(Booking.id) == col(VisitResult.booking_id))
         .join(Company, col(Company.id) == col(Booking.company_id))
-        .outerjoin(Jobcenter, col(Jobcenter.id) == col(Company.jobcenter_id))
         .where(col(Booking.campaign_id) == campaign.id, counted_booking())
-        .group_by(col(Jobcenter.rar_area), col(Jobcenter.name), col(Agreement.category))
+        .group_by(col(Company.jobcenter_id), col(Agreement.category))
     ).all()
-    for area_value, jc_name, category, n in agreement_rows:
+    for jc_id, category, n in agreement_rows:
         key = category.value if isinstance(category, AgreementCategory) else str(category)
-        a_group = areas[_area_of(area_value)]
-        j_group = jobcenters[jc_name or NO_JOBCENTER]
+        jc_name, area = jc_info.get(jc_id, (NO_JOBCENTER, geography.NO_AREA))
+        a_group = areas_[area]
+        j_group = jobcenters[jc_name]
         assert a_group.agreements is not None and j_group.agreements is not None
         a_group.agreements[key] += int(n or 0)
         j_group.agreements[key] += int(n or 0)
     total = _VisitGroup()
-    for g in areas.values():
+    for g in areas_.values():
         total.merge(g)
     jc_sorted = sorted(jobcenters.items())
     data = {
         "campaign": campaign.name,
-        "areas": [{"area": a, **g.payload()} for a, g in areas.items()],
-        "jobcenters": [{"jobcenter": j, **g.payload()} for j, g in jc_sorted],
+        "area_scheme": scheme.key,
+        "area_scheme_title": scheme.title,
+        "areas": [{"area": a, **g.payload()} for a, g in areas_.items()],
+        "jobcenters": [
+            {"jobcenter": j, "kind": kinds.get(j), "area": area_by_name[j], **g.payload()}
+            for j, g in jc_sorted
+        ],
         "total": total.payload(),
     }
     status_cols = [VISIT_STATUS_LABELS[k] for k in VISIT_STATUS_KEYS]
@@ -207,7 +254,8 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
         ]
 
     visit_cols = ["Bookede besøg", "Med tilbagemelding", "Tilbagemeldingsprocent", *status_cols]
-    area_items = [*areas.items(), ("Hele landet", total)]
+    area_items = [*areas_.items(), ("Hele landet", total)]
+    scheme_line = f"{scheme.title} ({scheme.key})"
     jc_items = [*jc_sorted, ("Hele landet", total)]
     assert total.reasons is not None
     n_cancel = sum(total.reasons.values())
@@ -218,9 +266,9 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
     reason_rows.append([TOTAL, n_cancel, Pct(n_cancel, n_cancel)])
     tables = [
         ReportTable(
-            title="Besøg pr. RAR-område",
+            title=f"Besøg pr. område – {scheme_line}",
             sheet="Besøg pr. område",
-            columns=["RAR-område", *visit_cols],
+            columns=[scheme.column, *visit_cols],
             rows=[visit_row(n, g) for n, g in area_items],
             total_rows=1,
             notes=[
@@ -231,9 +279,9 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
             ],
         ),
         ReportTable(
-            title="Aftaler pr. RAR-område (antal pladser)",
+            title=f"Aftaler pr. område (antal pladser) – {scheme_line}",
             sheet="Aftaler pr. område",
-            columns=["RAR-område", *cat_cols, "Aftaler i alt"],
+            columns=[scheme.column, *cat_cols, "Aftaler i alt"],
             rows=[agreement_row(n, g) for n, g in area_items],
             total_rows=1,
         ),
@@ -267,6 +315,8 @@ def visits_report(*, session: Session, campaign: Campaign) -> Report:
         data=data,
         tables=tables,
         notes=[
-            f"Besøg uden RAR-område (jobcenter ukendt) står under '{geography.NO_AREA}'.",
+            f"Områdeinddeling: {scheme_line}, {why}.",
+            f"Besøg uden område (virksomhed uden jobcenter, eller en enhed, der ikke er en "
+            f"kommune, fx Jobservice Danmark) står under '{geography.NO_AREA}'.",
         ],
     )
