@@ -21,6 +21,7 @@ from phoner.core.models import (
     AuditLog,
     Booking,
     BookingStatus,
+    Company,
     Consultant,
     FollowUp,
     MeetingStatus,
@@ -625,3 +626,45 @@ def test_unreadable_start_cells(text: str) -> None:
 )
 def test_durations(text: str, minutes: int) -> None:
     assert import_rows.parse_minutes(text) == minutes
+
+
+def test_branches_by_p_number_and_who_booked(db: Database, iw: ImportWorld, tmp_path: Path) -> None:
+    """A CVR on the list three times (head office, two branches) needs the P-nr.; a
+    P-nr. alone is enough; ``Booket af`` is who booked (the calendar event shows it)."""
+    with db.session(write=True) as s:
+        for n, pnr in enumerate(["1000000001", "1000000002"]):
+            s.add(
+                Company(
+                    campaign_id=iw.world.campaign_id,
+                    jobcenter_id=iw.world.jobcenter_id,
+                    name=f"Kæden filial {n + 1}",
+                    cvr=iw.cvrs[7],
+                    p_number=pnr,
+                )
+            )
+    with db.session() as s:
+        branch_cvr = s.exec(select(Company.cvr).where(Company.p_number == "1000000001")).one()
+    k0 = iw.consultant_emails[0]
+    headers = ["CVR", "P-nr.", "Konsulent", "Start", "Booket af"]
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [
+            [branch_cvr, "", k0, "2027-03-24 09:00", ""],
+            [branch_cvr, "1000000002", k0, "2027-03-24 11:00", "Bureau A/S"],
+            ["", "1000000001", k0, "2027-03-24 13:00", ""],
+        ],
+        headers=headers,
+    )
+    s = run(db, path)
+    assert (s.imported, s.rejected) == (2, 1)
+    assert (
+        "står 3 gange på kampagnens liste (fx filialer). Skriv P-nummeret i kolonnen 'P-nr.'"
+        in (s.rejects[0].reason)
+    )
+    with db.session() as ses:
+        rows = ses.exec(
+            select(Company.p_number, Booking.booked_by)
+            .join(Company, col(Company.id) == Booking.company_id)
+            .order_by(col(Booking.start))
+        ).all()
+    assert rows == [("1000000002", "Bureau A/S"), ("1000000001", "koordinator")]

@@ -267,26 +267,39 @@ def _insert(
         }
         for i in new
     ]
+    # PostgreSQL: a multi-row INSERT ... RETURNING (SQLAlchemy's "insertmanyvalues"; a
+    # plain executemany is one round trip per row). SQLite: executemany without RETURNING
+    # (its driver loops in C; with RETURNING SQLAlchemy sends one statement per row), the
+    # ids read back by their UIDs.
+    postgres = session.get_bind().dialect.name == "postgresql"
     try:
-        # executemany without RETURNING: SQLite's driver runs it in one C loop (RETURNING
-        # made SQLAlchemy send one statement per row); the ids come back by their UIDs
-        session.execute(sa.insert(Booking), values)
+        if postgres:
+            ids = list(
+                session.execute(
+                    sa.insert(Booking).returning(col(Booking.id), sort_by_parameter_order=True),
+                    values,
+                ).scalars()
+            )
+        else:
+            session.execute(sa.insert(Booking), values)
     except IntegrityError as exc:
         if is_guard_violation(exc):
             raise BookingTaken() from exc
         raise
-    uids = [str(v["uid"]) for v in values]
-    by_uid: dict[str, int] = {}
-    for n in range(0, len(uids), 900):
-        for bid, uid in session.execute(
-            sa.select(col(Booking.id), col(Booking.uid)).where(
-                col(Booking.uid).in_(uids[n : n + 900])
-            )
-        ).all():
-            by_uid[uid] = bid
-    ids = [by_uid[u] for u in uids]
+    if not postgres:
+        uids = [str(v["uid"]) for v in values]
+        by_uid: dict[str, int] = {}
+        for n in range(0, len(uids), 900):
+            for bid, uid in session.execute(
+                sa.select(col(Booking.id), col(Booking.uid)).where(
+                    col(Booking.uid).in_(uids[n : n + 900])
+                )
+            ).all():
+                by_uid[uid] = bid
+        ids = [by_uid[u] for u in uids]
+    entries = sa.insert(AuditLog)
     session.execute(
-        sa.insert(AuditLog),
+        entries.returning(col(AuditLog.id)) if postgres else entries,
         [
             {
                 "at": now,
