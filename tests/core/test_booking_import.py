@@ -21,6 +21,7 @@ from phoner.core.models import (
     AuditLog,
     Booking,
     BookingStatus,
+    Campaign,
     Company,
     Consultant,
     FollowUp,
@@ -29,6 +30,7 @@ from phoner.core.models import (
     VisitResult,
 )
 from phoner.core.reminders import due_messages
+from phoner.core.reports.visits import visits_report
 from phoner.core.visits import import_visit_results
 from tests.support.booking import NOW, at, book_world_visit, clear_outbox
 from tests.support.booking_files import (
@@ -341,6 +343,11 @@ def test_status_aflyst_imports_a_cancelled_visit_and_cancels_a_booked_one(
     assert (s.imported, s.rejected) == (2, 0)
     statuses = sorted(b.status.value for b in bookings(db))
     assert statuses == ["booked", "cancelled"]
+    with db.session() as s2:  # both are booked visits in the report, the cancelled one too
+        campaign = s2.get(Campaign, iw.world.campaign_id)
+        assert campaign is not None
+        report = visits_report(session=s2, campaign=campaign)
+    assert report.data["total"]["booked"] == 2
     path = write_bookings(
         tmp_path / "b.csv", [[iw.cvrs[0], k0, "2027-03-24 09:00", "aflyst"]], headers=headers
     )

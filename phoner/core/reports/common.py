@@ -114,6 +114,9 @@ def counted_booking() -> ColumnElement[bool]:
     return sa.not_(
         sa.and_(
             col(Booking.status) == BookingStatus.CANCELLED,
+            # a cancellation without a reason (imported "aflyst") counts: without this,
+            # NULL IN (...) is NULL and the booking fell out of every report
+            col(Booking.cancel_reason).is_not(None),
             col(Booking.cancel_reason).in_([CancelReason.MOVED, CancelReason.FEJLBOOKING]),
         )
     )
