@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, importing
+from phoner.core import audit, blocks, importing
 from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
@@ -215,6 +215,9 @@ def finish_import(session: Session, plan: Plan, *, actor: str) -> None:
     ids = plan.batch.jobcenter_ids()
     names = session.exec(select(Jobcenter.name).where(col(Jobcenter.id).in_(ids))).all()
     summary.jobcenters = sorted(names)
+    if blocks.any_active(session):
+        blocks.mark_companies(session, where=col(Company.campaign_id) == campaign_id)
+        summary.blocked = blocks.blocked_in_campaign(session, campaign_id)
     audit.record(
         session,
         actor=actor,
