@@ -53,7 +53,7 @@ REGISTER_ALIASES: dict[str, list[str]] = {
     "p_number": FIELD_ALIASES["p_number"],
     "phone": FIELD_ALIASES["phone"],
     "name": FIELD_ALIASES["name"],
-    "reason": ["Årsag", "Begrundelse", "Bemærkning", "Reason", "Note"],
+    "reason": ["Begrundelse", "Bemærkning", "Reason", "Note"],
 }
 
 
@@ -519,8 +519,9 @@ def import_register(
     now: dt.datetime | None = None,
 ) -> RegisterImportResult:
     """Import an existing do-not-call register (CSV/XLSX: CVR, P-nr., Telefon, optional
-    Firmanavn and Årsag). A bad row is rejected with its line, column and reason into the
-    rejects file; the rest goes in. Re-importing the same file adds nothing."""
+    Firmanavn and Begrundelse; "Årsag" is the rejects file's own column). A bad row is
+    rejected with its line, column and reason into the rejects file; the rest goes in.
+    Re-importing the same file adds nothing."""
     actor = _actor(actor, "Angiv hvem der indlæser spærrelisten.")
     table = read_table(path, sheet=sheet)
     hmap = map_headers(table.headers, REGISTER_ALIASES, ignore=REJECT_META_HEADERS)

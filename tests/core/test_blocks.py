@@ -223,7 +223,7 @@ def test_list_import_keeps_blocked_companies_and_reports_them(db: Database, tmp_
 
 def _register_csv(path: Path) -> Path:
     path.write_text(
-        "CVR-nr.;P-nr.;Telefon;Firmanavn;Årsag\n"
+        "CVR-nr.;P-nr.;Telefon;Firmanavn;Begrundelse\n"
         f"{A};;;Ærø Bageri;Ringede selv\n"
         ";1000000001;;Filial;\n"
         ";;33 12 34 57;;Mail fra direktøren\n"
