@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from phoner.core.campaign_settings import CampaignSettings
 from phoner.core.db import Database
 from phoner.core.errors import ActorMissing, InvalidInput
-from phoner.core.lists import importer, targeting
+from phoner.core.lists import importer, suppression, targeting
 from phoner.core.models import AuditLog, Campaign, ClearingReason, ClearingState, Company
 from tests.support import builders
 from tests.support.lists import A, B, C
@@ -92,3 +92,16 @@ def test_basis_needs_who_and_a_sane_length(db: Database) -> None:
         with pytest.raises(InvalidInput, match="for langt"):
             targeting.set_protected_basis(session=s, campaign=camp, basis="x" * 1001, actor="K")
         assert s.get(Campaign, camp.id).protected_basis is None  # type: ignore[union-attr]
+
+
+def test_with_a_basis_a_protected_company_can_still_be_a_known_one(
+    db: Database, tmp_path: Path
+) -> None:
+    with db.session(write=True) as s:
+        camp = builders.campaign(s)
+        importer.import_list(session=s, campaign=camp, path=_list(tmp_path), jobcenter="Køge")
+        targeting.set_protected_basis(session=s, campaign=camp, basis=BASIS, actor="Jens")
+        known = tmp_path / "kendte.csv"
+        known.write_text(f"CVR\n{A}\n", encoding="utf-8")
+        suppression.import_known(session=s, path=known, jobcenter="Køge")
+        assert _proposals(s)[A] == ClearingReason.KENDT_VIRKSOMHED

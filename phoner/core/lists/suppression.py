@@ -182,13 +182,17 @@ def import_known(
             )
         ).all()
         signed_by_campaign: dict[int, set[int | None]] = {}
+        # where protection is no reason (a legal basis), a known company is still proposed
+        protected_ok = set(
+            session.exec(select(Campaign.id).where(col(Campaign.protected_basis).is_not(None)))
+        )
         for c in open_campaigns:
             signed = signed_by_campaign.get(c.campaign_id)
             if signed is None:
                 signed = signed_by_campaign[c.campaign_id] = signed_jobcenters(
                     session, c.campaign_id
                 )
-            if c.jobcenter_id in signed or c.ad_protected:
+            if c.jobcenter_id in signed or (c.ad_protected and c.campaign_id not in protected_ok):
                 continue
             if c.clearing_proposal != ClearingReason.KENDT_VIRKSOMHED:
                 c.clearing_proposal = ClearingReason.KENDT_VIRKSOMHED
