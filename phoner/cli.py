@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from phoner import __version__
+from phoner.commands import block as block_cmd
 from phoner.commands import booking as booking_cmd
 from phoner.commands import calendars as calendars_cmd
 from phoner.commands import campaign, gdpr, lists, maintenance, outcomes, rounds, script
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(lists.app, name="list")
+app.add_typer(block_cmd.app, name="block")
 app.add_typer(rounds.app, name="rounds")
 app.add_typer(script.app, name="script")
 app.add_typer(outcomes.app, name="outcomes")

@@ -13,8 +13,10 @@ from phoner.commands.common import echo_json, state
 from phoner.core import campaign_settings as cs
 from phoner.core import campaigns
 from phoner.core.campaign_settings import CampaignSettings
+from phoner.core.db import Database
 from phoner.core.display import count, format_stamp, format_time
 from phoner.core.errors import ActorMissing, InvalidInput
+from phoner.core.lists import targeting
 from phoner.core.models import Outcome
 
 app = typer.Typer(help="Opret, vis og ret kampagner og deres indstillinger.", no_args_is_help=True)
@@ -163,7 +165,15 @@ def _setting_lines(s: CampaignSettings) -> list[tuple[str, str, str]]:
         ),
         ("Postkasse", s.mailbox or "PHONER_SMTP_FROM", "phoner outbox mailbox"),
         ("Målgruppe", target, "phoner list target"),
+        ("Reklamebeskyttede", _protected(s), "--protected-basis"),
     ]
+
+
+def _protected(s: CampaignSettings) -> str:
+    if not s.protected_basis:
+        return "ringes ikke op (foreslås fjernet i clearing)"
+    when = f" {format_stamp(s.protected_basis_at)}" if s.protected_basis_at else ""
+    return f"ringes op; grundlag: {s.protected_basis} (besluttet af {s.protected_basis_by}{when})"
 
 
 def _print_settings(s: CampaignSettings) -> None:
@@ -256,6 +266,14 @@ def set_(
         int | None,
         typer.Option("--retention-days", help="Persondata slettes så mange dage efter (1-3650)."),
     ] = None,
+    protected_basis: Annotated[
+        str | None,
+        typer.Option(
+            "--protected-basis",
+            help="Det juridiske grundlag for at ringe til reklamebeskyttede virksomheder "
+            '(tekst; kræver --by). "" trækker grundlaget tilbage: så foreslås de fjernet.',
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv JSON.")] = False,
 ) -> None:
     """Ret kampagnens indstillinger (se dem med phoner campaign show NAVN)."""
@@ -282,14 +300,21 @@ def set_(
     ):
         if value is not None:
             changes[key] = value
-    if not changes:
+    if not changes and protected_basis is None:
         raise InvalidInput(
             "Angiv mindst én indstilling, fx --calling-hours 09:00-16:00.",
             hint="Se dem alle med: phoner campaign set --help",
         )
     if not by.strip():
         raise ActorMissing("Hvem ændrer kampagnens indstillinger?")
-    settings, changed = cs.change_settings(db=state(ctx).db(), name=name, actor=by, changes=changes)
+    db = state(ctx).db()
+    if protected_basis is not None:
+        _set_protected_basis(db, name, protected_basis, by, quiet=as_json)
+    if not changes:
+        if as_json:
+            echo_json({"settings": cs.campaign_settings(db=db, name=name).as_json()})
+        return
+    settings, changed = cs.change_settings(db=db, name=name, actor=by, changes=changes)
     if as_json:
         echo_json(
             {"settings": settings.as_json(), "changed": {k: v[1] for k, v in changed.items()}}
@@ -302,6 +327,32 @@ def set_(
     typer.echo(f"Kampagnen {settings.name!r} er ændret ({n}):")
     for key, (old, new) in changed.items():
         typer.echo(f"  {CHANGED_LABELS.get(key, key)}: {_shown(old)} → {_shown(new)}")
+
+
+def _set_protected_basis(db: Database, name: str, basis: str, by: str, *, quiet: bool) -> None:
+    with db.session(write=True) as session:
+        camp = campaigns.get_campaign(session=session, name=name)
+        before = camp.protected_basis
+        result = targeting.set_protected_basis(
+            session=session, campaign=camp, basis=basis, actor=by
+        )
+        after = camp.protected_basis
+    if quiet:
+        return
+    if before == after:
+        typer.echo("Grundlaget for reklamebeskyttede virksomheder er uændret.")
+    elif after:
+        typer.echo(
+            f"Kampagnen {name!r} ringer til reklamebeskyttede virksomheder; grundlag: {after} "
+            f"(besluttet af {by.strip()})."
+        )
+    else:
+        typer.echo(
+            f"Kampagnen {name!r} har ikke længere et grundlag: reklamebeskyttede virksomheder "
+            "foreslås fjernet i clearing."
+        )
+    if before != after:
+        typer.echo(f"{result.proposed_removal} virksomheder er nu foreslået fjernet.")
 
 
 #: How a changed attribute is named in the receipt.

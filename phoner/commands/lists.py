@@ -90,7 +90,27 @@ def import_(
     for notice in s.warnings:
         typer.secho(notice, fg="yellow", err=True)
     if as_json:
-        echo_json({**s.to_json(), "import_id": s.import_id})
+        echo_json(
+            {
+                **s.to_json(),
+                "import_id": s.import_id,
+                **(
+                    {
+                        "blocked_companies": [
+                            {
+                                "name": b.name,
+                                "cvr": b.cvr,
+                                "block_id": b.block_id,
+                                "reason": b.reason,
+                            }
+                            for b in s.blocked
+                        ]
+                    }
+                    if s.blocked
+                    else {}
+                ),
+            }
+        )
         return
     if s.same_file_as is not None:
         typer.echo(
@@ -111,6 +131,14 @@ def import_(
             f"{s.out_of_target} uden for målgruppen, {s.proposed_removal} foreslået fjernet "
             "(se phoner list show --state foreslaaet_fjernet)."
         )
+    if s.blocked:
+        typer.secho(
+            f"{count(len(s.blocked), 'virksomhed', 'virksomheder')} på spærrelisten kan ikke "
+            "ringes op (de bliver på listen; se phoner block list):",
+            fg="yellow",
+        )
+        for b in s.blocked:
+            typer.echo(f"  {b.name}" + (f" (CVR {b.cvr})" if b.cvr else "") + f": {b.reason}")
     if s.unknown_columns:
         typer.echo(
             "Ukendte kolonner gemt som ekstra oplysninger: " + ", ".join(s.unknown_columns) + "."

@@ -6,7 +6,9 @@ retention) is changed through :func:`change_settings`, which refuses a value out
 range with a Danish message whose ``field`` is the setting's key (the front end words
 the fix), writes an audit entry with the old and the new values, and returns the new
 :class:`CampaignSettings`. The targeting settings (``list target``) and the mailbox
-(the outbox) have their own use cases; they are shown here too.
+(the outbox) and the legal basis for calling ad-protected companies
+(:func:`phoner.core.lists.targeting.set_protected_basis`) have their own use cases; they
+are shown here too.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ class CampaignSettings:
     municipalities: tuple[str, ...]
     industries: tuple[str, ...]
     recent_contact_days: int
+    protected_basis: str | None = None
+    protected_basis_by: str | None = None
+    protected_basis_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, c: Campaign) -> CampaignSettings:

@@ -92,6 +92,9 @@ class Outcome(StrEnum):
     RING_TILBAGE = "ring_tilbage"
     FORKERT_NUMMER = "forkert_nummer"
     LUKKET = "lukket"
+    #: the company does not want to be contacted again: final, and it goes on the
+    #: do-not-call register (:mod:`phoner.core.blocks`)
+    FRABEDER_SIG_HENVENDELSER = "frabeder_sig_henvendelser"
 
     @property
     def label(self) -> str:
@@ -149,6 +152,8 @@ AAPOR_CLASS: dict[Outcome, AaporClass] = {
     Outcome.OPTAGET: AaporClass.UH,
     Outcome.FORKERT_NUMMER: AaporClass.UO,
     Outcome.LUKKET: AaporClass.NE,  # company closed: not eligible
+    # reached, and asked never to be contacted: an explicit refusal
+    Outcome.FRABEDER_SIG_HENVENDELSER: AaporClass.R,
 }
 
 
@@ -375,6 +380,11 @@ class Campaign(SQLModel, table=True):
     aapor_e: float = 0.5
     # e-mail: the organizer's and sender's address (None: PHONER_SMTP_FROM)
     mailbox: str | None = Field(default=None, max_length=200)
+    # reklamebeskyttelse: the recorded legal basis for calling ad-protected companies
+    # (None: they are proposed for removal in clearing)
+    protected_basis: str | None = Field(default=None, max_length=1000)
+    protected_basis_by: str | None = Field(default=None, max_length=120)
+    protected_basis_at: dt.datetime | None = _ts()
 
 
 class CampaignJobcenter(SQLModel, table=True):
@@ -454,6 +464,9 @@ class Company(SQLModel, table=True):
     lease_token: str | None = Field(default=None, max_length=64)
     lease_expires_at: dt.datetime | None = _ts()
     lease_since: dt.datetime | None = _ts()  # when lease_holder took it (queue.claims)
+    # the active do-not-call entry this company matches (None: not blocked); kept by
+    # phoner.core.blocks, read by the eligibility clause
+    blocked_id: int | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
 
@@ -625,6 +638,30 @@ class ContactHistory(SQLModel, table=True):
     contact_date: dt.date
     kind: ContactKind = Field(sa_type=_enum(ContactKind))
     outcome: str | None = Field(default=None, max_length=40)
+
+
+class DoNotCall(SQLModel, table=True):
+    """The do-not-call register: a company that asked never to be contacted again.
+
+    One entry per request, across every campaign and jobcenter of the database; it blocks
+    every company with its CVR, its P-number or one of its phone numbers until it is
+    lifted (``lifted_at``, with who and why). Lifted entries are kept as history.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    cvr: str | None = Field(default=None, max_length=8, index=True)
+    p_number: str | None = Field(default=None, max_length=10, index=True)
+    phones: list[str] = _json(list)  # E.164
+    company_name: str | None = Field(default=None, max_length=300)
+    reason: str = Field(max_length=500)
+    source: str = Field(max_length=20)  # opkald, manuel, import
+    campaign_name: str | None = Field(default=None, max_length=120)
+    attempt_id: int | None = None  # the call that recorded it (undo lifts it again)
+    created_by: str = Field(max_length=120)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime())
+    lifted_at: dt.datetime | None = _ts()
+    lifted_by: str | None = Field(default=None, max_length=120)
+    lift_reason: str | None = Field(default=None, max_length=500)
 
 
 class AuditLog(SQLModel, table=True):

@@ -119,3 +119,33 @@ def test_set_refuses_bad_values_with_the_option(db: Database, db_url: str, works
         campaign = s.exec(select(Campaign)).one()
         assert (campaign.max_attempts, campaign.undo_minutes) == (5, 5)
         assert s.exec(select(AuditLog).where(AuditLog.action == "settings")).first() is None
+
+
+def test_protected_basis_is_set_shown_and_withdrawn(
+    db: Database, db_url: str, workspace: Path
+) -> None:
+    invoke(db_url, "campaign", "create", NAME, "--script", "scripts/fleksjob.toml")
+    code, out = invoke(db_url, "campaign", "show", NAME)
+    assert "ringes ikke op (foreslås fjernet i clearing)" in out
+    code, out = invoke(db_url, "campaign", "set", NAME, "--protected-basis", "Notat 4/2026")
+    assert code != 0 and "--by" in out
+    code, out = invoke(
+        db_url, "campaign", "set", NAME, "--protected-basis", "Notat 4/2026", "--by", "Jens"
+    )
+    assert code == 0, out
+    assert "ringer til reklamebeskyttede virksomheder; grundlag: Notat 4/2026" in out
+    code, out = invoke(db_url, "campaign", "show", NAME)
+    assert "grundlag: Notat 4/2026 (besluttet af Jens" in " ".join(out.split())
+    code, out = invoke(db_url, "campaign", "show", NAME, "--json")
+    shown = json.loads(out)
+    assert (shown["protected_basis"], shown["protected_basis_by"]) == ("Notat 4/2026", "Jens")
+    assert shown["protected_basis_at"] is not None
+    code, out = invoke(db_url, "campaign", "set", NAME, "--protected-basis", "", "--by", "Jens")
+    assert code == 0 and "har ikke længere et grundlag" in out
+    with db.session() as s:
+        entries = s.exec(
+            select(AuditLog).where(AuditLog.action == "campaign_protected_basis")
+        ).all()
+        assert [e.new["protected_basis"] for e in entries if e.new] == ["Notat 4/2026", None]
+        camp = s.exec(select(Campaign).where(Campaign.name == NAME)).one()
+        assert camp.protected_basis is None

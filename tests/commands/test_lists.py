@@ -70,6 +70,7 @@ def test_import_json_summary_and_rejects_file(db_url: str, workspace: Path) -> N
         "merged_duplicates": 1,
         "rejected": 4,
         "flagged": 4,
+        "blocked": 0,
         "rejects_file": str(workspace / "liste.afviste.csv"),
         "import_id": 1,
     }

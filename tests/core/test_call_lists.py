@@ -80,6 +80,7 @@ def test_messy_file_import_exact_counts_rejects_and_merges(
         "merged_duplicates": 1,
         "rejected": 4,
         "flagged": 4,
+        "blocked": 0,
         "rejects_file": str(tmp_path / "liste.afviste.csv"),
     }
     assert summary.unknown_columns == ["Hjemmeside"]

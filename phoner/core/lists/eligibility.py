@@ -8,7 +8,9 @@ A company is callable (:func:`callable_clause`) iff
 - the jobcenter's clearing kept it: ``clearing_state == keep``, or ``pending`` without a
   removal proposal (not reviewed, nothing against it);
 - it is in the campaign's target group (``out_of_target is None``);
-- its round is active.
+- its round is active;
+- the do-not-call register does not block it (``blocked_id is None``, kept by
+  :mod:`phoner.core.blocks`).
 
 The queue (call state, leases, retry times) is the calling service's business; it adds its
 own conditions to this clause. This module depends on the models only, so the queue,
@@ -58,6 +60,7 @@ def callable_clause(campaign_id: int) -> ColumnElement[bool]:
         signed_off_clause(),
         kept_clause(),
         col(Company.out_of_target).is_(None),
+        col(Company.blocked_id).is_(None),
         active_round,
     )
 

@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phoner.core import audit
+from phoner.core.blocks import BlockedCompany
 from phoner.core.importing import ImportResult
 from phoner.core.jobcenters import campaign_jobcenter
 from phoner.core.lists.bulk_insert import NewCompany, insert_companies, new_ids
@@ -53,6 +54,8 @@ class ImportSummary(ImportResult):
     with its line and reason in ``rejects`` and the rejects file; always
     ``imported + merged_duplicates + rejected == read``. ``flagged``: companies this import
     created or merged into that carry a flag for clearing (:data:`FLAG_LABELS`).
+    ``blocked``: the campaign's companies on the do-not-call register after the import
+    (kept on the list, never handed out), each with the register's reason.
 
     A batched import (:mod:`.import_run`) also has its ``import_id``; ``resumed_rows`` is
     how many rows an earlier, interrupted run of it had written (0: not a resumed run);
@@ -70,6 +73,8 @@ class ImportSummary(ImportResult):
     import_id: int | None = None
     resumed_rows: int = 0
     same_file_as: int | None = None
+    #: the campaign's companies the do-not-call register blocks (kept, never callable)
+    blocked: list[BlockedCompany] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +83,7 @@ class ImportSummary(ImportResult):
             "merged_duplicates": self.merged_duplicates,
             "rejected": self.rejected,
             "flagged": self.flagged,
+            "blocked": len(self.blocked),
             "rejects_file": None if self.rejects_file is None else str(self.rejects_file),
         }
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, importing
+from phoner.core import audit, blocks, importing
 from phoner.core.clock import local_today
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.digits import ascii_digits, count_problem
@@ -55,10 +55,10 @@ from phoner.core.lists.records import (
     FIELD_LABELS,
     CompanyRecord,
     parse_employees,
+    parse_industry,
     parse_p_number,
     parse_round,
     parse_truthy,
-    split_industry,
 )
 from phoner.core.models import (
     Campaign,
@@ -228,6 +228,9 @@ def finish_import(session: Session, plan: Plan, *, actor: str) -> None:
     ids = plan.batch.jobcenter_ids()
     names = session.exec(select(Jobcenter.name).where(col(Jobcenter.id).in_(ids))).all()
     summary.jobcenters = sorted(names)
+    if blocks.any_active(session):
+        blocks.mark_companies(session, where=col(Company.campaign_id) == campaign_id)
+        summary.blocked = blocks.blocked_in_campaign(session, campaign_id)
     audit.record(
         session,
         actor=actor,
@@ -313,7 +316,7 @@ class _RowParser:
         }
         self._jobcenters: dict[str, int | None] = {}
         self._phones: dict[str, PhoneParse] = {}
-        self._industries: dict[str, tuple[str | None, str | None]] = {}
+        self._industries: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         self._employees: dict[str, int | None] = {}
 
     def parse(self, row: Row) -> CompanyRecord | str:
@@ -352,18 +355,23 @@ class _RowParser:
             problems.append(f"Ugyldig runde {round_raw!r} (skriv rundens nummer, fx 1)")
         if bad_count := count_problem(cx[i_emp], FIELD_LABELS["employees"]):
             problems.append(bad_count)
+        industry_cells = (cx[i_ind], cx[i_code])
+        industry_split = self._industries.get(industry_cells)
+        if industry_split is None:
+            ind_name, ind_code = parse_industry(*industry_cells) or (None, None)
+            industry_split = (ind_name and ind_name[:200], ind_code and ind_code[:20])
+            self._industries[industry_cells] = industry_split
+        industry, industry_code = industry_split
+        if industry_code is None and cx[i_code]:
+            problems.append(
+                f"Ugyldig branchekode {cx[i_code]!r} i kolonnen {self._headers[i_code]!r} "
+                "(skriv DB07-koden, fx 43.32.00 eller 433200)"
+            )
         if problems:
             return "; ".join(problems)
 
         municipality = cx[i_mun][:80] or None
         jobcenter_id = self._jobcenter_id(municipality)
-        industry = cx[i_ind][:200] or None
-        industry_code = cx[i_code][:20] or None
-        if industry and not industry_code:
-            split = self._industries.get(industry)
-            if split is None:
-                split = self._industries[industry] = split_industry(industry)
-            industry, industry_code = split
         extra = self._extra(cells) if self.extra_cols else {}
         employees_raw = cx[i_emp]
         employees: int | None = None

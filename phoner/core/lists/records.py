@@ -101,7 +101,12 @@ MERGE_FIELDS = (
 )
 _TRUE_WORDS = frozenset({"ja", "j", "yes", "y", "x", "1", "true", "sand", "reklamebeskyttet"})
 _INT = re.compile(r"\d+")
-_CODE_AND_TEXT = re.compile(r"^\s*(\d{2,6}(?:\.\d+)?)\s*[-–:]?\s*(.*)$")
+#: A DB07 industry code at the start of a cell: dotted (``43``, ``43.3``, ``43.32``,
+#: ``43.32.00``) or plain (``433200``), then the name after a space, dash or colon.
+_CODE_AND_TEXT = re.compile(
+    r"^\s*(\d{2}(?:\.\d{1,2}(?:\.\d{2})?)?|\d{2,6})(?=$|[\s\-–:])\s*[-–:]?\s*(.*)$",
+    re.DOTALL,
+)
 
 
 @dataclass(slots=True)
@@ -202,6 +207,35 @@ def parse_p_number(text: str) -> str | None:
 
 
 def split_industry(text: str) -> tuple[str | None, str | None]:
-    """``"561010 Restauranter"`` -> ``("Restauranter", "561010")``; no code -> (text, None)."""
+    """A Branche cell as ``(name, code)``, the code as DB07 digits.
+
+    ``"43.32.00 Tømrer- og bygningssnedkervirksomhed"`` and ``"433200 Tømrer- og ..."`` ->
+    ``("Tømrer- og bygningssnedkervirksomhed", "433200")``; the bare code ``"43.32.00"`` ->
+    ``(None, "433200")``; a cell without a leading code -> ``(text, None)``.
+    """
     m = _CODE_AND_TEXT.match(text)
-    return (text, None) if m is None else (m.group(2) or None, m.group(1))
+    if m is None:
+        return (text.strip() or None, None)
+    return (m.group(2).strip() or None, _db07_digits(ascii_digits(m.group(1))))
+
+
+def parse_industry(text: str, code_cell: str) -> tuple[str | None, str | None] | None:
+    """The ``(name, code)`` of a row's Branche and Branchekode cells; None when the
+    Branchekode cell holds no DB07 code.
+
+    The Branchekode column wins over a code written in the Branche text, and the code is
+    cut from the name either way (``"43.32.00 Tømrer..."`` next to ``433200``)."""
+    name, code = split_industry(text) if text else (None, None)
+    if code_cell:
+        cell_name, cell_code = split_industry(code_cell)
+        if cell_code is None:
+            return None
+        code = cell_code
+        name = name or cell_name
+    return name, code
+
+
+def _db07_digits(code: str) -> str:
+    digits = code.replace(".", "")
+    # no DB07 level has five digits: a number cell lost the leading zero of 01.11.00
+    return digits.zfill(6) if len(digits) == 5 and "." not in code else digits

@@ -1,11 +1,12 @@
 """Suppression: which new companies to propose for removal before anyone calls them.
 
 A company is proposed for removal (never removed: the jobcenter decides in clearing) when
-it is ad-protected (*reklamebeskyttet*), on the jobcenter's list of companies it already
-knows (:func:`import_known`), or was contacted recently in another campaign (a visit, or a
-call with a substantive outcome, within the campaign's ``recent_contact_days``). The
-first of these reasons that applies is the proposal. A decided company or a signed-off
-list is never re-proposed.
+it is ad-protected (*reklamebeskyttet*) and the campaign has no recorded legal basis for
+calling protected companies (``Campaign.protected_basis``), on the jobcenter's list of
+companies it already knows (:func:`import_known`), or was contacted recently in another
+campaign (a visit, or a call with a substantive outcome, within the campaign's
+``recent_contact_days``). The first of these reasons that applies is the proposal. A
+decided company or a signed-off list is never re-proposed.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Suppression:
     """Precomputed lookups for removal proposals (known companies, recent contacts)."""
 
     def __init__(self, session: Session, campaign: Campaign, today: dt.date) -> None:
+        #: the campaign has a recorded legal basis for calling ad-protected companies
+        self.protected_allowed = bool(campaign.protected_basis)
         self.known: dict[int | None, set[str]] = {}
         for jc_id, cvr in session.exec(
             select(ContactHistory.jobcenter_id, ContactHistory.cvr).where(
@@ -88,7 +91,7 @@ class Suppression:
     def propose(
         self, *, cvr: str | None, jobcenter_id: int | None, ad_protected: bool
     ) -> Proposal | None:
-        if ad_protected:
+        if ad_protected and not self.protected_allowed:
             return Proposal(ClearingReason.REKLAMEBESKYTTET, "Reklamebeskyttet i CVR-registret")
         if cvr and cvr in self.known.get(jobcenter_id, ()):
             return Proposal(
@@ -179,13 +182,17 @@ def import_known(
             )
         ).all()
         signed_by_campaign: dict[int, set[int | None]] = {}
+        # where protection is no reason (a legal basis), a known company is still proposed
+        protected_ok = set(
+            session.exec(select(Campaign.id).where(col(Campaign.protected_basis).is_not(None)))
+        )
         for c in open_campaigns:
             signed = signed_by_campaign.get(c.campaign_id)
             if signed is None:
                 signed = signed_by_campaign[c.campaign_id] = signed_jobcenters(
                     session, c.campaign_id
                 )
-            if c.jobcenter_id in signed or c.ad_protected:
+            if c.jobcenter_id in signed or (c.ad_protected and c.campaign_id not in protected_ok):
                 continue
             if c.clearing_proposal != ClearingReason.KENDT_VIRKSOMHED:
                 c.clearing_proposal = ClearingReason.KENDT_VIRKSOMHED

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from phoner.core import audit, geography
 from phoner.core.clock import local_today
 from phoner.core.display import count
-from phoner.core.errors import InvalidInput
+from phoner.core.errors import ActorMissing, InvalidInput
 from phoner.core.lists.eligibility import signed_jobcenters
 from phoner.core.lists.suppression import Suppression
 from phoner.core.models import Campaign, ClearingState, Company, utcnow
@@ -179,6 +179,55 @@ def _targeting(campaign: Campaign) -> dict[str, Any]:
         "industries": list(campaign.industries),
         "recent_contact_days": campaign.recent_contact_days,
     }
+
+
+def set_protected_basis(
+    *,
+    session: Session,
+    campaign: Campaign,
+    basis: str | None,
+    actor: str,
+    now: dt.datetime | None = None,
+    today: dt.date | None = None,
+) -> RefreshResult:
+    """Record (or, with an empty ``basis``, withdraw) the campaign's legal basis for calling
+    ad-protected companies: the text, who decided and when, audited. With a basis they are
+    no longer proposed for removal for that reason; without one they are again (only where
+    the jobcenter has not decided yet: :func:`refresh_list`)."""
+    actor = (actor or "").strip()
+    if not actor:
+        raise ActorMissing(
+            "Angiv hvem der har besluttet grundlaget for at ringe til "
+            "reklamebeskyttede virksomheder."
+        )
+    text = (basis or "").strip() or None
+    if text is not None and len(text) > 1000:
+        raise InvalidInput(
+            f"Grundlaget er for langt ({len(text)} tegn; højst 1000).",
+            hint="Skriv kort hvilken hjemmel kampagnen bygger på, og henvis til notatet.",
+            field="protected_basis",
+        )
+    old = {
+        "protected_basis": campaign.protected_basis,
+        "protected_basis_by": campaign.protected_basis_by,
+    }
+    if text != campaign.protected_basis:
+        moment = now or utcnow()
+        campaign.protected_basis = text
+        campaign.protected_basis_by = actor[:120] if text else None
+        campaign.protected_basis_at = moment if text else None
+        session.add(campaign)
+        audit.record(
+            session,
+            actor=actor,
+            action="campaign_protected_basis",
+            entity="campaign",
+            entity_id=campaign.id,
+            campaign_id=campaign.id,
+            old=old,
+            new={"protected_basis": text, "protected_basis_by": campaign.protected_basis_by},
+        )
+    return refresh_list(session=session, campaign=campaign, today=today)
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,12 @@ def claim_company(
         held = company.lease_holder is not None and (
             company.lease_expires_at is not None and company.lease_expires_at >= moment
         )
+        if company.blocked_id is not None:
+            raise Conflict(
+                f"{company.name} står på spærrelisten (frabeder sig henvendelser) og må "
+                "ikke ringes op.",
+                hint="Kun en koordinator kan ophæve spærringen.",
+            )
         if held and company.lease_holder != phoner:
             raise Conflict(
                 f"{company.lease_holder} taler med {company.name} lige nu.",

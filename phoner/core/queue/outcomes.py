@@ -9,6 +9,8 @@ Queue rules for the next state after an outcome (documented in docs/call-scripts
 
 - substantive outcomes (vil_kontaktes, ikke_interesseret, har_fleksjobbere, har_kontakt)
   and ``lukket`` are final: ``DONE`` with ``final_outcome``;
+- ``frabeder_sig_henvendelser`` is final too, and puts the company on the do-not-call
+  register in the same transaction (:func:`phoner.core.blocks.record_from_call`);
 - ``ring_tilbage`` needs ``callback_at``: ``CALLBACK`` at that time, owned by the phoner;
 - ``ikke_truffet`` and ``optaget``: ``RETRY`` after ``retry_minutes[outcome]`` (default
   120 min); once ``attempts`` reaches ``max_attempts`` the company is ``NOT_REACHED``;
@@ -28,7 +30,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, followups
+from phoner.core import audit, blocks, followups
 from phoner.core.clock import local_date
 from phoner.core.db import Database
 from phoner.core.errors import DatabaseError, InvalidInput, NotFound
@@ -107,7 +109,7 @@ def _next_state(
     company.last_outcome = outcome
     company.callback_phoner = None
     company.next_call_at = None
-    if outcome.substantive or outcome == Outcome.LUKKET:
+    if outcome.substantive or outcome in (Outcome.LUKKET, Outcome.FRABEDER_SIG_HENVENDELSER):
         company.call_state = CallState.DONE
         company.final_outcome = outcome
         return
@@ -278,6 +280,16 @@ def apply_outcome(
     session.flush()  # one flush for attempt, company and history: ids for the audit entry
     assert attempt.id is not None
     history_id = history.id if history is not None else None
+    block_id: int | None = None
+    if outcome == Outcome.FRABEDER_SIG_HENVENDELSER:
+        block_id = blocks.record_from_call(
+            session=session,
+            company=company,
+            campaign=campaign,
+            attempt=attempt,
+            phoner=phoner,
+            note=note,
+        ).id
     followup_id: int | None = None
     if outcome == Outcome.VIL_KONTAKTES and update_state:
         fu = followups.create_call_followup(
@@ -297,6 +309,7 @@ def apply_outcome(
             "company_id": company.id,
             "contact_history_id": history_id,
             "followup_id": followup_id,
+            **({"block_id": block_id} if block_id is not None else {}),
         },
     )
     return attempt

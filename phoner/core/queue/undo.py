@@ -7,7 +7,7 @@ import secrets
 
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, notify
+from phoner.core import audit, blocks, notify
 from phoner.core.booking.writes import cancel, lock_booking
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, NotFound
@@ -143,6 +143,7 @@ def undo_outcome(
             )
         ).all():
             session.delete(fu)
+        blocks.undo_from_call(session=session, attempt_id=attempt_id, actor=phoner)
         if new.get("contact_history_id"):
             history = session.get(ContactHistory, new["contact_history_id"])
             if history is not None:

@@ -238,7 +238,8 @@ def rates_report(*, session: Session, campaign: Campaign) -> Report:
             "Kun virksomheder, der er ringet til, indgår (én gang, med deres endelige udfald).",
             "Klasser: I = de fire besvarede udfald (også 'ikke interesseret': virksomheden "
             "har besvaret spørgsmålene), NC = ring tilbage, UH = ikke truffet/optaget, "
-            "UO = forkert nummer, NE = lukket. P, R og O bruges ikke af phoners udfald.",
+            "UO = forkert nummer, NE = lukket, R = frabeder sig henvendelser (en afvisning). "
+            "P og O bruges ikke af phoners udfald.",
             f"e (andel af ukendte, der antages at være i målgruppen) = {e_text}; "
             "ændres i kampagnens indstilling aapor_e.",
             "Nævnere: RR1/RR2/REF1/CON1 = I+P+R+NC+O+UH+UO; RR3/RR4/REF2/CON2 = "

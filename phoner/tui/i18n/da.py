@@ -149,6 +149,7 @@ DA: dict[str, str] = {
     "bind.callback": "Ring tilbage",
     "bind.wrong_number": "Forkert nr.",
     "bind.closed": "Lukket",
+    "bind.do_not_call": "Frabeder sig henvendelser",
     "bind.faq": "FAQ",
     "bind.needs": "Behov",
     "bind.note": "Note",

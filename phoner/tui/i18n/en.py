@@ -132,6 +132,7 @@ EN: dict[str, str] = {
     "bind.callback": "Call back",
     "bind.wrong_number": "Wrong no.",
     "bind.closed": "Closed",
+    "bind.do_not_call": "Do not contact again",
     "bind.faq": "FAQ",
     "bind.needs": "Needs",
     "bind.note": "Note",
@@ -551,4 +552,5 @@ OUTCOME_EN: dict[Outcome, str] = {
     Outcome.RING_TILBAGE: "Call back",
     Outcome.FORKERT_NUMMER: "Wrong number",
     Outcome.LUKKET: "Closed",
+    Outcome.FRABEDER_SIG_HENVENDELSER: "Do not contact again",
 }

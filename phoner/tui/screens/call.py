@@ -9,7 +9,8 @@ Keys (nothing needs a mouse):
   the outcome the script reached and fetches the next company (a "not interested" call
   is ``3`` + ``Enter`` from the first question);
 - ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
-  forkert nummer, ``l`` lukket: always available, one key each;
+  forkert nummer, ``l`` lukket, ``x`` frabeder sig henvendelser (the do-not-call
+  register): always available, one key each;
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
 - ``c`` copies the number to dial (also a ``tel:`` link on the card: a click dials it);
   the card's corner shows how long the company has been on screen (mm:ss);
@@ -72,6 +73,7 @@ class CallScreen(PhonerScreen):
         Binding("r", "callback", "bind.callback"),
         Binding("f", "outcome('forkert_nummer')", "bind.wrong_number"),
         Binding("l", "outcome('lukket')", "bind.closed"),
+        Binding("x", "outcome('frabeder_sig_henvendelser')", "bind.do_not_call", show=False),
         Binding("h,question_mark,f1", "faq", "bind.faq"),
         Binding("b", "needs", "bind.needs"),
         Binding("n", "note", "bind.note", show=False),

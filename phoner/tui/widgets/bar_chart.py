@@ -18,7 +18,8 @@ from textual.widget import Widget
 
 #: A bar's end in eighths of a cell (index 1..7); full cells are "█".
 EIGHTHS = " ▏▎▍▌▋▊▉"
-MAX_LABEL = 22
+#: wide enough for the longest outcome label ("Frabeder sig henvendelser")
+MAX_LABEL = 25
 
 
 def bar_cells(value: int, largest: int, width: int) -> str:
