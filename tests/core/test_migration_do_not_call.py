@@ -1,4 +1,4 @@
-"""Migration 0009: the register and the campaign's basis come and go without losing a row,
+"""Migration 0011: the register and the campaign's basis come and go without losing a row,
 and industry names stored before the DB07 fix (".00 Tømrer-…" under code "43.32") are
 repaired to code and name."""
 
@@ -15,7 +15,7 @@ from tests.support import builders
 TOMRER = "Tømrer- og bygningssnedkervirksomhed"
 
 
-def test_0009_round_trip_repairs_split_industry_names(db: Database) -> None:
+def test_0011_round_trip_repairs_split_industry_names(db: Database) -> None:
     with db.session(write=True) as s:
         camp = builders.campaign(s)
         builders.company(
@@ -28,7 +28,7 @@ def test_0009_round_trip_repairs_split_industry_names(db: Database) -> None:
     with db.engine.begin() as conn:
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, "0010")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("company")}
     assert "blocked_id" not in columns
     assert "donotcall" not in sa.inspect(db.engine).get_table_names()

@@ -10,8 +10,8 @@ columns: SQLite adds them in place.
 Industry names stored before the DB07 fix ("43.32" + ".00 Tømrer-...") are repaired to
 code "433200" and name "Tømrer-..." (the import now stores them so).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 06:00:00
 """
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
