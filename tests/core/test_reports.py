@@ -372,6 +372,7 @@ def test_phoners_report(db: Database, campaign: Campaign) -> None:
         "ring_tilbage": 1,
         "forkert_nummer": 1,
         "lukket": 0,
+        "ikke_nu": 0,
     }
     assert t1["answered"] == 2
     t2 = phoners["tlf2"]

@@ -32,6 +32,7 @@ from phoner.core.models import (
     FollowUp,
     FollowUpKind,
     Jobcenter,
+    NotInterestedReason,
     Outcome,
     Round,
 )
@@ -54,6 +55,9 @@ class AttemptLine:
     answers: dict[str, Any]
     needs: dict[str, Any]
     source: str
+    reason: NotInterestedReason | None = None  # ikke_interesseret: why
+    reason_text: str | None = None
+    revisit_on: dt.date | None = None  # ikke_nu: when the company expects a need
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,9 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
             answers=dict(a.answers),
             needs=dict(a.needs),
             source=a.source,
+            reason=a.reason,
+            reason_text=a.reason_text,
+            revisit_on=a.revisit_on,
         )
         for a in attempts
     ]

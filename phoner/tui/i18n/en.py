@@ -551,4 +551,5 @@ OUTCOME_EN: dict[Outcome, str] = {
     Outcome.RING_TILBAGE: "Call back",
     Outcome.FORKERT_NUMMER: "Wrong number",
     Outcome.LUKKET: "Closed",
+    Outcome.IKKE_NU: "Not now, later",
 }
