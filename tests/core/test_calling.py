@@ -45,6 +45,7 @@ from phoner.core.queue.claims import (
     release_stale,
     renew_lease,
 )
+from phoner.core.queue.contact import correct_contact
 from phoner.core.queue.hours import outside_calling_hours
 from phoner.core.queue.outcomes import RecordedCall, record_outcome
 from phoner.core.queue.undo import undo_outcome
@@ -731,3 +732,90 @@ def test_not_now_needs_a_day_after_today(db: Database, revisit: dt.date | None) 
     with pytest.raises(InvalidInput, match="Ikke nu, men senere"):
         record(db, c, "mette", Outcome.IKKE_NU, revisit_on=revisit)
     assert count(db, CallAttempt) == 0
+
+
+# --------------------------------------------------------------------------- contact corrections
+
+
+def test_a_corrected_number_is_called_and_the_old_one_stays_in_the_history(db: Database) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    card = correct_contact(
+        db=db,
+        company_id=c.company_id,
+        lease_token=c.lease_token,
+        phoner="mette",
+        phone="40 12 34 56",
+        contact_person="Lis  Holm",
+        email="lis@firma.dk",
+        now=MONDAY_10,
+    )
+    assert card is not None
+    assert card.company.phones == ("+4540123456",)
+    assert (card.company.contact_person, card.company.email) == ("Lis Holm", "lis@firma.dk")
+    [change] = card.contact_changes
+    assert (change.day, change.by, change.phone, change.contact_person, change.email) == (
+        dt.date(2026, 11, 23),
+        "mette",
+        "+4533123456",
+        None,
+        None,
+    )
+    with db.session() as session:
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "correct_contact")).one()
+    # the audit log says what changed, never to what (personal data)
+    assert entry.new == {"changed": ["email", "kontaktperson", "telefon"]}
+    assert "4540123456" not in str(entry.old) + str(entry.new)
+    # the same again changes nothing
+    again = correct_contact(
+        db=db,
+        company_id=c.company_id,
+        lease_token=c.lease_token,
+        phoner="mette",
+        phone="+45 40 12 34 56",
+        contact_person="Lis Holm",
+        email="lis@firma.dk",
+        now=MONDAY_10,
+    )
+    assert again is None
+
+
+@pytest.mark.parametrize(
+    ("phone", "email", "message"),
+    [
+        ("12", "", "ikke et gyldigt telefonnummer"),
+        ("", "", "Skriv det nummer"),
+        ("40 12 34 56", "lis.firma.dk", "ikke en e-mailadresse"),
+    ],
+)
+def test_a_bad_number_or_address_is_refused_and_nothing_changes(
+    db: Database, phone: str, email: str, message: str
+) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    with pytest.raises(InvalidInput, match=message):
+        correct_contact(
+            db=db,
+            company_id=c.company_id,
+            lease_token=c.lease_token,
+            phoner="mette",
+            phone=phone,
+            contact_person="",
+            email=email,
+        )
+    assert company(db, c.company_id).phones == ["+4533123456"]
+
+
+def test_only_the_phoner_holding_the_company_corrects_it(db: Database) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    with pytest.raises(Conflict):
+        correct_contact(
+            db=db,
+            company_id=c.company_id,
+            lease_token="not-the-lease",
+            phoner="lars",
+            phone="40 12 34 56",
+            contact_person="",
+            email="",
+        )

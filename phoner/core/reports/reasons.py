@@ -17,7 +17,7 @@ from phoner.core import vocabulary
 from phoner.core.display import format_date
 from phoner.core.models import CallAttempt, Campaign, Company, NotInterestedReason, Outcome
 from phoner.core.reports.common import TOTAL, frac
-from phoner.formats.report_output import Pct, Report, ReportTable
+from phoner.formats.report_output import Cell, Pct, Report, ReportTable
 
 NOT_GIVEN = "Ikke angivet"
 
@@ -88,19 +88,19 @@ def reasons_report(*, session: Session, campaign: Campaign) -> Report:
             for name, cvr, phoner, revisit, back in revisits
         ],
     }
+    reason_rows: list[list[Cell]] = [
+        [
+            vocabulary.label(m) if m is not None else NOT_GIVEN,
+            counts.get(m, 0),
+            Pct(counts.get(m, 0), total),
+        ]
+        for m in order
+    ]
     reasons_table = ReportTable(
         title="Ikke interesseret: årsager",
         sheet="Årsager",
         columns=["Årsag", "Virksomheder", "Andel"],
-        rows=[
-            [
-                vocabulary.label(m) if m is not None else NOT_GIVEN,
-                counts.get(m, 0),
-                Pct(counts.get(m, 0), total),
-            ]
-            for m in order
-        ]
-        + [[TOTAL, total, Pct(total, total)]],
+        rows=[*reason_rows, [TOTAL, total, Pct(total, total)]],
         total_rows=1,
         notes=["Andel = virksomheder med årsagen / alle, der sagde 'Ikke interesseret'."],
     )

@@ -9,7 +9,11 @@ Keys (nothing needs a mouse):
   the outcome the script reached and fetches the next company (a "not interested" call
   is ``3`` + ``Enter`` from the first question);
 - ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
-  forkert nummer, ``l`` lukket: always available, one key each;
+  forkert nummer, ``l`` lukket: always available, one key each; ``e`` "Ikke nu, men
+  senere" asks when the company expects a need (1-4 or a date) and brings it back then;
+- "Ikke interesseret" asks why (one key per reason, 5 Andet with a few words); Esc in
+  that dialog, as in every dialog here, returns to the call with nothing lost;
+- ``p`` corrects the number to call and the contact person (the old ones stay on the card);
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
 - ``c`` copies the number to dial (also a ``tel:`` link on the card: a click dials it);
   the card's corner shows how long the company has been on screen (mm:ss);
@@ -40,12 +44,12 @@ from textual.worker import Worker
 
 from phoner.core.call_scripts import CallScript, ScriptWalk
 from phoner.core.errors import PhonerError
-from phoner.core.models import Outcome
+from phoner.core.models import NotInterestedReason, Outcome
 from phoner.core.phones import format_phone
-from phoner.core.queue import claims, outcomes, undo
+from phoner.core.queue import claims, contact, outcomes, undo
 from phoner.core.queue.card import CompanyCard, call_setup, call_view
 from phoner.core.queue.claims import Claim
-from phoner.tui.i18n import closed_text, format_when, outcome_label, t
+from phoner.tui.i18n import closed_text, format_day, format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.screens.call_data import CALL_ACTIONS, RecordRequest, Saved, View
 from phoner.tui.widgets.company_card import CompanyCardView, primary_phone, timer_text
@@ -72,6 +76,8 @@ class CallScreen(PhonerScreen):
         Binding("r", "callback", "bind.callback"),
         Binding("f", "outcome('forkert_nummer')", "bind.wrong_number"),
         Binding("l", "outcome('lukket')", "bind.closed"),
+        Binding("e", "later", "bind.later"),
+        Binding("p", "contact", "bind.contact", show=False),
         Binding("h,question_mark,f1", "faq", "bind.faq"),
         Binding("b", "needs", "bind.needs"),
         Binding("n", "note", "bind.note", show=False),
@@ -106,6 +112,13 @@ class CallScreen(PhonerScreen):
     class Shown(Message):
         def __init__(self, view: View) -> None:
             self.view = view
+            super().__init__()
+
+    class CardUpdated(Message):
+        """The company's contact details were corrected: the card as it is now."""
+
+        def __init__(self, card: CompanyCard) -> None:
+            self.card = card
             super().__init__()
 
     class Renewed(Message):
@@ -157,6 +170,7 @@ class CallScreen(PhonerScreen):
         self.query_one(CompanyCardView).border_title = t("card.title")
         panel = self.query_one(ScriptPanel)
         panel.border_title = t("script.title")
+        panel.border_subtitle = t("script.faq_hint")
         panel.show(None, message=t("call.loading"))
         self._apply_layout()
         self.set_interval(1.0, self._tick_timer)
@@ -262,7 +276,15 @@ class CallScreen(PhonerScreen):
             callback_at=request.callback_at,
             started_at=request.started_at,
             now=self.now(),
+            reason=request.reason,
+            reason_text=request.reason_text,
+            revisit_on=request.revisit_on,
         )
+        if request.outcome == Outcome.IKKE_NU and attempt.callback_at is not None:
+            when = format_when(attempt.callback_at)
+            self.app.call_from_thread(
+                self._say, t("revisit.saved", company=request.company, when=when)
+            )
         saved = Saved(
             attempt.id,
             request.outcome,
@@ -397,6 +419,16 @@ class CallScreen(PhonerScreen):
             self._say(t("call.undone", company=view.restored.company))
         self._show_company(view.restored)
 
+    def on_call_screen_card_updated(self, message: CardUpdated) -> None:
+        # only the card changes: the answers, needs and note typed so far stay
+        self.busy = False
+        if self.claim is None or self.claim.company_id != message.card.company.id:
+            return
+        self.card = message.card
+        self.query_one(CompanyCardView).show(self.card, banner=self._banner(), now=self.now())
+        self._tick_timer()
+        self._say(t("contact.saved"))
+
     def on_call_screen_renewed(self, message: Renewed) -> None:
         self.lease_expires_at = message.expires_at
 
@@ -451,6 +483,9 @@ class CallScreen(PhonerScreen):
             return None
         if self.claim.reason == "callback":
             agreed = next((a for a in self.card.attempts if a.callback_at is not None), None)
+            if agreed is not None and agreed.outcome == Outcome.IKKE_NU and agreed.revisit_on:
+                day = format_day(agreed.revisit_on)
+                return t("call.reason.revisit", who=agreed.phoner, day=day)
             when = (
                 format_when(agreed.callback_at, now=self.now())
                 if agreed and agreed.callback_at
@@ -506,8 +541,8 @@ class CallScreen(PhonerScreen):
             card_view.border_subtitle = ""
             return
         timer = timer_text(self.now() - self.started_at)
-        hint = t("card.copy_hint") if primary_phone(self.card) else ""
-        card_view.border_subtitle = f"{hint} · {timer}" if hint else timer
+        hints = [t("card.copy_hint")] if primary_phone(self.card) else []
+        card_view.border_subtitle = " · ".join([*hints, t("card.contact_hint"), timer])
 
     def _show_panel(self, which: str) -> None:
         self.panel = which
@@ -560,7 +595,35 @@ class CallScreen(PhonerScreen):
         if outcome == Outcome.RING_TILBAGE:
             self.action_callback()
             return
+        if outcome == Outcome.IKKE_INTERESSERET:
+            self._ask_reason()
+            return
         self._submit(outcome, visit=self.walk.wants_visit)
+
+    def _ask_reason(self) -> None:
+        """Why not interested: one key; Esc comes back to the call as it was."""
+        if self.card is None or not self._form_ok():
+            return
+        from phoner.tui.screens.call_details import ReasonDialog, ReasonResult
+
+        def chosen(result: ReasonResult) -> None:
+            if result is not None:
+                reason, text = result
+                self._submit(Outcome.IKKE_INTERESSERET, reason=reason, reason_text=text)
+
+        self.app.push_screen(ReasonDialog(company=self.card.company.name), chosen)
+
+    def action_later(self) -> None:
+        """'Ikke nu, men senere': when the company expects a need; it comes back then."""
+        if not self._ready() or self.card is None or not self._form_ok():
+            return
+        from phoner.tui.screens.call_details import RevisitDialog
+
+        def chosen(day: dt.date | None) -> None:
+            if day is not None:
+                self._submit(Outcome.IKKE_NU, revisit_on=day)
+
+        self.app.push_screen(RevisitDialog(company=self.card.company.name, now=self.now()), chosen)
 
     def action_outcome(self, code: str) -> None:
         if not self._ready():
@@ -589,16 +652,15 @@ class CallScreen(PhonerScreen):
         *,
         callback_at: dt.datetime | None = None,
         visit: bool = False,
+        reason: NotInterestedReason | None = None,
+        reason_text: str | None = None,
+        revisit_on: dt.date | None = None,
     ) -> None:
         if self.claim is None or self.card is None or self.walk is None:
             return
-        form = self.query_one(NeedsForm)
-        problem = form.problem()
-        if problem is not None:  # refuse, never save a changed or dropped value
-            self.notify(problem.text, severity="warning", timeout=8)
-            self._show_panel("needs-form")
-            form.focus_field(problem.field_id)
+        if not self._form_ok():
             return
+        form = self.query_one(NeedsForm)
         request = RecordRequest(
             company_id=self.claim.company_id,
             lease_token=self.claim.lease_token,
@@ -609,12 +671,27 @@ class CallScreen(PhonerScreen):
             note=form.note(),
             callback_at=callback_at,
             started_at=self.started_at,
+            reason=reason,
+            reason_text=reason_text,
+            revisit_on=revisit_on,
         )
         if visit:
             self._book_visit(request)
             return
         self.busy = True
         self._record(request)
+
+    def _form_ok(self) -> bool:
+        """The needs form can be saved as typed; else say why and show the field."""
+        form = self.query_one(NeedsForm)
+        problem = form.problem()
+        if problem is None:
+            return True
+        # refuse, never save a changed or dropped value
+        self.notify(problem.text, severity="warning", timeout=8)
+        self._show_panel("needs-form")
+        form.focus_field(problem.field_id)
+        return False
 
     def action_undo(self) -> None:
         if self.busy:
@@ -680,6 +757,50 @@ class CallScreen(PhonerScreen):
             return
         self.app.copy_to_clipboard(phone)
         self._say(t("call.phone_copied", phone=format_phone(phone)))
+
+    def action_contact(self) -> None:
+        """Correct the number to call and the contact person (the old stay on the card)."""
+        if not self._ready() or self.card is None or self.claim is None:
+            return
+        from phoner.tui.screens.call_details import ContactChange, ContactDialog
+
+        card, claim = self.card, self.claim
+        phone = primary_phone(card)
+
+        def chosen(change: ContactChange | None) -> None:
+            if change is None:
+                return
+            self.busy = True
+            self._correct(claim, card.wrong_numbers, change)
+
+        dialog = ContactDialog(
+            company=card.company.name,
+            phone=format_phone(phone) if phone else "",
+            contact_person=card.company.contact_person or "",
+            email=card.company.email or "",
+        )
+        self.app.push_screen(dialog, chosen)
+
+    @db_worker("call")
+    def _correct(self, claim: Claim, wrong_numbers: int, change: Any) -> None:
+        try:
+            card = contact.correct_contact(
+                db=self.db,
+                company_id=claim.company_id,
+                lease_token=claim.lease_token,
+                phoner=self.phoner,
+                phone=change.phone,
+                contact_person=change.contact_person,
+                email=change.email,
+                wrong_numbers=wrong_numbers,
+                now=self.now(),
+            )
+        finally:
+            self.app.call_from_thread(setattr, self, "busy", False)
+        if card is None:
+            self.app.call_from_thread(self._say, t("contact.unchanged"))
+            return
+        self.post_message(self.CardUpdated(card))
 
     def action_call_list(self) -> None:
         self.phoner_app.open_call_list(campaign_id=self.campaign_id, round_id=self.round_id)
