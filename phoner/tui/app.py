@@ -181,11 +181,29 @@ class PhonerApp(App[None]):
 
         for screen in reversed(self.screen_stack):
             if isinstance(screen, CallScreen | StartScreen):
+                if isinstance(screen, CallScreen):
+                    call = screen
+
+                    def back_to_call(go: bool = True, call: CallScreen = call) -> None:
+                        while self.screen is not call:
+                            self.pop_screen()
+                        if go:
+                            call.open_company(company_id)
+
+                    if call.claim is not None and call.claim.company_id == company_id:
+                        back_to_call(go=False)  # the company on screen, as it is
+                    else:
+                        # answers, needs or a note typed for the company on screen: ask
+                        # first (Enter = stay in that call)
+                        call.unless_work_is_lost(
+                            back_to_call,
+                            yes=t("call.leave.other"),
+                            stay=lambda: back_to_call(go=False),
+                        )
+                    return
                 while self.screen is not screen:
                     self.pop_screen()
-                if isinstance(screen, CallScreen):
-                    screen.open_company(company_id)
-                elif isinstance(screen, StartScreen):
+                if isinstance(screen, StartScreen):
                     screen.action_start(company_id=company_id)
                 return
 

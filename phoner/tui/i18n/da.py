@@ -89,6 +89,7 @@ DA: dict[str, str] = {
     "call.leave.stay": "Bliv i opkaldet",
     "call.leave.quit": "Afslut uden at gemme",
     "call.leave.change": "Skift uden at gemme",
+    "call.leave.other": "Ring til den valgte uden at gemme",
     "call.phone_copied": "Nummeret {phone} er kopieret.",
     "call.no_phone_to_copy": "Der er intet nummer at kopiere.",
     "bind.copy_phone": "Kopiér nr.",

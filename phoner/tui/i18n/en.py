@@ -76,6 +76,7 @@ EN: dict[str, str] = {
     "call.leave.stay": "Stay in the call",
     "call.leave.quit": "Quit without saving",
     "call.leave.change": "Switch without saving",
+    "call.leave.other": "Call the chosen one without saving",
     "call.phone_copied": "The number {phone} is copied.",
     "call.no_phone_to_copy": "There is no number to copy.",
     "bind.copy_phone": "Copy no.",

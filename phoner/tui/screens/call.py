@@ -823,8 +823,15 @@ class CallScreen(PhonerScreen):
             return False
         return bool(self.walk.answers) or self.query_one(NeedsForm).typed()
 
-    def unless_work_is_lost(self, then: Callable[[], object], *, yes: str) -> None:
-        """Run ``then`` now, or after the phoner confirms that the typed work may go."""
+    def unless_work_is_lost(
+        self,
+        then: Callable[[], object],
+        *,
+        yes: str,
+        stay: Callable[[], object] | None = None,
+    ) -> None:
+        """Run ``then`` now, or after the phoner confirms that the typed work may go
+        (``stay``, if given, runs when the phoner stays)."""
         if not self.unsaved_work():
             then()
             return
@@ -835,6 +842,8 @@ class CallScreen(PhonerScreen):
         def answered(go: bool | None) -> None:
             if go:
                 then()
+            elif stay is not None:
+                stay()
 
         dialog = ConfirmDialog(
             t("call.leave.question", company=company),
