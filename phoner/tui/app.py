@@ -30,7 +30,7 @@ from phoner.tui.data import Prefs
 from phoner.tui.errors import error_text
 from phoner.tui.host import Host
 from phoner.tui.i18n import t
-from phoner.tui.keys import PhonerHelpPanel, key_display, localize
+from phoner.tui.keys import PhonerCommandPalette, PhonerHelpPanel, key_display, localize
 from phoner.tui.screens.base import translate_bindings
 
 Clock = Callable[[], dt.datetime]
@@ -287,7 +287,7 @@ class PhonerApp(App[None]):
         """The command palette, with the catalog's placeholder."""
         if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(
-                CommandPalette(placeholder=t("pal.placeholder"), id="--command-palette")
+                PhonerCommandPalette(placeholder=t("pal.placeholder"), id="--command-palette")
             )
 
     def action_show_help_panel(self) -> None:

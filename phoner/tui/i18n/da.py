@@ -396,6 +396,7 @@ DA: dict[str, str] = {
     "dash.bind.held": "Reserverede",
     # command palette (Textual's system commands, in our words)
     "pal.placeholder": "Søg efter en kommando …",
+    "pal.no_matches": "Ingen kommandoer passer",
     "pal.quit": "Afslut",
     "pal.quit_help": "Luk phoner (en virksomhed på skærmen gives tilbage til køen)",
     "pal.keys": "Taster",

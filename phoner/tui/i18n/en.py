@@ -376,6 +376,7 @@ EN: dict[str, str] = {
     "dash.bind.held": "Held",
     # command palette (Textual's system commands, in our words)
     "pal.placeholder": "Search for a command …",
+    "pal.no_matches": "No matching commands",
     "pal.quit": "Quit",
     "pal.quit_help": "Close phoner (a company on screen goes back to the queue)",
     "pal.keys": "Keys",
