@@ -5,6 +5,7 @@ from __future__ import annotations
 from phoner.core import vocabulary
 from phoner.core.lists.records import FLAG_LABELS
 from phoner.core.models import (
+    AgreementCategory,
     CancelReason,
     ClearingReason,
     ClearingState,
@@ -578,3 +579,5 @@ DA.update(
         "contact.unchanged": "Intet at rette.",
     }
 )
+DA.update({f"label.agreement.{m.value}": vocabulary.label(m) for m in AgreementCategory})
+DA.update({"dash.no_consultant": "Ingen ansvarlig", "dash.no_round": "Uden omgang"})

@@ -599,3 +599,21 @@ EN.update(
         "contact.unchanged": "Nothing to correct.",
     }
 )
+
+# Agreement categories (core's AgreementCategory) and the dashboard's core names.
+EN.update(
+    {
+        "label.agreement.jobordre_rekruttering": "Job order/recruitment",
+        "label.agreement.opkvalificeringsjob": "Upskilling job",
+        "label.agreement.voksenlaerling": "Adult apprentice",
+        "label.agreement.jobrotation": "Job rotation",
+        "label.agreement.loentilskud": "Wage subsidy",
+        "label.agreement.virksomhedspraktik": "Work placement",
+        "label.agreement.fagpilot": "Trade pilot",
+        "label.agreement.fastholdelse": "Job retention",
+        "label.agreement.fleksjob": "Flex job",
+        "label.agreement.virksomhedspladser_flygtninge": "Company places for refugees",
+        "dash.no_consultant": "No one responsible",
+        "dash.no_round": "No round",
+    }
+)
