@@ -671,3 +671,30 @@ async def test_p_corrects_the_number_during_the_call_and_keeps_what_was_typed(
         assert screen.walk is not None and len(screen.walk.answers) == 1  # nothing lost
     row = company(demo_db, screen.claim.company_id)
     assert row.phones[0] == "+4540123456" and row.contact_person == "Lis Holm"
+
+
+async def test_a_not_now_company_comes_back_with_what_it_said(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    """Back on the list before the revisit day: the card says what the company said."""
+    from phoner.tui.widgets.company_card import card_text
+
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press("e", "2")  # in three months: 24.02.2027
+        await settle(pilot)
+        back = company(demo_db, first.company_id).next_call_at
+        assert back is not None
+        assert back == dt.datetime(2027, 2, 17, 8, 0, tzinfo=dt.UTC)  # 5 working days before
+        clock.now = back + dt.timedelta(hours=1)
+        await pilot.press("s")  # the next company: the due revisit comes first
+        await settle(pilot)
+        assert screen.claim is not None and screen.claim.company_id == first.company_id
+        assert screen.card is not None
+        banner = screen._banner()
+        assert banner is not None and "ikke nu, men senere" in banner and "Anne" in banner
+        assert "24.02.2027" in banner
+        assert "Vend tilbage før ons 24.02.2027" in card_text(screen.card).plain

@@ -7,13 +7,10 @@ Keys (nothing needs a mouse):
 
 - ``1``-``9`` answer the current question; ``⌫`` goes back one answer; ``Enter`` saves
   the outcome the script reached and fetches the next company (a "not interested" call
-  is ``3`` + ``Enter`` from the first question);
-- ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
-  forkert nummer, ``l`` lukket: always available, one key each; ``e`` "Ikke nu, men
-  senere" asks when the company expects a need (1-4 or a date) and brings it back then;
-- "Ikke interesseret" asks why (one key per reason, 5 Andet with a few words); Esc in
-  that dialog, as in every dialog here, returns to the call with nothing lost;
-- ``p`` corrects the number to call and the contact person (the old ones stay on the card);
+  is ``3`` + ``Enter`` + the reason's key from the first question);
+- ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage, ``e`` ikke nu men senere (a
+  revisit day), ``f`` forkert nummer, ``l`` lukket; ``p`` corrects the number and contact
+  person (:mod:`.call_details`; Esc in each dialog returns to the call, nothing lost);
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
 - ``c`` copies the number to dial (also a ``tel:`` link on the card: a click dials it);
   the card's corner shows how long the company has been on screen (mm:ss);
@@ -112,13 +109,6 @@ class CallScreen(PhonerScreen):
     class Shown(Message):
         def __init__(self, view: View) -> None:
             self.view = view
-            super().__init__()
-
-    class CardUpdated(Message):
-        """The company's contact details were corrected: the card as it is now."""
-
-        def __init__(self, card: CompanyCard) -> None:
-            self.card = card
             super().__init__()
 
     class Renewed(Message):
@@ -264,6 +254,11 @@ class CallScreen(PhonerScreen):
 
     @db_worker("call")
     def _record(self, request: RecordRequest) -> None:
+        saved = self._save(request)
+        self._load_view(self._claim(), saved=saved)
+
+    def _save(self, request: RecordRequest) -> Saved:
+        """Record ``request`` (in a worker); what undo needs of it."""
         attempt = outcomes.record_outcome(
             db=self.db,
             company_id=request.company_id,
@@ -285,43 +280,17 @@ class CallScreen(PhonerScreen):
             self.app.call_from_thread(
                 self._say, t("revisit.saved", company=request.company, when=when)
             )
-        saved = Saved(
-            attempt.id,
-            request.outcome,
-            request.company,
-            request.answers,
-            request.needs,
+        return Saved(
+            attempt.id, request.outcome, request.company, request.answers, request.needs,
             request.note,
-        )
-        self._load_view(self._claim(), saved=saved)
+        )  # fmt: skip
 
     def _record_for_visit(self, request: RecordRequest) -> int:
         """Save the outcome from the booking dialog's worker, right before the visit is
         booked (or when the phoner saves without one); returns the attempt's id."""
-        attempt = outcomes.record_outcome(
-            db=self.db,
-            company_id=request.company_id,
-            lease_token=request.lease_token,
-            phoner=self.phoner,
-            outcome=request.outcome,
-            answers=request.answers,
-            needs=request.needs,
-            note=request.note or None,
-            callback_at=None,
-            started_at=request.started_at,
-            now=self.now(),
-        )
-        assert attempt.id is not None
-        saved = Saved(
-            attempt.id,
-            request.outcome,
-            request.company,
-            request.answers,
-            request.needs,
-            request.note,
-        )
+        saved = self._save(request)
         self.app.call_from_thread(self._recorded_for_visit, saved)
-        return attempt.id
+        return saved.attempt_id
 
     def _recorded_for_visit(self, saved: Saved) -> None:
         self._set_saved(saved)
@@ -418,16 +387,6 @@ class CallScreen(PhonerScreen):
             self._set_saved(None)
             self._say(t("call.undone", company=view.restored.company))
         self._show_company(view.restored)
-
-    def on_call_screen_card_updated(self, message: CardUpdated) -> None:
-        # only the card changes: the answers, needs and note typed so far stay
-        self.busy = False
-        if self.claim is None or self.claim.company_id != message.card.company.id:
-            return
-        self.card = message.card
-        self.query_one(CompanyCardView).show(self.card, banner=self._banner(), now=self.now())
-        self._tick_timer()
-        self._say(t("contact.saved"))
 
     def on_call_screen_renewed(self, message: Renewed) -> None:
         self.lease_expires_at = message.expires_at
@@ -596,34 +555,17 @@ class CallScreen(PhonerScreen):
             self.action_callback()
             return
         if outcome == Outcome.IKKE_INTERESSERET:
-            self._ask_reason()
+            from phoner.tui.screens.call_details import ask_reason
+
+            ask_reason(self)  # one key more: why
             return
         self._submit(outcome, visit=self.walk.wants_visit)
 
-    def _ask_reason(self) -> None:
-        """Why not interested: one key; Esc comes back to the call as it was."""
-        if self.card is None or not self._form_ok():
-            return
-        from phoner.tui.screens.call_details import ReasonDialog, ReasonResult
-
-        def chosen(result: ReasonResult) -> None:
-            if result is not None:
-                reason, text = result
-                self._submit(Outcome.IKKE_INTERESSERET, reason=reason, reason_text=text)
-
-        self.app.push_screen(ReasonDialog(company=self.card.company.name), chosen)
-
     def action_later(self) -> None:
         """'Ikke nu, men senere': when the company expects a need; it comes back then."""
-        if not self._ready() or self.card is None or not self._form_ok():
-            return
-        from phoner.tui.screens.call_details import RevisitDialog
+        from phoner.tui.screens.call_details import ask_revisit
 
-        def chosen(day: dt.date | None) -> None:
-            if day is not None:
-                self._submit(Outcome.IKKE_NU, revisit_on=day)
-
-        self.app.push_screen(RevisitDialog(company=self.card.company.name, now=self.now()), chosen)
+        ask_revisit(self)
 
     def action_outcome(self, code: str) -> None:
         if not self._ready():
@@ -681,17 +623,10 @@ class CallScreen(PhonerScreen):
         self.busy = True
         self._record(request)
 
-    def _form_ok(self) -> bool:
-        """The needs form can be saved as typed; else say why and show the field."""
-        form = self.query_one(NeedsForm)
-        problem = form.problem()
-        if problem is None:
-            return True
-        # refuse, never save a changed or dropped value
-        self.notify(problem.text, severity="warning", timeout=8)
-        self._show_panel("needs-form")
-        form.focus_field(problem.field_id)
-        return False
+    def _form_ok(self) -> bool:  # else says why and shows the field
+        from phoner.tui.screens.call_details import form_ok
+
+        return form_ok(self)
 
     def action_undo(self) -> None:
         if self.busy:
@@ -760,29 +695,14 @@ class CallScreen(PhonerScreen):
 
     def action_contact(self) -> None:
         """Correct the number to call and the contact person (the old stay on the card)."""
-        if not self._ready() or self.card is None or self.claim is None:
-            return
-        from phoner.tui.screens.call_details import ContactChange, ContactDialog
+        from phoner.tui.screens.call_details import ask_contact
 
-        card, claim = self.card, self.claim
-        phone = primary_phone(card)
-
-        def chosen(change: ContactChange | None) -> None:
-            if change is None:
-                return
-            self.busy = True
-            self._correct(claim, card.wrong_numbers, change)
-
-        dialog = ContactDialog(
-            company=card.company.name,
-            phone=format_phone(phone) if phone else "",
-            contact_person=card.company.contact_person or "",
-            email=card.company.email or "",
-        )
-        self.app.push_screen(dialog, chosen)
+        ask_contact(self)
 
     @db_worker("call")
     def _correct(self, claim: Claim, wrong_numbers: int, change: Any) -> None:
+        from phoner.tui.screens.call_details import show_corrected
+
         try:
             card = contact.correct_contact(
                 db=self.db,
@@ -797,10 +717,7 @@ class CallScreen(PhonerScreen):
             )
         finally:
             self.app.call_from_thread(setattr, self, "busy", False)
-        if card is None:
-            self.app.call_from_thread(self._say, t("contact.unchanged"))
-            return
-        self.post_message(self.CardUpdated(card))
+        self.app.call_from_thread(show_corrected, self, card)
 
     def action_call_list(self) -> None:
         self.phoner_app.open_call_list(campaign_id=self.campaign_id, round_id=self.round_id)

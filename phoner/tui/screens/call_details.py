@@ -8,6 +8,9 @@
 - :class:`ContactDialog`: correct the phone number and the contact person during the
   call. Returns the typed values; core checks and saves them (the old ones stay in the
   company's history).
+
+The call screen's keys open them through :func:`ask_reason`, :func:`ask_revisit` and
+:func:`ask_contact` (here, to keep the call screen's module short).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -27,11 +31,17 @@ from textual.widgets import Input, Label, Static
 
 from phoner.core.clock import to_local
 from phoner.core.errors import PhonerError
-from phoner.core.models import NotInterestedReason
+from phoner.core.models import NotInterestedReason, Outcome
+from phoner.core.phones import format_phone
 from phoner.core.queue import contact
 from phoner.tui.i18n import format_day, t
 from phoner.tui.screens.base import PhonerModal
-from phoner.tui.widgets.company_card import REASON_LABELS
+from phoner.tui.widgets.company_card import REASON_LABELS, CompanyCardView, primary_phone
+from phoner.tui.widgets.needs_form import NeedsForm
+
+if TYPE_CHECKING:
+    from phoner.core.queue.card import CompanyCard
+    from phoner.tui.screens.call import CallScreen
 
 CSS = Path(__file__).with_name("call_details.tcss")
 
@@ -268,3 +278,82 @@ class ContactDialog(PhonerModal[ContactChange | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+# --------------------------------------------------------------------------- the call screen's
+
+
+def ask_reason(screen: CallScreen) -> None:
+    """Why not interested: one key; Esc comes back to the call as it was."""
+    card = screen.card
+    if card is None or not screen._form_ok():
+        return
+
+    def chosen(result: ReasonResult) -> None:
+        if result is not None:
+            reason, text = result
+            screen._submit(Outcome.IKKE_INTERESSERET, reason=reason, reason_text=text)
+
+    screen.app.push_screen(ReasonDialog(company=card.company.name), chosen)
+
+
+def ask_revisit(screen: CallScreen) -> None:
+    """'Ikke nu, men senere': the day the company expects a need; Esc back to the call."""
+    card = screen.card
+    if not screen._ready() or card is None or not screen._form_ok():
+        return
+
+    def chosen(day: dt.date | None) -> None:
+        if day is not None:
+            screen._submit(Outcome.IKKE_NU, revisit_on=day)
+
+    screen.app.push_screen(RevisitDialog(company=card.company.name, now=screen.now()), chosen)
+
+
+def ask_contact(screen: CallScreen) -> None:
+    """The contact form for the company on screen; saving runs in the call's worker."""
+    card, claim = screen.card, screen.claim
+    if not screen._ready() or card is None or claim is None:
+        return
+    phone = primary_phone(card)
+
+    def chosen(change: ContactChange | None) -> None:
+        if change is not None:
+            screen.busy = True
+            screen._correct(claim, card.wrong_numbers, change)
+
+    dialog = ContactDialog(
+        company=card.company.name,
+        phone=format_phone(phone) if phone else "",
+        contact_person=card.company.contact_person or "",
+        email=card.company.email or "",
+    )
+    screen.app.push_screen(dialog, chosen)
+
+
+def show_corrected(screen: CallScreen, card: CompanyCard | None) -> None:
+    """The corrected card (None: nothing changed); only the card changes: answers,
+    needs and note stay."""
+    screen.busy = False
+    if card is None:
+        screen._say(t("contact.unchanged"))
+        return
+    if screen.claim is None or screen.claim.company_id != card.company.id:
+        return
+    screen.card = card
+    screen.query_one(CompanyCardView).show(card, banner=screen._banner(), now=screen.now())
+    screen._tick_timer()
+    screen._say(t("contact.saved"))
+
+
+def form_ok(screen: CallScreen) -> bool:
+    """The needs form can be saved as typed; else say why and show the field (refuse,
+    never save a changed or dropped value)."""
+    form = screen.query_one(NeedsForm)
+    problem = form.problem()
+    if problem is None:
+        return True
+    screen.notify(problem.text, severity="warning", timeout=8)
+    screen._show_panel("needs-form")
+    form.focus_field(problem.field_id)
+    return False
