@@ -159,3 +159,14 @@ def phoners(
 ) -> None:
     """Pr. telefonist og dag: opkald, opkald pr. time, udfald og bookede besøg."""
     _run(ctx, "phoners", campaign, fmt, out)
+
+
+@app.command("reasons", short_help="Årsager til 'Ikke interesseret' og 'Ikke nu, men senere'.")
+def reasons(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    fmt: FormatOpt = Format.TABLE,
+    out: OutOpt = None,
+) -> None:
+    """Hvorfor virksomhederne sagde nej, og hvem der vil kontaktes senere (med dato)."""
+    _run(ctx, "reasons", campaign, fmt, out)

@@ -59,7 +59,7 @@ ANONYMISED_FLAG = "anonymiseret"
 #: table -> personal fields (set to None, or emptied for JSON/list fields)
 PERSONAL_FIELDS: dict[type[Any], tuple[str, ...]] = {
     Company: ("contact_person", "email", "phones", "extra", "clearing_note"),
-    CallAttempt: ("note", "needs", "answers"),
+    CallAttempt: ("note", "needs", "answers", "reason_text"),
     Booking: ("contact_person", "contact_email", "contact_mobile", "details"),
     VisitResult: ("note",),
     Agreement: ("note",),
@@ -68,7 +68,7 @@ PERSONAL_FIELDS: dict[type[Any], tuple[str, ...]] = {
 #: keys scrubbed from the audit log's old/new values
 PERSONAL_KEYS = frozenset(
     {"contact_person", "email", "phones", "extra", "note", "needs", "answers", "details"}
-    | {"contact_email", "contact_mobile", "clearing_note", "phone"}
+    | {"contact_email", "contact_mobile", "clearing_note", "phone", "reason_text"}
 )
 
 

@@ -95,6 +95,9 @@ class Outcome(StrEnum):
     #: the company does not want to be contacted again: final, and it goes on the
     #: do-not-call register (:mod:`phoner.core.blocks`)
     FRABEDER_SIG_HENVENDELSER = "frabeder_sig_henvendelser"
+    #: "Ikke nu, men senere": the company answered and expects a need later (a revisit
+    #: date); it comes back to the phoners a few working days before that date.
+    IKKE_NU = "ikke_nu"
 
     @property
     def label(self) -> str:
@@ -154,7 +157,18 @@ AAPOR_CLASS: dict[Outcome, AaporClass] = {
     Outcome.LUKKET: AaporClass.NE,  # company closed: not eligible
     # reached, and asked never to be contacted: an explicit refusal
     Outcome.FRABEDER_SIG_HENVENDELSER: AaporClass.R,
+    Outcome.IKKE_NU: AaporClass.NC,  # deferred, like an agreed callback: not done yet
 }
+
+
+class NotInterestedReason(StrEnum):
+    """Why a company said "Ikke interesseret" (stored on the call attempt)."""
+
+    INGEN_OPGAVER = "ingen_opgaver"
+    FOR_LILLE = "for_lille"
+    EGNE_MEDARBEJDERE = "egne_medarbejdere"  # uses only its own staff
+    DAARLIGE_ERFARINGER = "daarlige_erfaringer"
+    ANDET = "andet"  # with a text (CallAttempt.reason_text)
 
 
 class CallState(StrEnum):
@@ -521,6 +535,13 @@ class CallAttempt(SQLModel, table=True):
     callback_at: dt.datetime | None = _ts()
     script_hash: str | None = Field(default=None, max_length=64)
     source: str = Field(default="tui", max_length=20)  # tui | import | cli
+    #: ikke_interesseret: why (and the words for "andet"); ikke_nu: the day the company
+    #: expects a need (it comes back to the phoners a few working days before).
+    reason: NotInterestedReason | None = Field(
+        default=None, sa_type=_enum(NotInterestedReason), nullable=True
+    )
+    reason_text: str | None = Field(default=None, max_length=500)
+    revisit_on: dt.date | None = None
     import_key: str | None = Field(default=None, max_length=64, unique=True)
 
 

@@ -2,7 +2,9 @@
 
 Columns (matched case- and spelling-insensitively, Danish or English): ``CVR`` and
 ``Udfald`` (a code such as ``vil_kontaktes`` or its Danish label "Vil kontaktes") are
-required; ``Runde``, ``Phoner``, ``Tidspunkt``, ``Note`` and ``Ring tilbage`` are optional.
+required; ``Runde``, ``Phoner``, ``Tidspunkt``, ``Note`` and ``Ring tilbage`` are optional,
+and so are ``Begrundelse`` (why "Ikke interesseret": a reason's label, any other words count as
+"Andet" with that text) and ``Vend tilbage`` (the date "Ikke nu, men senere" needs).
 
 Same rules as the list import: a bad row is rejected with its line number and a Danish
 reason into ``<file>.afviste.csv`` (columns Linje, Årsag, then the original columns, so
@@ -28,16 +30,25 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from phoner.core import importing
+from phoner.core import importing, vocabulary
 from phoner.core.campaigns import get_campaign
-from phoner.core.clock import localize
+from phoner.core.clock import local_date, localize
 from phoner.core.companies import cvr_index, invalid_cvr_reason
 from phoner.core.db import Database
 from phoner.core.errors import InvalidInput
 from phoner.core.importing import ImportResult
-from phoner.core.models import CallAttempt, CallState, Campaign, Company, Outcome, Round, utcnow
+from phoner.core.models import (
+    CallAttempt,
+    CallState,
+    Campaign,
+    Company,
+    NotInterestedReason,
+    Outcome,
+    Round,
+    utcnow,
+)
 from phoner.core.phones import cvr_is_valid, normalize_cvr
-from phoner.core.queue.outcomes import apply_outcome
+from phoner.core.queue.outcomes import apply_outcome, check_details
 from phoner.formats.tabular import (
     REJECT_META_HEADERS,
     Reject,
@@ -57,6 +68,8 @@ FIELD_ALIASES: dict[str, list[str]] = {
     "time": ["Tidspunkt", "Dato", "Opkaldstidspunkt", "Opkaldt", "Time", "Date"],
     "note": ["Note", "Noter", "Bemærkning", "Kommentar", "Comment"],
     "callback": ["Ring tilbage", "Tilbagekald", "Ring op igen", "Callback"],
+    "reason": ["Begrundelse", "Nej-begrundelse", "Reason"],
+    "revisit": ["Vend tilbage", "Genbesøg", "Senere", "Revisit"],
 }
 _OUTCOME_CODES = ", ".join(o.value for o in Outcome)
 _TIME_FORMATS = (
@@ -132,6 +145,9 @@ class _Valid:
     note: str | None
     callback_at: dt.datetime | None
     key: str
+    reason: NotInterestedReason | None = None
+    reason_text: str | None = None
+    revisit_on: dt.date | None = None
 
 
 def _import_key(campaign_id: int, parts: list[str], occurrence: int) -> str:
@@ -248,9 +264,33 @@ def _check_row(
         except ValueError:
             return f"'Ring tilbage'-tidspunkt {raw_callback!r} kan ikke læses."
         callback_at = callback_at or (at or moment)  # no agreed time: due right away
+    raw_reason, raw_revisit = cell("reason"), cell("revisit")
+    reason: NotInterestedReason | None = None
+    reason_text: str | None = None
+    if raw_reason:
+        reason = vocabulary.lookup(NotInterestedReason, raw_reason)
+        if reason is None:  # the contractor's own words: "Andet" with that text
+            reason, reason_text = NotInterestedReason.ANDET, raw_reason
+    revisit_on: dt.date | None = None
+    if outcome == Outcome.IKKE_NU:
+        try:
+            revisit = parse_time(raw_revisit)
+        except ValueError:
+            return f"Datoen i 'Vend tilbage' ({raw_revisit!r}) kan ikke læses. Skriv fx 01-09-2027."
+        revisit_on = local_date(revisit) if revisit is not None else None
+    try:
+        reason, reason_text, revisit_on = check_details(
+            outcome, reason, reason_text, revisit_on, at or moment
+        )
+    except InvalidInput as exc:
+        if outcome == Outcome.IKKE_NU:
+            return f"{exc.message} Udfyld kolonnen 'Vend tilbage' med en senere dato."
+        return f"{exc.message} Skriv den i kolonnen 'Begrundelse'."
     phoner = cell("phoner") or DEFAULT_PHONER
     note = cell("note") or None
     parts = [cvr, raw_round, outcome.value, raw_time, phoner, note or "", raw_callback]
+    # added later: only when filled in, so the keys of older files stay the same
+    parts += [p for p in (raw_reason, raw_revisit) if p]
     content = tuple(parts)
     seen[content] += 1
     return _Valid(
@@ -262,6 +302,9 @@ def _check_row(
         note=note,
         callback_at=callback_at,
         key=_import_key(campaign.id or 0, parts, seen[content]),
+        reason=reason,
+        reason_text=reason_text,
+        revisit_on=revisit_on,
     )
 
 
@@ -320,6 +363,9 @@ def _record_chunk(
                 source="import",
                 import_key=v.key,
                 update_state=newer and not (final and not v.outcome.substantive),
+                reason=v.reason,
+                reason_text=v.reason_text,
+                revisit_on=v.revisit_on,
             )
             done.add(v.key)
             summary.recorded += 1

@@ -30,6 +30,7 @@ from phoner.core.models import (
     CompanyCancelReason,
     FollowUpKind,
     MeetingStatus,
+    NotInterestedReason,
     Outcome,
     RoundState,
 )
@@ -61,6 +62,19 @@ def _words(text: str) -> Term:
 
 
 OUTCOME: dict[Outcome, Term] = {o: _words(o.value) for o in Outcome}
+OUTCOME[Outcome.IKKE_NU] = Term("Ikke nu, men senere", ("senere", "not now"))
+
+NOT_INTERESTED_REASON: dict[NotInterestedReason, Term] = {
+    NotInterestedReason.INGEN_OPGAVER: Term("Ingen opgaver", ("no tasks",)),
+    NotInterestedReason.FOR_LILLE: Term("For lille", ("too small",)),
+    NotInterestedReason.EGNE_MEDARBEJDERE: Term(
+        "Bruger kun egne medarbejdere", ("egne medarbejdere", "own staff")
+    ),
+    NotInterestedReason.DAARLIGE_ERFARINGER: Term(
+        "Dårlige erfaringer", ("bad experience", "bad experiences")
+    ),
+    NotInterestedReason.ANDET: Term("Andet", ("other",)),
+}
 
 ROUND_STATE: dict[RoundState, Term] = {
     RoundState.PLANNED: Term("planlagt", ("planned",)),
@@ -141,6 +155,7 @@ TABLES: dict[type[StrEnum], Mapping[Any, Term]] = {
     ClearingState: CLEARING_STATE,
     ClearingReason: CLEARING_REASON,
     FollowUpKind: FOLLOW_UP_KIND,
+    NotInterestedReason: NOT_INTERESTED_REASON,
 }
 
 #: What each enum is called in an error message.
@@ -154,6 +169,7 @@ _NOUNS: dict[type[StrEnum], str] = {
     ClearingState: "beslutning",
     ClearingReason: "begrundelse",
     FollowUpKind: "opfølgningstype",
+    NotInterestedReason: "årsag",
 }
 
 #: Hints that name the short words rather than the labels.

@@ -30,7 +30,7 @@ from phoner.tui.data import Prefs
 from phoner.tui.errors import error_text
 from phoner.tui.host import Host
 from phoner.tui.i18n import t
-from phoner.tui.keys import PhonerHelpPanel, key_display, localize
+from phoner.tui.keys import PhonerCommandPalette, PhonerHelpPanel, key_display, localize
 from phoner.tui.screens.base import translate_bindings
 
 Clock = Callable[[], dt.datetime]
@@ -181,11 +181,29 @@ class PhonerApp(App[None]):
 
         for screen in reversed(self.screen_stack):
             if isinstance(screen, CallScreen | StartScreen):
+                if isinstance(screen, CallScreen):
+                    call = screen
+
+                    def back_to_call(go: bool = True, call: CallScreen = call) -> None:
+                        while self.screen is not call:
+                            self.pop_screen()
+                        if go:
+                            call.open_company(company_id)
+
+                    if call.claim is not None and call.claim.company_id == company_id:
+                        back_to_call(go=False)  # the company on screen, as it is
+                    else:
+                        # answers, needs or a note typed for the company on screen: ask
+                        # first (Enter = stay in that call)
+                        call.unless_work_is_lost(
+                            back_to_call,
+                            yes=t("call.leave.other"),
+                            stay=lambda: back_to_call(go=False),
+                        )
+                    return
                 while self.screen is not screen:
                     self.pop_screen()
-                if isinstance(screen, CallScreen):
-                    screen.open_company(company_id)
-                elif isinstance(screen, StartScreen):
+                if isinstance(screen, StartScreen):
                     screen.action_start(company_id=company_id)
                 return
 
@@ -269,7 +287,7 @@ class PhonerApp(App[None]):
         """The command palette, with the catalog's placeholder."""
         if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(
-                CommandPalette(placeholder=t("pal.placeholder"), id="--command-palette")
+                PhonerCommandPalette(placeholder=t("pal.placeholder"), id="--command-palette")
             )
 
     def action_show_help_panel(self) -> None:

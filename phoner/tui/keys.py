@@ -15,11 +15,15 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from rich.align import Align
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import CommandList, CommandPalette
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import HelpPanel, KeyPanel, Markdown
+from textual.widgets.option_list import Option
 
 from phoner.tui.i18n import has_key, t
 
@@ -235,3 +239,26 @@ class PhonerHelpPanel(HelpPanel):
     def compose(self) -> ComposeResult:
         yield Markdown(id="widget-help")
         yield PhonerKeyPanel(id="keys-help")
+
+
+class PhonerCommandPalette(CommandPalette):
+    """Textual's command palette with "No matches found" in the catalog's words."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # Textual's own method (textual/command.py), with the one English text replaced.
+        self._stop_no_matches_countdown()
+
+        def _show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(t("pal.no_matches"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, _show_no_matches)

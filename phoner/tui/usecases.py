@@ -45,6 +45,7 @@ from phoner.tui.i18n import Labels, t
 # What the screens show of core's results (types and labels), re-exported in one place.
 Dashboard = _dashboard.Dashboard
 NO_ROUND_LABEL = _reports_common.NO_ROUND_LABEL
+NO_CONSULTANT = _reports_common.NO_CONSULTANT  # core's name for "no consultant"
 FollowUpRow = _followups.FollowUpRow
 VisitRow = _visits.VisitRow
 # core's labels in the TUI's language (PHONER_LANG), looked up when shown
@@ -59,6 +60,9 @@ CANCEL_LABELS = Labels(
     "label.cancel", _models.CancelReason, _vocabulary.labels(_models.CancelReason)
 )
 HeldCompany = _claims.HeldCompany
+AGREEMENT_LABELS = Labels(
+    "label.agreement", _models.AgreementCategory, _vocabulary.labels(_models.AgreementCategory)
+)
 # The booking dialog's use cases (its one read searches slots day by day in one session).
 Slot = _booking_rules.Slot
 BookingRefused = _booking_rules.BookingRefused

@@ -276,3 +276,59 @@ def test_followups_add_with_an_unknown_category_names_that_option(url: str, db: 
     assert code != 0
     assert "--category 'kaffe'" in out and "--agreement" not in out
     assert "fleksjob" in out  # the categories to choose from
+
+
+def test_reasons_and_revisits_from_the_import_reach_the_reasons_report(
+    db: Database, db_url: str, workspace: Path
+) -> None:
+    """A contractor's Begrundelse and Vend tilbage columns are stored on the call and counted by
+    ``phoner report reasons``; 'Ikke nu, men senere' without a date is rejected."""
+    from phoner.core.models import CampaignJobcenter, RoundState
+    from tests.support import builders as b
+
+    cvrs = _cvrs(5)
+    with db.session(write=True) as s:
+        c = b.campaign(s, "Grunde")
+        jc = b.jobcenter(s, "Roskilde")
+        r1 = b.round_(s, c, 1)
+        r1.state = RoundState.ACTIVE
+        assert c.id is not None and jc.id is not None
+        s.add(
+            CampaignJobcenter(
+                campaign_id=c.id,
+                jobcenter_id=jc.id,
+                signed_off_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC),
+                signed_off_by="test",
+            )
+        )
+        for i, cvr in enumerate(cvrs):
+            b.company(s, c, jc, r1, f"Firma {i}", cvr=cvr)
+    sheet = Path("udfald.csv")
+    sheet.write_text(
+        "CVR;Udfald;Tidspunkt;Begrundelse;Vend tilbage\n"
+        f"{cvrs[0]};Ikke interesseret;05-10-2026 10:00;For lille;\n"
+        f"{cvrs[1]};Ikke interesseret;05-10-2026 10:10;Har en aftale med et vikarbureau;\n"
+        f"{cvrs[2]};Ikke interesseret;05-10-2026 10:20;;\n"
+        f"{cvrs[3]};Ikke nu, men senere;05-10-2026 10:30;;01-09-2027\n"
+        f"{cvrs[4]};Ikke nu, men senere;05-10-2026 10:40;;\n",
+        encoding="utf-8",
+    )
+    code, out = invoke("--db", db_url, "outcomes", "import", str(sheet), "--campaign", "Grunde")
+    assert code == 0 and "4 udfald registreret, 1 afvist" in out, out
+    rejects = Path("udfald.afviste.csv").read_text(encoding="utf-8")
+    assert "kræver en dato" in rejects and "Vend tilbage" in rejects
+    code, out = invoke("--db", db_url, "report", "reasons", "-c", "Grunde", "-f", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    reasons = data["not_interested"]["reasons"]
+    assert data["not_interested"]["total"] == 3
+    assert (reasons["for_lille"]["companies"], reasons["andet"]["companies"]) == (1, 1)
+    assert reasons["none"]["companies"] == 1
+    assert data["not_interested"]["other_texts"] == [
+        {"company": "Firma 1", "text": "Har en aftale med et vikarbureau"}
+    ]
+    assert [(r["company"], r["revisit_on"]) for r in data["not_now"]] == [("Firma 3", "2027-09-01")]
+    code, out = invoke("--db", db_url, "report", "reasons", "-c", "Grunde")
+    assert code == 0, out
+    assert "Ikke interesseret: årsager" in out and "Bruger kun egne medarbejdere" in out
+    assert "01.09.2027" in out and "25.08.2027" in out  # the day, and 5 working days before

@@ -27,6 +27,7 @@ from phoner.core.models import (
     ContactHistory,
     FollowUp,
     Jobcenter,
+    NotInterestedReason,
     Outcome,
     Round,
     RoundState,
@@ -44,6 +45,7 @@ from phoner.core.queue.claims import (
     release_stale,
     renew_lease,
 )
+from phoner.core.queue.contact import correct_contact
 from phoner.core.queue.hours import outside_calling_hours
 from phoner.core.queue.outcomes import RecordedCall, record_outcome
 from phoner.core.queue.undo import undo_outcome
@@ -647,3 +649,173 @@ def test_any_database_refusal_is_a_danish_error_and_nothing_is_written(
     assert row.call_state == CallState.NEW and row.lease_token == c.lease_token
     with pytest.raises(InvalidInput, match="for langt"):
         record(db, c, "x" * 121, Outcome.HAR_KONTAKT)
+
+
+# --------------------------------------------------------------------------- reasons, revisits
+
+
+def test_not_interested_keeps_its_reason_on_the_attempt(db: Database) -> None:
+    s = make_campaign(db, 3)
+    first = claim(db, s, "mette")
+    record(db, first, "mette", Outcome.IKKE_INTERESSERET, reason=NotInterestedReason.FOR_LILLE)
+    other = claim(db, s, "mette")
+    record(
+        db,
+        other,
+        "mette",
+        Outcome.IKKE_INTERESSERET,
+        reason=NotInterestedReason.ANDET,
+        reason_text="  Vil ikke have jobcentret ud  ",
+    )
+    third = claim(db, s, "mette")
+    # a reason belongs to "Ikke interesseret" only
+    record(db, third, "mette", Outcome.IKKE_TRUFFET, reason=NotInterestedReason.FOR_LILLE)
+    with db.session() as session:
+        rows = {a.company_id: (a.reason, a.reason_text) for a in session.exec(select(CallAttempt))}
+    assert rows == {
+        first.company_id: (NotInterestedReason.FOR_LILLE, None),
+        other.company_id: (NotInterestedReason.ANDET, "Vil ikke have jobcentret ud"),
+        third.company_id: (None, None),
+    }
+    with db.session() as session:
+        card = company_card(session=session, company_id=other.company_id)
+    assert card.attempts[0].reason == NotInterestedReason.ANDET
+
+
+def test_other_reason_needs_words_and_nothing_is_saved_without(db: Database) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    with pytest.raises(InvalidInput, match="Andet"):
+        record(db, c, "mette", Outcome.IKKE_INTERESSERET, reason=NotInterestedReason.ANDET)
+    assert count(db, CallAttempt) == 0
+    assert company(db, c.company_id).lease_holder == "mette"  # still hers: try again
+
+
+def test_not_now_comes_back_to_any_phoner_days_before_the_revisit_day(db: Database) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    revisit = dt.date(2027, 3, 1)  # a Monday: five working days before is Monday 22 Feb
+    done = record(db, c, "mette", Outcome.IKKE_NU, revisit_on=revisit)
+    back = dt.datetime(2027, 2, 22, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
+    assert done.callback_at == back
+    row = company(db, c.company_id)
+    assert (row.call_state, row.next_call_at, row.callback_phoner) == (
+        CallState.CALLBACK,
+        back,
+        None,
+    )
+    # not handed out before, not even the working day before at noon
+    friday = dt.datetime(2027, 2, 19, 12, 0, tzinfo=TZ).astimezone(dt.UTC)
+    assert claim_next(db=db, campaign_id=s.campaign_id, phoner="lars", now=friday) is None
+    again = claim_next(
+        db=db, campaign_id=s.campaign_id, phoner="lars", now=back + dt.timedelta(hours=1)
+    )
+    assert again is not None and again.company_id == c.company_id
+    assert again.reason == "callback"
+    with db.session() as session:
+        card = company_card(session=session, company_id=c.company_id)
+    assert card.attempts[0].revisit_on == revisit
+
+
+def test_not_now_soon_comes_back_the_next_working_day_and_never_today(db: Database) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    # Monday 23 Nov; revisit Wednesday: too close for five days' notice -> Tuesday 09:00
+    done = record(db, c, "mette", Outcome.IKKE_NU, revisit_on=dt.date(2026, 11, 25))
+    assert done.callback_at == dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ).astimezone(dt.UTC)
+
+
+@pytest.mark.parametrize("revisit", [None, dt.date(2026, 11, 23), dt.date(2026, 11, 1)])
+def test_not_now_needs_a_day_after_today(db: Database, revisit: dt.date | None) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    with pytest.raises(InvalidInput, match="Ikke nu, men senere"):
+        record(db, c, "mette", Outcome.IKKE_NU, revisit_on=revisit)
+    assert count(db, CallAttempt) == 0
+
+
+# --------------------------------------------------------------------------- contact corrections
+
+
+def test_a_corrected_number_is_called_and_the_old_one_stays_in_the_history(db: Database) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    card = correct_contact(
+        db=db,
+        company_id=c.company_id,
+        lease_token=c.lease_token,
+        phoner="mette",
+        phone="40 12 34 56",
+        contact_person="Lis  Holm",
+        email="lis@firma.dk",
+        now=MONDAY_10,
+    )
+    assert card is not None
+    assert card.company.phones == ("+4540123456",)
+    assert (card.company.contact_person, card.company.email) == ("Lis Holm", "lis@firma.dk")
+    [change] = card.contact_changes
+    assert (change.day, change.by, change.phone, change.contact_person, change.email) == (
+        dt.date(2026, 11, 23),
+        "mette",
+        "+4533123456",
+        None,
+        None,
+    )
+    with db.session() as session:
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "correct_contact")).one()
+    # the audit log says what changed, never to what (personal data)
+    assert entry.new == {"changed": ["email", "kontaktperson", "telefon"]}
+    assert "4540123456" not in str(entry.old) + str(entry.new)
+    # the same again changes nothing
+    again = correct_contact(
+        db=db,
+        company_id=c.company_id,
+        lease_token=c.lease_token,
+        phoner="mette",
+        phone="+45 40 12 34 56",
+        contact_person="Lis Holm",
+        email="lis@firma.dk",
+        now=MONDAY_10,
+    )
+    assert again is None
+
+
+@pytest.mark.parametrize(
+    ("phone", "email", "message"),
+    [
+        ("12", "", "ikke et gyldigt telefonnummer"),
+        ("", "", "Skriv det nummer"),
+        ("40 12 34 56", "lis.firma.dk", "ikke en e-mailadresse"),
+    ],
+)
+def test_a_bad_number_or_address_is_refused_and_nothing_changes(
+    db: Database, phone: str, email: str, message: str
+) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    with pytest.raises(InvalidInput, match=message):
+        correct_contact(
+            db=db,
+            company_id=c.company_id,
+            lease_token=c.lease_token,
+            phoner="mette",
+            phone=phone,
+            contact_person="",
+            email=email,
+        )
+    assert company(db, c.company_id).phones == ["+4533123456"]
+
+
+def test_only_the_phoner_holding_the_company_corrects_it(db: Database) -> None:
+    s = make_campaign(db, 1)
+    c = claim(db, s, "mette")
+    with pytest.raises(Conflict):
+        correct_contact(
+            db=db,
+            company_id=c.company_id,
+            lease_token="not-the-lease",
+            phoner="lars",
+            phone="40 12 34 56",
+            contact_person="",
+            email="",
+        )

@@ -194,3 +194,26 @@ def test_reports_give_the_same_numbers_before_and_after_a_purge(db: Database) ->
         result = gdpr.purge(session=s, campaign=c, older_than_days=0, actor="dpo", now=NOW)
     assert result.companies == 2
     assert figures() == before
+
+
+def test_purge_blanks_a_reasons_words_and_keeps_the_reason(db: Database) -> None:
+    """'Andet' with the words a phoner typed (a name may be in them) is personal data: a
+    purge blanks the words, the counted reason stays for the reasons report."""
+    from phoner.core.models import NotInterestedReason
+
+    with db.session(write=True) as s:
+        c = b.campaign(s)
+        jc = b.jobcenter(s, "Ringsted")
+        old = b.company(s, c, jc, b.round_(s, c, 1), "Gammel A/S", cvr="66815188", updated_at=OLD)
+        attempt = b.call(s, old, Outcome.IKKE_INTERESSERET, at=OLD)
+        attempt.reason = NotInterestedReason.ANDET
+        attempt.reason_text = "Direktør Hansen vil ikke"
+        s.add(attempt)
+        campaign_id = c.id
+    with db.session(write=True) as s:
+        camp = s.get(b.Campaign, campaign_id)
+        assert camp is not None
+        gdpr.purge(session=s, campaign=camp, older_than_days=180, actor="dpo", now=NOW)
+    with db.session() as s:
+        row = s.exec(select(CallAttempt)).one()
+        assert (row.reason, row.reason_text) == (NotInterestedReason.ANDET, None)

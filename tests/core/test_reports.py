@@ -383,6 +383,7 @@ def test_phoners_report(db: Database, campaign: Campaign) -> None:
         "forkert_nummer": 1,
         "lukket": 0,
         "frabeder_sig_henvendelser": 0,
+        "ikke_nu": 0,
     }
     assert t1["answered"] == 2
     t2 = phoners["tlf2"]

@@ -17,11 +17,14 @@ from phoner.core.models import (
     CallState,
     Company,
     FollowUp,
+    NotInterestedReason,
     Outcome,
 )
+from phoner.core.phones import format_phone
 from phoner.core.queue.claims import LEASE
 from phoner.tui.app import PhonerApp
 from phoner.tui.screens.call import CallScreen
+from phoner.tui.screens.call_details import ReasonDialog, RevisitDialog
 from phoner.tui.screens.callback import CallbackScreen
 from phoner.tui.screens.faq import FaqScreen
 from phoner.tui.widgets.needs_form import NeedsForm
@@ -91,6 +94,10 @@ async def test_every_script_path_records_its_outcome(
                 assert isinstance(app.screen, CallbackScreen)
                 await pilot.press("2")  # next working day, morning
                 await settle(pilot)
+            if outcome == Outcome.IKKE_INTERESSERET:
+                assert isinstance(app.screen, ReasonDialog)
+                await pilot.press("1")  # ingen opgaver
+                await settle(pilot)
             if app.screen is not screen:  # the booking step: save without a visit
                 assert type(app.screen).__name__ == "BookingScreen"
                 await pilot.press("g")
@@ -129,7 +136,8 @@ async def test_not_interested_takes_at_most_three_keys(
         screen = await start_calling(pilot)
         first = screen.claim
         assert first is not None
-        keys = ["3", "enter"]  # "Nej tak" on the first question, then save and next
+        # "Nej tak" on the first question, save, the reason (2 For lille), and next
+        keys = ["3", "enter", "2"]
         assert len(keys) <= 3
         await pilot.press(*keys)
         await settle(pilot)
@@ -137,6 +145,7 @@ async def test_not_interested_takes_at_most_three_keys(
         assert screen.walk is not None and screen.walk.answers == {}
     [attempt] = attempts(demo_db)
     assert attempt.outcome == Outcome.IKKE_INTERESSERET
+    assert (attempt.reason, attempt.reason_text) == (NotInterestedReason.FOR_LILLE, None)
 
 
 @pytest.mark.parametrize(
@@ -363,6 +372,8 @@ async def test_note_key_then_enter_saves_the_reason(
         assert not screen._typing()
         await pilot.press("enter")
         await settle(pilot)
+        await pilot.press("1")  # the reason: ingen opgaver
+        await settle(pilot)
     [attempt] = attempts(demo_db)
     assert attempt.outcome == Outcome.IKKE_INTERESSERET
     assert attempt.note == "Har ikke tid"
@@ -484,6 +495,8 @@ async def test_status_line_counts_calls_and_answered(
         await settle(pilot)
         await pilot.press("3", "enter")
         await settle(pilot)
+        await pilot.press("1")  # the reason: ingen opgaver
+        await settle(pilot)
         text = str(status.render())
         assert "I dag 2 opkald · 1 besvaret · 119 tilbage" in text
 
@@ -552,3 +565,136 @@ async def test_script_placeholders_are_filled_for_the_company_on_screen(
         assert screen.card is not None and screen.card.company.id != first
         text = " ".join(str(screen.query_one("#script-body").render()).split())
         assert f"på vegne af {screen.card.jobcenter_name}" in text
+
+
+async def test_other_reason_takes_words_and_esc_returns_to_the_call_as_it_was(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press("n")  # a note typed during the call
+        await settle(pilot)
+        await pilot.press(*"ringer selv", "escape")
+        await settle(pilot)
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press("escape")  # back to the call: nothing saved, nothing lost
+        await settle(pilot)
+        assert app.screen is screen and screen.claim == first
+        assert screen.walk is not None and screen.walk.finished
+        assert screen.query_one(NeedsForm).note() == "ringer selv"
+        assert attempts(demo_db) == []
+        await pilot.press("enter", "5")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press("enter")  # Andet needs words: refused, the dialog stays
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*"Har eget vikarbureau", "enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.claim is not None
+        assert screen.claim.company_id != first.company_id
+    [attempt] = attempts(demo_db)
+    assert (attempt.outcome, attempt.reason, attempt.reason_text, attempt.note) == (
+        Outcome.IKKE_INTERESSERET,
+        NotInterestedReason.ANDET,
+        "Har eget vikarbureau",
+        "ringer selv",
+    )
+
+
+async def test_not_now_but_later_asks_when_and_brings_the_company_back_then(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisitDialog)
+        await pilot.press("escape")  # back to the call, nothing saved
+        await settle(pilot)
+        assert app.screen is screen and screen.claim == first and attempts(demo_db) == []
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("tab")  # as in the call-back picker: Tab, then the date
+        await settle(pilot)
+        await pilot.press(*"1-9-2027", "enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.claim is not None
+        assert screen.claim.company_id != first.company_id
+        assert any("kommer tilbage på ringelisten" in n for n in notifications(app))
+    [attempt] = attempts(demo_db)
+    assert (attempt.outcome, attempt.revisit_on) == (Outcome.IKKE_NU, dt.date(2027, 9, 1))
+    c = company(demo_db, first.company_id)
+    assert c.call_state == CallState.CALLBACK and c.callback_phoner is None
+    # Wednesday 25 August 2027, 09:00 in Copenhagen: five working days before
+    assert c.next_call_at == dt.datetime(2027, 8, 25, 7, 0, tzinfo=dt.UTC)
+
+
+async def test_p_corrects_the_number_during_the_call_and_keeps_what_was_typed(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    from phoner.tui.screens.call_details import ContactDialog
+    from phoner.tui.widgets.company_card import card_text
+
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        assert screen.card is not None and screen.claim is not None
+        old = screen.card.company.phones[0]
+        await pilot.press("1")  # an answer typed before the correction
+        await pilot.press("p")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ContactDialog)
+        await pilot.press(*"12 34", "ctrl+s")  # typing replaces the number: refused
+        await settle(pilot)
+        assert app.screen is dialog
+        error = str(dialog.query_one("#contact-error").render())
+        assert "ikke et gyldigt telefonnummer" in error
+        await pilot.press("ctrl+u", *"40 12 34 56", "enter", "ctrl+u", *"Lis Holm", "enter")
+        await pilot.press("enter")  # Enter in the last field saves
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.card.company.phones[0] == "+4540123456"
+        assert screen.card.company.contact_person == "Lis Holm"
+        shown = card_text(screen.card).plain
+        assert "40 12 34 56" in shown and "Lis Holm" in shown
+        assert "Før rettelsen" in shown and format_phone(old) in shown  # the old number
+        assert screen.walk is not None and len(screen.walk.answers) == 1  # nothing lost
+    row = company(demo_db, screen.claim.company_id)
+    assert row.phones[0] == "+4540123456" and row.contact_person == "Lis Holm"
+
+
+async def test_a_not_now_company_comes_back_with_what_it_said(
+    make_app: Callable[..., PhonerApp], demo_db: Database, clock: Clock
+) -> None:
+    """Back on the list before the revisit day: the card says what the company said."""
+    from phoner.tui.widgets.company_card import card_text
+
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start_calling(pilot)
+        first = screen.claim
+        assert first is not None
+        await pilot.press("e", "2")  # in three months: 24.02.2027
+        await settle(pilot)
+        back = company(demo_db, first.company_id).next_call_at
+        assert back is not None
+        assert back == dt.datetime(2027, 2, 17, 8, 0, tzinfo=dt.UTC)  # 5 working days before
+        clock.now = back + dt.timedelta(hours=1)
+        await pilot.press("s")  # the next company: the due revisit comes first
+        await settle(pilot)
+        assert screen.claim is not None and screen.claim.company_id == first.company_id
+        assert screen.card is not None
+        banner = screen._banner()
+        assert banner is not None and "ikke nu, men senere" in banner and "Anne" in banner
+        assert "24.02.2027" in banner
+        assert "Vend tilbage før ons 24.02.2027" in card_text(screen.card).plain

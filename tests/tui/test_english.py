@@ -8,13 +8,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from phoner.core.db import Database
 from phoner.core.models import CancelReason, ClearingReason, ClearingState, MeetingStatus
 from phoner.core.queue.hours import Closed
 from phoner.tui import i18n, usecases
 from phoner.tui.app import PhonerApp
 from phoner.tui.screens.call import CallScreen
-from tests.support.clock import Clock
+from tests.support.clock import NOW, Clock
+from tests.support.host import ScreenHost
 from tests.support.pilot import settle
+from tests.support.worlds import reports_world
 
 
 @pytest.fixture
@@ -68,3 +71,39 @@ async def test_clearing_decisions_in_english(make_app: Callable[..., PhonerApp])
         table = app.screen.query_one("DataTable")
         cells = {str(c) for i in range(table.row_count) for c in table.get_row_at(i)}  # type: ignore[attr-defined]
         assert any("Keep" in c for c in cells) and not any("Behold" in c for c in cells)
+
+
+def test_agreement_categories_follow_the_language(english: None) -> None:
+    from phoner.core.models import AgreementCategory
+
+    assert usecases.AGREEMENT_LABELS[AgreementCategory.LOENTILSKUD] == "Wage subsidy"
+    assert list(usecases.AGREEMENT_LABELS) == list(AgreementCategory)
+    i18n.set_language("da")
+    assert usecases.AGREEMENT_LABELS[AgreementCategory.LOENTILSKUD] == "Løntilskud"
+
+
+async def test_dashboard_in_english(sqlite_db: Database) -> None:
+    """Outcomes, the 'no consultant' row and the rest of the dashboard in English."""
+    from textual.widgets import DataTable
+
+    from phoner.core.models import Outcome
+    from phoner.tui.screens.dashboard import DashboardScreen
+    from phoner.tui.widgets.bar_chart import BarChart
+
+    with sqlite_db.session(write=True) as s:
+        campaign = reports_world(s)
+        cid = campaign.id
+    assert cid is not None
+    app = ScreenHost(
+        lambda: DashboardScreen(campaign_id=cid), db=sqlite_db, clock=Clock(NOW), lang="en"
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart = app.screen.query_one("#dash-outcomes", BarChart)
+        labels = [label for label, _ in chart.rows]
+        assert labels[:2] == ["Wants contact", "Not interested"]
+        assert "Not now, later" in labels and "Not called" in labels
+        assert not any(Outcome.VIL_KONTAKTES.label == label for label in labels)
+        overdue = app.screen.query_one("#dash-overdue", DataTable)
+        names = [str(overdue.get_row_at(i)[0]) for i in range(overdue.row_count)]
+        assert "No one responsible" in names and "Ingen ansvarlig" not in names

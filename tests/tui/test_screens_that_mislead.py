@@ -213,3 +213,39 @@ def test_the_card_shows_open_followups() -> None:
     text = card_text(card).plain
     assert "Åbne opfølgninger\n• Ring op, frist 04.12.2026 (Pia)" in text
     assert "Ring om vikar" in text
+
+
+async def test_call_list_enter_asks_first_when_the_call_has_typed_work(
+    make_app: Callable[..., PhonerApp], demo_db: Database
+) -> None:
+    """Enter on another company while answers or a note are typed asks (Enter = stay),
+    as q and Ctrl+Q do; the second time the phoner chooses to leave the call."""
+    from phoner.tui.screens.dialogs import ConfirmDialog
+
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_calling(pilot)
+        before = screen.claim
+        assert before is not None
+        await pilot.press("1")  # an answer typed for the company on screen
+        for leave in (False, True):
+            await pilot.press("k")
+            await settle(pilot)
+            listing = app.screen
+            assert isinstance(listing, CallListScreen)
+            table = listing.query_one(CompanyTable)
+            table.move_cursor(row=3)
+            chosen = table.selected_id()
+            assert chosen != before.company_id
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmDialog)
+            assert "går tabt" in str(app.screen.query_one("#dialog-text").render())
+            # Enter: stay in the call; Shift+Tab, Enter: "Ring til den valgte uden at gemme"
+            await pilot.press(*(("shift+tab", "enter") if leave else ("enter",)))
+            await settle(pilot)
+            assert app.screen is screen, errors(app)
+            if not leave:
+                assert screen.claim == before
+                assert screen.walk is not None and len(screen.walk.answers) == 1
+        assert screen.claim is not None and screen.claim.company_id == chosen

@@ -83,6 +83,8 @@ async def test_a_number_field_keeps_what_is_typed_and_refuses_to_save_it(
         assert screen.focused is field
         await pilot.press("ctrl+u", "8", "escape", "enter")  # put right: now it saves
         await settle(pilot)
+        await pilot.press("1")  # the reason: ingen opgaver
+        await settle(pilot)
     [attempt] = attempts(demo_db)
     assert attempt.needs == {"timer_pr_uge": 8}
 
@@ -98,6 +100,8 @@ async def test_the_note_takes_several_lines_and_says_what_it_is_for(
         await pilot.press("3", "n", *"Har ikke tid", "enter", *"Ring i august", "escape")
         assert not screen._typing()
         await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("1")  # the reason: ingen opgaver
         await settle(pilot)
     [attempt] = attempts(demo_db)
     assert attempt.note == "Har ikke tid\nRing i august"

@@ -74,3 +74,15 @@ def test_call_list(snap_compare: Any, make_app: MakeApp) -> None:
 
 def test_call_view_english(snap_compare: Any, make_app: MakeApp) -> None:
     assert snap_compare(make_app(lang="en", phoner="Anne Hansen"), run_before=keys("enter"))
+
+
+def test_not_interested_reason_dialog(snap_compare: Any, make_app: MakeApp) -> None:
+    assert snap_compare(make_app(phoner="Anne Hansen"), run_before=keys("enter", "3", "enter"))
+
+
+def test_not_now_revisit_dialog(snap_compare: Any, make_app: MakeApp) -> None:
+    assert snap_compare(make_app(phoner="Anne Hansen"), run_before=keys("enter", "e"))
+
+
+def test_contact_correction_dialog(snap_compare: Any, make_app: MakeApp) -> None:
+    assert snap_compare(make_app(phoner="Anne Hansen"), run_before=keys("enter", "p"))

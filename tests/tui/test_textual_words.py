@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from phoner.tui.app import PhonerApp
 from phoner.tui.keys import PhonerKeyPanel
+from tests.support.calling import start_calling
 from tests.support.pilot import settle
 
 #: Words of Textual's English system commands and binding descriptions.
@@ -81,3 +82,31 @@ async def test_palette_in_english_when_asked(make_app: Callable[..., PhonerApp])
         await settle(pilot)
         text = await _palette_text(app, pilot)
         assert "Search for a command" in text and "Keys" in text and "Quit" in text
+
+
+async def test_palette_says_no_matches_in_danish(make_app: Callable[..., PhonerApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"xqzzy")
+        await pilot.pause(0.8)  # Textual waits half a second before it says so
+        options = app.screen.query_one(CommandList)
+        prompts = [
+            _text(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+        ]
+        assert any("Ingen kommandoer passer" in p for p in prompts), prompts
+        assert not any("No matches" in p for p in prompts)
+
+
+async def test_call_screen_keys_panel_is_danish(make_app: Callable[..., PhonerApp]) -> None:
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start_calling(pilot)
+        app.action_show_help_panel()
+        await settle(pilot)
+        shown, rows = _keys_text(app)
+        assert "Senere" in shown and "Ret kontakt" in shown
+        assert not ENGLISH.search(shown), ENGLISH.findall(shown)
+        assert all(description.strip() for key, description in rows if key.strip())

@@ -32,6 +32,7 @@ from phoner.core.models import (
     FollowUp,
     FollowUpKind,
     Jobcenter,
+    NotInterestedReason,
     Outcome,
     Round,
 )
@@ -54,6 +55,9 @@ class AttemptLine:
     answers: dict[str, Any]
     needs: dict[str, Any]
     source: str
+    reason: NotInterestedReason | None = None  # ikke_interesseret: why
+    reason_text: str | None = None
+    revisit_on: dt.date | None = None  # ikke_nu: when the company expects a need
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,44 @@ class FollowUpLine:
     description: str
 
 
+#: Where the phoners' corrections of number and contact person are kept (in
+#: ``Company.extra``, personal data like the numbers: :mod:`phoner.core.queue.contact`).
+HISTORY_KEY = "Tidligere kontaktoplysninger"
+
+
+@dataclass(frozen=True)
+class ContactChangeLine:
+    """One correction, as the card shows it: the old values that were replaced."""
+
+    day: dt.date
+    by: str
+    phone: str | None
+    contact_person: str | None
+    email: str | None
+
+
+def contact_history(extra: dict[str, Any]) -> tuple[ContactChangeLine, ...]:
+    """The corrections kept in ``Company.extra``, the latest first."""
+    out = []
+    for item in extra.get(HISTORY_KEY) or []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            day = dt.date.fromisoformat(str(item.get("dato")))
+        except ValueError:
+            continue
+        out.append(
+            ContactChangeLine(
+                day=day,
+                by=str(item.get("af") or ""),
+                phone=item.get("telefon") or None,
+                contact_person=item.get("kontaktperson") or None,
+                email=item.get("email") or None,
+            )
+        )
+    return tuple(reversed(out))
+
+
 @dataclass(frozen=True)
 class CompanyCard:
     """Everything the call view shows about the company being called."""
@@ -134,6 +176,9 @@ class CompanyCard:
     #: Booked visits (not cancelled), the latest first: a company with a visit is never
     #: handed over as if nobody had talked to it.
     visits: tuple[VisitLine, ...] = ()
+    #: The phoners' corrections of the number or contact person, the latest first
+    #: (:mod:`phoner.core.queue.contact`): the old values stay visible.
+    contact_changes: tuple[ContactChangeLine, ...] = ()
     #: Open follow-ups, the earliest due first.
     followups: tuple[FollowUpLine, ...] = ()
 
@@ -169,6 +214,9 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
             answers=dict(a.answers),
             needs=dict(a.needs),
             source=a.source,
+            reason=a.reason,
+            reason_text=a.reason_text,
+            revisit_on=a.revisit_on,
         )
         for a in attempts
     ]
@@ -198,6 +246,7 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
         clearing_notes=notes,
         wrong_numbers=sum(1 for a in lines if a.outcome == Outcome.FORKERT_NUMMER),
         visits=tuple(VisitLine(b.id or 0, b.start, b.end, name, b.booked_by) for b, name in visits),
+        contact_changes=contact_history(company.extra),
         followups=tuple(
             FollowUpLine(f.id or 0, f.kind, f.due_date, name, f.description)
             for f, name in followups

@@ -16,7 +16,13 @@ Queue rules for the next state after an outcome (documented in docs/call-scripts
   120 min); once ``attempts`` reaches ``max_attempts`` the company is ``NOT_REACHED``;
 - ``forkert_nummer``: if the company has another phone number not yet tried as wrong,
   ``RETRY`` after ``retry_minutes['forkert_nummer']`` (default 0: right away); otherwise
-  final (``DONE`` with ``final_outcome = forkert_nummer``). The attempt cap applies too.
+  final (``DONE`` with ``final_outcome = forkert_nummer``). The attempt cap applies too;
+- ``ikke_nu`` ("Ikke nu, men senere") needs ``revisit_on``, the day the company expects a
+  need: ``CALLBACK`` owned by nobody, due at the start of the calling hours
+  :data:`REVISIT_LEAD_DAYS` working days before that day (the next working day at the
+  earliest); the queue does not hand it out before.
+
+``ikke_interesseret`` may carry a structured ``reason`` (``andet`` with a text).
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from phoner.core import audit, blocks, followups
-from phoner.core.clock import local_date
+from phoner.core import audit, blocks, followups, workdays
+from phoner.core.clock import local_date, local_to_utc
 from phoner.core.db import Database
 from phoner.core.errors import DatabaseError, InvalidInput, NotFound
 from phoner.core.models import (
@@ -41,11 +47,14 @@ from phoner.core.models import (
     Company,
     ContactHistory,
     ContactKind,
+    NotInterestedReason,
     Outcome,
 )
 from phoner.core.queue._common import check_phoner, get_campaign, lost_lease, now_utc
 
 DEFAULT_RETRY_MINUTES = 120
+#: "Ikke nu, men senere" comes back this many working days before the revisit day.
+REVISIT_LEAD_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class RecordedCall:
     id: int  # the CallAttempt's id
     company_id: int
     outcome: Outcome
-    callback_at: dt.datetime | None  # the callback booked (UTC), for ring_tilbage only
+    callback_at: dt.datetime | None  # the callback booked (UTC): ring_tilbage, ikke_nu
 
 
 #: Company fields an outcome changes; saved in the audit entry so undo can restore them.
@@ -95,6 +104,46 @@ def restore_snapshot(company: Company, snap: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- recording
 
 
+def revisit_call_at(campaign: Campaign, revisit_on: dt.date, moment: dt.datetime) -> dt.datetime:
+    """When an "Ikke nu, men senere" company comes back to the phoners (UTC): the start of
+    the calling hours :data:`REVISIT_LEAD_DAYS` working days before ``revisit_on``, but
+    not before the next working day after ``moment``."""
+    day = workdays.subtract_working_days(revisit_on, REVISIT_LEAD_DAYS)
+    earliest = workdays.add_working_days(local_date(moment), 1)
+    return local_to_utc(max(day, earliest), campaign.calling_start)
+
+
+def check_details(
+    outcome: Outcome,
+    reason: NotInterestedReason | None,
+    reason_text: str | None,
+    revisit_on: dt.date | None,
+    moment: dt.datetime,
+) -> tuple[NotInterestedReason | None, str | None, dt.date | None]:
+    """The reason and revisit day that belong to ``outcome`` (others are dropped);
+    :class:`InvalidInput` when one is missing or impossible."""
+    reason_text = (reason_text or "").strip() or None
+    if outcome != Outcome.IKKE_INTERESSERET:
+        reason, reason_text = None, None
+    elif reason == NotInterestedReason.ANDET and reason_text is None:
+        raise InvalidInput(
+            "Årsagen 'Andet' kræver en kort tekst.", hint="Skriv, hvad virksomheden sagde."
+        )
+    if outcome != Outcome.IKKE_NU:
+        return reason, reason_text, None
+    if revisit_on is None:
+        raise InvalidInput(
+            "'Ikke nu, men senere' kræver en dato.",
+            hint="Vælg, hvornår virksomheden forventer at have brug for hjælp.",
+        )
+    if revisit_on <= local_date(moment):
+        raise InvalidInput(
+            "Datoen for 'Ikke nu, men senere' skal ligge efter i dag.",
+            hint="Vælg en dato længere ude, eller brug 'Ring tilbage'.",
+        )
+    return None, None, revisit_on
+
+
 def _next_state(
     company: Company,
     campaign: Campaign,
@@ -118,6 +167,11 @@ def _next_state(
         company.call_state = CallState.CALLBACK
         company.next_call_at = callback_at
         company.callback_phoner = phoner
+        return
+    if outcome == Outcome.IKKE_NU:
+        assert callback_at is not None
+        company.call_state = CallState.CALLBACK
+        company.next_call_at = callback_at  # any phoner may take it then
         return
     if outcome == Outcome.FORKERT_NUMMER and wrong_numbers >= len(company.phones):
         company.call_state = CallState.DONE
@@ -147,11 +201,17 @@ def record_outcome(
     started_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
     source: str = "tui",
+    reason: NotInterestedReason | None = None,
+    reason_text: str | None = None,
+    revisit_on: dt.date | None = None,
 ) -> RecordedCall:
     """Record one call in one transaction (see the module docstring for the rules)."""
     phoner = check_phoner(phoner)
     moment = now_utc(now)
     note = (note or "").strip() or None
+    reason, reason_text, revisit_on = check_details(
+        outcome, reason, reason_text, revisit_on, moment
+    )
     if outcome == Outcome.RING_TILBAGE:
         if callback_at is None:
             raise InvalidInput(
@@ -192,6 +252,9 @@ def record_outcome(
                 started_at=started_at,
                 ended_at=moment,
                 source=source,
+                reason=reason,
+                reason_text=reason_text,
+                revisit_on=revisit_on,
             )
             assert attempt.id is not None
             recorded = RecordedCall(
@@ -226,6 +289,9 @@ def apply_outcome(
     source: str,
     import_key: str | None = None,
     update_state: bool = True,
+    reason: NotInterestedReason | None = None,
+    reason_text: str | None = None,
+    revisit_on: dt.date | None = None,
 ) -> CallAttempt:
     """Write one call inside the caller's transaction (record_outcome and the importer).
 
@@ -237,6 +303,8 @@ def apply_outcome(
     assert company.id is not None
     before = queue_snapshot(company)
     wrong = 0
+    if outcome == Outcome.IKKE_NU and revisit_on is not None:
+        callback_at = revisit_call_at(campaign, revisit_on, ended_at)
     if outcome == Outcome.FORKERT_NUMMER:
         wrong = 1 + _count_outcome(session, company.id, Outcome.FORKERT_NUMMER)
     attempt = CallAttempt(
@@ -254,6 +322,9 @@ def apply_outcome(
         script_hash=campaign.script_hash,
         source=source,
         import_key=import_key,
+        reason=reason,
+        reason_text=reason_text,
+        revisit_on=revisit_on,
     )
     session.add(attempt)
     if update_state:

@@ -24,6 +24,7 @@ from phoner.core.models import Campaign
 from phoner.core.reports.followups import followups_report
 from phoner.core.reports.phoners import phoners_report
 from phoner.core.reports.rates import rates_report
+from phoner.core.reports.reasons import reasons_report
 from phoner.core.reports.rounds import rounds_report
 from phoner.core.reports.visits import visits_report
 from phoner.formats.report_output import Report
@@ -35,6 +36,7 @@ REPORTS: dict[str, Callable[..., Report]] = {
     "followups": followups_report,
     "visits": visits_report,
     "phoners": phoners_report,
+    "reasons": reasons_report,
 }
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from phoner.core import vocabulary
 from phoner.core.lists.records import FLAG_LABELS
 from phoner.core.models import (
+    AgreementCategory,
     CancelReason,
     ClearingReason,
     ClearingState,
     CompanyCancelReason,
     MeetingStatus,
+    NotInterestedReason,
 )
 
 DA: dict[str, str] = {
@@ -88,6 +90,7 @@ DA: dict[str, str] = {
     "call.leave.stay": "Bliv i opkaldet",
     "call.leave.quit": "Afslut uden at gemme",
     "call.leave.change": "Skift uden at gemme",
+    "call.leave.other": "Ring til den valgte uden at gemme",
     "call.phone_copied": "Nummeret {phone} er kopieret.",
     "call.no_phone_to_copy": "Der er intet nummer at kopiere.",
     "bind.copy_phone": "Kopiér nr.",
@@ -95,7 +98,7 @@ DA: dict[str, str] = {
     "call.need_callback_time": "Vælg et tidspunkt for tilbagekaldet.",
     # company card
     "card.timer": "⏱ {time}",
-    "card.copy_hint": "c kopiér nr.",
+    "card.copy_hint": "c kopiér",
     "card.title": "Virksomhed",
     "card.cvr": "CVR {cvr}",
     "card.no_cvr": "CVR mangler",
@@ -141,7 +144,7 @@ DA: dict[str, str] = {
     ),
     "needs.choose": "Vælg …",
     # key bar
-    "keys.outcomes": "i Ikke truffet  o Optaget  r Ring tilbage  f Forkert nr.  l Lukket  h FAQ",
+    "keys.outcomes": "i Ikke truffet  o Optaget  r Ring tilbage  e Senere  f Forkert nr.  l Lukket",
     "keys.other": "1-9 Svar  ⌫ Tilbage  b Behov  u Fortryd  s Spring  k Liste  v Skift  q Afslut",
     # bindings (footer descriptions)
     "bind.no_answer": "Ikke truffet",
@@ -395,6 +398,7 @@ DA: dict[str, str] = {
     "dash.bind.held": "Reserverede",
     # command palette (Textual's system commands, in our words)
     "pal.placeholder": "Søg efter en kommando …",
+    "pal.no_matches": "Ingen kommandoer passer",
     "pal.quit": "Afslut",
     "pal.quit_help": "Luk phoner (en virksomhed på skærmen gives tilbage til køen)",
     "pal.keys": "Taster",
@@ -537,3 +541,44 @@ DA.update({f"label.company_cancel.{m.value}": vocabulary.label(m) for m in Compa
 DA.update({f"label.clearing_reason.{m.value}": vocabulary.label(m) for m in ClearingReason})
 DA.update({f"label.decision.{m.value}": vocabulary.decision_label(m) for m in ClearingState})
 DA.update({f"label.flag.{flag}": text for flag, text in FLAG_LABELS.items()})
+
+# The call's details (tui/screens/call_details.py): reasons, revisits, contact corrections.
+DA.update({f"label.reason.{m.value}": vocabulary.label(m) for m in NotInterestedReason})
+DA.update(
+    {
+        "bind.later": "Senere",
+        "bind.contact": "Ret kontakt",
+        "card.contact_hint": "p ret",
+        "script.faq_hint": "h FAQ",
+        "reason.title": "Ikke interesseret: hvorfor?",
+        "reason.other_placeholder": "Hvad sagde virksomheden?",
+        "reason.other_empty": "Skriv kort, hvad virksomheden sagde (eller Esc).",
+        "reason.hint": "1-5 vælg · 5 Andet: skriv og Enter · Esc tilbage til opkaldet",
+        "revisit.title": "Ikke nu, men senere: hvornår har de brug for os?",
+        "revisit.preset.1": "Om en måned ({day})",
+        "revisit.preset.3": "Om tre måneder ({day})",
+        "revisit.preset.6": "Om et halvt år ({day})",
+        "revisit.preset.12": "Om et år ({day})",
+        "revisit.input": "Eller skriv en dato",
+        "revisit.placeholder": "fx 1-9-2027, 01.09 eller 9-2027",
+        "revisit.invalid": "Forstår ikke {text!r}. Skriv fx 1-9-2027 eller 9-2027.",
+        "revisit.past": "{day} er ikke efter i dag. Vælg en senere dato.",
+        "revisit.explain": "Virksomheden kommer tilbage på ringelisten en uge før.",
+        "revisit.hint": "1-4 hurtigvalg · Tab: skriv dato, Enter gem · Esc tilbage til opkaldet",
+        "revisit.saved": "{company} kommer tilbage på ringelisten {when}.",
+        "call.reason.revisit": "Sagde 'ikke nu, men senere' til {who}: behov omkring {day}",
+        "card.reason": "Årsag: {reason}",
+        "card.revisit": "Vend tilbage før {day}",
+        "card.old_contact": "Før rettelsen {day} ({who}): {old}",
+        "contact.title": "Ret telefonnummer og kontaktperson",
+        "contact.phone": "Telefonnummer (det, der ringes til)",
+        "contact.person": "Kontaktperson",
+        "contact.email": "E-mail",
+        "contact.hint": "Tab/Enter næste felt · Enter i sidste felt eller Ctrl+S gem · Esc fortryd",
+        "contact.bind.save": "Gem",
+        "contact.saved": "Kontaktoplysningerne er rettet; de gamle står på kortet.",
+        "contact.unchanged": "Intet at rette.",
+    }
+)
+DA.update({f"label.agreement.{m.value}": vocabulary.label(m) for m in AgreementCategory})
+DA.update({"dash.no_consultant": "Ingen ansvarlig", "dash.no_round": "Uden omgang"})

@@ -76,13 +76,14 @@ EN: dict[str, str] = {
     "call.leave.stay": "Stay in the call",
     "call.leave.quit": "Quit without saving",
     "call.leave.change": "Switch without saving",
+    "call.leave.other": "Call the chosen one without saving",
     "call.phone_copied": "The number {phone} is copied.",
     "call.no_phone_to_copy": "There is no number to copy.",
     "bind.copy_phone": "Copy no.",
     "call.busy": "One moment …",
     "call.need_callback_time": "Choose a time for the call-back.",
     "card.timer": "⏱ {time}",
-    "card.copy_hint": "c copy no.",
+    "card.copy_hint": "c copy",
     "card.title": "Company",
     "card.cvr": "CVR {cvr}",
     "card.no_cvr": "CVR missing",
@@ -125,7 +126,7 @@ EN: dict[str, str] = {
         "a range or an explanation can go in a note."
     ),
     "needs.choose": "Choose …",
-    "keys.outcomes": "i No answer  o Busy  r Call back  f Wrong no.  l Closed  h FAQ",
+    "keys.outcomes": "i No answer  o Busy  r Call back  e Later  f Wrong no.  l Closed",
     "keys.other": "1-9 Answer  ⌫ Back  b Needs  u Undo  s Skip  k List  v Switch  q Quit",
     "bind.no_answer": "No answer",
     "bind.busy": "Busy",
@@ -376,6 +377,7 @@ EN: dict[str, str] = {
     "dash.bind.held": "Held",
     # command palette (Textual's system commands, in our words)
     "pal.placeholder": "Search for a command …",
+    "pal.no_matches": "No matching commands",
     "pal.quit": "Quit",
     "pal.quit_help": "Close phoner (a company on screen goes back to the queue)",
     "pal.keys": "Keys",
@@ -553,4 +555,67 @@ OUTCOME_EN: dict[Outcome, str] = {
     Outcome.FORKERT_NUMMER: "Wrong number",
     Outcome.LUKKET: "Closed",
     Outcome.FRABEDER_SIG_HENVENDELSER: "Do not contact again",
+    Outcome.IKKE_NU: "Not now, later",
 }
+
+
+# The call's details (tui/screens/call_details.py): reasons, revisits, contact corrections.
+EN.update(
+    {
+        "label.reason.ingen_opgaver": "No tasks",
+        "label.reason.for_lille": "Too small",
+        "label.reason.egne_medarbejdere": "Uses only its own staff",
+        "label.reason.daarlige_erfaringer": "Bad experiences",
+        "label.reason.andet": "Other",
+        "bind.later": "Later",
+        "bind.contact": "Fix contact",
+        "card.contact_hint": "p fix",
+        "script.faq_hint": "h FAQ",
+        "reason.title": "Not interested: why?",
+        "reason.other_placeholder": "What did the company say?",
+        "reason.other_empty": "Write briefly what the company said (or Esc).",
+        "reason.hint": "1-5 choose · 5 Other: type and Enter · Esc back to the call",
+        "revisit.title": "Not now, later: when will they need us?",
+        "revisit.preset.1": "In a month ({day})",
+        "revisit.preset.3": "In three months ({day})",
+        "revisit.preset.6": "In half a year ({day})",
+        "revisit.preset.12": "In a year ({day})",
+        "revisit.input": "Or type a date",
+        "revisit.placeholder": "e.g. 1-9-2027, 01.09 or 9-2027",
+        "revisit.invalid": "Cannot read {text!r}. Type e.g. 1-9-2027 or 9-2027.",
+        "revisit.past": "{day} is not after today. Choose a later date.",
+        "revisit.explain": "The company comes back on the call list a week before.",
+        "revisit.hint": "1-4 quick picks · Tab: type a date, Enter saves · Esc back to the call",
+        "revisit.saved": "{company} comes back on the call list {when}.",
+        "call.reason.revisit": "Said 'not now, later' to {who}: a need around {day}",
+        "card.reason": "Reason: {reason}",
+        "card.revisit": "Come back before {day}",
+        "card.old_contact": "Before the correction {day} ({who}): {old}",
+        "contact.title": "Correct the phone number and contact person",
+        "contact.phone": "Phone number (the one to call)",
+        "contact.person": "Contact person",
+        "contact.email": "E-mail",
+        "contact.hint": "Tab/Enter next field · Enter in the last or Ctrl+S saves · Esc cancels",
+        "contact.bind.save": "Save",
+        "contact.saved": "The contact details are corrected; the old ones are on the card.",
+        "contact.unchanged": "Nothing to correct.",
+    }
+)
+
+# Agreement categories (core's AgreementCategory) and the dashboard's core names.
+EN.update(
+    {
+        "label.agreement.jobordre_rekruttering": "Job order/recruitment",
+        "label.agreement.opkvalificeringsjob": "Upskilling job",
+        "label.agreement.voksenlaerling": "Adult apprentice",
+        "label.agreement.jobrotation": "Job rotation",
+        "label.agreement.loentilskud": "Wage subsidy",
+        "label.agreement.virksomhedspraktik": "Work placement",
+        "label.agreement.fagpilot": "Trade pilot",
+        "label.agreement.fastholdelse": "Job retention",
+        "label.agreement.fleksjob": "Flex job",
+        "label.agreement.virksomhedspladser_flygtninge": "Company places for refugees",
+        "dash.no_consultant": "No one responsible",
+        "dash.no_round": "No round",
+    }
+)

@@ -7,10 +7,11 @@ Keys (nothing needs a mouse):
 
 - ``1``-``9`` answer the current question; ``⌫`` goes back one answer; ``Enter`` saves
   the outcome the script reached and fetches the next company (a "not interested" call
-  is ``3`` + ``Enter`` from the first question);
-- ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage (date/time picker), ``f``
-  forkert nummer, ``l`` lukket, ``x`` frabeder sig henvendelser (the do-not-call
-  register): always available, one key each;
+  is ``3`` + ``Enter`` + the reason's key from the first question);
+- ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage, ``e`` ikke nu men senere (a
+  revisit day), ``f`` forkert nummer, ``l`` lukket, ``x`` frabeder sig henvendelser
+  (the do-not-call register); ``p`` corrects the number and contact person
+  (:mod:`.call_details`; Esc in each dialog returns to the call, nothing lost);
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
 - ``c`` copies the number to dial (also a ``tel:`` link on the card: a click dials it);
   the card's corner shows how long the company has been on screen (mm:ss);
@@ -41,12 +42,12 @@ from textual.worker import Worker
 
 from phoner.core.call_scripts import CallScript, ScriptWalk
 from phoner.core.errors import PhonerError
-from phoner.core.models import Outcome
+from phoner.core.models import NotInterestedReason, Outcome
 from phoner.core.phones import format_phone
-from phoner.core.queue import claims, outcomes, undo
+from phoner.core.queue import claims, contact, outcomes, undo
 from phoner.core.queue.card import CompanyCard, call_setup, call_view
 from phoner.core.queue.claims import Claim
-from phoner.tui.i18n import closed_text, format_when, outcome_label, t
+from phoner.tui.i18n import closed_text, format_day, format_when, outcome_label, t
 from phoner.tui.screens.base import PhonerScreen
 from phoner.tui.screens.call_data import CALL_ACTIONS, RecordRequest, Saved, View
 from phoner.tui.widgets.company_card import CompanyCardView, primary_phone, timer_text
@@ -74,6 +75,8 @@ class CallScreen(PhonerScreen):
         Binding("f", "outcome('forkert_nummer')", "bind.wrong_number"),
         Binding("l", "outcome('lukket')", "bind.closed"),
         Binding("x", "outcome('frabeder_sig_henvendelser')", "bind.do_not_call", show=False),
+        Binding("e", "later", "bind.later"),
+        Binding("p", "contact", "bind.contact", show=False),
         Binding("h,question_mark,f1", "faq", "bind.faq"),
         Binding("b", "needs", "bind.needs"),
         Binding("n", "note", "bind.note", show=False),
@@ -159,6 +162,7 @@ class CallScreen(PhonerScreen):
         self.query_one(CompanyCardView).border_title = t("card.title")
         panel = self.query_one(ScriptPanel)
         panel.border_title = t("script.title")
+        panel.border_subtitle = t("script.faq_hint")
         panel.show(None, message=t("call.loading"))
         self._apply_layout()
         self.set_interval(1.0, self._tick_timer)
@@ -252,6 +256,11 @@ class CallScreen(PhonerScreen):
 
     @db_worker("call")
     def _record(self, request: RecordRequest) -> None:
+        saved = self._save(request)
+        self._load_view(self._claim(), saved=saved)
+
+    def _save(self, request: RecordRequest) -> Saved:
+        """Record ``request`` (in a worker); what undo needs of it."""
         attempt = outcomes.record_outcome(
             db=self.db,
             company_id=request.company_id,
@@ -264,44 +273,26 @@ class CallScreen(PhonerScreen):
             callback_at=request.callback_at,
             started_at=request.started_at,
             now=self.now(),
+            reason=request.reason,
+            reason_text=request.reason_text,
+            revisit_on=request.revisit_on,
         )
-        saved = Saved(
-            attempt.id,
-            request.outcome,
-            request.company,
-            request.answers,
-            request.needs,
+        if request.outcome == Outcome.IKKE_NU and attempt.callback_at is not None:
+            when = format_when(attempt.callback_at)
+            self.app.call_from_thread(
+                self._say, t("revisit.saved", company=request.company, when=when)
+            )
+        return Saved(
+            attempt.id, request.outcome, request.company, request.answers, request.needs,
             request.note,
-        )
-        self._load_view(self._claim(), saved=saved)
+        )  # fmt: skip
 
     def _record_for_visit(self, request: RecordRequest) -> int:
         """Save the outcome from the booking dialog's worker, right before the visit is
         booked (or when the phoner saves without one); returns the attempt's id."""
-        attempt = outcomes.record_outcome(
-            db=self.db,
-            company_id=request.company_id,
-            lease_token=request.lease_token,
-            phoner=self.phoner,
-            outcome=request.outcome,
-            answers=request.answers,
-            needs=request.needs,
-            note=request.note or None,
-            callback_at=None,
-            started_at=request.started_at,
-            now=self.now(),
-        )
-        assert attempt.id is not None
-        saved = Saved(
-            attempt.id,
-            request.outcome,
-            request.company,
-            request.answers,
-            request.needs,
-            request.note,
-        )
+        saved = self._save(request)
         self.app.call_from_thread(self._recorded_for_visit, saved)
-        return attempt.id
+        return saved.attempt_id
 
     def _recorded_for_visit(self, saved: Saved) -> None:
         self._set_saved(saved)
@@ -453,6 +444,9 @@ class CallScreen(PhonerScreen):
             return None
         if self.claim.reason == "callback":
             agreed = next((a for a in self.card.attempts if a.callback_at is not None), None)
+            if agreed is not None and agreed.outcome == Outcome.IKKE_NU and agreed.revisit_on:
+                day = format_day(agreed.revisit_on)
+                return t("call.reason.revisit", who=agreed.phoner, day=day)
             when = (
                 format_when(agreed.callback_at, now=self.now())
                 if agreed and agreed.callback_at
@@ -508,8 +502,8 @@ class CallScreen(PhonerScreen):
             card_view.border_subtitle = ""
             return
         timer = timer_text(self.now() - self.started_at)
-        hint = t("card.copy_hint") if primary_phone(self.card) else ""
-        card_view.border_subtitle = f"{hint} · {timer}" if hint else timer
+        hints = [t("card.copy_hint")] if primary_phone(self.card) else []
+        card_view.border_subtitle = " · ".join([*hints, t("card.contact_hint"), timer])
 
     def _show_panel(self, which: str) -> None:
         self.panel = which
@@ -562,7 +556,18 @@ class CallScreen(PhonerScreen):
         if outcome == Outcome.RING_TILBAGE:
             self.action_callback()
             return
+        if outcome == Outcome.IKKE_INTERESSERET:
+            from phoner.tui.screens.call_details import ask_reason
+
+            ask_reason(self)  # one key more: why
+            return
         self._submit(outcome, visit=self.walk.wants_visit)
+
+    def action_later(self) -> None:
+        """'Ikke nu, men senere': when the company expects a need; it comes back then."""
+        from phoner.tui.screens.call_details import ask_revisit
+
+        ask_revisit(self)
 
     def action_outcome(self, code: str) -> None:
         if not self._ready():
@@ -591,16 +596,15 @@ class CallScreen(PhonerScreen):
         *,
         callback_at: dt.datetime | None = None,
         visit: bool = False,
+        reason: NotInterestedReason | None = None,
+        reason_text: str | None = None,
+        revisit_on: dt.date | None = None,
     ) -> None:
         if self.claim is None or self.card is None or self.walk is None:
             return
-        form = self.query_one(NeedsForm)
-        problem = form.problem()
-        if problem is not None:  # refuse, never save a changed or dropped value
-            self.notify(problem.text, severity="warning", timeout=8)
-            self._show_panel("needs-form")
-            form.focus_field(problem.field_id)
+        if not self._form_ok():
             return
+        form = self.query_one(NeedsForm)
         request = RecordRequest(
             company_id=self.claim.company_id,
             lease_token=self.claim.lease_token,
@@ -611,12 +615,20 @@ class CallScreen(PhonerScreen):
             note=form.note(),
             callback_at=callback_at,
             started_at=self.started_at,
+            reason=reason,
+            reason_text=reason_text,
+            revisit_on=revisit_on,
         )
         if visit:
             self._book_visit(request)
             return
         self.busy = True
         self._record(request)
+
+    def _form_ok(self) -> bool:  # else says why and shows the field
+        from phoner.tui.screens.call_details import form_ok
+
+        return form_ok(self)
 
     def action_undo(self) -> None:
         if self.busy:
@@ -683,6 +695,32 @@ class CallScreen(PhonerScreen):
         self.app.copy_to_clipboard(phone)
         self._say(t("call.phone_copied", phone=format_phone(phone)))
 
+    def action_contact(self) -> None:
+        """Correct the number to call and the contact person (the old stay on the card)."""
+        from phoner.tui.screens.call_details import ask_contact
+
+        ask_contact(self)
+
+    @db_worker("call")
+    def _correct(self, claim: Claim, wrong_numbers: int, change: Any) -> None:
+        from phoner.tui.screens.call_details import show_corrected
+
+        try:
+            card = contact.correct_contact(
+                db=self.db,
+                company_id=claim.company_id,
+                lease_token=claim.lease_token,
+                phoner=self.phoner,
+                phone=change.phone,
+                contact_person=change.contact_person,
+                email=change.email,
+                wrong_numbers=wrong_numbers,
+                now=self.now(),
+            )
+        finally:
+            self.app.call_from_thread(setattr, self, "busy", False)
+        self.app.call_from_thread(show_corrected, self, card)
+
     def action_call_list(self) -> None:
         self.phoner_app.open_call_list(campaign_id=self.campaign_id, round_id=self.round_id)
 
@@ -704,8 +742,15 @@ class CallScreen(PhonerScreen):
             return False
         return bool(self.walk.answers) or self.query_one(NeedsForm).typed()
 
-    def unless_work_is_lost(self, then: Callable[[], object], *, yes: str) -> None:
-        """Run ``then`` now, or after the phoner confirms that the typed work may go."""
+    def unless_work_is_lost(
+        self,
+        then: Callable[[], object],
+        *,
+        yes: str,
+        stay: Callable[[], object] | None = None,
+    ) -> None:
+        """Run ``then`` now, or after the phoner confirms that the typed work may go
+        (``stay``, if given, runs when the phoner stays)."""
         if not self.unsaved_work():
             then()
             return
@@ -716,6 +761,8 @@ class CallScreen(PhonerScreen):
         def answered(go: bool | None) -> None:
             if go:
                 then()
+            elif stay is not None:
+                stay()
 
         dialog = ConfirmDialog(
             t("call.leave.question", company=company),

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from phoner.core.models import Outcome
+from phoner.core.models import NotInterestedReason, Outcome
 from phoner.core.queue.card import CompanyCard, PhonerStats
 from phoner.core.queue.claims import Claim
 
@@ -29,6 +29,8 @@ CALL_ACTIONS = {
     "copy_phone",
     "needs",
     "note",
+    "later",
+    "contact",
 }
 
 
@@ -55,6 +57,9 @@ class RecordRequest:
     note: str
     callback_at: dt.datetime | None
     started_at: dt.datetime | None
+    reason: NotInterestedReason | None = None  # ikke_interesseret
+    reason_text: str | None = None
+    revisit_on: dt.date | None = None  # ikke_nu
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
         rounds.clear()
         for r in summary.rounds:
             rounds.add_row(
-                str(r.number) if r.number is not None else usecases.NO_ROUND_LABEL,
+                str(r.number) if r.number is not None else t("dash.no_round"),
                 t(ROUND_STATE_KEYS[r.state]) if r.state in ROUND_STATE_KEYS else "–",
                 str(r.companies),
                 str(r.called),
@@ -154,7 +154,8 @@ class DashboardScreen(DataScreen[usecases.Dashboard]):
         overdue = self.query_one("#dash-overdue", DataTable)
         overdue.clear()
         for name, n in summary.overdue_by_consultant:
-            overdue.add_row(name, str(n))
+            who = t("dash.no_consultant") if name == usecases.NO_CONSULTANT else name
+            overdue.add_row(who, str(n))
         feeds = self.query_one("#dash-feeds", DataTable)
         feeds.clear()
         for f in summary.feed_lagging:

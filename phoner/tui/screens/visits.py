@@ -69,7 +69,7 @@ class VisitResultModal(PhonerModal[VisitResultInput | None]):
             yield Label(t("vr.agreements"))
             with Grid():
                 for category in AgreementCategory:
-                    yield Label(category.label)
+                    yield Label(usecases.AGREEMENT_LABELS[category])
                     count = agreements.get(category, 0)
                     yield Input(
                         value=str(count) if count else "",
@@ -104,7 +104,7 @@ class VisitResultModal(PhonerModal[VisitResultInput | None]):
             if not text:
                 continue
             if not (text.isascii() and text.isdigit()) or len(text) > 4:
-                raise ValueError(t("vr.bad_count", category=category.label))
+                raise ValueError(t("vr.bad_count", category=usecases.AGREEMENT_LABELS[category]))
             if int(text):
                 agreements[category] = int(text)
         note = self.query_one("#vr-note", Input).value.strip() or None
@@ -177,7 +177,7 @@ class VisitsScreen(TableScreen[usecases.VisitRow]):
             result = f"[b red]{t('visits.missing')}[/]"
         else:
             result = t("visits.upcoming")
-        agreed = ", ".join(f"{c.label} {n}" for c, n in row.agreements.items())
+        agreed = ", ".join(f"{usecases.AGREEMENT_LABELS[c]} {n}" for c, n in row.agreements.items())
         return (
             format_local(row.start),
             row.company_name,

@@ -11,10 +11,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from phoner.core.display import format_date
-from phoner.core.models import FollowUpKind
+from phoner.core.models import FollowUpKind, NotInterestedReason
 from phoner.core.phones import format_phone
 from phoner.core.queue.card import CompanyCard
-from phoner.tui.i18n import format_slot, format_when, outcome_label, t
+from phoner.tui.i18n import Labels, format_day, format_slot, format_when, outcome_label, t
+
+REASON_LABELS: Labels[NotInterestedReason] = Labels("label.reason", NotInterestedReason)
 
 #: Earlier attempts shown on the card (newest first); older ones are summarised.
 MAX_ATTEMPTS = 6
@@ -91,6 +93,15 @@ def card_text(
         out.append(t("card.contact", name=c.contact_person) + "\n")
     if c.email:
         out.append(t("card.email", email=c.email) + "\n")
+    for change in card.contact_changes:
+        old = [
+            *([f"☎ {format_phone(change.phone)}"] if change.phone else []),
+            *([change.contact_person] if change.contact_person else []),
+            *([change.email] if change.email else []),
+        ]
+        text = ", ".join(old) or "–"
+        line = t("card.old_contact", day=format_date(change.day), who=change.by, old=text)
+        out.append(line + "\n", style="dim")
     address = ", ".join(
         p for p in [c.address or "", " ".join(x for x in [c.postcode, c.city] if x)] if p
     )
@@ -129,6 +140,11 @@ def card_text(
             )
             + "\n"
         )
+        if a.reason is not None:
+            reason = REASON_LABELS[a.reason] + (f": {a.reason_text}" if a.reason_text else "")
+            out.append("  " + t("card.reason", reason=reason) + "\n", style="dim")
+        if a.revisit_on is not None:
+            out.append("  " + t("card.revisit", day=format_day(a.revisit_on)) + "\n", style="dim")
         if a.callback_at is not None:
             out.append(f"  → {format_when(a.callback_at, now=now)}\n", style="dim")
         if a.note:
