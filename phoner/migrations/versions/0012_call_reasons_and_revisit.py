@@ -5,8 +5,8 @@ medarbejdere / dårlige erfaringer / andet + text), and the new outcome "Ikke nu
 senere" (ikke_nu) the day the company expects a need (issue 14). Outcomes are stored as
 plain strings (no native enum, no check constraint), so the new outcome needs no change.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
