@@ -8,13 +8,11 @@ Keys (nothing needs a mouse):
 - ``1``-``9`` answer the current question; ``⌫`` goes back one answer; ``Enter`` saves
   the outcome the script reached and fetches the next company (a "not interested" call
   is ``3`` + ``Enter`` + the reason's key from the first question);
-- ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage, ``e`` ikke nu men senere (a
-  revisit day), ``f`` forkert nummer, ``l`` lukket, ``x`` frabeder sig henvendelser
-  (the do-not-call register); ``p`` corrects the number and contact person
-  (:mod:`.call_details`; Esc in each dialog returns to the call, nothing lost);
+- ``i`` ikke truffet, ``o`` optaget, ``r`` ring tilbage, ``e`` ikke nu men senere, ``f``
+  forkert nummer, ``l`` lukket, ``x`` frabeder sig henvendelser; ``p`` corrects the
+  contact (:mod:`.call_details`; Esc in each dialog returns to the call, nothing lost);
 - ``b`` opens the needs form, ``n`` jumps to the free note, ``Esc`` goes back;
-- ``c`` copies the number to dial (also a ``tel:`` link on the card: a click dials it);
-  the card's corner shows how long the company has been on screen (mm:ss);
+- ``c`` copies the number (also a ``tel:`` link on the card); the corner shows a timer;
 - ``u`` undoes the last outcome (within the core's undo window), ``s`` skips the company,
   ``h``/``?`` opens the FAQ, ``k`` the call list, ``v`` goes back to the start screen
   (another round or campaign) and ``q`` quits; both release the company, and both (and
