@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -219,25 +219,38 @@ def page_routes(
             context = visit_context(session, *found, token, fields, error=_error(problem))
         return _Shown("visit.html", context, status)
 
-    async def visit(request: Request) -> Response:
-        token = str(request.path_params["token"])
-        try:
-            if request.method == "POST":
-                fields = await _read_form(request)
-                shown = await run_in_threadpool(save_visit, token, fields)
-                if shown is None:
-                    return RedirectResponse(
-                        f"{token}?gemt=1#registreret", status_code=303, headers=SECURITY_HEADERS
-                    )
-            else:
-                saved = request.query_params.get("gemt") == "1"
-                shown = await run_in_threadpool(show_visit, token, saved)
-        except _Refused as refused:
-            return refused.response
-        except DatabaseError as exc:
-            log.warning("pages: database error: %s", exc.message)
-            return _plain("Siden er midlertidigt utilgængelig. Prøv igen om lidt.\n", 503)
-        return render(request, shown)
+    def page(
+        save: Callable[[str, dict[str, str]], _Shown | None],
+        show: Callable[[str, bool], _Shown],
+        done_flag: str,
+        anchor: str = "",
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A page's route: GET shows it (``?<done_flag>=1``: after a save), POST saves
+        and, when nothing was refused, redirects back to the GET (303)."""
+
+        async def route(request: Request) -> Response:
+            token = str(request.path_params["token"])
+            try:
+                if request.method == "POST":
+                    fields = await _read_form(request)
+                    shown = await run_in_threadpool(save, token, fields)
+                    if shown is None:
+                        return RedirectResponse(
+                            f"{token}?{done_flag}=1{anchor}",
+                            status_code=303,
+                            headers=SECURITY_HEADERS,
+                        )
+                else:
+                    done = request.query_params.get(done_flag) == "1"
+                    shown = await run_in_threadpool(show, token, done)
+            except _Refused as refused:
+                return refused.response
+            except DatabaseError as exc:
+                log.warning("pages: database error: %s", exc.message)
+                return _plain("Siden er midlertidigt utilgængelig. Prøv igen om lidt.\n", 503)
+            return render(request, shown)
+
+        return route
 
     # ---------------------------------------------------------------- consultant page
 
@@ -299,26 +312,6 @@ def page_routes(
             context = consultant_context(session, consultant, token, error=_error(problem))
         return _Shown("consultant.html", context, status)
 
-    async def consultant(request: Request) -> Response:
-        token = str(request.path_params["token"])
-        try:
-            if request.method == "POST":
-                fields = await _read_form(request)
-                shown = await run_in_threadpool(mark_done, token, fields)
-                if shown is None:
-                    return RedirectResponse(
-                        f"{token}?udfoert=1", status_code=303, headers=SECURITY_HEADERS
-                    )
-            else:
-                done = request.query_params.get("udfoert") == "1"
-                shown = await run_in_threadpool(show_consultant, token, done)
-        except _Refused as refused:
-            return refused.response
-        except DatabaseError as exc:
-            log.warning("pages: database error: %s", exc.message)
-            return _plain("Siden er midlertidigt utilgængelig. Prøv igen om lidt.\n", 503)
-        return render(request, shown)
-
     async def stylesheet(request: Request) -> Response:
         return Response(
             css,
@@ -327,8 +320,16 @@ def page_routes(
         )
 
     return [
-        Route(vp.VISIT_PATH + "{token}", visit, methods=["GET", "POST"]),
-        Route(vp.CONSULTANT_PATH + "{token}", consultant, methods=["GET", "POST"]),
+        Route(
+            vp.VISIT_PATH + "{token}",
+            page(save_visit, show_visit, "gemt", "#registreret"),
+            methods=["GET", "POST"],
+        ),
+        Route(
+            vp.CONSULTANT_PATH + "{token}",
+            page(mark_done, show_consultant, "udfoert"),
+            methods=["GET", "POST"],
+        ),
         Route("/static/phoner.css", stylesheet, methods=["GET"]),
     ]
 
