@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.support.serve import serve_process
 from tests.support.smtp import free_port
 
 BROWSER_REQUIRED_ENV = "PHONER_TEST_BROWSER_REQUIRED"
@@ -82,31 +79,5 @@ def serving_pages(db_url: str, workspace: Path) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PHONER_DB": db_url}
-    command = [sys.executable, "-m", "phoner", "serve", "--port", str(port), "--no-send"]
-    proc = subprocess.Popen(
-        [*command, "--base-url", base],
-        cwd=workspace,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    proc.kill()
-                    pytest.fail(f"phoner serve did not start: {proc.communicate()[1]!r}")
-                time.sleep(0.2)
+    with serve_process(workspace, port, env, "--no-send", "--base-url", base):
         yield base
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        proc.communicate()

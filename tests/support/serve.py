@@ -28,31 +28,14 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, what: str = "
 
 
 @contextmanager
-def serving(
-    db_url: str,
-    workspace: Path,
-    smtp: SmtpServer,
-    *,
-    sender: str = "kampagne@koege.dk",
-    send_every: float = 0.1,
+def serve_process(
+    workspace: Path, port: int, env: dict[str, str], *options: str
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``phoner serve`` sending to ``smtp`` every ``send_every`` seconds; SIGTERM at the
-    end (then kill if it hangs)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PHONER_DB": db_url,
-        "PHONER_SMTP_HOST": smtp.host,
-        "PHONER_SMTP_PORT": str(smtp.port),
-        "PHONER_SMTP_FROM": sender,
-    }
-    command = [sys.executable, "-m", "phoner", "serve", "--port", str(port)]
+    """``phoner serve --port PORT OPTIONS`` in ``workspace`` with ``env``, once its
+    /health answers; SIGTERM at the end (then kill if it hangs)."""
+    command = [sys.executable, "-m", "phoner", "serve", "--port", str(port), *options]
     proc = subprocess.Popen(
-        [*command, "--send-every", str(send_every)],
-        cwd=workspace,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        command, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
         deadline = time.monotonic() + 30
@@ -74,3 +57,25 @@ def serving(
             except subprocess.TimeoutExpired:
                 proc.kill()
         proc.communicate()
+
+
+@contextmanager
+def serving(
+    db_url: str,
+    workspace: Path,
+    smtp: SmtpServer,
+    *,
+    sender: str = "kampagne@koege.dk",
+    send_every: float = 0.1,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``phoner serve`` sending to ``smtp`` every ``send_every`` seconds; SIGTERM at the
+    end (then kill if it hangs)."""
+    env = {
+        **os.environ,
+        "PHONER_DB": db_url,
+        "PHONER_SMTP_HOST": smtp.host,
+        "PHONER_SMTP_PORT": str(smtp.port),
+        "PHONER_SMTP_FROM": sender,
+    }
+    with serve_process(workspace, free_port(), env, "--send-every", str(send_every)) as proc:
+        yield proc
