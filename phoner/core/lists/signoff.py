@@ -70,8 +70,9 @@ def sign_off(
     """Freeze the jobcenter's part of the list; only a signed-off list is called.
 
     Pending companies become decisions: kept unless a removal was proposed. Without
-    ``force`` the sign-off is refused while proposals are unreviewed; ``force`` signs
-    off anyway (proposals become removals) and is audited as forced.
+    ``force`` the sign-off is refused while proposals are unreviewed (but for those of
+    blocked companies, never called anyway); ``force`` signs off anyway (proposals become
+    removals) and is audited as forced.
     """
     assert campaign.id is not None and jobcenter.id is not None
     if not by.strip():
