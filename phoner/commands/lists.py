@@ -340,6 +340,7 @@ def clearing_import(
                 **r.common_json(),
                 "changed": r.changed,
                 "unchanged": r.unchanged,
+                "still_blocked": r.still_blocked,
                 "errors": [{"line": e.line, "reason": e.reason} for e in r.errors],
             }
         )
@@ -348,6 +349,13 @@ def clearing_import(
         f"{count(r.read, 'række', 'rækker')} læst: "
         f"{count(r.changed, 'beslutning', 'beslutninger')} ændret, {r.unchanged} uændret."
     )
+    if r.still_blocked:
+        typer.echo(
+            f"{count(len(r.still_blocked), 'virksomhed', 'virksomheder')} beholdes, men er på "
+            "spærrelisten og ringes ikke op: "
+            + ", ".join(r.still_blocked)
+            + " (phoner block list)."
+        )
     if r.errors:
         typer.secho(
             f"{count(len(r.errors), 'række', 'rækker')} blev sprunget over:", fg="yellow", err=True
@@ -415,7 +423,9 @@ def sign_off(
     typer.echo(
         f"{r.jobcenter}s liste er godkendt (version {r.list_version}): {r.kept} beholdes, "
         f"{r.removed} fjernes"
-        + (f", {r.out_of_target} er uden for målgruppen." if r.out_of_target else ".")
+        + (f", {r.out_of_target} er uden for målgruppen" if r.out_of_target else "")
+        + (f", {r.blocked} er spærret (frabeder sig henvendelser)" if r.blocked else "")
+        + "."
     )
 
 
@@ -458,6 +468,7 @@ def status(ctx: typer.Context, campaign: CampaignOpt, as_json: JsonOpt = False) 
                         "pending": r.pending,
                         "proposed": r.proposed,
                         "out_of_target": r.out_of_target,
+                        "blocked": r.blocked,
                         "signed_off_at": r.signed_off_at.isoformat() if r.signed_off_at else None,
                         "signed_off_by": r.signed_off_by,
                         "forced": r.forced,
@@ -481,12 +492,13 @@ def status(ctx: typer.Context, campaign: CampaignOpt, as_json: JsonOpt = False) 
         typer.echo(
             f"{r.jobcenter}: {count(r.companies, 'virksomhed', 'virksomheder')} = "
             f"{r.kept} beholdes + {r.removed} fjernes + {r.pending} afventer "
-            f"({r.proposed} foreslået fjernet) + {r.out_of_target} uden for målgruppen; "
-            f"{signed}."
+            f"({r.proposed} foreslået fjernet) + {r.out_of_target} uden for målgruppen + "
+            f"{r.blocked} spærret; {signed}."
         )
     typer.echo(
-        "Hver virksomhed tælles én gang: uden for målgruppen tælles for sig, uanset hvad "
-        "clearingen besluttede (den ringes aldrig op); de andre efter jobcentrets beslutning."
+        "Hver virksomhed tælles én gang: spærret (på spærrelisten, phoner block list) og "
+        "uden for målgruppen tælles for sig, uanset hvad clearingen besluttede (de ringes "
+        "aldrig op); de andre efter jobcentrets beslutning."
     )
 
 
@@ -530,11 +542,14 @@ def show(
         "Tilstand",
         "Runde",
         "Bemærkning",
-        title=f"Ringeliste: {campaign} ({len(rows)} virksomheder)",
+        title=f"Ringeliste: {campaign} ({count(len(rows), 'virksomhed', 'virksomheder')})",
     )
     for r in rows:
         note = (
-            r["out_of_target"] or r["note"] or ", ".join(FLAG_LABELS.get(f, f) for f in r["flags"])
+            r["blocked_reason"]
+            or r["out_of_target"]
+            or r["note"]
+            or ", ".join(FLAG_LABELS.get(f, f) for f in r["flags"])
         )
         table.add_row(
             r["cvr"] or "-",

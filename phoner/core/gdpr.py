@@ -6,7 +6,8 @@ companies whose last activity is older than a limit (``phoner gdpr purge`` or th
 campaign's ``retention_days``), keeping everything the reports count — outcomes, rounds,
 bookings' times and statuses, visit results, agreements per category, follow-up dates —
 so every report gives the same figures before and after. :func:`export` shows everything
-held about a company's people (a data subject's access request).
+held about a company's people (a data subject's access request), including its entries on
+the do-not-call register (kept by a purge: the register is why it is not called again).
 
 The one table of personal fields is :data:`PERSONAL_FIELDS`; the audit log is scrubbed of
 the same keys, since old/new values of a change may hold them too, and of every text of
@@ -47,6 +48,7 @@ from phoner.core.models import (
     Campaign,
     CancelReason,
     Company,
+    DoNotCall,
     FollowUp,
     OutboxMessage,
     Setting,
@@ -389,20 +391,40 @@ class PersonRecord:
     bookings: list[dict[str, Any]] = field(default_factory=list)
     visit_notes: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
+    #: the do-not-call register's entries for the company (lifted ones too: they are kept)
+    do_not_call: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _register_entries(session: Session, cvr: str, companies: list[Company]) -> list[DoNotCall]:
+    """The register's entries with ``cvr``, or with a P-number or phone of ``companies``,
+    or blocking one of them, oldest first."""
+    terms: list[Any] = [col(DoNotCall.cvr) == cvr]
+    p_numbers = {c.p_number for c in companies if c.p_number}
+    if p_numbers:
+        terms.append(col(DoNotCall.p_number).in_(p_numbers))
+    block_ids = {c.blocked_id for c in companies if c.blocked_id is not None}
+    if block_ids:
+        terms.append(col(DoNotCall.id).in_(block_ids))
+    for p in sorted({p for c in companies for p in c.phones}):
+        terms.append(sa.cast(col(DoNotCall.phones), sa.Text).like(f'%"{p}"%'))
+    stmt = select(DoNotCall).where(sa.or_(*terms)).order_by(col(DoNotCall.id))
+    return list(session.exec(stmt).all())
+
+
 def export(*, session: Session, cvr: str) -> PersonRecord:
-    """All personal data held about the company with ``cvr``, in every campaign."""
+    """All personal data held about the company with ``cvr``, in every campaign, and its
+    entries on the do-not-call register (also when no campaign holds it any more)."""
     rows = session.exec(
         select(Company, Campaign.name)
         .join(Campaign, col(Campaign.id) == col(Company.campaign_id))
         .where(Company.cvr == cvr)
     ).all()
-    if not rows:
+    entries = _register_entries(session, cvr, [company for company, _ in rows])
+    if not rows and not entries:
         raise InvalidInput(
             f"Der er ingen virksomhed med CVR {cvr} i databasen.",
             hint="Tjek nummeret (8 cifre).",
@@ -455,5 +477,23 @@ def export(*, session: Session, cvr: str) -> PersonRecord:
     for f in session.exec(select(FollowUp).where(col(FollowUp.company_id).in_(ids))):
         record.followups.append(
             {"beskrivelse": f.description, "frist": _iso(f.due_date), "note": f.note}
+        )
+    for e in entries:
+        record.do_not_call.append(
+            {
+                "nr": e.id,
+                "cvr": e.cvr,
+                "p_nummer": e.p_number,
+                "telefoner": list(e.phones),
+                "navn": e.company_name,
+                "begrundelse": e.reason,
+                "kilde": e.source,
+                "kampagne": e.campaign_name,
+                "oprettet": _iso(e.created_at),
+                "oprettet_af": e.created_by,
+                "ophævet": _iso(e.lifted_at),
+                "ophævet_af": e.lifted_by,
+                "ophævelsens_begrundelse": e.lift_reason,
+            }
         )
     return record

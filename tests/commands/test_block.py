@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -101,3 +102,65 @@ def test_import_register_and_list_import_reports_blocked(db_url: str, workspace:
     payload = json.loads(r.stdout)
     assert payload["blocked"] == 2
     assert [b["name"] for b in payload["blocked_companies"]] == ["Ærø Bageri", "Samme nummer"]
+
+
+def test_list_show_clearing_and_gdpr_tell_a_blocked_company(db_url: str, workspace: Path) -> None:
+    """``list show`` and ``list status`` count it as spærret (with the register's reason),
+    the clearing sheet marks it, a kept decision leaves it blocked, ``gdpr export`` shows
+    the entry."""
+    assert run(db_url, "init").exit_code == 0
+    r = run(db_url, "campaign", "create", "Efterår", "--script", "scripts/fleksjob.toml")
+    assert r.exit_code == 0, r.output
+    liste = workspace / "liste.csv"
+    liste.write_text(
+        f"Navn;CVR;Telefon;Kommune\nÆrø Bageri;{A};33 12 34 56;Køge\nFri;{B};33 12 34 57;Køge\n",
+        encoding="utf-8",
+    )
+    camp = ("--campaign", "Efterår")
+    assert run(db_url, "list", "import", str(liste), *camp).exit_code == 0
+    r = run(db_url, "block", "add", "--cvr", A, "--reason", "Ringede selv", "--by", "Karen")
+    assert r.exit_code == 0, r.output
+    r = run(db_url, "list", "show", *camp, "--json")
+    assert [
+        (c["name"], c["state"], c["blocked_reason"]) for c in json.loads(r.stdout)["companies"]
+    ] == [
+        ("Fri", "afventer", None),
+        ("Ærø Bageri", "spaerret", "Ringede selv"),
+    ]
+    r = run(db_url, "list", "show", *camp, "--state", "spaerret")
+    assert r.exit_code == 0, r.output
+    # the table (80 columns here) wraps the reason over two lines
+    assert "Spærret" in r.stdout and "Ringede" in r.stdout and "Fri" not in r.stdout
+    r = run(db_url, "list", "status", *camp, "--json")
+    (jc,) = json.loads(r.stdout)["jobcenters"]
+    assert (jc["companies"], jc["kept"], jc["pending"], jc["blocked"]) == (2, 0, 1, 1)
+    r = run(db_url, "list", "status", *camp)
+    assert "2 virksomheder = 0 beholdes + 0 fjernes + 1 afventer" in r.stdout
+    assert "+ 1 spærret;" in r.stdout
+    sheet = workspace / "clearing.xlsx"
+    r = run(db_url, "list", "clearing-export", *camp, "-j", "Køge", "--out", str(sheet))
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb.active
+    assert ws is not None
+    header = [c.value for c in ws[1]]
+    by_name = {ws.cell(i, 4).value: i for i in range(2, 4)}
+    forslag = ws.cell(by_name["Ærø Bageri"], header.index("Forslag") + 1).value
+    assert forslag == "Spærret (frabeder sig henvendelser)"
+    for i in by_name.values():
+        ws.cell(i, header.index("Beslutning") + 1).value = "Behold"
+    wb.save(sheet)
+    r = run(db_url, "list", "clearing-import", str(sheet), *camp, "--by", "Karen")
+    assert r.exit_code == 0, r.output
+    assert "1 virksomhed beholdes, men er på spærrelisten og ringes ikke op: Ærø Bageri" in r.stdout
+    r = run(db_url, "list", "status", *camp, "--json")
+    (jc,) = json.loads(r.stdout)["jobcenters"]
+    assert (jc["kept"], jc["blocked"]) == (1, 1)  # Fri kept; the bakery still blocked
+    r = run(db_url, "gdpr", "export", "--cvr", A)
+    assert r.exit_code == 0, r.output
+    (entry,) = json.loads(r.stdout)["do_not_call"]
+    assert (entry["cvr"], entry["begrundelse"], entry["oprettet_af"]) == (
+        A,
+        "Ringede selv",
+        "Karen",
+    )

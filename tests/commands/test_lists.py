@@ -226,8 +226,9 @@ def _cvrs(n: int) -> list[str]:
 
 
 def test_status_counts_each_company_once_like_sign_off(db_url: str, workspace: Path) -> None:
-    """20 companies, 4 of them outside the target group and 3 removed: status and sign-off
-    say 13 + 3 + 4 = 20, before the sign-off, after it and after a reopen."""
+    """20 companies, 4 of them outside the target group, 3 removed and 1 on the do-not-call
+    register: status and sign-off say 12 + 3 + 4 + 1 = 20, before the sign-off, after it
+    and after a reopen."""
     _setup(db_url)
     cvrs = _cvrs(20)
     rows = [f"Firma {i};{cvr};33 12 {i:02d} 00;Køge;{i}" for i, cvr in enumerate(cvrs, 1)]
@@ -240,21 +241,23 @@ def test_status_counts_each_company_once_like_sign_off(db_url: str, workspace: P
     for cvr in (cvrs[0], cvrs[1], cvrs[10], cvrs[11], cvrs[12]):
         r = run(db_url, "list", "decide", *camp, "--cvr", cvr, "--decision", "Fjern", "--by", "K")
         assert r.exit_code == 0, r.output
+    assert run(db_url, "block", "add", "--cvr", cvrs[19], "--by", "K").exit_code == 0
+    keys = ("companies", "kept", "removed", "pending", "out_of_target", "blocked")
 
     def status() -> dict[str, int]:
         r = run(db_url, "list", "status", *camp, "--json")
         (jc,) = json.loads(r.stdout)["jobcenters"]
-        return {k: jc[k] for k in ("companies", "kept", "removed", "pending", "out_of_target")}
+        return {k: jc[k] for k in keys}
 
     before = status()
-    assert before == {"companies": 20, "kept": 0, "removed": 3, "pending": 13, "out_of_target": 4}
+    assert before == dict(zip(keys, (20, 0, 3, 12, 4, 1), strict=True))
     r = run(db_url, "list", "sign-off", *camp, "--jobcenter", "Køge", "--by", "K")
     assert r.exit_code == 0, r.output
-    assert "13 beholdes, 3 fjernes, 4 er uden for målgruppen" in r.stdout
-    expected = {"companies": 20, "kept": 13, "removed": 3, "pending": 0, "out_of_target": 4}
+    assert "12 beholdes, 3 fjernes, 4 er uden for målgruppen, 1 er spærret" in r.stdout
+    expected = dict(zip(keys, (20, 12, 3, 0, 4, 1), strict=True))
     assert status() == expected
     assert run(db_url, "list", "reopen", *camp, "--jobcenter", "Køge", "--by", "K").exit_code == 0
     assert status() == expected
     r = run(db_url, "list", "status", *camp)
-    assert "20 virksomheder = 13 beholdes + 3 fjernes + 0 afventer" in r.stdout
-    assert "+ 4 uden for målgruppen" in r.stdout and "tælles én gang" in r.stdout
+    assert "20 virksomheder = 12 beholdes + 3 fjernes + 0 afventer" in r.stdout
+    assert "+ 4 uden for målgruppen + 1 spærret;" in r.stdout and "tælles én gang" in r.stdout

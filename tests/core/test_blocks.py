@@ -10,18 +10,21 @@ import openpyxl
 import pytest
 from sqlmodel import col, select
 
-from phoner.core import blocks
+from phoner.core import blocks, gdpr, jobcenters
 from phoner.core.db import Database
 from phoner.core.errors import ActorMissing, Conflict, InvalidInput, NotFound
-from phoner.core.lists import importer
+from phoner.core.lists import clearing, importer, signoff
 from phoner.core.models import (
     AAPOR_CLASS,
     AaporClass,
     AuditLog,
     CallState,
     Campaign,
+    ClearingReason,
+    ClearingState,
     Company,
     DoNotCall,
+    Jobcenter,
     Outcome,
 )
 from phoner.core.queue.claims import claim_company, claim_next
@@ -296,3 +299,129 @@ def test_queue_never_hands_out_a_blocked_company_on_postgres(pg_db: Database) ->
         blocked = [c.id for c in session.exec(select(Company)).all() if c.blocked_id]
     assert blocked == [ids[2]]
     assert _claimable(pg_db, s) == {ids[0], ids[1]}
+
+
+# --------------------------------------------------------------------------- the list's state
+
+
+def _koege_list(db: Database) -> tuple[int, int]:
+    """Three companies of Jobcenter Køge (kept, pending, proposed) and two entries that
+    block the kept and the proposed one; (campaign id, jobcenter id)."""
+    with db.session(write=True) as session:
+        camp = builders.campaign(session)
+        jc = builders.jobcenter(session, "Køge")
+        assert camp.id is not None and jc.id is not None
+        jobcenters.campaign_jobcenter(session=session, campaign_id=camp.id, jobcenter_id=jc.id)
+        builders.company(
+            session, camp, jc, None, "Ærø Bageri", cvr=A, clearing_state=ClearingState.KEEP
+        )
+        builders.company(session, camp, jc, None, "Fri", cvr=B, phones=["+4533123457"])
+        builders.company(
+            session,
+            camp,
+            jc,
+            None,
+            "Samme nummer",
+            cvr=C,
+            phones=["+4533123458"],
+            clearing_proposal=ClearingReason.REKLAMEBESKYTTET,
+        )
+        blocks.add_block(session=session, actor="K", cvr=A, reason="Ringede selv")
+        blocks.add_block(session=session, actor="K", phone="33 12 34 58")
+        return camp.id, jc.id
+
+
+def test_list_show_status_and_sign_off_count_a_blocked_company_for_itself(db: Database) -> None:
+    campaign_id, jobcenter_id = _koege_list(db)
+    with db.session(write=True) as session:
+        camp = session.get(Campaign, campaign_id)
+        jc = session.get(Jobcenter, jobcenter_id)
+        assert camp is not None and jc is not None
+        shown = signoff.list_companies(session=session, campaign=camp)
+        assert [(r["name"], r["state"], r["blocked_reason"]) for r in shown] == [
+            ("Fri", "afventer", None),
+            ("Samme nummer", "spaerret", "Frabeder sig henvendelser"),
+            ("Ærø Bageri", "spaerret", "Ringede selv"),  # kept by clearing, still blocked
+        ]
+        only = signoff.list_companies(session=session, campaign=camp, states=["spaerret"])
+        assert [r["name"] for r in only] == ["Samme nummer", "Ærø Bageri"]
+        (st,) = signoff.jobcenter_status(session=session, campaign=camp)
+        assert (st.companies, st.kept, st.removed, st.pending, st.proposed) == (3, 0, 0, 1, 0)
+        assert (st.out_of_target, st.blocked) == (0, 2)
+        assert st.companies == st.kept + st.removed + st.pending + st.out_of_target + st.blocked
+        # the blocked company's proposal does not hold up the sign-off: it is never called
+        result = signoff.sign_off(session=session, campaign=camp, jobcenter=jc, by="Karen")
+        assert (result.kept, result.removed, result.blocked, result.forced) == (1, 0, 2, False)
+        (after,) = signoff.jobcenter_status(session=session, campaign=camp)
+        assert (after.kept, after.removed, after.blocked) == (result.kept, 0, result.blocked)
+
+
+def test_clearing_sheet_marks_blocked_companies_and_import_keeps_the_block(
+    db: Database, tmp_path: Path
+) -> None:
+    campaign_id, jobcenter_id = _koege_list(db)
+    out = tmp_path / "clearing.xlsx"
+    with db.session() as session:
+        camp = session.get(Campaign, campaign_id)
+        jc = session.get(Jobcenter, jobcenter_id)
+        assert camp is not None and jc is not None
+        assert clearing.clearing_export(session=session, campaign=camp, jobcenter=jc, out=out) == 3
+    table = read_table(out)
+    h = table.headers
+    got = {
+        r.cells[h.index("Firmanavn")]: (
+            r.cells[h.index("Forslag")],
+            r.cells[h.index("Forslagets begrundelse")],
+            r.cells[h.index("Beslutning")],
+        )
+        for r in table.rows
+    }
+    assert got == {
+        "Ærø Bageri": ("Spærret (frabeder sig henvendelser)", "Ringede selv", "Behold"),
+        "Fri": ("", "", ""),
+        "Samme nummer": ("Spærret (frabeder sig henvendelser)", "Frabeder sig henvendelser", ""),
+    }
+    # the jobcenter keeps everything: the decisions are recorded, the blocks stay
+    wb = openpyxl.load_workbook(out)
+    ws = wb.active
+    assert ws is not None
+    col_dec = [c.value for c in ws[1]].index("Beslutning") + 1
+    for row in range(2, 5):
+        ws.cell(row, col_dec).value = "Behold"
+    wb.save(out)
+    with db.session(write=True) as session:
+        camp = session.get(Campaign, campaign_id)
+        assert camp is not None
+        result = clearing.clearing_import(session=session, campaign=camp, path=out, by="Karen")
+    assert (result.changed, result.unchanged, result.errors) == (2, 1, [])
+    assert result.still_blocked == ["Samme nummer", "Ærø Bageri"]
+    with db.session() as session:
+        rows = session.exec(select(Company).order_by(col(Company.name))).all()
+        assert [(c.name, c.clearing_state, signoff.state_of(c)) for c in rows] == [
+            ("Fri", ClearingState.KEEP, "behold"),
+            ("Samme nummer", ClearingState.KEEP, "spaerret"),
+            ("Ærø Bageri", ClearingState.KEEP, "spaerret"),
+        ]
+        assert len(blocks.list_blocks(session=session)) == 2  # nothing lifted
+
+
+def test_gdpr_export_shows_the_register_entries_of_the_company(db: Database) -> None:
+    _koege_list(db)
+    with db.session(write=True) as session:
+        blocks.add_block(session=session, actor="K", cvr=B, reason="Mail fra direktøren")
+        blocks.lift_blocks(session=session, actor="Karen", reason="Vil kontaktes", cvr=B)
+        blocks.add_block(session=session, actor="K", cvr=D)  # another company
+    with db.session() as session:
+        fri = gdpr.export(session=session, cvr=B)
+        phone_only = gdpr.export(session=session, cvr=C)  # blocked by its phone number
+    assert [(e["cvr"], e["begrundelse"], e["ophævet_af"]) for e in fri.do_not_call] == [
+        (B, "Mail fra direktøren", "Karen")  # lifted entries are held, so shown
+    ]
+    assert [(e["telefoner"], e["cvr"], e["oprettet_af"]) for e in phone_only.do_not_call] == [
+        (["+4533123458"], None, "K")
+    ]
+    assert [c["kampagne"] for c in phone_only.companies] == ["Test"]
+    # the register is data held about the company even when no campaign has it (any more)
+    with db.session() as session:
+        only_register = gdpr.export(session=session, cvr=D)
+    assert (only_register.companies, [e["cvr"] for e in only_register.do_not_call]) == ([], [D])

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from phoner.core import campaigns, jobcenters
+from phoner.core import blocks, campaigns, jobcenters
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput
 from phoner.core.lists import clearing, importer, signoff, suppression, targeting
@@ -484,7 +484,15 @@ def test_jobcenter_status_counts_match_the_companies(db: Database, tmp_path: Pat
     path = tmp_path / "l.csv"
     lines = ["Navn;CVR;Telefon;Kommune;Antal ansatte"]
     for i, (cvr, town) in enumerate(
-        [(A, "Køge"), (B, "Køge"), (C, "Køge"), (D, "Roskilde"), (E, "Roskilde"), (F, "Køge")]
+        [
+            (A, "Køge"),
+            (B, "Køge"),
+            (C, "Køge"),
+            (D, "Roskilde"),
+            (E, "Roskilde"),
+            (F, "Køge"),
+            (H, "Køge"),
+        ]
     ):
         lines.append(f"Firma {i};{cvr};33 12 34 5{i};{town};{10 + i}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -508,9 +516,11 @@ def test_jobcenter_status_counts_match_the_companies(db: Database, tmp_path: Pat
         companies[D].out_of_target = "for lille"
         companies[F].clearing_proposal = ClearingReason.REKLAMEBESKYTTET
         companies[F].clearing_state = ClearingState.KEEP
+        companies[H].clearing_state = ClearingState.KEEP  # kept, but on the register:
         for c in companies.values():
             s.add(c)
         s.flush()
+        blocks.add_block(session=s, actor="K", cvr=H)  # counted as blocked, not kept
         signoff.sign_off(
             session=s,
             campaign=camp,
@@ -526,6 +536,7 @@ def test_jobcenter_status_counts_match_the_companies(db: Database, tmp_path: Pat
                 st_.pending,
                 st_.proposed,
                 st_.out_of_target,
+                st_.blocked,
                 st_.signed_off_by,
             )
             for st_ in status
@@ -536,17 +547,18 @@ def test_jobcenter_status_counts_match_the_companies(db: Database, tmp_path: Pat
             jc = jobcenters.find_jobcenter(session=s, text=name, create=False)
             # every company in exactly one state, as sign-off and list show count it
             states = [signoff.state_of(c) for c in all_ if c.jobcenter_id == jc.id]
-            assert got[:6] == (
+            assert got[:7] == (
                 len(states),
                 states.count("behold"),
                 states.count("fjern"),
                 states.count("afventer") + states.count("foreslaaet_fjernet"),
                 states.count("foreslaaet_fjernet"),
                 states.count("uden_for_maalgruppe"),
+                states.count("spaerret"),
             )
-            assert got[0] == got[1] + got[2] + got[3] + got[5]
+            assert got[0] == got[1] + got[2] + got[3] + got[5] + got[6]
         assert figures == {
-            "Jobcenter Greve": (0, 0, 0, 0, 0, 0, None),
-            "Jobcenter Køge": (4, 2, 1, 1, 1, 0, None),
-            "Jobcenter Roskilde": (2, 1, 0, 0, 0, 1, "Karen"),  # the other is out of target
+            "Jobcenter Greve": (0, 0, 0, 0, 0, 0, 0, None),
+            "Jobcenter Køge": (5, 2, 1, 1, 1, 0, 1, None),
+            "Jobcenter Roskilde": (2, 1, 0, 0, 0, 1, 0, "Karen"),  # the other is out of target
         }

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Select
 
+from phoner.core import blocks
 from phoner.core.db import Database
 from phoner.core.models import AuditLog, CampaignJobcenter, ClearingState, Company
 from phoner.tui.screens.clearing import ClearingScreen
@@ -103,3 +104,29 @@ async def test_signing_off_twice_says_what_to_do_in_the_tui(
         refusal = errors(app)[-1]
         assert "kan ikke ændres" in refusal and "--" not in refusal
         assert app.is_running
+
+
+async def test_a_blocked_company_is_marked_and_does_not_hold_up_the_sign_off(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Beta is proposed for removal but on the do-not-call register: the screen says so,
+    and the list is signed off without reviewing it (it is never called)."""
+    campaign_id, jobcenter_id = clearing_world(sqlite_db, tmp_path)
+    with sqlite_db.session(write=True) as s:
+        blocks.add_block(session=s, actor="K", phone="33 12 34 57")
+    screen = ClearingScreen(campaign_id=campaign_id, jobcenter_id=jobcenter_id)
+    app = ScreenHost(lambda: screen, db=sqlite_db, actor="Karen")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = screen.query_one("#cl-table", DataTable)
+        beta = [str(cell) for cell in table.get_row_at(1)]
+        assert beta[1] == "Beta ApS" and "Spærret (frabeder sig henvendelser)" in beta
+        await pilot.press("g")
+        await pilot.click("#yes")
+        await settle(pilot)
+    with sqlite_db.session() as s:
+        cj = s.exec(select(CampaignJobcenter)).one()
+        assert cj.signed_off_by == "Karen" and not cj.forced
+        beta_row = s.exec(select(Company).where(Company.name == "Beta ApS")).one()
+        assert beta_row.blocked_id is not None  # the sign-off leaves the block alone

@@ -5,12 +5,17 @@ until the jobcenter reopens it (:func:`require_open`); a pending company counts 
 unless a removal was proposed (:func:`effective_keep`, the rule sign-off applies). A
 returned sheet changes only the rows whose decision changed; a bad row (unknown company,
 edited key columns, unknown word, signed-off list) is reported, never applied.
+
+A company on the do-not-call register (``Company.blocked_id``) is marked on the sheet
+(:data:`BLOCKED_LABEL`, with the register's reason) so the jobcenter knows it will not be
+called; the jobcenter's decision on it is still recorded, but never lifts the block (only
+a coordinator does, :func:`phoner.core.blocks.lift_blocks`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +33,7 @@ from phoner.core.models import (
     ClearingReason,
     ClearingState,
     Company,
+    DoNotCall,
     Jobcenter,
     utcnow,
 )
@@ -37,6 +43,8 @@ from phoner.formats.tabular import Reject, map_headers, read_table, write_xlsx
 #: Decision -> how the clearing sheet writes it (:func:`vocabulary.decision_label`).
 DECISION_LABELS: dict[ClearingState, str] = {s: vocabulary.decision_label(s) for s in ClearingState}
 _DECISIONS = (ClearingState.KEEP, ClearingState.REMOVE)
+#: What the Forslag column says of a company on the do-not-call register.
+BLOCKED_LABEL = "Spærret (frabeder sig henvendelser)"
 CLEARING_HEADERS = [
     "Nr.",
     "CVR-nr.",
@@ -73,6 +81,10 @@ def decision_label(company: Company) -> str:
 
 
 def proposal_label(company: Company) -> str:
+    """The proposal as the jobcenter sees it; a blocked company is never called, so the
+    register says it before any proposal."""
+    if company.blocked_id is not None:
+        return BLOCKED_LABEL
     if company.clearing_proposal is None:
         return ""
     return f"Fjern ({company.clearing_proposal.label.lower()})"
@@ -240,6 +252,16 @@ def clearing_export(
     companies = clearing_companies(
         session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id
     )
+    block_ids = {c.blocked_id for c in companies if c.blocked_id is not None}
+    block_reasons = (
+        dict(
+            session.exec(
+                select(DoNotCall.id, DoNotCall.reason).where(col(DoNotCall.id).in_(block_ids))
+            ).all()
+        )
+        if block_ids
+        else {}
+    )
     rows = []
     for c in companies:
         rows.append(
@@ -261,7 +283,9 @@ def clearing_export(
                 ", ".join(FLAG_LABELS.get(f, f) for f in c.flags),
                 c.out_of_target or "",
                 proposal_label(c),
-                c.clearing_note
+                block_reasons.get(c.blocked_id, "")
+                if c.blocked_id is not None
+                else c.clearing_note
                 if c.clearing_proposal and c.clearing_state == ClearingState.PENDING
                 else "",
                 decision_label(c),
@@ -286,6 +310,8 @@ class ClearingImportResult(ImportResult):
 
     changed: int = 0
     unchanged: int = 0
+    #: Companies the sheet keeps that the do-not-call register blocks: still not called.
+    still_blocked: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Reject]:
@@ -300,6 +326,8 @@ def clearing_import(
     A row is bad when its company is unknown (Nr./CVR), its key columns were edited (the
     CVR no longer matches the company with that Nr.), the decision word is unknown, or the
     company's jobcenter has already signed off. Empty decisions leave the company as it is.
+    A decision never touches the do-not-call register: a blocked company the sheet keeps
+    stays blocked (``still_blocked``).
     """
     assert campaign.id is not None
     if not by.strip():
@@ -398,5 +426,7 @@ def clearing_import(
             result.changed += 1
         else:
             result.unchanged += 1
+        if company.blocked_id is not None and decision == ClearingState.KEEP:
+            result.still_blocked.append(company.name)
     session.flush()
     return result

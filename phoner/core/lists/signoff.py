@@ -5,6 +5,10 @@ removal was proposed) and bumps the list version; it is refused while proposals 
 unreviewed unless forced, and a forced sign-off is audited as such. Reopening undoes the
 sign-off (calling stops) but keeps the decisions and the version. The status per
 jobcenter is counted in the database (one GROUP BY), never by loading the companies.
+
+A company on the do-not-call register (``Company.blocked_id``, :mod:`phoner.core.blocks`)
+is in the state *spærret* whatever clearing decided: it is never called, so it is counted
+for itself, and a removal proposed for it does not hold up the sign-off.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from phoner.core.models import (
     CampaignJobcenter,
     ClearingState,
     Company,
+    DoNotCall,
     Jobcenter,
     Round,
     utcnow,
@@ -50,6 +55,7 @@ class SignOffResult:
     forced: bool
     unreviewed_proposals: int
     out_of_target: int = 0  # not counted in kept/removed: never called anyway
+    blocked: int = 0  # on the do-not-call register: not counted in kept/removed either
 
 
 def sign_off(
@@ -64,8 +70,9 @@ def sign_off(
     """Freeze the jobcenter's part of the list; only a signed-off list is called.
 
     Pending companies become decisions: kept unless a removal was proposed. Without
-    ``force`` the sign-off is refused while proposals are unreviewed; ``force`` signs
-    off anyway (proposals become removals) and is audited as forced.
+    ``force`` the sign-off is refused while proposals are unreviewed (but for those of
+    blocked companies, never called anyway); ``force`` signs off anyway (proposals become
+    removals) and is audited as forced.
     """
     assert campaign.id is not None and jobcenter.id is not None
     if not by.strip():
@@ -85,7 +92,11 @@ def sign_off(
     if not companies and not force:
         raise EmptyList(f"{jobcenter.name} har ingen virksomheder i kampagnen {campaign.name!r}.")
     unreviewed = [
-        c for c in companies if c.clearing_state == ClearingState.PENDING and c.clearing_proposal
+        c
+        for c in companies
+        if c.clearing_state == ClearingState.PENDING
+        and c.clearing_proposal
+        and c.blocked_id is None  # never called, whatever the jobcenter decides
     ]
     if unreviewed and not force:
         raise UnreviewedProposals(
@@ -93,7 +104,7 @@ def sign_off(
             "ikke gennemgået (fx " + ", ".join(c.name for c in unreviewed[:3]) + ")."
         )
     now = utcnow()
-    kept = removed = out_of_target = 0
+    kept = removed = out_of_target = blocked = 0
     for c in companies:
         if c.clearing_state == ClearingState.PENDING:
             c.clearing_state = (
@@ -105,6 +116,7 @@ def sign_off(
         kept += st == "behold"
         removed += st == "fjern"
         out_of_target += st == "uden_for_maalgruppe"
+        blocked += st == "spaerret"
     cj.signed_off_at = now
     cj.signed_off_by = by.strip()
     cj.forced = force
@@ -125,12 +137,20 @@ def sign_off(
             "forced": force,
             "unreviewed_proposals": len(unreviewed),
             "out_of_target": out_of_target,
+            "blocked": blocked,
         },
         reason=reason or ("godkendt med tvang" if force else None),
     )
     session.flush()
     return SignOffResult(
-        jobcenter.name, cj.list_version, kept, removed, force, len(unreviewed), out_of_target
+        jobcenter.name,
+        cj.list_version,
+        kept,
+        removed,
+        force,
+        len(unreviewed),
+        out_of_target,
+        blocked,
     )
 
 
@@ -179,6 +199,7 @@ class JobcenterStatus:
     pending: int
     proposed: int
     out_of_target: int
+    blocked: int
     signed_off_at: dt.datetime | None
     signed_off_by: str | None
     forced: bool
@@ -186,7 +207,10 @@ class JobcenterStatus:
 
 
 def state_of(company: Company) -> str:
-    """One word for a company's list state (``phoner list show --state``)."""
+    """One word for a company's list state (``phoner list show --state``): on the
+    do-not-call register first, then out of the target group, then clearing's state."""
+    if company.blocked_id is not None:
+        return "spaerret"
     if company.out_of_target is not None:
         return "uden_for_maalgruppe"
     if company.clearing_state == ClearingState.KEEP:
@@ -196,7 +220,14 @@ def state_of(company: Company) -> str:
     return "foreslaaet_fjernet" if company.clearing_proposal is not None else "afventer"
 
 
-LIST_STATES = ("afventer", "foreslaaet_fjernet", "behold", "fjern", "uden_for_maalgruppe")
+LIST_STATES = (
+    "afventer",
+    "foreslaaet_fjernet",
+    "behold",
+    "fjern",
+    "uden_for_maalgruppe",
+    "spaerret",
+)
 #: How a person reads each list state (``--state`` and JSON keep the codes).
 LIST_STATE_LABELS = {
     "afventer": "Afventer",
@@ -204,6 +235,7 @@ LIST_STATE_LABELS = {
     "behold": "Behold",
     "fjern": "Fjern",
     "uden_for_maalgruppe": "Uden for målgruppen",
+    "spaerret": "Spærret",
 }
 
 
@@ -223,7 +255,10 @@ def list_companies(
             f"Ukendt tilstand: {', '.join(sorted(unknown))}.",
             hint="Brug en af: " + ", ".join(LIST_STATES) + ".",
         )
-    stmt = select(Company).where(Company.campaign_id == campaign.id)
+    stmt = select(Company, DoNotCall.reason).outerjoin(
+        DoNotCall, col(DoNotCall.id) == col(Company.blocked_id)
+    )
+    stmt = stmt.where(Company.campaign_id == campaign.id)
     if jobcenter is not None:
         stmt = stmt.where(Company.jobcenter_id == jobcenter.id)
     jc_names = {j.id: j.name for j in session.exec(select(Jobcenter)).all()}
@@ -232,7 +267,7 @@ def list_companies(
         for r in session.exec(select(Round).where(Round.campaign_id == campaign.id)).all()
     }
     out: list[dict[str, Any]] = []
-    for c in session.exec(stmt.order_by(col(Company.name), col(Company.id))).all():
+    for c, blocked_reason in session.exec(stmt.order_by(col(Company.name), col(Company.id))).all():
         st = state_of(c)
         if wanted and st not in wanted:
             continue
@@ -249,6 +284,7 @@ def list_companies(
                 "proposal": None if c.clearing_proposal is None else c.clearing_proposal.value,
                 "note": c.clearing_note,
                 "out_of_target": c.out_of_target,
+                "blocked_reason": blocked_reason,  # the do-not-call register's reason
                 "flags": list(c.flags),
                 "employees": c.employees,
                 "municipality": c.municipality,
@@ -260,8 +296,9 @@ def list_companies(
 
 def list_state_clause() -> ColumnElement[str]:
     """:func:`state_of` in SQL: the one list state of each company, so every company is
-    counted once (out of the target group first, whatever clearing decided)."""
+    counted once (blocked, then out of the target group, whatever clearing decided)."""
     return case(
+        (col(Company.blocked_id).is_not(None), "spaerret"),
         (col(Company.out_of_target).is_not(None), "uden_for_maalgruppe"),
         (col(Company.clearing_state) == ClearingState.KEEP, "behold"),
         (col(Company.clearing_state) == ClearingState.REMOVE, "fjern"),
@@ -274,7 +311,8 @@ def jobcenter_status(*, session: Session, campaign: Campaign) -> list[JobcenterS
     """Per jobcenter of the campaign, by name: counts and sign-off (one GROUP BY).
 
     Each company is counted in exactly one list state (:func:`state_of`), as sign-off
-    counts them: ``companies == kept + removed + pending + out_of_target``, and
+    counts them: ``companies == kept + removed + pending + out_of_target + blocked``,
+    and
     ``proposed`` is the part of ``pending`` proposed for removal.
     """
     assert campaign.id is not None
@@ -304,6 +342,7 @@ def jobcenter_status(*, session: Session, campaign: Campaign) -> list[JobcenterS
                 pending=by_state.get("afventer", 0) + proposed,
                 proposed=proposed,
                 out_of_target=by_state.get("uden_for_maalgruppe", 0),
+                blocked=by_state.get("spaerret", 0),
                 signed_off_at=cj.signed_off_at,
                 signed_off_by=cj.signed_off_by,
                 forced=cj.forced,
