@@ -81,6 +81,31 @@ async def test_the_start_screen_footer_shows_every_f_key_at_80x24(
             assert any(key in k.lower() for k in shown), (key, keys)
 
 
+async def test_the_footer_shows_the_coordinator_keys_as_soon_as_a_campaign_is_chosen(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    """F2-F6 depend on a chosen campaign; the footer must not wait for the next focus
+    change to show them (on a busy machine the start screen came up without them)."""
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+
+        def footer_keys() -> set[str]:
+            footer = screen.query_one(Footer)
+            return {k.key for k in footer.query("FooterKey")}  # type: ignore[attr-defined]
+
+        chosen = screen.campaign  # type: ignore[attr-defined]
+        assert chosen is not None and "f2" in footer_keys()
+        app.campaign_id, screen.campaign = None, None  # type: ignore[attr-defined]
+        screen.refresh_bindings()
+        await pilot.pause()
+        assert "f2" not in footer_keys()
+        screen._choose_campaign(chosen)  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert {"f2", "f3", "f4", "f6"} <= footer_keys()
+
+
 def test_call_list_columns_keep_the_state_on_screen() -> None:
     full = ("name", "cvr", "phone", "municipality", "round", "state")
     for width in (80, 100, 120, 200):

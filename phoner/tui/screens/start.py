@@ -138,6 +138,7 @@ class StartScreen(PhonerScreen):
         self.campaign = campaign
         self.phoner_app.campaign_id = campaign.id
         self.phoner_app.campaign_name = campaign.name
+        self.refresh_bindings()  # F2-F6 (check_action) depend on the campaign: footer anew
         rounds = self.query_one("#rounds", OptionList)
         rounds.clear_options()
         active = [r for r in campaign.rounds if r.state == RoundState.ACTIVE]
