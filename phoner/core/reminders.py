@@ -3,8 +3,12 @@
 Feed clients refresh slowly (Google can take 12 hours), so a moved or cancelled visit is
 also announced by e-mail to a consultant on ``feed`` delivery; a consultant who takes
 invitations (``invitation``/``both``) gets the change as a calendar invitation instead
-(:mod:`phoner.core.notify`), never both. Companies get a reminder a set number of
-working days before the visit (``Campaign.reminder_days_before``).
+(:mod:`phoner.core.notify`), never both. The notice of a moved visit ends with the link
+to the visit's page (:mod:`phoner.core.visit_pages`) when the workspace has a saved
+public address, as the consultant's invitation does; a cancelled visit's notice (also
+the first consultant's after a handover: their visit is cancelled, the new one is the
+other consultant's) has none, and a company's reminder never has one. Companies get a
+reminder a set number of working days before the visit (``Campaign.reminder_days_before``).
 
 Due messages are queued in the outbox (:mod:`phoner.core.outbox`), which delivers them
 through SMTP when it is configured, otherwise as .eml files in ``udbakke/``. Each one is
@@ -24,13 +28,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from phoner.core import outbox, vocabulary
+from phoner.core import outbox, visit_pages, vocabulary
 from phoner.core.clock import local_date
 from phoner.core.consultants import wants_invitations
 from phoner.core.db import Database
 from phoner.core.display import format_span as _span
 from phoner.core.display import format_when as _when
-from phoner.core.feeds import full_address
+from phoner.core.feeds import full_address, page_url
 from phoner.core.mail import DEFAULT_SENDER as DEFAULT_SENDER
 from phoner.core.mail import SmtpConfig as SmtpConfig
 from phoner.core.mail import Transport
@@ -107,8 +111,12 @@ def _reminder(b: Booking, co: Company, c: Consultant, jobcenter: str, to: str) -
     )
 
 
-def _notice(b: Booking, co: Company, c: Consultant) -> Outgoing:
+def _notice(b: Booking, co: Company, c: Consultant, base: str | None = None) -> Outgoing:
+    """The consultant's notice of the change; with ``base`` (the saved public address),
+    a moved visit's notice links to its page (a cancelled visit's has none: nothing is
+    left to register, and after a handover the visit is the other consultant's)."""
     assert b.id is not None
+    url = None
     phones = ", ".join(format_phone(p) for p in co.phones) or "ikke oplyst"
     if b.status == BookingStatus.CANCELLED:
         reason = vocabulary.label(b.cancel_reason) if b.cancel_reason else "aflyst"
@@ -124,6 +132,8 @@ def _notice(b: Booking, co: Company, c: Consultant) -> Outgoing:
             "Din kalender i phoner er opdateret, men din kalenderapp kan være flere timer "
             "om at vise det."
         )
+        if c.active:  # an inactive consultant's links open nothing
+            url = page_url(base, c, b.id)
     body = "\n".join(
         [
             f"Kære {c.name}",
@@ -135,6 +145,7 @@ def _notice(b: Booking, co: Company, c: Consultant) -> Outgoing:
             f"Kontaktperson: {b.contact_person or co.contact_person or 'ikke oplyst'}",
             f"Telefon: {phones}",
             f"Besøg nr.: {b.id}",
+            *(["", visit_pages.link_line(url)] if url else []),
             "",
             "Venlig hilsen",
             "phoner",
@@ -183,6 +194,7 @@ def due_messages(
     out: list[Outgoing] = []
     skipped: list[tuple[int, str]] = []
     jobcenters = {jc.id: jc.name for jc in session.exec(select(Jobcenter)).all()}
+    base = visit_pages.saved_base_url(session=session) if rows else None
     for b, co, c, camp in rows:
         assert b.id is not None
         jobcenter = jobcenters.get(c.jobcenter_id, "Jobcentret")
@@ -203,7 +215,7 @@ def due_messages(
             and (b.sequence > 0 or b.status == BookingStatus.CANCELLED)
             and not wants_invitations(c)
         ):
-            out.append(_notice(b, co, c))
+            out.append(_notice(b, co, c, base))
     return out, skipped
 
 

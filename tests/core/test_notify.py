@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from phoner.core import notify, outbox
 from phoner.core import reminders as rem
+from phoner.core import visit_pages as vp
 from phoner.core.booking import service as bk
 from phoner.core.booking.writes import book, move
 from phoner.core.db import Database
@@ -26,7 +27,8 @@ from phoner.core.models import (
     OutboxMessage,
 )
 from tests.support.booking import NOW, World, at, book_world_visit, make_world
-from tests.support.imip import calendar_bytes, open_invitation
+from tests.support.imip import calendar_bytes, open_invitation, text_body
+from tests.support.pages import BASE, client, clock_at, page_world
 from tests.support.smtp import SmtpServer
 
 LATER = NOW + dt.timedelta(minutes=10)
@@ -315,3 +317,115 @@ def test_without_a_mailbox_the_sender_address_is_used_when_sending(
 def _calendar(raw: bytes) -> bytes:
     msg = email.message_from_bytes(raw, policy=default)
     return calendar_bytes(msg)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- page links
+
+#: the day before the usual visit: the company's reminder is due, the notices still are
+EVE = at("2027-03-23", "08:00")
+
+
+def _link(db: Database, consultant_id: int, booking_id: int) -> str:
+    with db.session() as s:
+        c = s.get(Consultant, consultant_id)
+        assert c is not None
+        return vp.visit_url(BASE, c, booking_id)
+
+
+def _due(db: Database) -> list[rem.Outgoing]:
+    with db.session() as s:
+        return rem.due_messages(session=s, now=EVE)[0]
+
+
+def _sent_to(db: Database, recipient: str, after: int = 0) -> list[str]:
+    """The plain text of each message queued for ``recipient`` after id ``after``."""
+    with db.session() as s:
+        raws = s.exec(
+            select(OutboxMessage.message)
+            .where(col(OutboxMessage.id) > after, OutboxMessage.recipient == recipient)
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    return [text_body(email.message_from_bytes(r, policy=default)) for r in raws]  # type: ignore[arg-type]
+
+
+def test_a_moved_visits_notice_links_its_page_a_cancelled_ones_and_the_companys_never(
+    db: Database,
+) -> None:
+    pw = page_world(db)
+    w, bid = pw.world, pw.booking_id
+    k0, k1 = w.consultant_ids
+    _delivery(db, k0, Delivery.FEED)
+    _delivery(db, k1, Delivery.FEED)
+    bk.move_booking(db=db, booking_id=bid, start=at("2027-03-24", "13:00"), actor="x", now=LATER)
+    url = _link(db, k0, bid)
+    due = _due(db)
+    assert sorted((m.kind, m.to) for m in due) == [("notice", K0), ("reminder", COMPANY)]
+    (notice,) = (m for m in due if m.kind == "notice")
+    assert f"Registrér resultatet af besøget: {url}\n\nVenlig hilsen" in notice.body
+    assert all("/besoeg/" not in m.body for m in due if m.kind == "reminder")
+    page = client(db, clock_at(LATER)).get(url.removeprefix(BASE))
+    assert page.status_code == 200 and "Hansen" in page.text  # the link opens the visit
+    # handed over: the first consultant's notice says cancelled, without a link
+    new = bk.move_booking(
+        db=db,
+        booking_id=bid,
+        start=at("2027-03-30", "10:00"),
+        actor="x",
+        consultant_id=k1,
+        now=LATER,
+    )
+    (old,) = (m for m in _due(db) if m.kind == "notice")
+    assert (old.to, old.booking_id) == (K0, bid) and old.subject.startswith("Aflyst")
+    assert "/besoeg/" not in old.body
+    # the new consultant's visit cancelled: no link either; the company's mails never
+    bk.cancel_booking(db=db, booking_id=new.id, reason=CancelReason.CONSULTANT_CANCELLED, actor="k")
+    notices = [m for m in _due(db) if m.kind == "notice"]
+    assert [(m.to, m.booking_id) for m in notices] == [(K0, bid), (K1, new.id)]
+    assert all("/besoeg/" not in m.body for m in notices)
+    assert all("/besoeg/" not in t for t in _sent_to(db, COMPANY))
+
+
+def test_without_a_saved_address_the_notice_has_no_link(sqlite_db: Database) -> None:
+    db = sqlite_db
+    pw = page_world(db, base=None)
+    _delivery(db, pw.consultant_id, Delivery.FEED)
+    bk.move_booking(
+        db=db, booking_id=pw.booking_id, start=at("2027-03-24", "13:00"), actor="x", now=LATER
+    )
+    (notice,) = (m for m in _due(db) if m.kind == "notice")
+    assert notice.to == K0 and notice.subject.startswith("Flyttet")
+    assert "/besoeg/" not in notice.body and "Registrér" not in notice.body
+
+
+def test_the_consultants_change_invitations_link_only_a_visit_still_theirs(
+    sqlite_db: Database,
+) -> None:
+    db = sqlite_db
+    pw = page_world(db)
+    w, bid = pw.world, pw.booking_id
+    k0, k1 = w.consultant_ids
+    mark = _last_id(db)
+    bk.move_booking(db=db, booking_id=bid, start=at("2027-03-24", "13:00"), actor="x", now=LATER)
+    url = _link(db, k0, bid)
+    (moved,) = _sent_to(db, K0, mark)
+    assert url in moved
+    assert all("/besoeg/" not in t for t in _sent_to(db, COMPANY))
+    mark = _last_id(db)
+    new = bk.move_booking(
+        db=db,
+        booking_id=bid,
+        start=at("2027-03-30", "10:00"),
+        actor="x",
+        consultant_id=k1,
+        now=LATER,
+    )
+    (cancelled,) = _sent_to(db, K0, mark)
+    assert "/besoeg/" not in cancelled  # their visit is cancelled, the new one not theirs
+    (handed,) = _sent_to(db, K1, mark)
+    theirs = _link(db, k1, new.id)
+    assert theirs in handed
+    c = client(db, clock_at(LATER))
+    assert c.get(theirs.removeprefix(BASE)).status_code == 200
+    # the first consultant's key does not open the new visit
+    assert c.get(_link(db, k0, new.id).removeprefix(BASE)).status_code == 404
+    assert all("/besoeg/" not in t for t in _sent_to(db, COMPANY))
