@@ -50,7 +50,9 @@ class RoundInfo:
 
 
 def plannable_companies(*, session: Session, campaign_id: int) -> list[Company]:
-    """Signed-off, kept, in-target companies without a round, in a stable order."""
+    """Signed-off, kept, in-target companies without a round, in a stable order; not
+    those on the do-not-call register (never called: a round would count them, and a
+    company whose block is lifted is planned by the next plan)."""
     return list(
         session.exec(
             select(Company)
@@ -58,6 +60,7 @@ def plannable_companies(*, session: Session, campaign_id: int) -> list[Company]:
                 Company.campaign_id == campaign_id,
                 col(Company.round_id).is_(None),
                 col(Company.out_of_target).is_(None),
+                col(Company.blocked_id).is_(None),
                 signed_off_clause(),
                 kept_clause(),
             )

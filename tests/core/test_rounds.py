@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from phoner.core import campaigns, jobcenters, rounds
+from phoner.core import blocks, campaigns, jobcenters, rounds
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.lists import clearing, importer, signoff
@@ -126,6 +126,28 @@ def test_plan_skips_unsigned_removed_out_of_target_and_keeps_existing_rounds(
         assert companies[0].round_id is None and companies[1].round_id is None
         roskilde = s.exec(select(Company).where(Company.municipality == "Roskilde")).all()
         assert all(c.round_id is None for c in roskilde)  # Roskilde has not signed off
+
+
+def test_plan_leaves_blocked_companies_out_until_the_block_is_lifted(
+    db: Database, tmp_path: Path
+) -> None:
+    """A company on the do-not-call register is never called, so no round counts it;
+    once the block is lifted, the next plan gives it a round."""
+    with db.session(write=True) as s:
+        camp = _setup(s, tmp_path, {"Køge": 4})
+        entry, n = blocks.add_block(session=s, actor="K", phone="33100001")
+        assert n == 1
+        created = rounds.plan_rounds(
+            session=s, campaign=camp, first=dt.date(2026, 9, 1), gap_days=7, rounds=1
+        )
+        assert [(r.number, r.companies) for r in created] == [(1, 3)]
+        blocked = s.exec(select(Company).where(Company.name == "Køge 0")).one()
+        assert blocked.blocked_id is not None and blocked.round_id is None
+        blocks.lift_blocks(session=s, actor="K", block_id=entry.id, reason="fejl")
+        again = rounds.plan_rounds(
+            session=s, campaign=camp, first=dt.date(2026, 9, 8), gap_days=7, rounds=1
+        )
+        assert [(r.number, r.companies) for r in again] == [(2, 1)]
 
 
 def test_round_states_and_closing(db: Database, tmp_path: Path) -> None:
