@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from phoner.core import audit, vocabulary
@@ -165,12 +166,19 @@ def plan_rounds(
 
 
 def rounds_overview(*, session: Session, campaign: Campaign) -> list[RoundInfo]:
-    """Every round of the campaign with its companies and how many are done."""
+    """Every round of the campaign with its companies and how many are done.
+
+    A company blocked (do-not-call register) after the round was planned is not counted
+    unless it is done: it is never called, so it would never be done (as the reports)."""
     assert campaign.id is not None
     counts: dict[int, tuple[int, int]] = {}
     rows = session.exec(
         select(Company.round_id, Company.call_state, func.count())
-        .where(Company.campaign_id == campaign.id, col(Company.round_id).is_not(None))
+        .where(
+            Company.campaign_id == campaign.id,
+            col(Company.round_id).is_not(None),
+            or_(col(Company.blocked_id).is_(None), col(Company.call_state).in_(DONE_STATES)),
+        )
         .group_by(col(Company.round_id), col(Company.call_state))
     ).all()
     for round_id, call_state, n in rows:

@@ -150,6 +150,26 @@ def test_plan_leaves_blocked_companies_out_until_the_block_is_lifted(
         assert [(r.number, r.companies) for r in again] == [(2, 1)]
 
 
+def test_rounds_overview_leaves_out_a_company_blocked_after_planning(
+    db: Database, tmp_path: Path
+) -> None:
+    """Blocked mid-round and never called, a company would never be done: the round's
+    count leaves it out (as the reports do); a blocked company that is done still counts."""
+    with db.session(write=True) as s:
+        camp = _setup(s, tmp_path, {"Køge": 3})
+        rounds.plan_rounds(
+            session=s, campaign=camp, first=dt.date(2026, 9, 1), gap_days=7, rounds=1
+        )
+        done = s.exec(select(Company).where(Company.name == "Køge 2")).one()
+        done.call_state = CallState.DONE
+        s.add(done)
+        s.flush()
+        blocks.add_block(session=s, actor="K", phone="33100001")  # Køge 0, not called
+        blocks.add_block(session=s, actor="K", phone="33100003")  # Køge 2, done
+        overview = rounds.rounds_overview(session=s, campaign=camp)
+        assert [(r.number, r.companies, r.done) for r in overview] == [(1, 2, 1)]
+
+
 def test_round_states_and_closing(db: Database, tmp_path: Path) -> None:
     with db.session(write=True) as s:
         camp = _setup(s, tmp_path, {"Køge": 6})
