@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from phoner.core import audit, vocabulary
@@ -50,7 +51,9 @@ class RoundInfo:
 
 
 def plannable_companies(*, session: Session, campaign_id: int) -> list[Company]:
-    """Signed-off, kept, in-target companies without a round, in a stable order."""
+    """Signed-off, kept, in-target companies without a round, in a stable order; not
+    those on the do-not-call register (never called: a round would count them, and a
+    company whose block is lifted is planned by the next plan)."""
     return list(
         session.exec(
             select(Company)
@@ -58,6 +61,7 @@ def plannable_companies(*, session: Session, campaign_id: int) -> list[Company]:
                 Company.campaign_id == campaign_id,
                 col(Company.round_id).is_(None),
                 col(Company.out_of_target).is_(None),
+                col(Company.blocked_id).is_(None),
                 signed_off_clause(),
                 kept_clause(),
             )
@@ -162,12 +166,19 @@ def plan_rounds(
 
 
 def rounds_overview(*, session: Session, campaign: Campaign) -> list[RoundInfo]:
-    """Every round of the campaign with its companies and how many are done."""
+    """Every round of the campaign with its companies and how many are done.
+
+    A company blocked (do-not-call register) after the round was planned is not counted
+    unless it is done: it is never called, so it would never be done (as the reports)."""
     assert campaign.id is not None
     counts: dict[int, tuple[int, int]] = {}
     rows = session.exec(
         select(Company.round_id, Company.call_state, func.count())
-        .where(Company.campaign_id == campaign.id, col(Company.round_id).is_not(None))
+        .where(
+            Company.campaign_id == campaign.id,
+            col(Company.round_id).is_not(None),
+            or_(col(Company.blocked_id).is_(None), col(Company.call_state).in_(DONE_STATES)),
+        )
         .group_by(col(Company.round_id), col(Company.call_state))
     ).all()
     for round_id, call_state, n in rows:

@@ -21,6 +21,7 @@ import datetime as dt
 
 import pytest
 
+from phoner.core import blocks
 from phoner.core.db import Database
 from phoner.core.models import (
     Campaign,
@@ -482,3 +483,24 @@ def test_pct_rounds_half_up() -> None:
     assert Pct(5, 8).text() == "63 %"
     assert Pct(0, 0).text() == "–"
     assert Num(2.25).text() == "2,3"
+
+
+def test_a_blocked_company_never_called_is_not_left_to_call(db: Database) -> None:
+    """The do-not-call register takes a company out of the population still to call
+    (dashboard's "not called", the round's companies); one called before it asked to be
+    left alone keeps its outcome."""
+    with db.session(write=True) as s:
+        c = b.campaign(s, "Spærret")
+        jc = b.jobcenter(s, "Køge")
+        r1 = b.round_(s, c, 1)
+        b.company(s, c, jc, r1, "X")
+        b.company(s, c, jc, r1, "Y", cvr="12345674")
+        z = b.company(s, c, jc, r1, "Z", cvr="12345682")
+        b.call(s, z, Outcome.FRABEDER_SIG_HENVENDELSER, at(5, 9))
+        blocks.add_block(session=s, actor="K", cvr="12345674")
+        blocks.add_block(session=s, actor="K", cvr="12345682")
+        d = dashboard(session=s, campaign=c, today=TODAY)
+        rep = rounds_report(session=s, campaign=c)
+    assert d.not_called == 1  # X; Y is blocked and never called
+    assert [(r.number, r.companies, r.called) for r in d.rounds] == [(1, 2, 1)]
+    assert [(r["round"], r["companies"]) for r in rep.data["rounds"]] == [(1, 2)]

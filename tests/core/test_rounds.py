@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from phoner.core import campaigns, jobcenters, rounds
+from phoner.core import blocks, campaigns, jobcenters, rounds
 from phoner.core.db import Database
 from phoner.core.errors import Conflict, InvalidInput, NotFound
 from phoner.core.lists import clearing, importer, signoff
@@ -126,6 +126,48 @@ def test_plan_skips_unsigned_removed_out_of_target_and_keeps_existing_rounds(
         assert companies[0].round_id is None and companies[1].round_id is None
         roskilde = s.exec(select(Company).where(Company.municipality == "Roskilde")).all()
         assert all(c.round_id is None for c in roskilde)  # Roskilde has not signed off
+
+
+def test_plan_leaves_blocked_companies_out_until_the_block_is_lifted(
+    db: Database, tmp_path: Path
+) -> None:
+    """A company on the do-not-call register is never called, so no round counts it;
+    once the block is lifted, the next plan gives it a round."""
+    with db.session(write=True) as s:
+        camp = _setup(s, tmp_path, {"Køge": 4})
+        entry, n = blocks.add_block(session=s, actor="K", phone="33100001")
+        assert n == 1
+        created = rounds.plan_rounds(
+            session=s, campaign=camp, first=dt.date(2026, 9, 1), gap_days=7, rounds=1
+        )
+        assert [(r.number, r.companies) for r in created] == [(1, 3)]
+        blocked = s.exec(select(Company).where(Company.name == "Køge 0")).one()
+        assert blocked.blocked_id is not None and blocked.round_id is None
+        blocks.lift_blocks(session=s, actor="K", block_id=entry.id, reason="fejl")
+        again = rounds.plan_rounds(
+            session=s, campaign=camp, first=dt.date(2026, 9, 8), gap_days=7, rounds=1
+        )
+        assert [(r.number, r.companies) for r in again] == [(2, 1)]
+
+
+def test_rounds_overview_leaves_out_a_company_blocked_after_planning(
+    db: Database, tmp_path: Path
+) -> None:
+    """Blocked mid-round and never called, a company would never be done: the round's
+    count leaves it out (as the reports do); a blocked company that is done still counts."""
+    with db.session(write=True) as s:
+        camp = _setup(s, tmp_path, {"Køge": 3})
+        rounds.plan_rounds(
+            session=s, campaign=camp, first=dt.date(2026, 9, 1), gap_days=7, rounds=1
+        )
+        done = s.exec(select(Company).where(Company.name == "Køge 2")).one()
+        done.call_state = CallState.DONE
+        s.add(done)
+        s.flush()
+        blocks.add_block(session=s, actor="K", phone="33100001")  # Køge 0, not called
+        blocks.add_block(session=s, actor="K", phone="33100003")  # Køge 2, done
+        overview = rounds.rounds_overview(session=s, campaign=camp)
+        assert [(r.number, r.companies, r.done) for r in overview] == [(1, 2, 1)]
 
 
 def test_round_states_and_closing(db: Database, tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Select, Static
 
 from phoner.core import blocks
 from phoner.core.db import Database
 from phoner.core.models import AuditLog, CampaignJobcenter, ClearingState, Company
 from phoner.tui.screens.clearing import ClearingScreen
-from tests.support.host import ScreenHost, errors
+from tests.support.host import ScreenHost, errors, notifications
 from tests.support.pilot import settle
 from tests.support.worlds import clearing_world
 
@@ -122,9 +122,17 @@ async def test_a_blocked_company_is_marked_and_does_not_hold_up_the_sign_off(
         table = screen.query_one("#cl-table", DataTable)
         beta = [str(cell) for cell in table.get_row_at(1)]
         assert beta[1] == "Beta ApS" and "Spærret (frabeder sig henvendelser)" in beta
+        status = screen.query_one("#cl-status", Static)
+        assert str(status.render()) == "Ikke godkendt · 2 ringes op, 0 fjernes, 1 spærret"
+        # keeping Beta does not make it one to call: it is still counted as blocked
+        table.move_cursor(row=1)
+        await pilot.press("b")
+        await settle(pilot)
+        assert str(status.render()) == "Ikke godkendt · 2 ringes op, 0 fjernes, 1 spærret"
         await pilot.press("g")
         await pilot.click("#yes")
         await settle(pilot)
+        assert any("2 beholdes, 0 fjernes, 1 spærret" in n for n in notifications(app))
     with sqlite_db.session() as s:
         cj = s.exec(select(CampaignJobcenter)).one()
         assert cj.signed_off_by == "Karen" and not cj.forced

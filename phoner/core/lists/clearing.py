@@ -139,8 +139,12 @@ class ClearingRow:
     note: str | None
     out_of_target: str | None
     flags: tuple[str, ...]
-    #: Would the company be called if the list were signed off now (:func:`effective_keep`)
+    #: Would the company be called if the list were signed off now (:func:`effective_keep`,
+    #: and not on the do-not-call register)
     keep: bool
+    #: The one list state ``phoner list status`` counts it in
+    #: (:func:`phoner.core.lists.signoff.state_of`: "spaerret" for a blocked company)
+    list_state: str
 
 
 def clearing_rows(
@@ -151,11 +155,14 @@ def clearing_rows(
     proposal: ClearingReason | Literal["any"] | None = "any",
 ) -> list[ClearingRow]:
     """:func:`clearing_companies` as frozen rows (the TUI's clearing screen)."""
+    from phoner.core.lists.signoff import state_of  # signoff builds on this module
+
     rows = []
     for c in clearing_companies(
         session=session, campaign_id=campaign_id, jobcenter_id=jobcenter_id, proposal=proposal
     ):
         assert c.id is not None
+        list_state = state_of(c)
         rows.append(
             ClearingRow(
                 id=c.id,
@@ -169,7 +176,8 @@ def clearing_rows(
                 note=c.clearing_note,
                 out_of_target=c.out_of_target,
                 flags=tuple(c.flags),
-                keep=effective_keep(c),
+                keep=effective_keep(c) and list_state != "spaerret",
+                list_state=list_state,
             )
         )
     return rows

@@ -8,7 +8,8 @@ Counting rules (the evaluations' conventions):
 - *answered* (besvaret) = one of the four substantive outcomes;
 - *companies in the round* = companies of the round that were called, plus those not
   called yet that the jobcenter's clearing kept and that are in the target group
-  (companies removed in clearing and never called are not part of the campaign);
+  (companies removed in clearing and never called are not part of the campaign, nor
+  are companies on the do-not-call register that were never called);
 - AAPOR rates use :data:`~phoner.core.models.AAPOR_CLASS` and the campaign's ``aapor_e``;
 - a moved booking counts once (the new one): :func:`counted_booking`.
 """
@@ -76,7 +77,11 @@ def in_campaign_clause(campaign_id: int) -> ColumnElement[bool]:
         col(Company.campaign_id) == campaign_id,
         sa.or_(
             final_outcome().is_not(None),
-            sa.and_(kept_clause(), col(Company.out_of_target).is_(None)),
+            sa.and_(
+                kept_clause(),
+                col(Company.out_of_target).is_(None),
+                col(Company.blocked_id).is_(None),  # blocked: never to be called
+            ),
         ),
     )
 

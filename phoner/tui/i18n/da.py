@@ -310,14 +310,15 @@ DA: dict[str, str] = {
     "cl.col.remarks": "Bemærkninger",
     "cl.signed": "Godkendt {when} af {who}",
     "cl.signed.forced": "Godkendt {when} af {who} (tvunget)",
-    "cl.unsigned": "Ikke godkendt · {kept} ringes op, {removed} fjernes",
+    "cl.unsigned": "Ikke godkendt · {kept} ringes op, {removed} fjernes, {blocked} spærret",
     "cl.decided": "{company}: {decision}",
     "cl.unchanged": "{company}: {decision} (uændret)",
     "cl.remove_title": "Fjern {company}?",
     "cl.remove_ok": "Fjern fra listen",
     "cl.reason_placeholder": "Begrundelse, fx kendt virksomhed, lukket, forkert branche",
     "cl.signed_off": (
-        "{jobcenter}s liste er godkendt (version {version}): {kept} beholdes, {removed} fjernes."
+        "{jobcenter}s liste er godkendt (version {version}): {kept} beholdes, "
+        "{removed} fjernes, {blocked} spærret."
     ),
     "cl.forced_logged": "Godkendt med tvang; det er logget.",
     "cl.confirm": "Godkend listen? Den fryses, og virksomhederne kan derefter ringes op.",

@@ -289,14 +289,15 @@ EN: dict[str, str] = {
     "cl.col.remarks": "Remarks",
     "cl.signed": "Signed off {when} by {who}",
     "cl.signed.forced": "Signed off {when} by {who} (forced)",
-    "cl.unsigned": "Not signed off · {kept} to call, {removed} removed",
+    "cl.unsigned": "Not signed off · {kept} to call, {removed} removed, {blocked} blocked",
     "cl.decided": "{company}: {decision}",
     "cl.unchanged": "{company}: {decision} (unchanged)",
     "cl.remove_title": "Remove {company}?",
     "cl.remove_ok": "Remove from the list",
     "cl.reason_placeholder": "Reason, e.g. known company, closed, wrong trade",
     "cl.signed_off": (
-        "{jobcenter}'s list is signed off (version {version}): {kept} kept, {removed} removed."
+        "{jobcenter}'s list is signed off (version {version}): {kept} kept, "
+        "{removed} removed, {blocked} blocked."
     ),
     "cl.forced_logged": "Signed off by force; this is logged.",
     "cl.confirm": "Sign off the list? It is frozen, and the companies can then be called.",

@@ -121,6 +121,8 @@ class ClearingScreen(TableScreen[usecases.ClearingRow]):
             count=len(data.companies),
         )
         kept = sum(c.keep for c in data.companies)
+        # counted for itself, as `phoner list status` and the sign-off count it
+        blocked = sum(c.list_state == "spaerret" for c in data.companies)
         if data.signed_off_at is not None:
             status = t(
                 "cl.signed" + (".forced" if data.forced else ""),
@@ -128,7 +130,12 @@ class ClearingScreen(TableScreen[usecases.ClearingRow]):
                 who=data.signed_off_by or "",
             )
         else:
-            status = t("cl.unsigned", kept=kept, removed=len(data.companies) - kept)
+            status = t(
+                "cl.unsigned",
+                kept=kept,
+                removed=len(data.companies) - kept - blocked,
+                blocked=blocked,
+            )
         return Listing(
             data.companies,
             title,
@@ -217,6 +224,7 @@ class ClearingScreen(TableScreen[usecases.ClearingRow]):
                 version=result.list_version,
                 kept=result.kept,
                 removed=result.removed,
+                blocked=result.blocked,
             )
             return f"{text} {t('cl.forced_logged')}" if force else text
 
