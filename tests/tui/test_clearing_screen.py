@@ -138,3 +138,22 @@ async def test_a_blocked_company_is_marked_and_does_not_hold_up_the_sign_off(
         assert cj.signed_off_by == "Karen" and not cj.forced
         beta_row = s.exec(select(Company).where(Company.name == "Beta ApS")).one()
         assert beta_row.blocked_id is not None  # the sign-off leaves the block alone
+
+
+async def test_a_company_outside_the_target_group_is_not_counted_as_one_to_call(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Gamma is outside the target group: `phoner list status` and the sign-off count it
+    for itself, and so does the screen's status line (it used to say "2 ringes op")."""
+    campaign_id, jobcenter_id = clearing_world(sqlite_db, tmp_path)
+    with sqlite_db.session(write=True) as s:
+        gamma = s.exec(select(Company).where(Company.name == "Gamma ApS")).one()
+        gamma.out_of_target = "under 5 ansatte"
+        s.add(gamma)
+    screen = ClearingScreen(campaign_id=campaign_id, jobcenter_id=jobcenter_id)
+    app = ScreenHost(lambda: screen, db=sqlite_db, actor="Karen")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        status = screen.query_one("#cl-status", Static)
+        expected = "Ikke godkendt · 1 ringes op, 1 fjernes, 1 uden for målgruppen"
+        assert str(status.render()) == expected

@@ -140,7 +140,7 @@ class ClearingRow:
     out_of_target: str | None
     flags: tuple[str, ...]
     #: Would the company be called if the list were signed off now (:func:`effective_keep`,
-    #: and not on the do-not-call register)
+    #: and neither on the do-not-call register nor outside the target group)
     keep: bool
     #: The one list state ``phoner list status`` counts it in
     #: (:func:`phoner.core.lists.signoff.state_of`: "spaerret" for a blocked company)
@@ -176,7 +176,7 @@ def clearing_rows(
                 note=c.clearing_note,
                 out_of_target=c.out_of_target,
                 flags=tuple(c.flags),
-                keep=effective_keep(c) and list_state != "spaerret",
+                keep=effective_keep(c) and list_state not in ("spaerret", "uden_for_maalgruppe"),
                 list_state=list_state,
             )
         )

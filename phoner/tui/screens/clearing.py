@@ -121,8 +121,9 @@ class ClearingScreen(TableScreen[usecases.ClearingRow]):
             count=len(data.companies),
         )
         kept = sum(c.keep for c in data.companies)
-        # counted for itself, as `phoner list status` and the sign-off count it
+        # counted for themselves, as `phoner list status` and the sign-off count them
         blocked = sum(c.list_state == "spaerret" for c in data.companies)
+        out_of_target = sum(c.list_state == "uden_for_maalgruppe" for c in data.companies)
         if data.signed_off_at is not None:
             status = t(
                 "cl.signed" + (".forced" if data.forced else ""),
@@ -133,9 +134,12 @@ class ClearingScreen(TableScreen[usecases.ClearingRow]):
             status = t(
                 "cl.unsigned",
                 kept=kept,
-                removed=len(data.companies) - kept - blocked,
-                blocked=blocked,
+                removed=len(data.companies) - kept - blocked - out_of_target,
             )
+            if out_of_target:
+                status += t("cl.unsigned.out_of_target", n=out_of_target)
+            if blocked:
+                status += t("cl.unsigned.blocked", n=blocked)
         return Listing(
             data.companies,
             title,
