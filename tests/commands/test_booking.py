@@ -12,6 +12,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from phoner.cli import app
+from phoner.core import blocks
 from phoner.core.booking import service as bk
 from phoner.core.clock import local_date, to_local
 from phoner.core.db import Database
@@ -240,3 +241,16 @@ def test_serve_on_a_taken_port_says_so_in_danish_before_anything_runs(
     assert "kører" not in result.output  # never announced as running
     assert f"Port {port} på 127.0.0.1 er allerede i brug" in result.stderr
     assert "--port" in result.stderr and "address already in use" not in result.output.lower()
+
+
+def test_book_refuses_a_company_on_the_do_not_call_register_unless_anyway_by(
+    sqlite_db: Database, sqlite_url: str, workspace: Path
+) -> None:
+    make_world(sqlite_db)
+    with sqlite_db.session(write=True) as s:
+        blocks.add_block(session=s, actor="Karen", cvr="12345674", reason="Ringede selv")
+    base = ("book", "--campaign", CAMPAIGN, "--cvr", "12345674")
+    code, out = invoke(sqlite_url, *base)
+    assert code == 1 and "har frabedt sig henvendelser (spærrelisten)" in out, out
+    code, out = invoke(sqlite_url, *base, "--anyway", "--by", "Mette")
+    assert code == 0 and "Første ledige tider" in out, out

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, func, select
 
+from phoner.core import blocks
 from phoner.core.booking import import_rows, import_writes
 from phoner.core.booking import importing as bi
 from phoner.core.booking.importing import import_bookings
@@ -675,3 +676,18 @@ def test_branches_by_p_number_and_who_booked(db: Database, iw: ImportWorld, tmp_
             .order_by(col(Booking.start))
         ).all()
     assert rows == [("1000000002", "Bureau A/S"), ("1000000001", "koordinator")]
+
+
+def test_a_company_on_the_do_not_call_register_is_imported_and_counted_not_bookable(
+    db: Database, iw: ImportWorld, tmp_path: Path
+) -> None:
+    with db.session(write=True) as s:
+        blocks.add_block(session=s, actor="Karen", cvr=iw.cvrs[0])
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [[iw.cvrs[0], iw.consultant_emails[0], "2027-03-24 09:00", "60"]],
+        headers=HEADERS[:4],
+    )
+    s = run(db, path)
+    assert (s.imported, s.rejected) == (1, 0)  # a visit booked elsewhere is a fact
+    assert {k: v for k, v in s.outside_rules.items() if v} == {bi.NOT_BOOKABLE: 1}

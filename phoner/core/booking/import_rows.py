@@ -260,19 +260,34 @@ class Checker:
                 col(Company.municipality),
                 col(Company.clearing_state),
                 col(Company.out_of_target),
+                col(Company.blocked_id),
                 col(Company.contact_person),
                 col(Company.email),
             )
             .where(col(Company.campaign_id) == campaign.id)
             .order_by(col(Company.id))
         ).all():
-            cid, name, cvr, pnr, jc, municipality, clearing, out_of_target, person, email = c
+            (
+                cid,
+                name,
+                cvr,
+                pnr,
+                jc,
+                municipality,
+                clearing,
+                out_of_target,
+                blocked,
+                person,
+                email,
+            ) = c
             assert cid is not None
             company = CompanyRef(
                 id=cid,
                 name=name,
                 jobcenter_id=jc if jc is not None else jc_by_municipality.get(municipality or ""),
-                bookable=clearing != ClearingState.REMOVE and out_of_target is None,
+                bookable=clearing != ClearingState.REMOVE
+                and out_of_target is None
+                and blocked is None,
                 contact_person=person,
                 email=email,
             )

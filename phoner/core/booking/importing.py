@@ -105,7 +105,7 @@ RULE_LABELS: dict[str, str] = {
     Rule.OVERLAP.value: "for kort transporttid til et andet besøg",
     Rule.JOBCENTER.value: "konsulent fra et andet jobcenter end virksomhedens",
     Rule.INACTIVE.value: "konsulenten er ikke aktiv",
-    NOT_BOOKABLE: "virksomheden er fjernet i clearingen eller uden for målgruppen",
+    NOT_BOOKABLE: "virksomheden er fjernet i clearingen, uden for målgruppen eller spærret",
 }
 
 

@@ -107,11 +107,14 @@ class BookingRefused(RuleViolation):
 def not_bookable(company: Company) -> CompanyNotBookable | None:
     """Why ``company`` may not be booked at all (None: it may be).
 
-    The jobcenter removed it in clearing, or it is outside the campaign's target group:
+    It is on the do-not-call register, the jobcenter removed it in clearing, or it is
+    outside the campaign's target group:
     the phoner's queue never hands such a company out, and a booking from anywhere else
     is a deliberate exception (named and audited by the use case), never a slip.
     """
-    if company.clearing_state == ClearingState.REMOVE:
+    if company.blocked_id is not None:
+        message = f"{company.name} har frabedt sig henvendelser (spærrelisten) og må ikke bookes."
+    elif company.clearing_state == ClearingState.REMOVE:
         why = f" ({company.clearing_proposal.label.lower()})" if company.clearing_proposal else ""
         message = f"{company.name} er fjernet af jobcentret i clearingen{why} og må ikke bookes."
     elif company.out_of_target is not None:
