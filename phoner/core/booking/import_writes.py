@@ -21,7 +21,12 @@ from sqlmodel import Session, col, select
 
 from phoner.core import audit
 from phoner.core.booking.import_rows import Item, chunks
-from phoner.core.booking.writes import UID_DOMAIN, BookingTaken, is_guard_violation
+from phoner.core.booking.writes import (
+    UID_DOMAIN,
+    BookingTaken,
+    close_answered_followup,
+    is_guard_violation,
+)
 from phoner.core.booking.writes import flush as guarded_flush
 from phoner.core.db import Database
 from phoner.core.display import format_local
@@ -225,7 +230,7 @@ def _write(
         if i.status == BookingStatus.BOOKED
     ]
     if booked:
-        _close_call_followups(session, campaign_id, booked, actor, now)
+        _close_call_followups(session, booked, actor, now)
     return ids
 
 
@@ -349,7 +354,6 @@ def _retire_ended(
 
 def _close_call_followups(
     session: Session,
-    campaign_id: int,
     bookings: list[tuple[int, int, dt.datetime]],
     actor: str,
     now: dt.datetime,
@@ -368,16 +372,11 @@ def _close_call_followups(
             )
         ).all():
             bid, start = first[fu.company_id]
-            fu.done_at = now
-            fu.done_by = actor
-            fu.note = f"Besøg booket {format_local(start)} (nr. {bid}, importeret)."
-            session.add(fu)
-            audit.record(
+            close_answered_followup(
                 session,
+                fu,
                 actor=actor,
-                action="close",
-                entity="followup",
-                entity_id=fu.id,
-                campaign_id=campaign_id,
+                now=now,
+                note=f"Besøg booket {format_local(start)} (nr. {bid}, importeret).",
                 reason="besøg booket (import)",
             )

@@ -240,19 +240,34 @@ def _close_call_followups(
             col(FollowUp.done_at).is_(None),
         )
     ).all():
-        fu.done_at = now
-        fu.done_by = actor
-        fu.note = f"Besøg booket {format_local(booking.start)} (nr. {booking.id})."
-        session.add(fu)
-        audit.record(
+        close_answered_followup(
             session,
+            fu,
             actor=actor,
-            action="close",
-            entity="followup",
-            entity_id=fu.id,
-            campaign_id=company.campaign_id,
+            now=now,
+            note=f"Besøg booket {format_local(booking.start)} (nr. {booking.id}).",
             reason="besøg booket",
         )
+
+
+def close_answered_followup(
+    session: Session, fu: FollowUp, *, actor: str, now: dt.datetime, note: str, reason: str
+) -> None:
+    """Close a "call the company" follow-up a booked visit answered (audited); phoner's
+    own bookings and the bookings import close them alike."""
+    fu.done_at = now
+    fu.done_by = actor
+    fu.note = note
+    session.add(fu)
+    audit.record(
+        session,
+        actor=actor,
+        action="close",
+        entity="followup",
+        entity_id=fu.id,
+        campaign_id=fu.campaign_id,
+        reason=reason,
+    )
 
 
 # --------------------------------------------------------------------------- move
