@@ -145,15 +145,22 @@ def find_jobcenter(
 
 
 def campaign_jobcenter(
-    *, session: Session, campaign_id: int, jobcenter_id: int
+    *, session: Session, campaign_id: int, jobcenter_id: int, lock: bool = False
 ) -> CampaignJobcenter:
-    """The jobcenter's part of the campaign (created on first use)."""
-    cj = session.exec(
-        select(CampaignJobcenter).where(
-            CampaignJobcenter.campaign_id == campaign_id,
-            CampaignJobcenter.jobcenter_id == jobcenter_id,
-        )
-    ).first()
+    """The jobcenter's part of the campaign (created on first use).
+
+    ``lock``: read it ``FOR UPDATE`` (PostgreSQL; SQLite serialises writes anyway) and
+    fresh, even if this session has it already: a sign-off waits for the decisions
+    being made (they hold it ``FOR SHARE``, :func:`.lists.clearing.require_open`) and
+    makes later ones wait for it.
+    """
+    query = select(CampaignJobcenter).where(
+        CampaignJobcenter.campaign_id == campaign_id,
+        CampaignJobcenter.jobcenter_id == jobcenter_id,
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    cj = session.exec(query).first()
     if cj is None:
         cj = CampaignJobcenter(campaign_id=campaign_id, jobcenter_id=jobcenter_id)
         session.add(cj)

@@ -206,9 +206,7 @@ def page_routes(
                 hint="Det, du skrev, står her stadig: tjek det, og tryk Gem igen.",
             )
             status = 403
-        except _Refused:
-            raise
-        except DatabaseError:
+        except (_Refused, DatabaseError):
             raise
         except PhonerError as exc:  # a rule said no: nothing was written (rolled back)
             problem, status = exc, 400

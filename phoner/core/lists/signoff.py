@@ -77,10 +77,9 @@ def sign_off(
     assert campaign.id is not None and jobcenter.id is not None
     if not by.strip():
         raise ActorMissing("Angiv hvem der godkender listen.")
-    cj = campaign_jobcenter(session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id)
-    # PostgreSQL: decisions being made hold this row FOR SHARE (clearing.require_open);
-    # wait for them, and make later ones wait for this (SQLite serialises writes anyway).
-    session.refresh(cj, with_for_update=True)
+    cj = campaign_jobcenter(
+        session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id, lock=True
+    )
     if cj.signed_off_at is not None:
         raise AlreadySignedOff(
             f"{jobcenter.name} har allerede godkendt sin liste (version {cj.list_version}, "
@@ -164,10 +163,9 @@ def reopen(
 ) -> CampaignJobcenter:
     """Undo a sign-off so the list can be changed; calling stops until it is signed again."""
     assert campaign.id is not None and jobcenter.id is not None
-    cj = campaign_jobcenter(session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id)
-    # PostgreSQL: decisions being made hold this row FOR SHARE (clearing.require_open);
-    # wait for them, and make later ones wait for this (SQLite serialises writes anyway).
-    session.refresh(cj, with_for_update=True)
+    cj = campaign_jobcenter(
+        session=session, campaign_id=campaign.id, jobcenter_id=jobcenter.id, lock=True
+    )
     if cj.signed_off_at is None:
         raise Conflict(f"{jobcenter.name}s liste er ikke godkendt, så den er allerede åben.")
     old = {"signed_off_at": cj.signed_off_at.isoformat(), "signed_off_by": cj.signed_off_by}
