@@ -39,6 +39,9 @@ from phoner.core.models import CampaignJobcenter, Company, Consultant, Jobcenter
 #: How alike a text must be to a jobcenter's name to mean it (difflib ratio, casefolded).
 NAME_CUTOFF = 0.85
 
+#: The longest name a unit may have (the width of ``jobcenter.name``).
+UNIT_NAME_MAX = 120
+
 
 def unit_notice(name: str) -> str:
     """What to tell the user when a unit that is not a municipality was created."""
@@ -127,7 +130,16 @@ def find_jobcenter(
         if jc is not None:
             return jc
         if allow_unit and create and text:
-            jc = Jobcenter(name=text[:120], kind=JobcenterKind.UNIT)
+            if len(text) > UNIT_NAME_MAX:
+                # Cut to the column's width it could equal a unit that exists (found
+                # by the fuzzing: a second long name of the same start crashed the
+                # import); a name that long is no unit's name, so it is refused.
+                raise NotFound(
+                    f"{text[:40]!r}… er ikke en dansk kommune, og som navn på en enhed "
+                    f"er teksten for lang ({len(text)} tegn, højst {UNIT_NAME_MAX}).",
+                    hint="Skriv kommunens navn (fx Køge) eller enhedens navn.",
+                )
+            jc = Jobcenter(name=text, kind=JobcenterKind.UNIT)
             session.add(jc)
             session.flush()
             return jc

@@ -275,3 +275,21 @@ def test_found_consultants_import_too_long_and_odd_digits(base: Base) -> None:
         result = consultants.import_consultants(session=s, path=path)
     assert result.created == 1 and len(result.rejects) == 3
     _danish([reason for _line, reason, _cells in result.rejects])
+
+
+def test_found_consultants_import_two_too_long_unit_names(base: Base) -> None:
+    # Cut to the column's 120 characters, the second name equalled the first: the
+    # import crashed on the unique name instead of refusing the rows.
+    long = "9" * 130
+    path = _csv(
+        base.folder,
+        "konsulenter.csv",
+        "Navn;E-mail;Jobcenter\n"
+        f"Bo;a@x.dk;{long}\nBo;b@x.dk;{long}1\nBo;c@x.dk;{'9' * 120}\nBo;d@x.dk;{'9' * 120}\n",
+    )
+    with base.db.session(write=True) as s:
+        result = consultants.import_consultants(session=s, path=path)
+    assert result.created == 2 and [line for line, _r, _c in result.rejects] == [2, 3]
+    assert result.units_created == ["9" * 120]
+    _danish([reason for _line, reason, _cells in result.rejects])
+    assert all("for lang" in reason for _line, reason, _cells in result.rejects)
