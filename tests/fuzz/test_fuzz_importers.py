@@ -9,6 +9,7 @@ cells in XLSX, CSV injection, odd digits. Whatever comes in:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
@@ -24,7 +25,8 @@ from tests.support.fuzz.safety import csv_problems
 from tests.support.fuzz.world import Base
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = 80
+#: Examples per importer; PHONER_FUZZ_EXAMPLES=2000 for a long hunt before a release.
+EXAMPLES = int(os.environ.get("PHONER_FUZZ_EXAMPLES", "80"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
