@@ -177,6 +177,24 @@ async def test_quitting_asks_first_when_something_is_typed(
     assert attempts(demo_db) == []
 
 
+async def test_the_leave_question_is_shown_whole_at_80x24(
+    make_app: Callable[..., PhonerApp],
+) -> None:
+    # The question was one cut line ("... er ikke gemt og"): the label did not wrap.
+    app = make_app(phoner="Anne")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_calling(pilot)
+        await pilot.press("1", "q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        label = app.screen.query_one("#dialog-text", Label)
+        text = str(label.render())
+        assert text.endswith("alligevel?")
+        assert label.size.width * label.size.height >= len(text)
+        dialog = app.screen.query_one("#confirm-dialog")
+        assert label.region.right <= dialog.content_region.right
+
+
 async def test_ctrl_q_without_anything_typed_quits_at_once(
     make_app: Callable[..., PhonerApp], demo_db: Database
 ) -> None:
