@@ -250,7 +250,7 @@ DA: dict[str, str] = {
     "dash.round.closed": "Afsluttet",
     "dash.never": "aldrig",
     "dash.not_called": "Ikke ringet",
-    "dash.outcomes": "Endelige udfald (antal virksomheder)",
+    "dash.outcomes": "Seneste udfald (antal virksomheder)",
     # follow-ups
     "fu.title": "Opfølgninger",
     "fu.title_full": "Opfølgninger ({scope}): {count}, heraf {overdue} med overskredet frist",

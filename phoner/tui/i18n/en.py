@@ -229,7 +229,7 @@ EN: dict[str, str] = {
     "dash.round.closed": "Closed",
     "dash.never": "never",
     "dash.not_called": "Not called",
-    "dash.outcomes": "Final outcomes (number of companies)",
+    "dash.outcomes": "Latest outcome (number of companies)",
     # follow-ups
     "fu.title": "Follow-ups",
     "fu.title_full": "Follow-ups ({scope}): {count}, {overdue} of them overdue",
