@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Select, Static
 
 from phoner.core import visits
 from phoner.core.db import Database
@@ -47,7 +47,9 @@ async def test_followups_screen_lists_overdue_first_and_marks_done(sqlite_db: Da
     async with app.run_test(size=(140, 30)) as pilot:
         await settle(pilot)
         table = screen.query_one("#fu-table", DataTable)
+        empty = screen.query_one(".table-empty", Static)
         assert table.row_count == 1  # Karen's open one (the call follow-up is done)
+        assert not empty.display
         assert "OVERSKREDET" in str(table.get_row_at(0)[1])
         await pilot.press("a")
         await settle(pilot)
@@ -61,6 +63,9 @@ async def test_followups_screen_lists_overdue_first_and_marks_done(sqlite_db: Da
         await pilot.press("enter")
         await settle(pilot)
         assert table.row_count == 0
+        # an empty list says so, and how to see the done ones
+        assert empty.display and "Ingen åbne opfølgninger" in str(empty.render())
+        assert "Tryk a" in str(empty.render())
     with sqlite_db.session() as s:
         done = s.exec(select(FollowUp).where(FollowUp.note == "Sendt to CV'er")).one()
         assert done.done_by == "karen" and done.done_at is not None
@@ -87,6 +92,15 @@ async def test_visits_screen_records_a_result(sqlite_db: Database) -> None:
         await settle(pilot)
         assert "Afholdt" in str(table.get_row_at(0)[3])
         assert "Fleksjob 2" in str(table.get_row_at(0)[4])
+        empty = screen.query_one(".table-empty", Static)
+        assert not empty.display
+        await pilot.press("m")  # only those without a result: none left
+        await settle(pilot)
+        assert table.row_count == 0 and empty.display
+        assert "Alle afholdte besøg har et resultat" in str(empty.render())
+        await pilot.press("m")
+        await settle(pilot)
+        assert table.row_count == 1 and not empty.display
         # a bad count is refused in the form, nothing saved
         await pilot.press("e")
         await pilot.pause()

@@ -274,6 +274,10 @@ DA: dict[str, str] = {
     "fu.done_ok": "Markér som udført",
     "fu.note_placeholder": "Note (valgfri), fx 'Ringet, aftalt besøg'",
     "fu.marked_done": "Markeret som udført: {company}",
+    "fu.empty_open": "Ingen åbne opfølgninger. Tryk a for også at se de udførte.",
+    "fu.empty_all": "Kampagnen har ingen opfølgninger endnu.",
+    "visits.empty": "Ingen bookede besøg i kampagnen endnu.",
+    "visits.empty_missing": "Alle afholdte besøg har et resultat. Tryk m for at se alle besøg.",
     # visits
     "visits.title": "Besøg",
     "visits.title_full": "Besøg: {count}, heraf {missing} afholdte tidspunkter uden resultat",
@@ -379,6 +383,7 @@ DA: dict[str, str] = {
     "booking.no_company": "Virksomheden med id {id} findes ikke.",
     "call.no_campaign": "Kampagnen med id {id} findes ikke.",
     "held.title": "Reserverede virksomheder",
+    "held.empty": "Ingen virksomheder er reserveret af en telefonist lige nu.",
     "held.title_full": "Reserverede virksomheder: {count}, heraf {stale} uden livstegn",
     "held.title_release": "  ·  f frigiver den valgte",
     "held.col.holder": "Telefonist",

@@ -253,6 +253,10 @@ EN: dict[str, str] = {
     "fu.done_ok": "Mark as done",
     "fu.note_placeholder": "Note (optional), e.g. 'Called, visit agreed'",
     "fu.marked_done": "Marked as done: {company}",
+    "fu.empty_open": "No open follow-ups. Press a to see the done ones too.",
+    "fu.empty_all": "The campaign has no follow-ups yet.",
+    "visits.empty": "No booked visits in the campaign yet.",
+    "visits.empty_missing": "Every held visit has a result. Press m to see all visits.",
     # visits
     "visits.title": "Visits",
     "visits.title_full": "Visits: {count}, {missing} past ones without a result",
@@ -358,6 +362,7 @@ EN: dict[str, str] = {
     "booking.no_company": "The company with id {id} does not exist.",
     "call.no_campaign": "The campaign with id {id} does not exist.",
     "held.title": "Companies held by phoners",
+    "held.empty": "No company is held by a phoner right now.",
     "held.title_full": "Companies held: {count}, {stale} of them without a heartbeat",
     "held.title_release": "  ·  f releases the selected one",
     "held.col.holder": "Phoner",

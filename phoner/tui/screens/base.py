@@ -211,6 +211,7 @@ class TableScreen(DataScreen[Listing[Row]]):
     def compose(self) -> ComposeResult:
         yield Static(t(self.TITLE_KEY), id=self.TITLE_ID)
         yield from self.compose_top()
+        yield Static("", classes="table-empty", markup=False)
         yield DataTable(id=self.TABLE_ID, cursor_type="row", zebra_stripes=True)
         yield from self.compose_bottom()
 
@@ -247,7 +248,14 @@ class TableScreen(DataScreen[Listing[Row]]):
         if self.rows:
             table.move_cursor(row=min(max(cursor, 0), len(self.rows) - 1))
         self.query_one(f"#{self.TITLE_ID}", Static).update(data.title)
+        empty = self.query_one(".table-empty", Static)
+        empty.update("" if self.rows else self.empty_text())
+        empty.display = not self.rows
         self.shown(data)
+
+    def empty_text(self) -> str:
+        """Hook: what to say when there are no rows (and how to see more)."""
+        return ""
 
     def shown(self, data: Listing[Row]) -> None:
         """Hook: update what else the screen shows after the rows."""

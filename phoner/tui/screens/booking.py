@@ -494,7 +494,6 @@ class BookingsScreen(TableScreen[usecases.BookingRow]):
         self.campaign_id = campaign_id
 
     def compose_bottom(self) -> ComposeResult:
-        yield Static("", id="bookings-empty", markup=False)
         yield Static("", id="booking-error", markup=False)
         yield Static(t("bookings.keys"), id="booking-keys", markup=False)
 
@@ -515,8 +514,8 @@ class BookingsScreen(TableScreen[usecases.BookingRow]):
     def row_key(self, row: usecases.BookingRow) -> str | None:
         return str(row.booking.id)
 
-    def shown(self, data: Listing[usecases.BookingRow]) -> None:
-        self.query_one("#bookings-empty", Static).update("" if self.rows else t("bookings.empty"))
+    def empty_text(self) -> str:
+        return t("bookings.empty")
 
     def written(self, text: str) -> None:
         self.query_one("#booking-error", Static).update(text)

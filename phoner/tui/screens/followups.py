@@ -75,6 +75,9 @@ class FollowUpsScreen(TableScreen[usecases.FollowUpRow]):
         scope = t("fu.scope.all" if self.include_done else "fu.scope.open")
         return Listing(rows, t("fu.title_full", scope=scope, count=len(rows), overdue=overdue))
 
+    def empty_text(self) -> str:
+        return t("fu.empty_all" if self.include_done else "fu.empty_open")
+
     def cells(self, row: usecases.FollowUpRow) -> Sequence[Cell]:
         status = t("fu.overdue") if row.overdue else t("fu.done" if row.done else "fu.open")
         return (

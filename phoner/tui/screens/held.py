@@ -56,6 +56,9 @@ class HeldCompaniesScreen(TableScreen[usecases.HeldCompany]):
         self.campaign_id = campaign_id
         self.seen_at: dt.datetime | None = None
 
+    def empty_text(self) -> str:
+        return t("held.empty")
+
     def fetch(self) -> Listing[usecases.HeldCompany]:
         now = self.now()
         held = usecases.held_companies(self.db, campaign_id=self.campaign_id, now=now)

@@ -170,6 +170,9 @@ class VisitsScreen(TableScreen[usecases.VisitRow]):
         missing = sum(1 for r in rows if r.result is None and r.start <= now)
         return Listing(rows, t("visits.title_full", count=len(rows), missing=missing))
 
+    def empty_text(self) -> str:
+        return t("visits.empty_missing" if self.missing_only else "visits.empty")
+
     def cells(self, row: usecases.VisitRow) -> Sequence[Cell]:
         if row.result is not None:
             result = usecases.MEETING_STATUS_LABELS[row.result.status]
