@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -12,6 +13,9 @@ from phoner.commands.common import echo_json, state
 from phoner.core import geography
 from phoner.core import jobcenters as jc_mod
 from phoner.core.models import JobcenterKind
+
+#: The Kommune cell of a unit that is not a municipality (explained under the table).
+UNIT_CELL = "Enhed"
 
 app = typer.Typer(help="Jobcentre og andre enheder, der holder besøg.", no_args_is_help=True)
 
@@ -52,28 +56,36 @@ def list_(
             "(phoner list import, phoner consultants import)."
         )
         return
+    # Readable at 80 columns (a pipe, a narrow terminal): short headings, no frame; the
+    # schemes' keys (for --areas) are named under the table.
     table = Table(
-        "Navn",
-        "Art",
-        "Kommune",
-        *(f"{s.column} ({s.key})" for s in geography.SCHEMES.values()),
-        "Konsulenter",
-        "Virksomheder",
         title="Jobcentre og enheder",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
+    table.add_column("Navn")
+    table.add_column("Kommune")
+    for scheme in geography.SCHEMES.values():
+        table.add_column(scheme.column)
+    table.add_column("Konsulenter", justify="right")
+    table.add_column("Virksomheder", justify="right")
     for r in rows:
         jc = r.jobcenter
         table.add_row(
             jc.name,
-            jc_mod.KIND_LABELS[JobcenterKind(jc.kind)],
-            jc.municipality or "–",
-            *r.areas.values(),
+            jc.municipality or UNIT_CELL,
+            # a unit has no area: "–" here, "Ikke fordelt" in the reports (said below)
+            *(area if jc.municipality else "–" for area in r.areas.values()),
             str(r.consultants),
             str(r.companies),
         )
     Console().print(table)
+    for scheme in geography.SCHEMES.values():
+        typer.echo(f"{scheme.column}: {scheme.title} (rapporter: --areas {scheme.key}).")
     if any(r.jobcenter.kind == JobcenterKind.UNIT for r in rows):
         typer.echo(
-            f"En enhed, der ikke er en kommune, har intet område: dens besøg står under "
+            f"{UNIT_CELL}: ikke en kommune. En enhed har intet område; dens besøg står under "
             f"'{geography.NO_AREA}' i rapporter pr. område."
         )

@@ -180,13 +180,6 @@ def campaign_jobcenter(
     return cj
 
 
-#: How a jobcenter's kind is shown to users.
-KIND_LABELS: dict[JobcenterKind, str] = {
-    JobcenterKind.MUNICIPAL: "Kommune",
-    JobcenterKind.UNIT: "Enhed (ikke en kommune)",
-}
-
-
 def area_of(jc: Jobcenter, scheme: geography.AreaScheme) -> str:
     """The jobcenter's area in ``scheme`` (a unit, or an unknown municipality: NO_AREA)."""
     if jc.kind == JobcenterKind.UNIT:

@@ -26,9 +26,16 @@ def test_jobcenters_list_shows_every_unit_with_its_kind(
     assert r.exit_code == 0, r.output
     bornholm = next(line for line in r.stdout.splitlines() if "Jobcenter Bornholm" in line)
     unit = next(line for line in r.stdout.splitlines() if "Jobservice Danmark" in line)
-    assert "Kommune" in bornholm and "Bornholm" in bornholm and "Hovedstaden" in bornholm
-    assert "Enhed (ikke en kommune)" in unit and unit.count("Ikke fordelt") == 2
+    assert "Jobcenter Bornholm  Bornholm" in bornholm and "Hovedstaden" in bornholm
+    assert "Enhed" in unit and "Ikke fordelt" not in unit
     assert "Ikke fordelt" in r.stdout.splitlines()[-1]  # the note on units
+    # readable at 80 columns (a pipe): no heading or cell cut, a row a line
+    r = runner.invoke(app, ["--db", db_url, "jobcenters", "list"], env={"COLUMNS": "80"})
+    assert "…" not in r.stdout and "RAR-område" in r.stdout and "Virksomheder" in r.stdout
+    assert any(
+        "Jobcenter Bornholm" in line and "Hovedstaden" in line for line in r.stdout.splitlines()
+    )
+    assert "--areas rbr-2025" in r.stdout
     r = runner.invoke(app, ["--db", db_url, "jobcenters", "list", "--json"])
     rows = json.loads(r.stdout)["jobcenters"]
     assert [(j["name"], j["kind"], j["municipality"], j["municipality_code"]) for j in rows] == [
