@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from phoner.commands.common import echo_json, state
+from phoner.commands.common import echo_json, print_table, state
 from phoner.core import blocks
 from phoner.core.display import count, format_stamp
 from phoner.core.phones import format_phone
@@ -99,7 +98,7 @@ def list_(
                 else f"{format_stamp(b.lifted_at)} af {b.lifted_by}: {b.lift_reason}"
             )
         table.add_row(*cells)
-    Console(width=max(Console().width, 140)).print(table)
+    print_table(table)
 
 
 @app.command("remove")

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from phoner.commands.common import echo_json, state
+from phoner.commands.common import echo_json, print_table, state
 from phoner.core import campaigns, vocabulary
 from phoner.core.booking import importing as booking_import
 from phoner.core.booking import service as bk
@@ -270,7 +269,7 @@ def list_(
         table.add_row(
             str(b.id), format_local(b.start), r.company.name, r.consultant.name, contact, status
         )
-    Console().print(table)
+    print_table(table)
 
 
 @app.command("import", short_help="Importér besøg, der er booket uden for phoner (CSV/Excel).")

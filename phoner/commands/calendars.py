@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, col, select
 
 from phoner.commands import outbox as outbox_cmd
-from phoner.commands.common import echo_json, state
+from phoner.commands.common import echo_json, print_table, state
 from phoner.core import feeds, visit_pages
 from phoner.core.consultants import get_consultant, rotate_token
 from phoner.core.display import format_local, format_stamp
@@ -178,7 +177,7 @@ def status(
             str(r.unseen),
             format_local(r.next_unseen) if r.next_unseen else "–",
         )
-    Console().print(table)
+    print_table(table)
     chase = sum(1 for r in shown if r.needs_chasing)
     if chase:
         typer.echo(

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from phoner.commands.common import echo_json, state
+from phoner.commands.common import echo_json, print_table, state
 from phoner.core import campaign_settings as cs
 from phoner.core import campaigns
 from phoner.core.campaign_settings import CampaignSettings
@@ -88,7 +87,7 @@ def list_(
         table.add_row(
             c.name, c.script_path, str(n), f"{c.horizon_days} dage", f"{c.min_notice_days} arb.dage"
         )
-    Console().print(table)
+    print_table(table)
 
 
 NameArg = Annotated[str, typer.Argument(help="Kampagnens navn (se phoner campaign list).")]
@@ -180,7 +179,7 @@ def _print_settings(s: CampaignSettings) -> None:
     table = Table("Indstilling", "Værdi", "Ændres med", title=f"Kampagnen {s.name}")
     for label, value, how in _setting_lines(s):
         table.add_row(label, value, how)
-    Console(width=max(Console().width, 120)).print(table)
+    print_table(table)
 
 
 @app.command("show")

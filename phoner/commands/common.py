@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import typer
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 from typer.exceptions import Abort, Exit, TyperException
 
@@ -155,3 +158,47 @@ class PhonerGroup(TyperGroup):
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def print_table(table: Table) -> None:
+    """A table on stdout, readable wherever it goes.
+
+    - Into a file or a pipe: as wide as the table wants, so no cell is cut or wrapped
+      (``grep`` finds a whole row on one line).
+    - On a terminal wide enough for every column's longest word: the table, cells wrapped.
+    - On a terminal narrower than that (80 columns and a wide table), where Rich would cut
+      every heading to "Kons…": one block per row, each cell under its heading.
+    """
+    console = Console()
+    # measured unbounded: Rich clamps a measurement to the width it is given
+    wants = Console(width=100_000).measure(table)
+    if not console.is_terminal:
+        Console(width=max(wants.maximum, console.width)).print(table)
+        return
+    if wants.minimum <= console.width:
+        console.print(table)
+        return
+    console.print(_as_records(table))
+
+
+def _as_records(table: Table) -> Group:
+    """``table`` as one block per row: the first cell in bold, then "Heading: cell"."""
+    parts: list[RenderableType] = []
+    if table.title:
+        parts.append(Text.from_markup(str(table.title), style="bold"))
+    columns = table.columns
+    for cells in zip(*(list(c.cells) for c in columns), strict=True):
+        block = Table.grid(padding=(0, 1))
+        block.add_column(style="dim", no_wrap=True)
+        block.add_column()
+        parts.append(Text(""))
+        first = str(cells[0])
+        # a bare number ("1") is read by its heading ("Nr. 1")
+        heading = f"{columns[0].header} {first}" if first.isdigit() else first
+        parts.append(Text.from_markup(heading, style="bold"))
+        for column, cell in zip(columns[1:], cells[1:], strict=True):
+            block.add_row(f"  {column.header}:", cell)
+        parts.append(block)
+    if table.caption:
+        parts.extend([Text(""), Text.from_markup(str(table.caption))])
+    return Group(*parts)

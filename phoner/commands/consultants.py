@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from phoner.commands.common import echo_json, state
+from phoner.commands.common import echo_json, print_table, state
 from phoner.core import consultants as cons_mod
 from phoner.core.display import WEEKDAYS_SHORT_DA, format_stamp, format_time
 from phoner.core.errors import InvalidInput
@@ -166,7 +165,7 @@ def list_(
             format_stamp(c.last_feed_fetch_at) if c.last_feed_fetch_at else "aldrig",
             cons_mod.DELIVERY_LABELS.get(Delivery(c.delivery), str(c.delivery)),
         )
-    Console().print(table)
+    print_table(table)
 
 
 @app.command("set")

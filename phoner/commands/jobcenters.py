@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
-from phoner.commands.common import echo_json, state
+from phoner.commands.common import echo_json, print_table, state
 from phoner.core import geography
 from phoner.core import jobcenters as jc_mod
 from phoner.core.models import JobcenterKind
@@ -81,7 +80,7 @@ def list_(
             str(r.consultants),
             str(r.companies),
         )
-    Console().print(table)
+    print_table(table)
     for scheme in geography.SCHEMES.values():
         typer.echo(f"{scheme.column}: {scheme.title} (rapporter: --areas {scheme.key}).")
     if any(r.jobcenter.kind == JobcenterKind.UNIT for r in rows):

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from phoner.commands.common import echo_json, state
+from phoner.commands.common import echo_json, print_table, state
 from phoner.core import campaigns, jobcenters, vocabulary
 from phoner.core.display import count
 from phoner.core.lists import (
@@ -531,7 +531,6 @@ def show(
     if not rows:
         typer.echo("Ingen virksomheder matcher.")
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(
@@ -560,4 +559,4 @@ def show(
             "-" if r["round"] is None else str(r["round"]),
             note or "",
         )
-    Console().print(table)
+    print_table(table)
