@@ -36,6 +36,9 @@ from phoner.formats.tabular import HeaderMap, Row
 
 #: Longest visit a row may state (a typo guard: 12 hours).
 MAX_MINUTES = 12 * 60
+#: The years a date cell may name: outside them it is a typo (year 1 or 9999 would
+#: also overflow the arithmetic on times near the ends of Python's calendar).
+YEARS = range(1900, 2200)
 DEFAULT_BOOKED_BY = "Import"
 
 FIELD_ALIASES: dict[str, list[str]] = {
@@ -121,7 +124,7 @@ def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:
     datetime cell read as ``2027-03-24 09:00``, ISO with an offset) as aware UTC.
 
     A date alone is midnight when ``need_time`` is False, else a ValueError; so is
-    anything unreadable.
+    anything unreadable, and a year outside :data:`YEARS`.
     """
     text = " ".join(_KL.sub(" ", text).split())
     if not text:
@@ -143,6 +146,8 @@ def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:
     else:
         if need_time and len(text) <= 10:  # "2027-03-24": a date without a time
             raise ValueError(text)
+    if parsed.year not in YEARS:
+        raise ValueError(text)
     if parsed.tzinfo is None:
         parsed = localize(parsed)
     return parsed.astimezone(dt.UTC)
