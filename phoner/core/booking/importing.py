@@ -76,6 +76,7 @@ from phoner.core.campaigns import get_campaign
 from phoner.core.clock import local_date, to_local, utcnow
 from phoner.core.db import Database
 from phoner.core.display import format_local, format_slot
+from phoner.core.errors import InvalidInput, PhonerError
 from phoner.core.importing import ImportResult
 from phoner.core.models import (
     Booking,
@@ -483,7 +484,17 @@ def import_bookings(
         done = batch[-1].row.line
         report(BookingImportProgress(min(total, _rows_before(plan, done)), total))
     report(BookingImportProgress(total, total))
-    importing.write_rejects(summary, source=path, headers=headers, target=rejects_path)
+    try:
+        importing.write_rejects(summary, source=path, headers=headers, target=rejects_path)
+    except PhonerError as exc:
+        # The good rows are in (committed batch by batch): say so, not only the failure.
+        raise InvalidInput(
+            f"{path}: {summary.imported} besøg er importeret og {summary.cancelled} aflyst, "
+            f"men de {summary.rejected} afviste rækker kunne ikke skrives: {exc.message}",
+            hint="Tjek mappen og rettighederne (eller vælg en anden fil med --rejects), og "
+            "importér filen igen: de importerede rækker springes over, og de afviste skrives.",
+            field="rejects",
+        ) from exc
     return summary
 
 
