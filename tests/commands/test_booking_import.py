@@ -135,3 +135,32 @@ def test_unwritable_rejects_file_says_the_good_rows_are_in(
     assert "--rejects" in error["hint"]
     with sqlite_db.session() as s:
         assert len(s.exec(select(Booking)).all()) == 1
+
+
+def test_sheet_picks_the_workbooks_sheet(sqlite_db: Database, tmp_path: Path) -> None:
+    # The list and register imports had --sheet; the bookings import read the first
+    # sheet only, so a workbook with the bookings on its second sheet could not go in.
+    import openpyxl
+
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    iw = import_world(sqlite_db, companies=1)
+    path = tmp_path / "bureau.xlsx"
+    wb = openpyxl.Workbook()
+    front = wb.active
+    assert front is not None
+    front.title = "Forside"
+    front.append(["Bookinger fra bureauet"])
+    front.append(["Se arket Besøg"])
+    visits = wb.create_sheet("Besøg")
+    visits.append(HEADERS)
+    visits.append([iw.cvrs[0], iw.consultant_emails[0], "2026-10-05 09:00", "60"])
+    wb.save(path)
+    args = ["booking", "import", str(path), "--campaign", CAMPAIGN]
+    code, out = invoke(url, *args)
+    assert code != 0 and "mangler kolonnen" in out
+    code, out = invoke(url, *args, "--sheet", "besøg", "--json")
+    assert code == 0, out
+    assert json.loads(out)["imported"] == 1
+    result = runner.invoke(app, ["--db", url, *args, "--sheet", "Ark9", "--json"])
+    assert result.exit_code != 0
+    assert "intet ark, der hedder 'Ark9'" in json.loads(result.stdout)["error"]

@@ -162,12 +162,13 @@ def _plan(
     booked_by: str,
     now: dt.datetime,
     summary: BookingImportSummary,
+    sheet: str | None = None,
 ) -> tuple[Plan, list[str]]:
     """Read and check the file against the database as it is (one read transaction)."""
     with db.session() as session:
         campaign = get_campaign(session=session, name=campaign_name)
         assert campaign.id is not None
-        table = read_table(path)
+        table = read_table(path, sheet=sheet)
         hmap = map_headers(table.headers, FIELD_ALIASES, ignore=REJECT_META_HEADERS)
         require_columns(path, table.headers, hmap)
         checker = Checker(session, campaign, hmap, booked_by, now)
@@ -455,15 +456,17 @@ def import_bookings(
     now: dt.datetime | None = None,
     batch_rows: int | None = None,
     progress: Callable[[BookingImportProgress], None] | None = None,
+    sheet: str | None = None,
 ) -> BookingImportSummary:
     """Import the bookings in ``path`` into the campaign (see the module docstring).
 
+    ``sheet`` is the sheet of a workbook (default: its first).
     ``actor`` is who imports (the audit trail); rows without ``Booket af`` are booked by
     ``booked_by``, else by ``actor``. ``progress`` is called after every batch.
     """
     moment = now or utcnow()
     summary = BookingImportSummary()
-    plan, headers = _plan(db, path, campaign_name, booked_by or actor, moment, summary)
+    plan, headers = _plan(db, path, campaign_name, booked_by or actor, moment, summary, sheet)
     report = progress or (lambda _p: None)
     work = [i for i in plan.items if i.action != "unchanged"]
     summary.unchanged = len(plan.items) - len(work)
