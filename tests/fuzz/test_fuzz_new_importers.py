@@ -141,6 +141,8 @@ def _booking_columns(w: BookingWorld) -> dict[str, list[Cell]]:
             f"{iso1}T09:00+01:00",
             dt.datetime.combine(d1, dt.time(11, 0)),
             dt.datetime.combine(_day(-400), dt.time(10, 0)),
+            "2026-10-25 02:30",  # twice that night (summer time ends)
+            "2026-03-29 02:30",  # not that night (summer time begins)
             iso1,
             f"{iso1} 25:00",
             "31.02.2026 10:00",
