@@ -691,3 +691,45 @@ def test_a_company_on_the_do_not_call_register_is_imported_and_counted_not_booka
     s = run(db, path)
     assert (s.imported, s.rejected) == (1, 0)  # a visit booked elsewhere is a fact
     assert {k: v for k, v in s.outside_rules.items() if v} == {bi.NOT_BOOKABLE: 1}
+
+
+def test_found_p_number_in_other_digits_or_through_excel(
+    db: Database, iw: ImportWorld, tmp_path: Path
+) -> None:
+    # The P-nr. cell kept every character str.isdigit() accepts: a P-number in
+    # superscript or Arabic-Indic digits was "not on the list", one that went through
+    # Excel as a number ("1000000001.0") was "not 10 digits", and letters were dropped
+    # unseen ("P1000000001" matched).
+    with db.session(write=True) as s:
+        for n, pnr in enumerate(["1000000001", "1000000002", "1000000003"]):
+            s.add(
+                Company(
+                    campaign_id=iw.world.campaign_id,
+                    jobcenter_id=iw.world.jobcenter_id,
+                    name=f"Filial {n + 1}",
+                    cvr=iw.cvrs[7],
+                    p_number=pnr,
+                )
+            )
+    k0 = iw.consultant_emails[0]
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [
+            [
+                "1000000001".translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")),
+                k0,
+                "2027-03-24 09:00",
+            ],
+            [
+                "1000000002".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+                k0,
+                "2027-03-24 11:00",
+            ],
+            ["1000000003.0", k0, "2027-03-24 13:00"],
+            ["P1000000001", k0, "2027-03-24 15:00"],
+        ],
+        headers=["P-nr.", "Konsulent", "Start"],
+    )
+    s = run(db, path)
+    assert (s.imported, [r.line for r in s.rejects]) == (3, [5])
+    assert "'P1000000001' er ikke et P-nummer" in s.rejects[0].reason

@@ -21,8 +21,10 @@ from sqlmodel import Session, col, select
 from phoner.core.clock import TZ, local_date, localize, to_local
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.consultants import email_is_valid
+from phoner.core.digits import is_ascii_number
 from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
+from phoner.core.lists.records import parse_p_number
 from phoner.core.models import (
     BookingStatus,
     Campaign,
@@ -383,8 +385,8 @@ class Checker:
     def _company(self, row: Row) -> CompanyRef | str:
         raw_cvr, raw_pnr = self.cell(row, "cvr"), self.cell(row, "p_number")
         name = self.campaign.name
-        pnr = "".join(ch for ch in raw_pnr if ch.isdigit()) if raw_pnr else ""
-        if raw_pnr and len(pnr) != 10:
+        pnr = (parse_p_number(raw_pnr) or "") if raw_pnr else ""
+        if raw_pnr and (len(pnr) != 10 or not is_ascii_number(pnr)):
             return (
                 f"kolonnen {self.column('p_number')!r}: {raw_pnr!r} er ikke et P-nummer "
                 "(10 cifre). Ret det, eller lad feltet stå tomt og skriv CVR-nummeret."
