@@ -636,6 +636,28 @@ def test_durations(text: str, minutes: int) -> None:
     assert import_rows.parse_minutes(text) == minutes
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("２０２７-０３-２４ ０９:００", ("2027-03-24", "09:00")),  # full-width
+        ("²⁰²⁷-⁰³-²⁴ ⁰⁹:⁰⁰", ("2027-03-24", "09:00")),  # superscript
+        ("٢٤-٠٣-٢٠٢٧ kl. ٩.٣٠", ("2027-03-24", "09:30")),  # Arabic-Indic
+    ],
+)
+def test_found_start_cells_in_other_digits(text: str, expected: tuple[str, str]) -> None:
+    # Superscript digits were "not a time" while Arabic-Indic ones were read (the regex's
+    # \d): one rule for every digit field now (phoner.core.digits.ascii_digits).
+    assert import_rows.parse_moment(text) == at(*expected)
+
+
+def test_found_clock_and_duration_in_other_digits() -> None:
+    assert import_rows.parse_clock("⁰⁸.³⁰") == dt.time(8, 30)
+    assert import_rows.parse_minutes("⁶⁰ min") == 60
+    assert import_rows.parse_minutes("¹:³⁰") == 90
+    with pytest.raises(ValueError):
+        import_rows.parse_minutes("9" * 5000 + ":00")
+
+
 def test_branches_by_p_number_and_who_booked(db: Database, iw: ImportWorld, tmp_path: Path) -> None:
     """A CVR on the list three times (head office, two branches) needs the P-nr.; a
     P-nr. alone is enough; ``Booket af`` is who booked (the calendar event shows it)."""

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from phoner.core.clock import TZ, local_date, localize, to_local
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.consultants import email_is_valid
-from phoner.core.digits import is_ascii_number
+from phoner.core.digits import ascii_digits, is_ascii_number
 from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
 from phoner.core.lists.records import parse_p_number
@@ -101,7 +101,7 @@ _START_HINT = "Skriv dansk tid som ÅÅÅÅ-MM-DD TT:MM, fx 2027-03-24 09:00"
 
 def parse_clock(text: str) -> dt.time:
     """``"9:00"``, ``"09.30"``, ``"kl. 14:05:00"`` -> a time; ValueError otherwise."""
-    m = _CLOCK.match(_KL.sub("", text).strip())
+    m = _CLOCK.match(_KL.sub("", ascii_digits(text)).strip())
     if m is None:
         raise ValueError(text)
     return dt.time(int(m[1]), int(m[2]), int(m[3] or 0))
@@ -110,7 +110,7 @@ def parse_clock(text: str) -> dt.time:
 def parse_day(text: str) -> dt.date:
     """An ISO date (``2027-03-24``) or a Danish one (``24-03-2027``, ``24.03.27``,
     ``24/3/2027``); ValueError otherwise (also for a day that does not exist)."""
-    text = text.strip()
+    text = ascii_digits(text).strip()
     iso = _ISO_DAY.match(text)
     if iso:
         return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
@@ -128,7 +128,7 @@ def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:
     A date alone is midnight when ``need_time`` is False, else a ValueError; so is
     anything unreadable, and a year outside :data:`YEARS`.
     """
-    text = " ".join(_KL.sub(" ", text).split())
+    text = " ".join(_KL.sub(" ", ascii_digits(text)).split())
     if not text:
         raise ValueError(text)
     try:
@@ -157,14 +157,14 @@ def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:
 
 def parse_minutes(text: str) -> int:
     """``"60"``, ``"60 min"``, ``"1:30"``, ``"1,5 t"`` -> minutes; ValueError otherwise."""
-    t = text.strip().lower().replace(",", ".")
+    t = ascii_digits(text).strip().lower().replace(",", ".")
     t = re.sub(r"\s*(minutter|minut|min\.?|m)$", "", t)
     hours = re.match(r"^(\d+(?:\.\d+)?)\s*(timer|time|t|h)$", t)
     if hours:
         minutes = float(hours[1]) * 60
     elif ":" in t:
         h, _, m = t.partition(":")
-        if not (h.isdigit() and m.isdigit() and len(m) == 2):
+        if not (is_ascii_number(h) and is_ascii_number(m) and len(m) == 2):
             raise ValueError(text)
         minutes = int(h) * 60 + int(m)
     else:
@@ -511,7 +511,7 @@ class Checker:
             end = start + dt.timedelta(minutes=minutes)
         elif raw_end:
             try:
-                if _CLOCK.match(_KL.sub("", raw_end).strip()):
+                if _CLOCK.match(_KL.sub("", ascii_digits(raw_end)).strip()):
                     end = _combine(local_date(start), parse_clock(raw_end))
                 else:
                     end = parse_moment(raw_end)
