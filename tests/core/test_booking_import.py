@@ -755,3 +755,23 @@ def test_found_p_number_in_other_digits_or_through_excel(
     s = run(db, path)
     assert (s.imported, [r.line for r in s.rejects]) == (3, [5])
     assert "'P1000000001' er ikke et P-nummer" in s.rejects[0].reason
+
+
+def test_a_row_with_several_bad_cells_names_them_all(
+    db: Database, iw: ImportWorld, tmp_path: Path
+) -> None:
+    # Only the first bad cell was named: fixed and imported again, the row came back
+    # with the next one.
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [
+            ["1234", "ingen@nogen.dk", "2027-03-24 25:00", "måske", "i går"],
+            [iw.cvrs[0], iw.consultant_emails[0], "2027-03-24 09:00", "", ""],
+        ],
+        headers=["CVR", "Konsulent", "Start", "Status", "Booket den"],
+    )
+    s = run(db, path)
+    assert (s.imported, [r.line for r in s.rejects]) == (1, [2])
+    reason = s.rejects[0].reason
+    for column in ("'CVR'", "'Konsulent'", "'Start'", "'Status'", "'Booket den'"):
+        assert f"kolonnen {column}" in reason

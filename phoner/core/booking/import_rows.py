@@ -330,43 +330,24 @@ class Checker:
         return row.get(self.hmap.index(name)).strip()
 
     def check(self, row: Row) -> Item | str:
-        """The checked row, or the Danish reason it is refused."""
+        """The checked row, or the Danish reason it is refused (every bad cell of the
+        row at once, so one round of fixing does)."""
         company = self._company(row)
-        if isinstance(company, str):
-            return company
         consultant = self._consultant(row)
-        if isinstance(consultant, str):
-            return consultant
-        times = self._times(row, consultant)
-        if isinstance(times, str):
-            return times
-        start, end = times
-        raw_status = self.cell(row, "status")
-        status = parse_status(raw_status)
-        if status is None:
-            return (
-                f"kolonnen {self.column('status')!r}: {raw_status!r} er ikke en status. "
-                "Skriv booket eller aflyst (tom betyder booket)."
-            )
+        times = self._times(row, None if isinstance(consultant, str) else consultant)
+        status = self._status(row)
         contact = self._contact(row)
-        if isinstance(contact, str):
-            return contact
+        booked_at = self._booked_at(row)
+        problems = [  # type(), not isinstance(): a BookingStatus is a str too
+            p for p in (company, consultant, times, status, contact, booked_at) if type(p) is str
+        ]
+        if problems:
+            return " ".join(problems)
+        assert not isinstance(company, str) and not isinstance(consultant, str)
+        assert not isinstance(times, str) and isinstance(status, BookingStatus)
+        assert not isinstance(contact, str) and not isinstance(booked_at, str)
+        start, end = times
         email, mobile = contact
-        raw_booked_at = self.cell(row, "booked_at")
-        booked_at: dt.datetime | None = None
-        if raw_booked_at:
-            try:
-                booked_at = parse_moment(raw_booked_at, need_time=False)
-            except ValueError:
-                return (
-                    f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} er ikke en dato. "
-                    "Skriv fx 2027-03-01 eller 2027-03-01 14:30, eller lad feltet stå tomt."
-                )
-            if booked_at > self.now + dt.timedelta(minutes=5):
-                return (
-                    f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} ligger i "
-                    "fremtiden. Skriv den dag, besøget blev booket."
-                )
         return Item(
             row=row,
             company=company,
@@ -381,6 +362,34 @@ class Checker:
             booked_by=(self.cell(row, "booked_by") or self.booked_by or DEFAULT_BOOKED_BY)[:120],
             booked_at=booked_at,
         )
+
+    def _status(self, row: Row) -> BookingStatus | str:
+        raw_status = self.cell(row, "status")
+        status = parse_status(raw_status)
+        if status is None:
+            return (
+                f"kolonnen {self.column('status')!r}: {raw_status!r} er ikke en status. "
+                "Skriv booket eller aflyst (tom betyder booket)."
+            )
+        return status
+
+    def _booked_at(self, row: Row) -> dt.datetime | None | str:
+        raw_booked_at = self.cell(row, "booked_at")
+        if not raw_booked_at:
+            return None
+        try:
+            booked_at = parse_moment(raw_booked_at, need_time=False)
+        except ValueError:
+            return (
+                f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} er ikke en dato. "
+                "Skriv fx 2027-03-01 eller 2027-03-01 14:30, eller lad feltet stå tomt."
+            )
+        if booked_at > self.now + dt.timedelta(minutes=5):
+            return (
+                f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} ligger i "
+                "fremtiden. Skriv den dag, besøget blev booket."
+            )
+        return booked_at
 
     def _company(self, row: Row) -> CompanyRef | str:
         raw_cvr, raw_pnr = self.cell(row, "cvr"), self.cell(row, "p_number")
@@ -443,7 +452,9 @@ class Checker:
             "konsulenten (eller importér konsulentarket) først, eller ret navnet/e-mailen."
         )
 
-    def _times(self, row: Row, k: ConsultantRef) -> tuple[dt.datetime, dt.datetime] | str:
+    def _times(self, row: Row, k: ConsultantRef | None) -> tuple[dt.datetime, dt.datetime] | str:
+        """Start and end; without Varighed/Slut the consultant's visit length (``k`` is
+        None when the consultant is unknown: the row is refused, its times still checked)."""
         raw_start = self.cell(row, "start")
         if raw_start:
             try:
@@ -531,7 +542,7 @@ class Checker:
                     f"{MAX_MINUTES // 60} timer. Ret slut- eller starttidspunktet."
                 )
         else:
-            end = start + k.visit
+            end = start + (k.visit if k is not None else dt.timedelta(hours=1))
         return start, end
 
     def _contact(self, row: Row) -> tuple[str | None, str | None] | str:

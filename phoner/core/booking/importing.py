@@ -18,7 +18,8 @@ What is refused (line and Danish reason into ``FILE.afviste.csv``, as every impo
 the good rows go in):
 
 - a company not on the campaign's list, an unknown or ambiguous consultant, an unreadable
-  cell (the reason names the column and what to write);
+  cell (the reason names the column and what to write; every bad cell of the row at
+  once);
 - a clash: the visit overlaps another booked visit of the same consultant (in phoner or
   earlier in the file), own times only: travel time is one of the counted rules;
 - a second live booking of the same company (live: booked and not yet over), as phoner's
