@@ -373,7 +373,7 @@ class Checker:
             )
         return status
 
-    def _booked_at(self, row: Row) -> dt.datetime | None | str:
+    def _booked_at(self, row: Row) -> dt.datetime | str | None:
         raw_booked_at = self.cell(row, "booked_at")
         if not raw_booked_at:
             return None
