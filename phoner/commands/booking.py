@@ -287,6 +287,9 @@ def import_(
             "--by", help="Hvem importerer (revisionsspor; også Booket af, hvor den er tom)."
         ),
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Arket i Excel-filen (standard: det første).")
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Skriv ét JSON-objekt på stdout.")
     ] = False,
@@ -308,6 +311,7 @@ def import_(
         booked_by=by or DEFAULT_BOOKED_BY,
         rejects_path=rejects,
         progress=_ImportProgress(file.name, quiet=as_json),
+        sheet=sheet,
     )
     if s.imported:
         db.refresh_statistics()

@@ -537,6 +537,13 @@ def import_register(
     moment = now or utcnow()
     new: list[DoNotCall] = []
 
+    keys = [repr(table.headers[i]) for i in (i_cvr, i_p, i_phone) if i is not None]
+    key_columns = (
+        f"kolonnen {keys[0]} er tom"
+        if len(keys) == 1
+        else f"kolonnerne {', '.join(keys[:-1])} og {keys[-1]} er tomme"
+    )
+
     def parse(row: Row) -> tuple[str | None, str | None, list[str]] | str:
         problems: list[str] = []
         values: list[Any] = [None, None, []]
@@ -550,9 +557,12 @@ def import_register(
                 assert i is not None
                 problems.append(f"kolonnen {table.headers[i]!r}: {str(exc).rstrip('.')}")
         if problems:
-            return "; ".join(problems)
+            return "; ".join(problems) + ". Ret det, eller slet rækken."
         if not any(values[:2]) and not values[2]:
-            return "Hverken CVR-nummer, P-nummer eller telefonnummer"
+            return (
+                f"Hverken CVR-nummer, P-nummer eller telefonnummer ({key_columns}). "
+                "Skriv mindst ét af dem, eller slet rækken."
+            )
         return values[0], values[1], values[2]
 
     for row, (c, p, phones) in importing.rows(table, parse, result):

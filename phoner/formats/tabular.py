@@ -435,6 +435,13 @@ def _read_spreadsheet(path: Path, data: bytes, sheet: str | None) -> Table:
         check_archive(path, data)  # before calamine: it aborts on a hostile archive
     elif data.startswith(_OLE_MAGIC):
         check_ole(path, data)
+    else:  # every format calamine reads is a zip (xlsx, xlsb, ods) or OLE (xls) file
+        raise InvalidInput(
+            f"{path} er ikke et regneark: indholdet er hverken Excel (.xlsx, .xls) eller "
+            "OpenDocument (.ods), selv om filen hedder sådan.",
+            hint="Er det en CSV-fil, så omdøb den til .csv og prøv igen; ellers åbn den i "
+            "Excel eller LibreOffice og gem den igen som .xlsx.",
+        )
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises many unrelated types for a broken file

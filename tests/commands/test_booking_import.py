@@ -107,3 +107,60 @@ def test_imported_visits_are_counted_by_report_visits(sqlite_db: Database, tmp_p
     code, out = invoke(url, "report", "visits", "--campaign", CAMPAIGN, "--format", "json")
     assert code == 0, out
     assert '"booked": 3' in out
+
+
+def test_unwritable_rejects_file_says_the_good_rows_are_in(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    # The bookings are committed batch by batch before the rejects are written: a
+    # rejects file that cannot be written said only "Kan ikke skrive ...", as if nothing
+    # was imported.
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    iw = import_world(sqlite_db, companies=2)
+    path = write_bookings(
+        tmp_path / "bureau.csv",
+        [
+            [iw.cvrs[0], iw.consultant_emails[0], "2026-10-05 09:00", "60"],
+            [iw.cvrs[1], "ingen@nogen.dk", "2026-10-05 13:00", "60"],
+        ],
+        headers=HEADERS,
+    )
+    folder = tmp_path / "mappe"
+    folder.mkdir()
+    args = ["booking", "import", str(path), "--campaign", CAMPAIGN, "--rejects", str(folder)]
+    result = runner.invoke(app, ["--db", url, *args, "--json"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    error = json.loads(result.stdout)
+    assert "1 besøg er importeret" in error["error"] and "afviste rækker" in error["error"]
+    assert "--rejects" in error["hint"]
+    with sqlite_db.session() as s:
+        assert len(s.exec(select(Booking)).all()) == 1
+
+
+def test_sheet_picks_the_workbooks_sheet(sqlite_db: Database, tmp_path: Path) -> None:
+    # The list and register imports had --sheet; the bookings import read the first
+    # sheet only, so a workbook with the bookings on its second sheet could not go in.
+    import openpyxl
+
+    url = sqlite_db.engine.url.render_as_string(hide_password=False)
+    iw = import_world(sqlite_db, companies=1)
+    path = tmp_path / "bureau.xlsx"
+    wb = openpyxl.Workbook()
+    front = wb.active
+    assert front is not None
+    front.title = "Forside"
+    front.append(["Bookinger fra bureauet"])
+    front.append(["Se arket Besøg"])
+    visits = wb.create_sheet("Besøg")
+    visits.append(HEADERS)
+    visits.append([iw.cvrs[0], iw.consultant_emails[0], "2026-10-05 09:00", "60"])
+    wb.save(path)
+    args = ["booking", "import", str(path), "--campaign", CAMPAIGN]
+    code, out = invoke(url, *args)
+    assert code != 0 and "mangler kolonnen" in out
+    code, out = invoke(url, *args, "--sheet", "besøg", "--json")
+    assert code == 0, out
+    assert json.loads(out)["imported"] == 1
+    result = runner.invoke(app, ["--db", url, *args, "--sheet", "Ark9", "--json"])
+    assert result.exit_code != 0
+    assert "intet ark, der hedder 'Ark9'" in json.loads(result.stdout)["error"]

@@ -260,9 +260,12 @@ def test_register_import_rejects_bad_rows_with_line_and_column(
     assert reasons[0][1].startswith("kolonnen 'CVR-nr.': Ugyldigt CVR-nummer '12345678' (")
     assert reasons[1][1] == (
         "kolonnen 'P-nr.': Ugyldigt P-nummer '12' (10 cifre); "
-        "kolonnen 'Telefon': 'abc' er ikke et gyldigt telefonnummer"
+        "kolonnen 'Telefon': 'abc' er ikke et gyldigt telefonnummer. Ret det, eller slet rækken."
     )
-    assert reasons[2][1] == "Hverken CVR-nummer, P-nummer eller telefonnummer"
+    assert reasons[2][1] == (
+        "Hverken CVR-nummer, P-nummer eller telefonnummer (kolonnerne 'CVR-nr.', 'P-nr.' og "
+        "'Telefon' er tomme). Skriv mindst ét af dem, eller slet rækken."
+    )
     rejects = read_table(tmp_path / "spærreliste.afviste.csv")
     assert [r.cells[0] for r in rejects.rows] == ["5", "6", "7"]
     with db.session(write=True) as session:

@@ -636,6 +636,28 @@ def test_durations(text: str, minutes: int) -> None:
     assert import_rows.parse_minutes(text) == minutes
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("２０２７-０３-２４ ０９:００", ("2027-03-24", "09:00")),  # full-width
+        ("²⁰²⁷-⁰³-²⁴ ⁰⁹:⁰⁰", ("2027-03-24", "09:00")),  # superscript
+        ("٢٤-٠٣-٢٠٢٧ kl. ٩.٣٠", ("2027-03-24", "09:30")),  # Arabic-Indic
+    ],
+)
+def test_found_start_cells_in_other_digits(text: str, expected: tuple[str, str]) -> None:
+    # Superscript digits were "not a time" while Arabic-Indic ones were read (the regex's
+    # \d): one rule for every digit field now (phoner.core.digits.ascii_digits).
+    assert import_rows.parse_moment(text) == at(*expected)
+
+
+def test_found_clock_and_duration_in_other_digits() -> None:
+    assert import_rows.parse_clock("⁰⁸.³⁰") == dt.time(8, 30)
+    assert import_rows.parse_minutes("⁶⁰ min") == 60
+    assert import_rows.parse_minutes("¹:³⁰") == 90
+    with pytest.raises(ValueError):
+        import_rows.parse_minutes("9" * 5000 + ":00")
+
+
 def test_branches_by_p_number_and_who_booked(db: Database, iw: ImportWorld, tmp_path: Path) -> None:
     """A CVR on the list three times (head office, two branches) needs the P-nr.; a
     P-nr. alone is enough; ``Booket af`` is who booked (the calendar event shows it)."""
@@ -691,3 +713,65 @@ def test_a_company_on_the_do_not_call_register_is_imported_and_counted_not_booka
     s = run(db, path)
     assert (s.imported, s.rejected) == (1, 0)  # a visit booked elsewhere is a fact
     assert {k: v for k, v in s.outside_rules.items() if v} == {bi.NOT_BOOKABLE: 1}
+
+
+def test_found_p_number_in_other_digits_or_through_excel(
+    db: Database, iw: ImportWorld, tmp_path: Path
+) -> None:
+    # The P-nr. cell kept every character str.isdigit() accepts: a P-number in
+    # superscript or Arabic-Indic digits was "not on the list", one that went through
+    # Excel as a number ("1000000001.0") was "not 10 digits", and letters were dropped
+    # unseen ("P1000000001" matched).
+    with db.session(write=True) as s:
+        for n, pnr in enumerate(["1000000001", "1000000002", "1000000003"]):
+            s.add(
+                Company(
+                    campaign_id=iw.world.campaign_id,
+                    jobcenter_id=iw.world.jobcenter_id,
+                    name=f"Filial {n + 1}",
+                    cvr=iw.cvrs[7],
+                    p_number=pnr,
+                )
+            )
+    k0 = iw.consultant_emails[0]
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [
+            [
+                "1000000001".translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")),
+                k0,
+                "2027-03-24 09:00",
+            ],
+            [
+                "1000000002".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+                k0,
+                "2027-03-24 11:00",
+            ],
+            ["1000000003.0", k0, "2027-03-24 13:00"],
+            ["P1000000001", k0, "2027-03-24 15:00"],
+        ],
+        headers=["P-nr.", "Konsulent", "Start"],
+    )
+    s = run(db, path)
+    assert (s.imported, [r.line for r in s.rejects]) == (3, [5])
+    assert "'P1000000001' er ikke et P-nummer" in s.rejects[0].reason
+
+
+def test_a_row_with_several_bad_cells_names_them_all(
+    db: Database, iw: ImportWorld, tmp_path: Path
+) -> None:
+    # Only the first bad cell was named: fixed and imported again, the row came back
+    # with the next one.
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [
+            ["1234", "ingen@nogen.dk", "2027-03-24 25:00", "måske", "i går"],
+            [iw.cvrs[0], iw.consultant_emails[0], "2027-03-24 09:00", "", ""],
+        ],
+        headers=["CVR", "Konsulent", "Start", "Status", "Booket den"],
+    )
+    s = run(db, path)
+    assert (s.imported, [r.line for r in s.rejects]) == (1, [2])
+    reason = s.rejects[0].reason
+    for column in ("'CVR'", "'Konsulent'", "'Start'", "'Status'", "'Booket den'"):
+        assert f"kolonnen {column}" in reason

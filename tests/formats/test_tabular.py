@@ -115,6 +115,17 @@ def test_unreadable_files_raise_danish_errors(tmp_path: Path, content: bytes, me
         read_table(tmp_path / "mangler.csv")
 
 
+def test_a_csv_named_xlsx_is_told_in_danish(tmp_path: Path) -> None:
+    # Was "kan ikke læses som et regneark (CalamineError: Cannot detect file format)":
+    # the library's English words, and no hint that the file is a CSV.
+    path = tmp_path / "bookinger.xlsx"
+    path.write_text("CVR;Konsulent;Start\n12345674;Bo;2027-03-24 09:00\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        read_table(path)
+    assert "bookinger.xlsx er ikke et regneark" in caught.value.message
+    assert "Calamine" not in str(caught.value) and "omdøb den til .csv" in str(caught.value)
+
+
 ALIASES = {
     "name": ["Firmanavn", "Navn", "Virksomhed"],
     "cvr": ["CVR", "CVR-nr.", "CVR-nummer"],

@@ -21,8 +21,10 @@ from sqlmodel import Session, col, select
 from phoner.core.clock import TZ, local_date, localize, to_local
 from phoner.core.companies import invalid_cvr_reason
 from phoner.core.consultants import email_is_valid
+from phoner.core.digits import ascii_digits, is_ascii_number
 from phoner.core.display import format_local
 from phoner.core.errors import InvalidInput
+from phoner.core.lists.records import parse_p_number
 from phoner.core.models import (
     BookingStatus,
     Campaign,
@@ -36,6 +38,9 @@ from phoner.formats.tabular import HeaderMap, Row
 
 #: Longest visit a row may state (a typo guard: 12 hours).
 MAX_MINUTES = 12 * 60
+#: The years a date cell may name: outside them it is a typo (year 1 or 9999 would
+#: also overflow the arithmetic on times near the ends of Python's calendar).
+YEARS = range(1900, 2200)
 DEFAULT_BOOKED_BY = "Import"
 
 FIELD_ALIASES: dict[str, list[str]] = {
@@ -96,7 +101,7 @@ _START_HINT = "Skriv dansk tid som ÅÅÅÅ-MM-DD TT:MM, fx 2027-03-24 09:00"
 
 def parse_clock(text: str) -> dt.time:
     """``"9:00"``, ``"09.30"``, ``"kl. 14:05:00"`` -> a time; ValueError otherwise."""
-    m = _CLOCK.match(_KL.sub("", text).strip())
+    m = _CLOCK.match(_KL.sub("", ascii_digits(text)).strip())
     if m is None:
         raise ValueError(text)
     return dt.time(int(m[1]), int(m[2]), int(m[3] or 0))
@@ -105,7 +110,7 @@ def parse_clock(text: str) -> dt.time:
 def parse_day(text: str) -> dt.date:
     """An ISO date (``2027-03-24``) or a Danish one (``24-03-2027``, ``24.03.27``,
     ``24/3/2027``); ValueError otherwise (also for a day that does not exist)."""
-    text = text.strip()
+    text = ascii_digits(text).strip()
     iso = _ISO_DAY.match(text)
     if iso:
         return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
@@ -121,9 +126,9 @@ def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:
     datetime cell read as ``2027-03-24 09:00``, ISO with an offset) as aware UTC.
 
     A date alone is midnight when ``need_time`` is False, else a ValueError; so is
-    anything unreadable.
+    anything unreadable, and a year outside :data:`YEARS`.
     """
-    text = " ".join(_KL.sub(" ", text).split())
+    text = " ".join(_KL.sub(" ", ascii_digits(text)).split())
     if not text:
         raise ValueError(text)
     try:
@@ -143,6 +148,8 @@ def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:
     else:
         if need_time and len(text) <= 10:  # "2027-03-24": a date without a time
             raise ValueError(text)
+    if parsed.year not in YEARS:
+        raise ValueError(text)
     if parsed.tzinfo is None:
         parsed = localize(parsed)
     return parsed.astimezone(dt.UTC)
@@ -150,14 +157,14 @@ def parse_moment(text: str, *, need_time: bool = True) -> dt.datetime:
 
 def parse_minutes(text: str) -> int:
     """``"60"``, ``"60 min"``, ``"1:30"``, ``"1,5 t"`` -> minutes; ValueError otherwise."""
-    t = text.strip().lower().replace(",", ".")
+    t = ascii_digits(text).strip().lower().replace(",", ".")
     t = re.sub(r"\s*(minutter|minut|min\.?|m)$", "", t)
     hours = re.match(r"^(\d+(?:\.\d+)?)\s*(timer|time|t|h)$", t)
     if hours:
         minutes = float(hours[1]) * 60
     elif ":" in t:
         h, _, m = t.partition(":")
-        if not (h.isdigit() and m.isdigit() and len(m) == 2):
+        if not (is_ascii_number(h) and is_ascii_number(m) and len(m) == 2):
             raise ValueError(text)
         minutes = int(h) * 60 + int(m)
     else:
@@ -323,43 +330,24 @@ class Checker:
         return row.get(self.hmap.index(name)).strip()
 
     def check(self, row: Row) -> Item | str:
-        """The checked row, or the Danish reason it is refused."""
+        """The checked row, or the Danish reason it is refused (every bad cell of the
+        row at once, so one round of fixing does)."""
         company = self._company(row)
-        if isinstance(company, str):
-            return company
         consultant = self._consultant(row)
-        if isinstance(consultant, str):
-            return consultant
-        times = self._times(row, consultant)
-        if isinstance(times, str):
-            return times
-        start, end = times
-        raw_status = self.cell(row, "status")
-        status = parse_status(raw_status)
-        if status is None:
-            return (
-                f"kolonnen {self.column('status')!r}: {raw_status!r} er ikke en status. "
-                "Skriv booket eller aflyst (tom betyder booket)."
-            )
+        times = self._times(row, None if isinstance(consultant, str) else consultant)
+        status = self._status(row)
         contact = self._contact(row)
-        if isinstance(contact, str):
-            return contact
+        booked_at = self._booked_at(row)
+        problems = [  # type(), not isinstance(): a BookingStatus is a str too
+            p for p in (company, consultant, times, status, contact, booked_at) if type(p) is str
+        ]
+        if problems:
+            return " ".join(problems)
+        assert not isinstance(company, str) and not isinstance(consultant, str)
+        assert not isinstance(times, str) and isinstance(status, BookingStatus)
+        assert not isinstance(contact, str) and not isinstance(booked_at, str)
+        start, end = times
         email, mobile = contact
-        raw_booked_at = self.cell(row, "booked_at")
-        booked_at: dt.datetime | None = None
-        if raw_booked_at:
-            try:
-                booked_at = parse_moment(raw_booked_at, need_time=False)
-            except ValueError:
-                return (
-                    f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} er ikke en dato. "
-                    "Skriv fx 2027-03-01 eller 2027-03-01 14:30, eller lad feltet stå tomt."
-                )
-            if booked_at > self.now + dt.timedelta(minutes=5):
-                return (
-                    f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} ligger i "
-                    "fremtiden. Skriv den dag, besøget blev booket."
-                )
         return Item(
             row=row,
             company=company,
@@ -375,11 +363,39 @@ class Checker:
             booked_at=booked_at,
         )
 
+    def _status(self, row: Row) -> BookingStatus | str:
+        raw_status = self.cell(row, "status")
+        status = parse_status(raw_status)
+        if status is None:
+            return (
+                f"kolonnen {self.column('status')!r}: {raw_status!r} er ikke en status. "
+                "Skriv booket eller aflyst (tom betyder booket)."
+            )
+        return status
+
+    def _booked_at(self, row: Row) -> dt.datetime | str | None:
+        raw_booked_at = self.cell(row, "booked_at")
+        if not raw_booked_at:
+            return None
+        try:
+            booked_at = parse_moment(raw_booked_at, need_time=False)
+        except ValueError:
+            return (
+                f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} er ikke en dato. "
+                "Skriv fx 2027-03-01 eller 2027-03-01 14:30, eller lad feltet stå tomt."
+            )
+        if booked_at > self.now + dt.timedelta(minutes=5):
+            return (
+                f"kolonnen {self.column('booked_at')!r}: {raw_booked_at!r} ligger i "
+                "fremtiden. Skriv den dag, besøget blev booket."
+            )
+        return booked_at
+
     def _company(self, row: Row) -> CompanyRef | str:
         raw_cvr, raw_pnr = self.cell(row, "cvr"), self.cell(row, "p_number")
         name = self.campaign.name
-        pnr = "".join(ch for ch in raw_pnr if ch.isdigit()) if raw_pnr else ""
-        if raw_pnr and len(pnr) != 10:
+        pnr = (parse_p_number(raw_pnr) or "") if raw_pnr else ""
+        if raw_pnr and (len(pnr) != 10 or not is_ascii_number(pnr)):
             return (
                 f"kolonnen {self.column('p_number')!r}: {raw_pnr!r} er ikke et P-nummer "
                 "(10 cifre). Ret det, eller lad feltet stå tomt og skriv CVR-nummeret."
@@ -436,7 +452,9 @@ class Checker:
             "konsulenten (eller importér konsulentarket) først, eller ret navnet/e-mailen."
         )
 
-    def _times(self, row: Row, k: ConsultantRef) -> tuple[dt.datetime, dt.datetime] | str:
+    def _times(self, row: Row, k: ConsultantRef | None) -> tuple[dt.datetime, dt.datetime] | str:
+        """Start and end; without Varighed/Slut the consultant's visit length (``k`` is
+        None when the consultant is unknown: the row is refused, its times still checked)."""
         raw_start = self.cell(row, "start")
         if raw_start:
             try:
@@ -504,7 +522,7 @@ class Checker:
             end = start + dt.timedelta(minutes=minutes)
         elif raw_end:
             try:
-                if _CLOCK.match(_KL.sub("", raw_end).strip()):
+                if _CLOCK.match(_KL.sub("", ascii_digits(raw_end)).strip()):
                     end = _combine(local_date(start), parse_clock(raw_end))
                 else:
                     end = parse_moment(raw_end)
@@ -524,7 +542,7 @@ class Checker:
                     f"{MAX_MINUTES // 60} timer. Ret slut- eller starttidspunktet."
                 )
         else:
-            end = start + k.visit
+            end = start + (k.visit if k is not None else dt.timedelta(hours=1))
         return start, end
 
     def _contact(self, row: Row) -> tuple[str | None, str | None] | str:

@@ -18,7 +18,8 @@ What is refused (line and Danish reason into ``FILE.afviste.csv``, as every impo
 the good rows go in):
 
 - a company not on the campaign's list, an unknown or ambiguous consultant, an unreadable
-  cell (the reason names the column and what to write);
+  cell (the reason names the column and what to write; every bad cell of the row at
+  once);
 - a clash: the visit overlaps another booked visit of the same consultant (in phoner or
   earlier in the file), own times only: travel time is one of the counted rules;
 - a second live booking of the same company (live: booked and not yet over), as phoner's
@@ -76,6 +77,7 @@ from phoner.core.campaigns import get_campaign
 from phoner.core.clock import local_date, to_local, utcnow
 from phoner.core.db import Database
 from phoner.core.display import format_local, format_slot
+from phoner.core.errors import InvalidInput, PhonerError
 from phoner.core.importing import ImportResult
 from phoner.core.models import (
     Booking,
@@ -161,12 +163,13 @@ def _plan(
     booked_by: str,
     now: dt.datetime,
     summary: BookingImportSummary,
+    sheet: str | None = None,
 ) -> tuple[Plan, list[str]]:
     """Read and check the file against the database as it is (one read transaction)."""
     with db.session() as session:
         campaign = get_campaign(session=session, name=campaign_name)
         assert campaign.id is not None
-        table = read_table(path)
+        table = read_table(path, sheet=sheet)
         hmap = map_headers(table.headers, FIELD_ALIASES, ignore=REJECT_META_HEADERS)
         require_columns(path, table.headers, hmap)
         checker = Checker(session, campaign, hmap, booked_by, now)
@@ -454,15 +457,17 @@ def import_bookings(
     now: dt.datetime | None = None,
     batch_rows: int | None = None,
     progress: Callable[[BookingImportProgress], None] | None = None,
+    sheet: str | None = None,
 ) -> BookingImportSummary:
     """Import the bookings in ``path`` into the campaign (see the module docstring).
 
+    ``sheet`` is the sheet of a workbook (default: its first).
     ``actor`` is who imports (the audit trail); rows without ``Booket af`` are booked by
     ``booked_by``, else by ``actor``. ``progress`` is called after every batch.
     """
     moment = now or utcnow()
     summary = BookingImportSummary()
-    plan, headers = _plan(db, path, campaign_name, booked_by or actor, moment, summary)
+    plan, headers = _plan(db, path, campaign_name, booked_by or actor, moment, summary, sheet)
     report = progress or (lambda _p: None)
     work = [i for i in plan.items if i.action != "unchanged"]
     summary.unchanged = len(plan.items) - len(work)
@@ -483,7 +488,17 @@ def import_bookings(
         done = batch[-1].row.line
         report(BookingImportProgress(min(total, _rows_before(plan, done)), total))
     report(BookingImportProgress(total, total))
-    importing.write_rejects(summary, source=path, headers=headers, target=rejects_path)
+    try:
+        importing.write_rejects(summary, source=path, headers=headers, target=rejects_path)
+    except PhonerError as exc:
+        # The good rows are in (committed batch by batch): say so, not only the failure.
+        raise InvalidInput(
+            f"{path}: {summary.imported} besøg er importeret og {summary.cancelled} aflyst, "
+            f"men de {summary.rejected} afviste rækker kunne ikke skrives: {exc.message}",
+            hint="Tjek mappen og rettighederne (eller vælg en anden fil med --rejects), og "
+            "importér filen igen: de importerede rækker springes over, og de afviste skrives.",
+            field="rejects",
+        ) from exc
     return summary
 
 

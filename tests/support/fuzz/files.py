@@ -4,8 +4,9 @@ huge cells, formula cells (``=HYPERLINK(...)``) in XLSX, CSV injection, odd digi
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,12 +43,15 @@ ODD = [
     "a;b,c\"d'e\ne",
     "\x00\x01\x1b",
 ]
+#: A cell of a table: text, or (for XLSX) a real number, date, datetime or time cell,
+#: the way Excel stores them; a CSV writes them as ``str()`` does.
+Cell = str | float | dt.date | dt.time
 ENCODINGS = ["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16", "mac_roman", "cp865"]
 
 
-def cells(known: Sequence[str] = ()) -> st.SearchStrategy[str]:
+def cells(known: Sequence[Cell] = ()) -> st.SearchStrategy[Cell]:
     """One cell: mostly plausible values for the column, plus everything hostile."""
-    parts: list[st.SearchStrategy[str]] = [
+    parts: list[st.SearchStrategy[Cell]] = [
         st.text(max_size=20),
         st.sampled_from(FORMULAS),
         st.sampled_from(ODD),
@@ -64,10 +68,12 @@ def cells(known: Sequence[str] = ()) -> st.SearchStrategy[str]:
 @dataclass(frozen=True)
 class Sheet:
     headers: list[str]
-    rows: list[list[str]]
+    rows: list[list[Cell]]
 
 
-def sheets(columns: dict[str, Sequence[str]], required: Sequence[str]) -> st.SearchStrategy[Sheet]:
+def sheets(
+    columns: Mapping[str, Sequence[Cell]], required: Sequence[str]
+) -> st.SearchStrategy[Sheet]:
     """A table whose columns are a random selection (the required ones usually present)."""
 
     @st.composite
@@ -119,7 +125,9 @@ def _xlsx(sheet: Sheet, path: Path) -> None:
     assert ws is not None
     for row in [sheet.headers, *sheet.rows]:
         # formula strings stay formulas (=HYPERLINK...), the way a hostile file has them
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", c)[:32_767] for c in row])
+        ws.append(
+            [ILLEGAL_CHARACTERS_RE.sub("", c)[:32_767] if isinstance(c, str) else c for c in row]
+        )
     wb.save(path)
 
 
@@ -160,4 +168,21 @@ def hostile_files(
                 buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))  # type: ignore[call-overload]
         data = bytes(buf)
     path.write_bytes(data)
+    return path
+
+
+@st.composite
+def plain_files(draw: Callable[..., object], sheet: st.SearchStrategy[Sheet], folder: Path) -> Path:
+    """The table as an undamaged CSV (some delimiter, a Danish encoding) or XLSX: for
+    files whose rows should mostly get past the reader to the importer's own checks."""
+    table: Sheet = draw(sheet)  # type: ignore[assignment]
+    name = f"fil{draw(st.integers(0, 10**9))}"
+    if draw(st.booleans()):
+        path = folder / f"{name}.xlsx"
+        _xlsx(table, path)
+        return path
+    path = folder / f"{name}.csv"
+    delimiter: str = draw(st.sampled_from([";", ","]))  # type: ignore[assignment]
+    encoding: str = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))  # type: ignore[assignment]
+    path.write_bytes(_csv_bytes(table, delimiter, encoding))
     return path
