@@ -775,3 +775,28 @@ def test_a_row_with_several_bad_cells_names_them_all(
     reason = s.rejects[0].reason
     for column in ("'CVR'", "'Konsulent'", "'Start'", "'Status'", "'Booket den'"):
         assert f"kolonnen {column}" in reason
+
+
+def test_a_too_long_contact_or_booked_by_is_refused_not_cut(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    # They were cut to the column's width without a word (a wrong column pasted in).
+    iw = import_world(sqlite_db, companies=3)
+    k0 = iw.consultant_emails[0]
+    c = iw.cvrs
+    path = write_bookings(
+        tmp_path / "b.csv",
+        [
+            [c[0], k0, "2027-03-24 09:00", "K" * 201, ""],
+            [c[1], k0, "2027-03-25 09:00", "", "B" * 121],
+            [c[2], k0, "2027-03-26 09:00", "K" * 200, "B" * 120],
+        ],
+        headers=["CVR", "Konsulent", "Start", "Kontaktperson", "Booket af"],
+    )
+    s = run(sqlite_db, path)
+    assert s.imported == 1 and [r.line for r in s.rejects] == [2, 3]
+    assert "kolonnen 'Kontaktperson': 201 tegn er for langt (højst 200)" in s.rejects[0].reason
+    assert "kolonnen 'Booket af': 121 tegn er for langt (højst 120)" in s.rejects[1].reason
+    with sqlite_db.session() as session:
+        booking = session.exec(select(Booking)).one()
+        assert booking.contact_person == "K" * 200 and booking.booked_by == "B" * 120

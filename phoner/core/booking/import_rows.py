@@ -359,7 +359,7 @@ class Checker:
             contact_email=email or company.email,
             contact_mobile=mobile,
             note=self.cell(row, "note") or None,
-            booked_by=(self.cell(row, "booked_by") or self.booked_by or DEFAULT_BOOKED_BY)[:120],
+            booked_by=self.cell(row, "booked_by") or self.booked_by or DEFAULT_BOOKED_BY,
             booked_at=booked_at,
         )
 
@@ -546,6 +546,13 @@ class Checker:
         return start, end
 
     def _contact(self, row: Row) -> tuple[str | None, str | None] | str:
+        # the booking's columns are this wide: a longer cell is refused, never cut
+        for name, width in (("contact_person", 200), ("email", 200), ("booked_by", 120)):
+            if len(value := self.cell(row, name)) > width:
+                return (
+                    f"kolonnen {self.column(name)!r}: {len(value)} tegn er for langt "
+                    f"(højst {width}). Ret det, eller slet rækken."
+                )
         email = self.cell(row, "email") or None
         if email and not email_is_valid(email):
             return (
