@@ -468,6 +468,7 @@ class VisitLine:
     when: str
     company: str
     address: str
+    result: str | None = None  # the registered status (a coming visit may have one)
 
 
 @dataclass(frozen=True)
@@ -487,7 +488,7 @@ def consultant_page(
     now = now or utcnow()
     assert consultant.id is not None
     rows = session.exec(
-        select(Booking, Company, VisitResult.id)
+        select(Booking, Company, VisitResult.status)
         .join(Company, col(Company.id) == Booking.company_id)
         .outerjoin(VisitResult, col(VisitResult.booking_id) == Booking.id)
         .where(Booking.consultant_id == consultant.id, Booking.status == BookingStatus.BOOKED)
@@ -495,17 +496,18 @@ def consultant_page(
     ).all()
     coming: list[VisitLine] = []
     waiting: list[VisitLine] = []
-    for b, c, result_id in rows:
+    for b, c, result_status in rows:
         assert b.id is not None
         line = VisitLine(
             visit_token(consultant, b.id),
             format_slot(b.start, b.end),
             c.name,
             feeds.full_address(c),
+            vocabulary.label(MeetingStatus(result_status)) if result_status is not None else None,
         )
         if b.start > now:
             coming.append(line)
-        elif result_id is None:
+        elif result_status is None:
             waiting.append(line)
     return ConsultantPage(
         token=consultant_token(consultant),

@@ -677,3 +677,18 @@ def test_udfoert_says_which_follow_up_was_done_and_a_resend_is_harmless(
     for flag in ("1", "999999", "x"):
         other = c.get(consultant_path(pw) + f"?udfoert={flag}").text
         assert "Opfølgningen er markeret som udført." in other and "»" not in other
+
+
+def test_a_coming_visit_with_a_registered_cancellation_says_so_on_the_consultants_page(
+    db: Database,
+) -> None:
+    """A cancellation registered before the visit leaves the booking in the calendar; the
+    consultant's page listed it among the coming visits as if nothing had been saved."""
+    pw = page_world(db)
+    c = client(db, clock_at(NOW))
+    before = c.get(consultant_path(pw)).text
+    assert "Registreret:" not in before
+    r = post_form(c, visit_path(pw), {"status": "aflyst_af_konsulenten"})
+    assert r.status_code == 303
+    coming = c.get(consultant_path(pw)).text.split("<h2>Kommende besøg</h2>", 1)[1]
+    assert "<strong>Registreret: Aflyst af konsulenten</strong>" in coming
