@@ -692,3 +692,27 @@ def test_a_coming_visit_with_a_registered_cancellation_says_so_on_the_consultant
     assert r.status_code == 303
     coming = c.get(consultant_path(pw)).text.split("<h2>Kommende besøg</h2>", 1)[1]
     assert "<strong>Registreret: Aflyst af konsulenten</strong>" in coming
+
+
+def test_a_visit_cancelled_while_the_page_was_open_gives_back_what_was_typed(
+    db: Database,
+) -> None:
+    """The form is gone from a cancelled visit's page; the note typed before the
+    cancellation was lost with it. Now it is shown back (escaped) to copy."""
+    from phoner.core.booking import service as bk
+    from phoner.core.models import CancelReason
+
+    pw = page_world(db)
+    c = client(db, clock_at(AFTER))
+    csrf = csrf_of(c.get(visit_path(pw)).text)
+    bk.cancel_booking(
+        db=db, booking_id=pw.booking_id, reason=CancelReason.COMPANY_CANCELLED, actor="t", now=NOW
+    )
+    typed = {**HELD, "note": "Lang note <b>om mødet</b>"}
+    r = post_form(c, visit_path(pw), typed, csrf=csrf)
+    assert r.status_code == 400 and "Besøget er aflyst" in r.text
+    assert "Det, du skrev (ikke gemt)" in r.text
+    assert "Lang note &lt;b&gt;om mødet&lt;/b&gt;" in r.text
+    assert "Opfølgning 1: Send CV på 2 kandidater · frist 2027-03-30" in r.text
+    assert "<form" not in r.text and _results(db) == 0
+    assert "Det, du skrev" not in c.get(visit_path(pw)).text
