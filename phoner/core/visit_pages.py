@@ -41,6 +41,7 @@ from sqlmodel import Session, col, select
 
 from phoner.core import feeds, vocabulary
 from phoner.core import followups as fu_service
+from phoner.core.booking.import_rows import parse_day
 from phoner.core.clock import local_date, utcnow
 from phoner.core.display import format_date, format_local, format_slot, format_stamp
 from phoner.core.errors import Conflict, InvalidInput, NotFound
@@ -467,6 +468,7 @@ class VisitLine:
     when: str
     company: str
     address: str
+    result: str | None = None  # the registered status (a coming visit may have one)
 
 
 @dataclass(frozen=True)
@@ -486,7 +488,7 @@ def consultant_page(
     now = now or utcnow()
     assert consultant.id is not None
     rows = session.exec(
-        select(Booking, Company, VisitResult.id)
+        select(Booking, Company, VisitResult.status)
         .join(Company, col(Company.id) == Booking.company_id)
         .outerjoin(VisitResult, col(VisitResult.booking_id) == Booking.id)
         .where(Booking.consultant_id == consultant.id, Booking.status == BookingStatus.BOOKED)
@@ -494,17 +496,18 @@ def consultant_page(
     ).all()
     coming: list[VisitLine] = []
     waiting: list[VisitLine] = []
-    for b, c, result_id in rows:
+    for b, c, result_status in rows:
         assert b.id is not None
         line = VisitLine(
             visit_token(consultant, b.id),
             format_slot(b.start, b.end),
             c.name,
             feeds.full_address(c),
+            vocabulary.label(MeetingStatus(result_status)) if result_status is not None else None,
         )
         if b.start > now:
             coming.append(line)
-        elif result_id is None:
+        elif result_status is None:
             waiting.append(line)
     return ConsultantPage(
         token=consultant_token(consultant),
@@ -585,11 +588,15 @@ def parse_form(fields: Mapping[str, str], *, default_owner: int) -> VisitForm:
                 f"Opfølgning {i}: teksten er for lang (højst {MAX_FOLLOWUP_TEXT} tegn).",
                 field=f"fu{i}_what",
             )
-        try:
-            due = dt.date.fromisoformat(due_text)
+        if not due_text:
+            raise InvalidInput(f"Opfølgning {i}: vælg en frist (en dato).", field=f"fu{i}_due")
+        try:  # the date picker sends ISO; a browser without one sends what was typed
+            due = parse_day(due_text)
         except ValueError:
             raise InvalidInput(
-                f"Opfølgning {i}: vælg en frist (en dato).", field=f"fu{i}_due"
+                f"Opfølgning {i}: »{due_text[:40]}« er ikke en dato.",
+                hint="Vælg fristen i kalenderen, eller skriv den som dd.mm.åååå (fx 15.01.2027).",
+                field=f"fu{i}_due",
             ) from None
         owner = default_owner
         if owner_text:
@@ -636,7 +643,8 @@ def save_visit_form(
             raise InvalidInput(
                 "Besøget er ikke begyndt endnu: aftaler kan først registreres, når besøget "
                 "er holdt.",
-                field="agreements",
+                hint="Gem aflysningen eller flytningen uden antal pladser.",
+                field=f"a_{next(iter(form.agreements)).value}",
             )
     owners = {int(c.value) for c in _owners(session, consultant)}
     for i, f in enumerate(form.followups, start=1):
@@ -705,3 +713,19 @@ def mark_followup_done(
     fu_service.mark_done(
         session=session, followup_id=followup_id, actor=actor_of(consultant), now=now
     )
+
+
+def done_notice(*, session: Session, consultant: Consultant, flag: str | None) -> str | None:
+    """The consultant page's notice after "Udført" (``?udfoert=<follow-up id>``): which
+    follow-up was marked done, when it is the consultant's own and done; None without a
+    flag. Anything else (an old ``=1`` bookmark, another's id) says it in general."""
+    if not flag:
+        return None
+    followup = None
+    if flag.isascii() and flag.isdigit() and len(flag) < 10:
+        followup = session.get(FollowUp, int(flag))
+    if followup is None or followup.consultant_id != consultant.id or followup.done_at is None:
+        return "Opfølgningen er markeret som udført."
+    company = session.get(Company, followup.company_id)
+    where = f" hos {company.name}" if company is not None else ""
+    return f"»{followup.description}«{where} er markeret som udført."

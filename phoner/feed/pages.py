@@ -176,16 +176,16 @@ def page_routes(
             **extra,
         }
 
-    def show_visit(token: str, saved: bool) -> _Shown:
+    def show_visit(token: str, saved: str | None) -> _Shown:
         with db.session() as session:
             found = vp.find_visit(session=session, token=token)
             if found is None:
                 raise _Refused(_not_found())
-            notice = "Gemt. Du kan rette resultatet og gemme igen." if saved else None
+            notice = "Gemt. Du kan rette resultatet og gemme igen." if saved == "1" else None
             return _Shown("visit.html", visit_context(session, *found, token, None, notice=notice))
 
-    def save_visit(token: str, fields: dict[str, str]) -> _Shown | None:
-        """None when saved; else the page again with the message and what was typed."""
+    def save_visit(token: str, fields: dict[str, str]) -> _Shown | str:
+        """``"1"`` when saved; else the page again with the message and what was typed."""
         problem: PhonerError
         try:
             with db.session(write=True) as session:
@@ -199,7 +199,7 @@ def page_routes(
                 vp.save_visit_form(
                     session=session, booking=booking, consultant=consultant, form=form, now=clock()
                 )
-                return None
+                return "1"
         except _StaleForm:
             problem = PhonerError(
                 "Siden var for gammel til at gemme fra.",
@@ -218,13 +218,14 @@ def page_routes(
         return _Shown("visit.html", context, status)
 
     def page(
-        save: Callable[[str, dict[str, str]], _Shown | None],
-        show: Callable[[str, bool], _Shown],
+        save: Callable[[str, dict[str, str]], _Shown | str],
+        show: Callable[[str, str | None], _Shown],
         done_flag: str,
         anchor: str = "",
     ) -> Callable[[Request], Awaitable[Response]]:
-        """A page's route: GET shows it (``?<done_flag>=1``: after a save), POST saves
-        and, when nothing was refused, redirects back to the GET (303)."""
+        """A page's route: GET shows it (``?<done_flag>=<what was saved>``: after a
+        save), POST saves and, when nothing was refused, redirects back to the GET (303)
+        with what ``save`` returned as the flag's value."""
 
         async def route(request: Request) -> Response:
             token = str(request.path_params["token"])
@@ -232,14 +233,14 @@ def page_routes(
                 if request.method == "POST":
                     fields = await _read_form(request)
                     shown = await run_in_threadpool(save, token, fields)
-                    if shown is None:
+                    if isinstance(shown, str):
                         return RedirectResponse(
-                            f"{token}?{done_flag}=1{anchor}",
+                            f"{token}?{done_flag}={shown}{anchor}",
                             status_code=303,
                             headers=SECURITY_HEADERS,
                         )
                 else:
-                    done = request.query_params.get(done_flag) == "1"
+                    done = request.query_params.get(done_flag)
                     shown = await run_in_threadpool(show, token, done)
             except _Refused as refused:
                 return refused.response
@@ -268,17 +269,18 @@ def page_routes(
             **extra,
         }
 
-    def show_consultant(token: str, done: bool) -> _Shown:
+    def show_consultant(token: str, done: str | None) -> _Shown:
         with db.session() as session:
             consultant = vp.find_consultant(session=session, token=token)
             if consultant is None:
                 raise _Refused(_not_found())
-            notice = "Opfølgningen er markeret som udført." if done else None
+            notice = vp.done_notice(session=session, consultant=consultant, flag=done)
             return _Shown(
                 "consultant.html", consultant_context(session, consultant, token, notice=notice)
             )
 
-    def mark_done(token: str, fields: dict[str, str]) -> _Shown | None:
+    def mark_done(token: str, fields: dict[str, str]) -> _Shown | str:
+        """The follow-up's id when marked done; else the page again with the message."""
         problem: PhonerError
         try:
             with db.session(write=True) as session:
@@ -293,7 +295,7 @@ def page_routes(
                 vp.mark_followup_done(
                     session=session, consultant=consultant, followup_id=int(raw), now=clock()
                 )
-                return None
+                return str(int(raw))
         except _StaleForm:
             problem = PhonerError(
                 "Siden var for gammel.", hint="Tryk Udført igen på den nye side herunder."

@@ -364,8 +364,9 @@ def test_held_before_the_visit_starts_is_refused_in_danish(db: Database) -> None
     assert r.status_code == 400
     assert "»Afholdt« kan først registreres, når besøget er begyndt" in r.text
     # the field the message is about is marked for screen readers
-    assert 'id="status" name="status" required aria-invalid="true" aria-describedby="fejl"' in (
-        r.text
+    assert (
+        'id="status" name="status" required aria-invalid="true" aria-describedby="fejl-felt"'
+        in (r.text)
     )
     assert r.text.count("aria-invalid") == 1 and 'role="alert" id="fejl"' in r.text
     assert _results(db) == 0
@@ -395,8 +396,9 @@ def test_udfoert_marks_only_the_consultants_own_follow_up_done(db: Database) -> 
     r = post_form(c, consultant_path(pw), {"followup": str(theirs_id)})
     assert r.status_code == 400 and "findes ikke på din liste" in r.text
     r = post_form(c, consultant_path(pw), {"followup": str(mine_id)})
-    assert r.status_code == 303 and r.headers["location"] == f"{pw.consultant_token}?udfoert=1"
-    after = c.get(consultant_path(pw) + "?udfoert=1").text
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{pw.consultant_token}?udfoert={mine_id}"
+    after = c.get(consultant_path(pw) + f"?udfoert={mine_id}").text
     assert "markeret som udført" in after and "Ingen åbne opfølgninger." in after
     with db.session() as s:
         done = {f.id: f.done_by for f in s.exec(select(FollowUp)).all()}
@@ -598,3 +600,119 @@ def test_serve_base_url_is_checked_saved_and_put_in_the_events(
             assert vp.saved_base_url(session=s) == base  # for the invitations
     finally:
         db.dispose()
+
+
+def test_a_refused_field_shows_its_message_next_to_it_and_keeps_the_typing(
+    db: Database,
+) -> None:
+    """On a phone the faulty field is far below the message at the top: the message is
+    repeated under the field itself, the top box links to the field, and nothing typed
+    is lost."""
+    pw = page_world(db)
+    c = client(db, clock_at(AFTER))
+    typed = {**HELD, "fu1_what": "", "fu1_due": "2027-03-30", "note": "Min note <b>"}
+    r = post_form(c, visit_path(pw), typed)
+    assert r.status_code == 400
+    message = "Opfølgning 1: skriv hvad der skal følges op på."
+    field = r.text.split('id="fu1_what"', 1)[1].split("</div>", 1)[0]
+    assert 'aria-invalid="true" aria-describedby="fejl-felt"' in field
+    assert f'<p class="field-error" id="fejl-felt">{message}</p>' in field
+    assert r.text.count('id="fejl-felt"') == 1
+    assert '<a href="#fu1_what">Gå til feltet</a>' in r.text
+    assert 'value="2027-03-30"' in r.text and "Min note &lt;b&gt;</textarea>" in r.text
+    assert 'value="2"' in r.text.split('id="a_fleksjob"', 1)[1].split(">", 1)[0]
+    assert _results(db) == 0
+
+
+def test_agreements_before_the_visit_mark_the_count_that_was_typed(db: Database) -> None:
+    pw = page_world(db)
+    c = client(db, clock_at(NOW))
+    r = post_form(c, visit_path(pw), {"status": "flyttet", "a_fleksjob": "2"})
+    assert r.status_code == 400 and "aftaler kan først registreres" in r.text
+    field = r.text.split('id="a_fleksjob"', 1)[1].split("</div>", 1)[0]
+    assert 'aria-invalid="true"' in field and 'class="field-error"' in field
+    assert 'value="2"' in field
+
+
+def test_a_due_date_typed_the_danish_way_is_taken_and_a_wrong_one_is_named(
+    db: Database,
+) -> None:
+    """A browser without a date picker sends what the consultant typed: 30.03.2027 is a
+    date; 31.02.2027 or "i morgen" is refused naming what was typed (and how to write it)."""
+    pw = page_world(db)
+    c = client(db, clock_at(AFTER))
+    for typed in ("31.02.2027", "i morgen"):
+        r = post_form(c, visit_path(pw), {**HELD, "fu1_due": typed})
+        assert r.status_code == 400
+        assert f"Opfølgning 1: »{typed}« er ikke en dato." in r.text
+        assert "dd.mm.åååå (fx 15.01.2027)" in r.text
+        assert f'value="{typed}"' in r.text
+    r = post_form(c, visit_path(pw), {**HELD, "fu1_due": "30.03.2027"})
+    assert r.status_code == 303
+    with db.session() as s:
+        due = s.exec(
+            select(FollowUp.due_date).where(FollowUp.description == HELD["fu1_what"])
+        ).one()
+    assert due == dt.date(2027, 3, 30)
+
+
+def test_udfoert_says_which_follow_up_was_done_and_a_resend_is_harmless(
+    db: Database,
+) -> None:
+    pw = page_world(db)
+    c = client(db, clock_at(AFTER))
+    assert post_form(c, visit_path(pw), HELD).status_code == 303
+    with db.session() as s:
+        fid = s.exec(select(FollowUp.id).where(FollowUp.description == HELD["fu1_what"])).one()
+    page = c.get(consultant_path(pw)).text
+    csrf = csrf_of(page)
+    first = post_form(c, consultant_path(pw), {"followup": str(fid)}, csrf=csrf)
+    # the back button and "Udført" again, or a double tap: the same form once more
+    again = post_form(c, consultant_path(pw), {"followup": str(fid)}, csrf=csrf)
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert first.headers["location"] == again.headers["location"]
+    shown = c.get(consultant_path(pw) + "?" + first.headers["location"].split("?", 1)[1]).text
+    assert "»Send CV på 2 kandidater« hos " in shown and "er markeret som udført." in shown
+    # an old bookmark with ?udfoert=1 or another's id says it in general, naming nothing
+    for flag in ("1", "999999", "x"):
+        other = c.get(consultant_path(pw) + f"?udfoert={flag}").text
+        assert "Opfølgningen er markeret som udført." in other and "»" not in other
+
+
+def test_a_coming_visit_with_a_registered_cancellation_says_so_on_the_consultants_page(
+    db: Database,
+) -> None:
+    """A cancellation registered before the visit leaves the booking in the calendar; the
+    consultant's page listed it among the coming visits as if nothing had been saved."""
+    pw = page_world(db)
+    c = client(db, clock_at(NOW))
+    before = c.get(consultant_path(pw)).text
+    assert "Registreret:" not in before
+    r = post_form(c, visit_path(pw), {"status": "aflyst_af_konsulenten"})
+    assert r.status_code == 303
+    coming = c.get(consultant_path(pw)).text.split("<h2>Kommende besøg</h2>", 1)[1]
+    assert "<strong>Registreret: Aflyst af konsulenten</strong>" in coming
+
+
+def test_a_visit_cancelled_while_the_page_was_open_gives_back_what_was_typed(
+    db: Database,
+) -> None:
+    """The form is gone from a cancelled visit's page; the note typed before the
+    cancellation was lost with it. Now it is shown back (escaped) to copy."""
+    from phoner.core.booking import service as bk
+    from phoner.core.models import CancelReason
+
+    pw = page_world(db)
+    c = client(db, clock_at(AFTER))
+    csrf = csrf_of(c.get(visit_path(pw)).text)
+    bk.cancel_booking(
+        db=db, booking_id=pw.booking_id, reason=CancelReason.COMPANY_CANCELLED, actor="t", now=NOW
+    )
+    typed = {**HELD, "note": "Lang note <b>om mødet</b>"}
+    r = post_form(c, visit_path(pw), typed, csrf=csrf)
+    assert r.status_code == 400 and "Besøget er aflyst" in r.text
+    assert "Det, du skrev (ikke gemt)" in r.text
+    assert "Lang note &lt;b&gt;om mødet&lt;/b&gt;" in r.text
+    assert "Opfølgning 1: Send CV på 2 kandidater · frist 2027-03-30" in r.text
+    assert "<form" not in r.text and _results(db) == 0
+    assert "Det, du skrev" not in c.get(visit_path(pw)).text
