@@ -44,7 +44,9 @@ from phoner.core.models import Booking, Consultant, utcnow
 
 log = logging.getLogger("phoner.feed")
 
-MAX_BODY = 16 * 1024  # bytes of a form: the visit form with long notes is < 8 KiB
+# bytes of a form: the fullest visit form (a 2000-character note, three 500-character
+# follow-ups) in characters that URL-encode to 9 bytes each is about 32 KiB
+MAX_BODY = 64 * 1024
 MAX_FIELDS = 100
 
 CSP = (
