@@ -101,6 +101,7 @@ FIELD_HINTS: dict[str, str] = {
     "workspace": "Angiv mappen med --workspace.",
     "booking": "Angiv besøget med --booking ID.",
     "booking_or_cvr": "Brug --booking ID eller --cvr CVR.",
+    "rejects": "Filen til de afviste vælges med --rejects FIL.",
     "sheet": "Arket vælges med --sheet (udelad det for det første ark og for CSV-filer).",
     "map": "Skriv --map kolonne=felt, fx --map 'Mobilnr=phone'.",
     "max_attempts": "Ret --attempts.",

@@ -495,7 +495,7 @@ def import_bookings(
         raise InvalidInput(
             f"{path}: {summary.imported} besøg er importeret og {summary.cancelled} aflyst, "
             f"men de {summary.rejected} afviste rækker kunne ikke skrives: {exc.message}",
-            hint="Tjek mappen og rettighederne (eller vælg en anden fil med --rejects), og "
+            hint="Tjek mappen og rettighederne (eller vælg en anden fil til de afviste), og "
             "importér filen igen: de importerede rækker springes over, og de afviste skrives.",
             field="rejects",
         ) from exc
