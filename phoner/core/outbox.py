@@ -55,7 +55,7 @@ STALE_AFTER = dt.timedelta(minutes=10)  # a claim older than this was a crashed 
 BACKOFF_FIRST = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(hours=1)
 MAX_ATTEMPTS = 20  # temporary failures before a message is given up (about 15 hours)
-MAX_LAG = dt.timedelta(minutes=5)  # /health: a due message older than this is a problem
+MAX_LAG = dt.timedelta(minutes=5)  # /health: an unsent message older than this is a problem
 
 M = OutboxMessage
 
@@ -486,22 +486,35 @@ class Health:
     queued: int
     due: int
     failed: int
-    oldest_due_seconds: float | None
+    oldest_waiting_seconds: float | None  # since the oldest unsent message was queued
     last_sent_at: dt.datetime | None
 
 
 def health(
     session: Session, *, now: dt.datetime | None = None, max_lag: dt.timedelta = MAX_LAG
 ) -> Health:
-    """Is the outbox keeping up: no sendable message waiting longer than ``max_lag``."""
+    """Is the outbox keeping up: no e-mail waiting to be sent for longer than ``max_lag``
+    since it was queued.
+
+    Counted from when it was queued, not from its next attempt: a message put back with a
+    backoff (a dead SMTP server) is not sendable for a while, yet still undelivered; by its
+    next attempt the health flapped to ok between the retries.
+    """
     now = now or utcnow()
     s = summary(session, now=now, limit=0)
-    age = (now - s.oldest_due).total_seconds() if s.oldest_due is not None else None
+    oldest = _aware(
+        session.execute(
+            sa.select(sa.func.min(col(M.created_at))).where(
+                col(M.status).in_([OutboxStatus.QUEUED, OutboxStatus.SENDING])
+            )
+        ).scalar()
+    )
+    age = (now - oldest).total_seconds() if oldest is not None else None
     return Health(
         ok=age is None or age <= max_lag.total_seconds(),
         queued=s.count(OutboxStatus.QUEUED),
         due=s.due,
         failed=s.count(OutboxStatus.FAILED),
-        oldest_due_seconds=round(age, 1) if age is not None else None,
+        oldest_waiting_seconds=round(max(age, 0.0), 1) if age is not None else None,
         last_sent_at=s.last_sent_at,
     )

@@ -389,7 +389,7 @@ def create_app(
                 "queued": h.queued,
                 "due": h.due,
                 "failed": h.failed,
-                "oldest_queued_seconds": h.oldest_due_seconds,
+                "oldest_queued_seconds": h.oldest_waiting_seconds,
                 "last_sent_at": h.last_sent_at.isoformat() if h.last_sent_at else None,
                 "ok": h.ok,
             }

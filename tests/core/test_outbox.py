@@ -317,7 +317,21 @@ def test_unreachable_server_defers_and_stops_the_run(db: Database) -> None:
     assert _row(db, second).attempts == 0  # not tried against a dead server
     with db.session() as s:
         h = outbox.health(s, now=T0 + dt.timedelta(minutes=6))
-    assert not h.ok and h.due == 2 and h.oldest_due_seconds == 360.0
+    assert not h.ok and h.due == 2 and h.oldest_waiting_seconds == 360.0
+    # Before its next attempt the deferred one is not due, and the other waits behind
+    # nothing: still an e-mail undelivered for 6 minutes (health flapped to ok here).
+    with db.session() as s:
+        h = outbox.health(s, now=T0 + dt.timedelta(seconds=20))
+    assert h.ok and h.oldest_waiting_seconds == 20.0
+    with db.session(write=True) as s:
+        for mid in (first, second):  # both in backoff, as after a few passes
+            row = s.get(OutboxMessage, mid)
+            assert row is not None
+            row.next_attempt_at = T0 + dt.timedelta(minutes=10)
+            s.add(row)
+    with db.session() as s:
+        h = outbox.health(s, now=T0 + dt.timedelta(minutes=6))
+    assert not h.ok and h.due == 0 and h.oldest_waiting_seconds == 360.0
 
 
 def test_eml_folder_without_smtp(sqlite_db: Database, tmp_path: Path) -> None:
