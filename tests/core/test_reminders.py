@@ -9,14 +9,17 @@ from pathlib import Path
 from sqlmodel import select
 
 from phoner.core import reminders as rem
+from phoner.core import visits
 from phoner.core.booking import service as bk
 from phoner.core.db import Database
 from phoner.core.mail import EmlFolder, SmtpConfig, SmtpTransport
 from phoner.core.models import (
     Booking,
     CancelReason,
+    CompanyCancelReason,
     Consultant,
     Delivery,
+    MeetingStatus,
     OutboxMessage,
     OutboxStatus,
 )
@@ -154,3 +157,42 @@ def test_smtp_config_from_env() -> None:
     assert cfg == SmtpConfig(host="smtp.kommune.dk", port=587, sender="a@b.dk", starttls=True)
     bare = SmtpConfig.from_env({"PHONER_SMTP_HOST": "smtp.kommune.dk"})
     assert bare is not None and bare.sender is None  # no placeholder sender for SMTP
+
+
+def test_no_reminder_for_a_visit_registered_as_cancelled_before_the_day(db: Database) -> None:
+    # The consultant registered "aflyst af virksomheden" on the visit page a week before;
+    # the company still got "Påmindelse: besøg … i morgen" for the visit it had cancelled.
+    w = make_world(db)
+    c1, c2 = w.consultant_ids
+    cancelled = bk.book_visit(
+        db=db,
+        company_id=w.company_id,
+        consultant_id=c1,
+        start=at("2027-03-30", "09:00"),
+        booked_by="t",
+        contact_email="kontakt@hansen.dk",
+        now=NOW,
+    )
+    kept = bk.book_visit(
+        db=db,
+        company_id=w.other_company_id,
+        consultant_id=c2,
+        start=at("2027-03-30", "10:00"),
+        booked_by="t",
+        contact_email="kontakt@bageri.dk",
+        now=NOW,
+    )
+    clear_outbox(db)
+    with db.session(write=True) as s:
+        visits.record_visit_result(
+            session=s,
+            booking_id=cancelled.id or 0,
+            status=MeetingStatus.AFLYST_AF_VIRKSOMHEDEN,
+            company_cancel_reason=CompanyCancelReason.TRAVLHED,
+            actor="k0",
+            now=NOW,
+        )
+    with db.session() as s:
+        due, skipped = rem.due_messages(session=s, now=at("2027-03-24", "08:00"))
+    assert [(m.kind, m.booking_id) for m in due] == [("reminder", kept.id)]
+    assert skipped == []
