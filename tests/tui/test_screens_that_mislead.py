@@ -8,8 +8,15 @@ from collections.abc import Callable
 from sqlmodel import col, select
 from textual.widgets import Footer, Input
 
+from phoner.core import visits
 from phoner.core.db import Database
-from phoner.core.models import Booking, BookingStatus, Company
+from phoner.core.models import (
+    Booking,
+    BookingStatus,
+    Company,
+    CompanyCancelReason,
+    MeetingStatus,
+)
 from phoner.core.queue.claims import claim_company
 from phoner.tui.app import PhonerApp
 from phoner.tui.screens.booking import BookingScreen
@@ -207,6 +214,26 @@ async def test_a_company_with_a_visit_says_so_and_booking_moves_it(
         await settle(pilot)
         assert app.screen is screen, errors(app)
         assert screen.query_one(StatusLine).last.startswith("✓ Besøget er flyttet til ")
+        # the consultant registers that the company cancelled (the visit page, before the
+        # day): the card says so instead of showing a visit that will not happen
+        with demo_db.session(write=True) as s:
+            live_id = s.exec(
+                select(Booking.id).where(
+                    Booking.company_id == company_id, Booking.status == BookingStatus.BOOKED
+                )
+            ).one()
+            visits.record_visit_result(
+                session=s,
+                booking_id=live_id or 0,
+                status=MeetingStatus.AFLYST_AF_VIRKSOMHEDEN,
+                company_cancel_reason=CompanyCancelReason.GLEMT,
+                actor="k",
+                now=NOW,
+            )
+        app.call_company(company_id)
+        await settle(pilot)
+        assert screen.card is not None and screen.card.company.id == company_id
+        assert "Besøg\n» (Aflyst af virksomheden) " in card_text(screen.card, now=NOW).plain
     with demo_db.session() as s:
         rows = s.exec(select(Booking).where(Booking.company_id == company_id)).all()
     live = [b for b in rows if b.status == BookingStatus.BOOKED]

@@ -32,9 +32,11 @@ from phoner.core.models import (
     FollowUp,
     FollowUpKind,
     Jobcenter,
+    MeetingStatus,
     NotInterestedReason,
     Outcome,
     Round,
+    VisitResult,
 )
 from phoner.core.queue._common import get_campaign
 from phoner.core.queue.hours import Closed, closed_now
@@ -111,6 +113,8 @@ class VisitLine:
     end: dt.datetime
     consultant: str
     booked_by: str
+    #: the result the consultant registered (a cancellation may be registered before)
+    result: MeetingStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -226,8 +230,9 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
     if company.clearing_note:
         notes.append(company.clearing_note)
     visits = session.exec(
-        select(Booking, Consultant.name)
+        select(Booking, Consultant.name, VisitResult.status)
         .join(Consultant, col(Consultant.id) == col(Booking.consultant_id))
+        .outerjoin(VisitResult, col(VisitResult.booking_id) == col(Booking.id))
         .where(Booking.company_id == company_id, Booking.status == BookingStatus.BOOKED)
         .order_by(col(Booking.start).desc(), col(Booking.id).desc())
     ).all()
@@ -245,7 +250,17 @@ def company_card(*, session: Session, company_id: int) -> CompanyCard:
         attempts=lines,
         clearing_notes=notes,
         wrong_numbers=sum(1 for a in lines if a.outcome == Outcome.FORKERT_NUMMER),
-        visits=tuple(VisitLine(b.id or 0, b.start, b.end, name, b.booked_by) for b, name in visits),
+        visits=tuple(
+            VisitLine(
+                b.id or 0,
+                b.start,
+                b.end,
+                name,
+                b.booked_by,
+                MeetingStatus(result) if result is not None else None,
+            )
+            for b, name, result in visits
+        ),
         contact_changes=contact_history(company.extra),
         followups=tuple(
             FollowUpLine(f.id or 0, f.kind, f.due_date, name, f.description)

@@ -11,9 +11,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from phoner.core.display import format_date
-from phoner.core.models import FollowUpKind, NotInterestedReason
+from phoner.core.models import FollowUpKind, MeetingStatus, NotInterestedReason
 from phoner.core.phones import format_phone
 from phoner.core.queue.card import CompanyCard
+from phoner.core.visits import MEETING_STATUS_LABELS
 from phoner.tui.i18n import Labels, format_day, format_slot, format_when, outcome_label, t
 
 REASON_LABELS: Labels[NotInterestedReason] = Labels("label.reason", NotInterestedReason)
@@ -29,6 +30,10 @@ FOLLOWUP_KIND_KEYS = {
 }
 
 
+#: A visit's registered result, in the TUI's language.
+MEETING_LABELS = Labels("label.meeting", MeetingStatus, MEETING_STATUS_LABELS)
+
+
 def _visits_and_followups(card: CompanyCard, now: dt.datetime | None) -> Text:
     """The company's visits and open promises: what the phoner must know first."""
     out = Text()
@@ -37,11 +42,12 @@ def _visits_and_followups(card: CompanyCard, now: dt.datetime | None) -> Text:
         for v in card.visits:
             when = format_slot(v.start, v.end)
             past = now is not None and v.end <= now
-            key = "card.visit_past" if past else "card.visit"
-            out.append(
-                f"» {t(key, when=when, consultant=v.consultant)}\n",
-                style="dim" if past else "bold",
-            )
+            line = t("card.visit", when=when, consultant=v.consultant)
+            if v.result is not None:  # what the consultant registered, also before the day
+                line = f"({MEETING_LABELS[v.result]}) {line}"
+            elif past:
+                line = t("card.visit_past", when=when, consultant=v.consultant)
+            out.append(f"» {line}\n", style="dim" if past or v.result else "bold")
     if card.followups:
         out.append(t("card.followups") + "\n", style="bold underline")
         for f in card.followups:
