@@ -9,53 +9,20 @@ cells in XLSX, CSV injection, odd digits. Whatever comes in:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from phoner.core import consultants, outcomes_import, visits
 from phoner.core.errors import PhonerError
 from phoner.core.lists import importer
 from phoner.core.models import AgreementCategory, Campaign, Outcome
-from phoner.formats.tabular import read_table
+from tests.support.fuzz.checks import FUZZ, danish, rejects_safe, rows_seen
 from tests.support.fuzz.files import hostile_files, sheets
-from tests.support.fuzz.safety import csv_problems
 from tests.support.fuzz.world import Base
 
 REPO = Path(__file__).resolve().parents[2]
-#: Examples per importer; PHONER_FUZZ_EXAMPLES=2000 for a long hunt before a release.
-EXAMPLES = int(os.environ.get("PHONER_FUZZ_EXAMPLES", "80"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=False,
-)
-
-
-def _rows_seen(path: Path) -> int | None:
-    """How many data rows the table reader sees (None: it refuses the file)."""
-    try:
-        return read_table(path).read  # rows handed on + rows the reader refused
-    except PhonerError:
-        return None
-
-
-_PYTHON_TALK = ("invalid literal", "Traceback", "object has no", "Error:", "NoneType")
-
-
-def _danish(reasons: list[str]) -> None:
-    """Reject reasons are for a jobcenter worker, not Python's own messages."""
-    for reason in reasons:
-        assert reason.strip()
-        assert not any(t in reason for t in _PYTHON_TALK), reason
-
-
-def _rejects_safe(path: Path | None) -> None:
-    if path is not None and path.exists():
-        assert csv_problems(path) == []
 
 
 # --------------------------------------------------------------------------- list import
@@ -78,7 +45,7 @@ LIST_COLUMNS: dict[str, list[str]] = {
 @given(data=st.data())
 def test_list_import(base: Base, data: st.DataObject) -> None:
     path = data.draw(hostile_files(sheets(LIST_COLUMNS, ["Firmanavn", "Telefon"]), base.folder))
-    seen = _rows_seen(path)
+    seen = rows_seen(path)
     rejects = base.folder / "liste.afviste.csv"
     rejects.unlink(missing_ok=True)
     try:
@@ -96,9 +63,9 @@ def test_list_import(base: Base, data: st.DataObject) -> None:
     assert summary.read == seen
     assert summary.read == summary.imported + summary.merged_duplicates + summary.rejected
     assert len(summary.rejects) == summary.rejected
-    _danish([r.reason for r in summary.rejects])
+    danish([r.reason for r in summary.rejects])
     event(f"importeret: {min(summary.imported + summary.merged_duplicates, 1)}")
-    _rejects_safe(summary.rejects_file)
+    rejects_safe(summary.rejects_file)
 
 
 # --------------------------------------------------------------------------- outcomes import
@@ -126,7 +93,7 @@ def _outcome_columns(base: Base) -> dict[str, list[str]]:
 @given(data=st.data())
 def test_outcomes_import(base: Base, data: st.DataObject) -> None:
     path = data.draw(hostile_files(sheets(_outcome_columns(base), ["CVR", "Udfald"]), base.folder))
-    seen = _rows_seen(path)
+    seen = rows_seen(path)
     rejects = base.folder / "udfald.afviste.csv"
     rejects.unlink(missing_ok=True)
     try:
@@ -140,9 +107,9 @@ def test_outcomes_import(base: Base, data: st.DataObject) -> None:
     assert seen is not None
     assert summary.read == seen
     assert summary.read == summary.recorded + summary.already_recorded + summary.rejected
-    _danish([r.reason for r in summary.rejects])
+    danish([r.reason for r in summary.rejects])
     event(f"registreret: {min(summary.recorded, 1)}")
-    _rejects_safe(summary.rejects_file)
+    rejects_safe(summary.rejects_file)
 
 
 # --------------------------------------------------------------------------- visits import
@@ -167,7 +134,7 @@ def test_visits_import(base: Base, data: st.DataObject) -> None:
     path = data.draw(
         hostile_files(sheets(_visit_columns(base), ["Mødestatus", "Booking-id"]), base.folder)
     )
-    seen = _rows_seen(path)
+    seen = rows_seen(path)
     rejects = base.folder / "besoeg.afviste.csv"
     rejects.unlink(missing_ok=True)
     try:
@@ -183,9 +150,9 @@ def test_visits_import(base: Base, data: st.DataObject) -> None:
         return
     assert seen is not None
     assert seen == result.registered + result.updated + len(result.rejects)
-    _danish([r.reason for r in result.rejects])
+    danish([r.reason for r in result.rejects])
     event(f"registreret: {min(result.registered + result.updated, 1)}")
-    _rejects_safe(result.rejects_path)
+    rejects_safe(result.rejects_path)
 
 
 # --------------------------------------------------------------------------- consultants
@@ -209,7 +176,7 @@ def test_consultants_import(base: Base, data: st.DataObject) -> None:
     path = data.draw(
         hostile_files(sheets(CONSULTANT_COLUMNS, ["Navn", "E-mail", "Jobcenter"]), base.folder)
     )
-    seen = _rows_seen(path)
+    seen = rows_seen(path)
     try:
         with base.db.session(write=True) as s:
             result = consultants.import_consultants(session=s, path=path, actor="fuzz")
@@ -219,7 +186,7 @@ def test_consultants_import(base: Base, data: st.DataObject) -> None:
         return
     assert seen is not None
     assert seen == result.created + result.updated + result.unchanged + len(result.rejects)
-    _danish([reason for _line, reason, _cells in result.rejects])
+    danish([reason for _line, reason, _cells in result.rejects])
     event(f"oprettet: {min(result.created + result.updated, 1)}")
 
 
@@ -276,7 +243,7 @@ def test_found_consultants_import_too_long_and_odd_digits(base: Base) -> None:
     with base.db.session(write=True) as s:
         result = consultants.import_consultants(session=s, path=path)
     assert result.created == 1 and len(result.rejects) == 3
-    _danish([reason for _line, reason, _cells in result.rejects])
+    danish([reason for _line, reason, _cells in result.rejects])
 
 
 def test_found_consultants_import_two_too_long_unit_names(base: Base) -> None:
@@ -293,5 +260,5 @@ def test_found_consultants_import_two_too_long_unit_names(base: Base) -> None:
         result = consultants.import_consultants(session=s, path=path)
     assert result.created == 2 and [line for line, _r, _c in result.rejects] == [2, 3]
     assert result.units_created == ["9" * 120]
-    _danish([reason for _line, reason, _cells in result.rejects])
+    danish([reason for _line, reason, _cells in result.rejects])
     assert all("for lang" in reason for _line, reason, _cells in result.rejects)

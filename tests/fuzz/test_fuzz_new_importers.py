@@ -13,14 +13,13 @@ test_fuzz_importers.py, whatever comes in:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlmodel import select
 
@@ -29,41 +28,10 @@ from phoner.core.booking import importing as booking_importing
 from phoner.core.booking.importing import BookingImportSummary, import_bookings
 from phoner.core.errors import PhonerError
 from phoner.core.models import Company, Consultant
-from phoner.formats.tabular import read_table
+from tests.support.fuzz.checks import FUZZ, danish, rejects_safe, rows_seen
 from tests.support.fuzz.files import Cell, Sheet, hostile_files, plain_files, sheets
 from tests.support.fuzz.hostile import ARABIC_INDIC, SUPERSCRIPT
-from tests.support.fuzz.safety import csv_problems
 from tests.support.fuzz.world import Base
-
-#: Examples per importer; PHONER_FUZZ_EXAMPLES=2000 for a long hunt before a release.
-EXAMPLES = int(os.environ.get("PHONER_FUZZ_EXAMPLES", "80"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=False,
-)
-_PYTHON_TALK = ("invalid literal", "Traceback", "object has no", "Error:", "NoneType")
-
-
-def _rows_seen(path: Path) -> int | None:
-    """How many data rows the table reader sees (None: it refuses the file)."""
-    try:
-        return read_table(path).read
-    except PhonerError:
-        return None
-
-
-def _danish(reasons: Sequence[str]) -> None:
-    for reason in reasons:
-        assert reason.strip()
-        assert not any(t in reason for t in _PYTHON_TALK), reason
-
-
-def _rejects_safe(path: Path | None) -> None:
-    if path is not None and path.exists():
-        assert csv_problems(path) == []
-
 
 # --------------------------------------------------------------------------- bookings
 
@@ -242,7 +210,7 @@ def test_booking_import(bworld: BookingWorld, data: st.DataObject) -> None:
     else:
         columns.pop("Dato")
     path = data.draw(_files(columns, shape, base.folder))
-    seen = _rows_seen(path)
+    seen = rows_seen(path)
     rejects = base.folder / "bookinger.afviste.csv"
     rejects.unlink(missing_ok=True)
     try:
@@ -256,8 +224,8 @@ def test_booking_import(bworld: BookingWorld, data: st.DataObject) -> None:
     assert summary.read == (
         summary.imported + summary.unchanged + summary.cancelled + summary.rejected
     )
-    _danish([r.reason for r in summary.rejects])
-    _rejects_safe(summary.rejects_file)
+    danish([r.reason for r in summary.rejects])
+    rejects_safe(summary.rejects_file)
     event(f"importeret: {min(summary.imported + summary.cancelled, 1)}")
     event(f"uændret: {min(summary.unchanged, 1)}")
     again = _import_bookings(base, path, rejects)
@@ -314,7 +282,7 @@ def _import_register(base: Base, path: Path, rejects: Path) -> blocks.RegisterIm
 @given(data=st.data())
 def test_register_import(base: Base, data: st.DataObject) -> None:
     path = data.draw(_files(_register_columns(base), ["CVR"], base.folder))
-    seen = _rows_seen(path)
+    seen = rows_seen(path)
     rejects = base.folder / "spaerreliste.afviste.csv"
     rejects.unlink(missing_ok=True)
     try:
@@ -326,8 +294,8 @@ def test_register_import(base: Base, data: st.DataObject) -> None:
     assert seen is not None
     assert result.read == seen
     assert result.read == result.added + result.unchanged + result.rejected
-    _danish([r.reason for r in result.rejects])
-    _rejects_safe(result.rejects_file)
+    danish([r.reason for r in result.rejects])
+    rejects_safe(result.rejects_file)
     event(f"spærret: {min(result.added, 1)}")
     again = _import_register(base, path, rejects)
     assert (again.added, again.blocked) == (0, 0), again.to_json()
@@ -362,5 +330,5 @@ def test_found_booking_import_years_at_the_ends_of_the_calendar(bworld: BookingW
     )
     summary = _import_bookings(base, path, base.folder / "aar.afviste.csv")
     assert (summary.imported, [r.line for r in summary.rejects]) == (1, [2, 3, 4, 5])
-    _danish([r.reason for r in summary.rejects])
+    danish([r.reason for r in summary.rejects])
     assert all("kolonnen" in r.reason for r in summary.rejects)
