@@ -169,11 +169,14 @@ def due_messages(
     """Messages due now, and bookings that need a reminder but cannot get one (why)."""
     now = now or utcnow()
     today = local_date(now)
-    rows = session.exec(
-        select(Booking, Company, Consultant, Campaign)
+    # A result registered before the day is a cancellation or a move the consultant was
+    # told of ("Afholdt" is refused before the start): that visit is not reminded of.
+    rows = session.execute(  # sa.select: SQLModel's select takes four entities at most
+        sa.select(Booking, Company, Consultant, Campaign, col(VisitResult.id))
         .join(Company, col(Company.id) == col(Booking.company_id))
         .join(Consultant, col(Consultant.id) == col(Booking.consultant_id))
         .join(Campaign, col(Campaign.id) == col(Booking.campaign_id))
+        .outerjoin(VisitResult, col(VisitResult.booking_id) == col(Booking.id))
         .where(
             col(Booking.start) > now,
             sa.or_(
@@ -196,25 +199,13 @@ def due_messages(
     skipped: list[tuple[int, str]] = []
     jobcenters = {jc.id: jc.name for jc in session.exec(select(Jobcenter)).all()}
     base = visit_pages.saved_base_url(session=session) if rows else None
-    # A result registered before the day is a cancellation or a move the consultant was
-    # told of ("Afholdt" is refused before the start): that visit is not reminded of.
-    ids = [b.id for b, _co, _c, _camp in rows]
-    with_result = {
-        bid
-        for start in range(0, len(ids), 500)
-        for bid in session.exec(
-            select(VisitResult.booking_id).where(
-                col(VisitResult.booking_id).in_(ids[start : start + 500])
-            )
-        ).all()
-    }
-    for b, co, c, camp in rows:
+    for b, co, c, camp, result_id in rows:
         assert b.id is not None
         jobcenter = jobcenters.get(c.jobcenter_id, "Jobcentret")
         if (
             b.status == BookingStatus.BOOKED
             and b.reminder_sent_at is None
-            and b.id not in with_result
+            and result_id is None
             and today >= subtract_working_days(local_date(b.start), camp.reminder_days_before)
         ):
             to = b.contact_email or co.email
