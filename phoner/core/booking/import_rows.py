@@ -338,8 +338,11 @@ class Checker:
         status = self._status(row)
         contact = self._contact(row)
         booked_at = self._booked_at(row)
+        lengths = self._lengths(row)
         problems = [  # type(), not isinstance(): a BookingStatus is a str too
-            p for p in (company, consultant, times, status, contact, booked_at) if type(p) is str
+            p
+            for p in (company, consultant, times, status, contact, booked_at, lengths)
+            if type(p) is str
         ]
         if problems:
             return " ".join(problems)
@@ -545,14 +548,18 @@ class Checker:
             end = start + (k.visit if k is not None else dt.timedelta(hours=1))
         return start, end
 
-    def _contact(self, row: Row) -> tuple[str | None, str | None] | str:
-        # the booking's columns are this wide: a longer cell is refused, never cut
+    def _lengths(self, row: Row) -> str | None:
+        """The reason a cell is longer than its booking column, or None (refused, never
+        cut)."""
         for name, width in (("contact_person", 200), ("email", 200), ("booked_by", 120)):
             if len(value := self.cell(row, name)) > width:
                 return (
                     f"kolonnen {self.column(name)!r}: {len(value)} tegn er for langt "
                     f"(højst {width}). Ret det, eller slet rækken."
                 )
+        return None
+
+    def _contact(self, row: Row) -> tuple[str | None, str | None] | str:
         email = self.cell(row, "email") or None
         if email and not email_is_valid(email):
             return (
