@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from phoner.core.display import format_date
-from phoner.core.models import FollowUpKind, MeetingStatus, NotInterestedReason
+from phoner.core.models import FollowUpKind, NotInterestedReason
 from phoner.core.phones import format_phone
 from phoner.core.queue.card import CompanyCard
-from phoner.core.visits import MEETING_STATUS_LABELS
+from phoner.tui import usecases
 from phoner.tui.i18n import Labels, format_day, format_slot, format_when, outcome_label, t
 
 REASON_LABELS: Labels[NotInterestedReason] = Labels("label.reason", NotInterestedReason)
@@ -30,10 +30,6 @@ FOLLOWUP_KIND_KEYS = {
 }
 
 
-#: A visit's registered result, in the TUI's language.
-MEETING_LABELS = Labels("label.meeting", MeetingStatus, MEETING_STATUS_LABELS)
-
-
 def _visits_and_followups(card: CompanyCard, now: dt.datetime | None) -> Text:
     """The company's visits and open promises: what the phoner must know first."""
     out = Text()
@@ -44,7 +40,7 @@ def _visits_and_followups(card: CompanyCard, now: dt.datetime | None) -> Text:
             past = now is not None and v.end <= now
             line = t("card.visit", when=when, consultant=v.consultant)
             if v.result is not None:  # what the consultant registered, also before the day
-                line = f"({MEETING_LABELS[v.result]}) {line}"
+                line = f"({usecases.MEETING_STATUS_LABELS[v.result]}) {line}"
             elif past:
                 line = t("card.visit_past", when=when, consultant=v.consultant)
             out.append(f"» {line}\n", style="dim" if past or v.result else "bold")
